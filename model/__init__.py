@@ -1,0 +1,1 @@
+"""The numpy nano-gpt: config, weights I/O, traced forward pass, tokenizer, trainer."""

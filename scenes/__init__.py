@@ -1,0 +1,1 @@
+"""Layout and storyboard of the explainer as plain data (no bpy)."""
