@@ -1,0 +1,316 @@
+"""SceneSpec: the plain-data description of the whole explainer that Blender realises.
+
+`scenes/` computes it (layout + storyboard) from a story file, an input and a model; `blender_addon/`
+turns it into geometry; render workers load it from disk and rebuild the same scene without recomputing.
+
+Conventions (world units, Blender axes: Z up):
+- The layout is a vertical wall in the XZ plane, facing -Y; the camera looks from -Y towards +Y.
+  Data flows from the top (high Z) downwards.
+- A block is a 2D grid of cells. Cell (r, c) has its centre at
+  x = origin[0] + c * pitch, y = origin[1], z = origin[2] - r * pitch; it is a box of `cell` x `cell`
+  (in X and Z) and `depth` (in Y).
+- Times are frames at `meta.fps`, 1-based and inclusive. `t_on` is the (possibly fractional) frame at
+  which a cell lights; `np.inf` means never in this story. Intervals are (first_frame, last_frame).
+- Colours are linear RGB floats in 0..1 (what Blender's colour attributes and shaders take).
+- Text is a dict language -> string with at least "en" and "ko".
+
+Save/load: one `.npz` (readable with allow_pickle=False) holding a JSON document under `__spec__` and
+every numpy array under its own key. `SceneSpec.load(p)` returns an object equal to the one saved.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+import numpy as np
+
+SPEC_VERSION = 1
+
+Vec3 = tuple[float, float, float]
+RGB = tuple[float, float, float]
+Interval = tuple[float, float]
+
+
+@dataclass
+class Theme:
+    name: str
+    background: RGB                 # world / film colour
+    dim: RGB                        # a cell before it is computed
+    flash: RGB                      # the colour a cell flashes at the moment it is computed
+    text: RGB
+    text_dim: RGB
+    accent: RGB                     # highlight frames, focus
+    flow: RGB                       # flow paths
+    # Value -> shade per role: colour = zero + |s| * (pos - zero) for s = clamp(v / scale, -1, 1) >= 0,
+    # neg instead of pos for s < 0. Keys: weight, activation, aggregate, residual.
+    zero: dict[str, RGB] = field(default_factory=dict)
+    pos: dict[str, RGB] = field(default_factory=dict)
+    neg: dict[str, RGB] = field(default_factory=dict)
+    flash_seconds: float = 0.5      # flash -> settled colour fade
+
+
+@dataclass
+class Block:
+    id: str                          # unique, e.g. "h0.attn.q[1]" for head 1 of h0.attn.q
+    tensor: str                      # trace tensor name (DESIGN.md contract)
+    index_prefix: tuple[int, ...]    # leading tensor indices selecting this 2D slice (e.g. (head,))
+    transpose: bool                  # True: block rows run over the tensor's last axis
+    role: str                        # weight | activation | aggregate | residual
+    title: dict[str, str]            # friendly name per language, e.g. {"en": "Query", "ko": "쿼리"}
+    formal: str                      # formal name, e.g. "h0.attn.q[1]"
+    row_axis: str                    # axis name shown along rows, e.g. "C"
+    col_axis: str                    # axis name shown along columns, e.g. "T"
+    origin: Vec3                     # centre of cell (0, 0)
+    pitch: float                     # distance between neighbouring cell centres
+    cell: float                      # cell edge (pitch - gap)
+    depth: float                     # cell thickness along Y
+    scale: float                     # value that maps to full colour (symmetric)
+    values: np.ndarray               # float32 [R, K]: the tensor's values as shown
+    colors: np.ndarray               # float32 [R, K, 3]: settled colour of each cell (theme map)
+    t_on: np.ndarray                 # float32 [R, K]: frame each cell lights (inf = never)
+    chapter: str = ""                # slug of the chapter that computes it ("" for weights)
+    preview: list[Interval] = field(default_factory=list)   # whole-block lit intervals (overview)
+    visible: list[Interval] = field(default_factory=list)   # shown intervals; empty = always
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return tuple(self.values.shape)  # type: ignore[return-value]
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned (min, max) corners of the block's cells in world space."""
+        r, k = self.shape
+        o = np.asarray(self.origin, dtype=np.float64)
+        half = self.cell / 2
+        lo = np.array([o[0] - half, o[1] - self.depth / 2, o[2] - (r - 1) * self.pitch - half])
+        hi = np.array([o[0] + (k - 1) * self.pitch + half, o[1] + self.depth / 2, o[2] + half])
+        return lo, hi
+
+
+@dataclass
+class Label:
+    id: str
+    kind: str                        # title | formal | dim | section | value
+    text: dict[str, str]
+    location: Vec3                   # anchor point (baseline, by `align`)
+    size: float                      # text size in world units
+    align: str = "left"              # left | center | right
+    color: str = "text"              # theme colour name: text | text_dim | accent
+    block: str = ""                  # block id it annotates, if any
+    visible: list[Interval] = field(default_factory=list)
+
+
+@dataclass
+class FlowPath:
+    id: str
+    role: str                        # residual | op
+    points: list[Vec3]
+    width: float
+    grow: Interval                   # frames over which the path draws itself from start to end
+
+
+@dataclass
+class Highlight:
+    id: str
+    block: str                       # block id
+    rows: tuple[int, int]            # [first, last) rows framed
+    cols: tuple[int, int]            # [first, last) cols framed
+    frames: Interval
+
+
+@dataclass
+class FlyingCell:
+    id: str
+    value: float
+    color: RGB
+    start: Vec3
+    end: Vec3
+    frames: Interval                 # appears at first, arrives at last (eased)
+    hold: float = 0.0                # frames it stays at `end` before vanishing
+
+
+@dataclass
+class ValueText:
+    id: str
+    text: str                        # real values from the trace, e.g. "0.41 × −1.20"
+    location: Vec3
+    size: float
+    frames: Interval
+
+
+@dataclass
+class CameraKey:
+    frame: float
+    location: Vec3
+    target: Vec3
+    lens: float                      # focal length in mm (sensor width 36 mm)
+
+
+@dataclass
+class Caption:
+    first_frame: int
+    last_frame: int
+    text: dict[str, str]
+
+
+@dataclass
+class Beat:
+    id: str
+    first_frame: int
+    last_frame: int
+    caption: dict[str, str]
+    focus: list[str] = field(default_factory=list)   # block ids the shot frames
+
+
+@dataclass
+class Chapter:
+    slug: str                        # as `--chapter` takes it, e.g. "self-attention"
+    title: dict[str, str]
+    first_frame: int
+    last_frame: int
+    beats: list[Beat] = field(default_factory=list)
+    tensors: list[str] = field(default_factory=list)  # tensors this chapter reveals
+
+
+@dataclass
+class TitleCard:
+    chapter: str
+    text: dict[str, str]
+    subtitle: dict[str, str]
+    frames: Interval
+
+
+@dataclass
+class Meta:
+    story: str                       # story name
+    input: str                       # e.g. "CBABBC"
+    output: str                      # e.g. "ABBBCC"
+    fps: int
+    frame_start: int
+    frame_end: int
+    aspect: tuple[int, int]          # (16, 9)
+    language: str                    # default caption language
+    theme: str
+    weights: str                     # weights file name
+    weights_sha256: str
+    config: dict[str, Any]           # GPTConfig as a dict
+
+
+@dataclass
+class SceneSpec:
+    meta: Meta
+    theme: Theme
+    blocks: list[Block]
+    labels: list[Label]
+    paths: list[FlowPath]
+    highlights: list[Highlight]
+    flying: list[FlyingCell]
+    value_texts: list[ValueText]
+    camera: list[CameraKey]
+    chapters: list[Chapter]
+    captions: list[Caption]
+    title_cards: list[TitleCard]
+    version: int = SPEC_VERSION
+
+    def block(self, block_id: str) -> Block:
+        for b in self.blocks:
+            if b.id == block_id:
+                return b
+        raise KeyError(block_id)
+
+    def chapter(self, slug: str) -> Chapter:
+        for c in self.chapters:
+            if c.slug == slug:
+                return c
+        raise KeyError(slug)
+
+    # ---- serialisation -------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Write atomically to `path` (.npz)."""
+        arrays: dict[str, np.ndarray] = {}
+        doc = _encode(self, arrays, "")
+        arrays["__spec__"] = np.array(json.dumps(doc, ensure_ascii=False))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp.npz", dir=path.parent)
+        os.close(fd)
+        try:
+            np.savez_compressed(tmp, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "SceneSpec":
+        from llmreel.model.errors import InputError
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            doc = json.loads(str(arrays.pop("__spec__")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise InputError(f"{path}: not a llmreel scene spec (.npz with __spec__): {exc}") from None
+        if doc.get("version") != SPEC_VERSION:
+            raise InputError(f"{path}: scene spec version {doc.get('version')!r}, this llmreel reads {SPEC_VERSION}")
+        return _decode(cls, doc, arrays)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SceneSpec) and _equal(self, other)
+
+
+def _encode(obj: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
+    if isinstance(obj, np.ndarray):
+        arrays[key] = obj
+        return {"__array__": key}
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _encode(getattr(obj, f.name), arrays, f"{key}/{f.name}") for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: _encode(v, arrays, f"{key}/{k}") for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(v, arrays, f"{key}/{i}") for i, v in enumerate(obj)]
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if np.isfinite(f) else {"__float__": repr(f)}
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def _decode(tp: Any, doc: Any, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(doc, dict) and "__array__" in doc:
+        return arrays[doc["__array__"]]
+    if isinstance(doc, dict) and "__float__" in doc:
+        return float(doc["__float__"])
+    if dataclasses.is_dataclass(tp):
+        hints = get_type_hints(tp)
+        return tp(**{f.name: _decode(hints[f.name], doc[f.name], arrays)
+                     for f in dataclasses.fields(tp) if f.name in doc})
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is list:
+        return [_decode(args[0], v, arrays) for v in doc]
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v, arrays) for v in doc)
+        return tuple(_decode(a, v, arrays) for a, v in zip(args, doc))
+    if origin is dict:
+        return {k: _decode(args[1], v, arrays) for k, v in doc.items()}
+    return doc
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+    if dataclasses.is_dataclass(a):
+        return type(a) is type(b) and all(_equal(getattr(a, f.name), getattr(b, f.name))
+                                          for f in dataclasses.fields(a))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    return a == b
