@@ -53,6 +53,13 @@ class Theme:
     neg: dict[str, RGB] = field(default_factory=dict)
     flash_seconds: float = 0.5      # flash -> settled colour fade
 
+    def cell_colors(self, role: str, values: np.ndarray, scale: float) -> np.ndarray:
+        """Settled colour of each cell, float32 [..., 3]: the symmetric value -> shade map above."""
+        s = np.clip(np.asarray(values, dtype=np.float32) / np.float32(scale if scale > 0 else 1.0), -1.0, 1.0)
+        zero, pos, neg = (np.asarray(d[role], dtype=np.float32) for d in (self.zero, self.pos, self.neg))
+        target = np.where((s >= 0)[..., None], pos, neg)                  # [..., 3]
+        return (zero + np.abs(s)[..., None] * (target - zero)).astype(np.float32)
+
 
 @dataclass
 class Block:
@@ -71,7 +78,6 @@ class Block:
     depth: float                     # cell thickness along Y
     scale: float                     # value that maps to full colour (symmetric)
     values: np.ndarray               # float32 [R, K]: the tensor's values as shown
-    colors: np.ndarray               # float32 [R, K, 3]: settled colour of each cell (theme map)
     t_on: np.ndarray                 # float32 [R, K]: frame each cell lights (inf = never)
     chapter: str = ""                # slug of the chapter that computes it ("" for weights)
     preview: list[Interval] = field(default_factory=list)   # whole-block lit intervals (overview)
