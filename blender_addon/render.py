@@ -1,0 +1,95 @@
+"""Render configuration and single-frame rendering on a bpy scene (used by the CLI's workers and the
+panel's Render buttons alike).
+
+`configure_render(scene, settings)` sets the engine, size, samples, film and PNG output from a
+`RenderSettings` (or its dict); `render_frame(scene, frame, path)` renders one frame to a PNG.
+The look itself (materials, Workbench shading, colour management) belongs to `build.py`.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import bpy
+
+from llmreel.blender_addon import compat
+
+# Workbench anti-aliasing samples -> the enum Blender takes.
+_WORKBENCH_AA = ((0, "OFF"), (1, "FXAA"), (5, "5"), (8, "8"), (11, "11"), (16, "16"), (32, "32"))
+
+
+def workbench_aa(samples: int) -> str:
+    """The largest Workbench anti-aliasing level not above `samples` ('OFF' for 0)."""
+    best = "OFF"
+    for n, ident in _WORKBENCH_AA:
+        if samples >= n:
+            best = ident
+    return best
+
+
+def configure_render(scene: bpy.types.Scene, settings, *, threads: int | None = None) -> None:
+    """Apply render settings (a RenderSettings or its dict) to `scene`; `threads` None = all cores."""
+    s = settings if isinstance(settings, dict) else settings.key_fields()
+    r = scene.render
+    compat.set_engine(scene, s["engine"])
+    r.resolution_x, r.resolution_y, r.resolution_percentage = int(s["width"]), int(s["height"]), 100
+    r.pixel_aspect_x = r.pixel_aspect_y = 1.0
+    r.film_transparent = bool(s.get("transparent", False))
+    r.threads_mode = "FIXED" if threads else "AUTO"
+    if threads:
+        r.threads = max(1, int(threads))
+    r.use_compositing = r.use_sequencer = False
+    # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
+    r.use_stamp = False
+    for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
+                 "use_stamp_hostname", "use_stamp_frame_range"):
+        if hasattr(r, name):
+            setattr(r, name, False)
+    compat.set_image_output(scene, "PNG", "RGBA" if s.get("transparent") else "RGB", "8")
+    r.image_settings.compression = 15
+    r.use_file_extension = False
+    samples = int(s["samples"])
+    if s["engine"] == "workbench":
+        scene.display.render_aa = workbench_aa(samples)
+    elif s["engine"] == "cycles":
+        c = scene.cycles
+        c.device = "CPU"
+        c.samples = max(1, samples)
+        c.use_adaptive_sampling = False           # same noise pattern for every chunk and worker
+        c.seed = 0
+        c.use_animated_seed = False
+        c.use_denoising = bool(s.get("denoise"))
+        if c.use_denoising:
+            c.denoiser = "OPENIMAGEDENOISE"
+    else:
+        eevee = scene.eevee
+        if hasattr(eevee, "taa_render_samples"):
+            eevee.taa_render_samples = max(1, samples)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence Blender's per-frame chatter ('Fra:', 'Saved:') written straight to fds 1 and 2."""
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        with open(os.devnull, "wb") as null:
+            for fd in (1, 2):
+                os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        for fd, keep in zip((1, 2), saved):
+            os.dup2(keep, fd)
+            os.close(keep)
+
+
+def render_frame(scene: bpy.types.Scene, frame: int, path: str | os.PathLike) -> Path:
+    """Render `frame` of `scene` (already configured) to the PNG `path`, returning it."""
+    path = Path(path)
+    scene.frame_set(int(frame))
+    scene.render.filepath = str(path)
+    with bpy.context.temp_override(scene=scene):
+        bpy.ops.render.render(write_still=True, scene=scene.name)
+    if not path.exists():
+        raise RuntimeError(f"Blender wrote no image for frame {frame} at {path}")
+    return path

@@ -1,0 +1,92 @@
+"""Splitting frames into chunks and running them: in this process, or on a Dask cluster (a local one
+started here with one single-threaded worker process per `--workers`, or an existing one at `--scheduler`).
+
+Dask reschedules the chunk of a worker that dies; the chunk's frames that already landed in the shared
+frames folder are skipped on the retry (see `worker.render_chunk`), so the result equals a one-process run.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from llmreel.render_scripts import frames as fr
+
+
+def make_chunks(frames: list[int], n_workers: int, per_worker: int = 3) -> list[list[int]]:
+    """Contiguous, near-equal chunks covering `frames` in order: about `per_worker` per worker, so a
+    slow or lost chunk delays the end less."""
+    if not frames:
+        return []
+    n = max(1, min(len(frames), n_workers * per_worker if n_workers > 1 else 1))
+    size, extra = divmod(len(frames), n)
+    chunks, i = [], 0
+    for k in range(n):
+        step = size + (1 if k < extra else 0)
+        chunks.append(list(frames[i:i + step]))
+        i += step
+    return chunks
+
+
+def threads_per_worker(n_workers: int) -> int:
+    """Render threads for each of n local worker processes: the machine's cores divided between them."""
+    return max(1, (os.cpu_count() or 1) // max(1, n_workers))
+
+
+def run_local(spec, settings: dict, key: str, frames: list[int], frames_dir: str, token: str,
+              on_frame: Callable[[int], None]) -> None:
+    """Render in this process, one frame after another."""
+    from llmreel.render_scripts.worker import render_chunk
+
+    render_chunk(spec, settings, key, frames, frames_dir, token, threads=None, on_frame=on_frame)
+
+
+def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], frames_dir: str, token: str,
+             on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
+             poll: float = 0.5) -> None:
+    """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
+    single-threaded processes. Frames returned as bytes (no shared disk) are written here."""
+    from distributed import Client, LocalCluster
+
+    from llmreel.render_scripts.worker import render_chunk
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="20s")
+        n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        threads = None                       # each remote worker uses its own machine's cores
+    else:
+        import logging
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+        n, threads = workers, threads_per_worker(workers)
+    try:
+        blob = client.scatter(spec_blob, broadcast=True)
+        futures = [client.submit(render_chunk, blob, settings, key, chunk, frames_dir, token, threads,
+                                 key=f"llmreel-chunk-{key[:8]}-{chunk[0]}-{chunk[-1]}", pure=False,
+                                 retries=2)
+                   for chunk in make_chunks(frames, n)]
+        pending, seen = set(frames), set()
+        while futures:
+            for fut in [f for f in futures if f.done()]:
+                futures.remove(fut)
+                for f, data in fut.result():          # re-raises a chunk's error here
+                    if data is not None:
+                        fr.write_atomic(fr.frame_path(frames_dir, f), data)
+            # Progress: frames that have landed in the shared folder since the run started.
+            for f in sorted(pending):
+                if fr.frame_path(frames_dir, f).exists():
+                    pending.discard(f)
+                    seen.add(f)
+                    on_frame(f)
+            if futures:
+                time.sleep(poll)
+        for f in sorted(pending):
+            on_frame(f)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

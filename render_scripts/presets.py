@@ -1,0 +1,113 @@
+"""Render presets and the user's overrides, resolved into one `RenderSettings` (plain data, no bpy).
+
+A preset fixes the picture's short side; the long side follows the scene's aspect ratio, so
+`--aspect 9:16` turns the draft's 854x480 into 480x854 without a new preset.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from llmreel.model.errors import InputError
+
+ENGINES = ("workbench", "cycles", "eevee")
+LANGUAGES = ("en", "ko")
+MIN_SIDE, MAX_SIDE = 16, 16384
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything that decides how a frame looks (part of the frame key) plus how fast it is made."""
+    width: int
+    height: int
+    engine: str                 # workbench | cycles | eevee
+    samples: int                # Cycles/EEVEE samples; Workbench anti-aliasing samples (0 = off)
+    denoise: bool               # Cycles: OpenImageDenoise
+    captions: bool              # burn captions into the picture
+    language: str               # caption / label language
+    transparent: bool = False   # film alpha (stills for slides)
+
+    def key_fields(self) -> dict:
+        """The fields that change pixels (all of them: threads and workers are not settings)."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    short_side: int
+    fps: int
+    engine: str
+    samples: int
+    denoise: bool
+
+
+PRESETS: dict[str, Preset] = {
+    # Workbench, no anti-aliasing at 12 fps: lets `make demo` render the whole story in minutes on 2 cores.
+    "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False),
+    # Workbench with 8x anti-aliasing at 24 fps: smooth motion, still minutes rather than hours.
+    "preview": Preset(short_side=720, fps=24, engine="workbench", samples=8, denoise=False),
+    # Cycles on the CPU, emission-led look, denoised: the video for publishing.
+    "final": Preset(short_side=1080, fps=24, engine="cycles", samples=32, denoise=True),
+}
+
+
+def parse_resolution(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); InputError naming what is accepted otherwise."""
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
+    if not m:
+        raise InputError(f"bad resolution {text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        raise InputError(f"bad resolution {text!r}: each side must be {MIN_SIDE}..{MAX_SIDE} pixels")
+    return w, h
+
+
+def parse_aspect(text: str) -> tuple[int, int]:
+    """'16:9' -> (16, 9)."""
+    m = re.fullmatch(r"\s*(\d+)\s*[:/xX]\s*(\d+)\s*", text or "")
+    if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
+        raise InputError(f"bad aspect {text!r}: expected W:H with positive integers, e.g. 16:9 or 9:16")
+    w, h = int(m.group(1)), int(m.group(2))
+    if max(w / h, h / w) > 4:
+        raise InputError(f"bad aspect {text!r}: the ratio must be between 1:4 and 4:1")
+    return w, h
+
+
+def size_for_aspect(short_side: int, aspect: tuple[int, int]) -> tuple[int, int]:
+    """Picture size with the given short side and aspect; the long side rounded up to an even number
+    (H.264 with 4:2:0 chroma needs even sides): 480 @ 16:9 -> (854, 480)."""
+    aw, ah = aspect
+    long_side = short_side * max(aw, ah) / min(aw, ah)
+    long_even = int(-(-round(long_side, 6) // 2) * 2)
+    return (long_even, short_side) if aw >= ah else (short_side, long_even)
+
+
+def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str | None = None,
+            engine: str | None = None, samples: int | None = None, language: str = "en",
+            captions: bool = True, transparent: bool = False) -> RenderSettings:
+    """Preset `quality` with the user's overrides applied; every value checked (InputError)."""
+    if quality not in PRESETS:
+        raise InputError(f"unknown quality {quality!r}: choose one of {', '.join(PRESETS)}")
+    p = PRESETS[quality]
+    w, h = parse_resolution(resolution) if resolution else size_for_aspect(p.short_side, aspect)
+    engine = (engine or p.engine).lower()
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if samples is not None and not 0 <= samples <= 4096:
+        raise InputError(f"bad samples {samples}: expected 0..4096")
+    if samples is None:
+        samples = p.samples if engine == p.engine else {"workbench": 0, "cycles": 16, "eevee": 16}[engine]
+    if engine != "workbench":
+        samples = max(1, samples)
+    if language not in LANGUAGES:
+        raise InputError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    return RenderSettings(width=w, height=h, engine=engine, samples=samples,
+                          denoise=p.denoise and engine == "cycles", captions=captions,
+                          language=language, transparent=transparent)
+
+
+def preset_fps(quality: str) -> int:
+    if quality not in PRESETS:
+        raise InputError(f"unknown quality {quality!r}: choose one of {', '.join(PRESETS)}")
+    return PRESETS[quality].fps

@@ -1,0 +1,81 @@
+"""One render worker's job: rebuild the scene from a serialised SceneSpec and render a chunk of frames.
+
+The same function runs in the CLI's own process (one worker), in local Dask worker processes and on
+remote Dask workers. It needs no shared disk: when the frames folder is visible (the run's token file is
+there) frames land in it directly, each sealed and renamed as soon as it is done; otherwise they are
+rendered to a private temporary folder and returned as bytes for the client to write.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from llmreel.render_scripts import frames as fr
+
+# Per-process cache: the scene built for a render key survives between chunks of the same run.
+_BUILT: dict[str, str] = {}
+
+
+def load_spec(spec):
+    """A SceneSpec from itself, a path, or the bytes of its .npz file."""
+    from llmreel.scenes.spec import SceneSpec
+
+    if isinstance(spec, SceneSpec):
+        return spec
+    if isinstance(spec, (bytes, bytearray)):
+        with tempfile.TemporaryDirectory(prefix="llmreel-spec-") as d:
+            p = Path(d) / "spec.npz"
+            p.write_bytes(spec)
+            return SceneSpec.load(p)
+    return SceneSpec.load(spec)
+
+
+def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
+    """The bpy scene for `key`, built from `spec` once per process and configured for `settings`."""
+    import bpy
+
+    from llmreel.blender_addon.build import build_scene
+    from llmreel.blender_addon.render import configure_render, quiet
+
+    name = _BUILT.get(key)
+    if name is None or name not in bpy.data.scenes:
+        spec = load_spec(spec)
+        with quiet():
+            bpy.ops.wm.read_factory_settings(use_empty=True)
+        scene = bpy.context.scene
+        build_scene(spec, scene=scene, language=settings["language"], captions=settings["captions"])
+        _BUILT.clear()
+        _BUILT[key] = scene.name
+    scene = bpy.data.scenes[_BUILT[key]]
+    configure_render(scene, settings, threads=threads)
+    return scene
+
+
+def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: str, token: str = "",
+                 threads: int | None = None,
+                 on_frame: Callable[[int], None] | None = None) -> list[tuple[int, bytes | None]]:
+    """Render `frames` (absolute spec frames) under `key`; returns (frame, png bytes or None) per frame
+    rendered here — None when it was written straight into the shared `frames_dir`. Frames already valid
+    there are skipped, so a retried chunk only renders what its lost worker had not finished."""
+    from llmreel.blender_addon.render import quiet, render_frame
+
+    size = (int(settings["width"]), int(settings["height"]))
+    shared = bool(token) and (Path(frames_dir) / token).exists()
+    todo = fr.missing_frames(frames_dir, frames, key, size) if shared else list(frames)
+    if not todo:
+        return []
+    scene = prepare_scene(spec, settings, key, threads)
+    out: list[tuple[int, bytes | None]] = []
+    with tempfile.TemporaryDirectory(prefix="llmreel-frames-") as private:
+        for f in todo:
+            final = fr.frame_path(frames_dir if shared else private, f)
+            raw = fr.temp_path(final, f"r{os.getpid()}")
+            with quiet():
+                render_frame(scene, f, raw)
+            data = fr.seal_frame(raw, final, key)
+            out.append((f, None if shared else data))
+            if on_frame:
+                on_frame(f)
+    return out
