@@ -4,6 +4,7 @@ Every function works on any float dtype and keeps it (float32 for the model, flo
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -14,24 +15,71 @@ GELU_C = math.sqrt(2.0 / math.pi)   # tanh-approximation GELU constant (GPT-2 / 
 
 def layernorm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row mean and 1/sqrt(population variance + eps) over the last axis: [..., C] -> [...], [...]."""
-    mean = x.mean(-1)                                       # [...]
-    xc = x - mean[..., None]                                # [..., C]
-    var = (xc * xc).mean(-1)                                # [...] population variance
-    rstd = (1.0 / np.sqrt(var + x.dtype.type(LN_EPS))).astype(x.dtype, copy=False)
+    mean, rstd, _ = layernorm_parts(x)
     return mean, rstd
+
+
+def layernorm_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mean [...], rstd [...] and the centred x - mean [..., C] (reused by layernorm_apply_centred)."""
+    inv_n = x.dtype.type(1.0 / x.shape[-1])
+    mean = np.add.reduce(x, -1)                             # [...]
+    mean *= inv_n
+    xc = x - mean[..., None]                                # [..., C]
+    var = np.add.reduce(xc * xc, -1)                        # [...]
+    var *= inv_n                                            # population variance
+    var += x.dtype.type(LN_EPS)
+    rstd = np.sqrt(var, out=var)
+    np.divide(x.dtype.type(1.0), rstd, out=rstd)            # 1 / sqrt(var + eps)
+    return mean, rstd, xc
 
 
 def layernorm_apply(x, mean, rstd, weight, bias) -> np.ndarray:
     """(x - mean) * rstd * weight + bias: [..., C]."""
-    return (x - mean[..., None]) * rstd[..., None] * weight + bias
+    return layernorm_apply_centred(x - mean[..., None], rstd, weight, bias)
+
+
+def layernorm_apply_centred(xc, rstd, weight, bias) -> np.ndarray:
+    """xc * rstd * weight + bias for xc = x - mean (xc is overwritten): [..., C]."""
+    xc *= rstd[..., None]
+    xc *= weight
+    xc += bias
+    return xc
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the GPT-2 approximation."""
     t = x.dtype.type
-    return t(0.5) * x * (t(1.0) + np.tanh(t(GELU_C) * (x + t(0.044715) * x * x * x)))
+    u = x * x                                               # [...]
+    u *= t(0.044715)
+    u += t(1.0)
+    u *= x                                                  # x + 0.044715 x^3
+    u *= t(GELU_C)
+    np.tanh(u, out=u)
+    u += t(1.0)
+    u *= x
+    u *= t(0.5)
+    return u
 
 
+@functools.lru_cache(maxsize=None)
 def causal_mask(T: int) -> np.ndarray:
-    """[T, Tk] bool, True where key position s <= query position t (visible)."""
-    return np.tri(T, T, dtype=bool)
+    """[T, Tk] bool, True where key position s <= query position t (visible). Read-only, cached."""
+    m = np.tri(T, T, dtype=bool)
+    m.flags.writeable = False
+    return m
+
+
+@functools.lru_cache(maxsize=None)
+def causal_hidden(T: int) -> np.ndarray:
+    """[T, Tk] bool, True where s > t (masked to -inf before softmax). Read-only, cached."""
+    m = ~np.tri(T, T, dtype=bool)
+    m.flags.writeable = False
+    return m
+
+
+@functools.lru_cache(maxsize=None)
+def causal_bias(T: int, dtype=np.float32) -> np.ndarray:
+    """[T, Tk]: 0 where visible, -inf where s > t; adding it masks scores exactly. Read-only, cached."""
+    m = np.where(np.tri(T, T, dtype=bool), 0.0, -np.inf).astype(dtype)
+    m.flags.writeable = False
+    return m

@@ -1,10 +1,12 @@
 """The traced forward pass of a GPT-2 style model in numpy, greedy generation and sorting.
 
-`forward` records every tensor of the DESIGN.md contract plus the weights into a Trace; each tensor
-carries the Op that made it (kinds and dependency rules: llmreel.model.opgraph).
+`graph(config, T)` describes every tensor a forward pass over T tokens records (name, role, axis names,
+the Op that makes it; op kinds and dependency rules: llmreel.model.opgraph). `forward` computes the
+numbers and files each array under its graph entry, so a Trace always matches the graph.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -13,10 +15,65 @@ from llmreel.model import functional as F
 from llmreel.model.config import GPTConfig
 from llmreel.model.errors import InputError
 from llmreel.model.tokenizer import decode, encode
-from llmreel.model.trace import Op, Trace
+from llmreel.model.trace import Op, Tensor, Trace
 from llmreel.model.weights import param_spec, resolve_weights
 
 SORT_LENGTH = 6
+Entry = tuple[str, tuple[str, ...], "Op | None"]     # role, axes, op
+
+
+@functools.lru_cache(maxsize=64)
+def graph(config: GPTConfig, T: int) -> dict[str, Entry]:
+    """Every tensor of a forward pass over T tokens, in trace order: name -> (role, axes, op).
+
+    embed.tok's gather index is the token ids, so its Op here has index None (forward fills it in)."""
+    C, H = config.n_embd, config.n_head
+    g: dict[str, Entry] = {name: ("weight", axes, None) for name, (_, axes) in param_spec(config).items()}
+
+    def act(name, axes, kind, inputs, **params):
+        g[name] = ("activation", axes, Op(kind, tuple(inputs), params))
+
+    def agg(name, axes, kind, inputs, **params):
+        g[name] = ("aggregate", axes, Op(kind, tuple(inputs), params))
+
+    def layernorm(name, x, w):
+        agg(f"{name}.mean", ("T",), "layernorm_mean", [x])
+        agg(f"{name}.rstd", ("T",), "layernorm_rstd", [x, f"{name}.mean"])
+        act(name, ("T", "C"), "layernorm", [x, f"{name}.mean", f"{name}.rstd", f"{w}.weight", f"{w}.bias"],
+            eps=F.LN_EPS)
+
+    def softmax(prefix, axes, x, probs, causal):
+        agg(f"{prefix}.max", axes[:-1], "softmax_max", [x], causal=causal)
+        agg(f"{prefix}.expsum", axes[:-1], "softmax_expsum", [x, f"{prefix}.max"], causal=causal)
+        act(probs, axes, "softmax", [x, f"{prefix}.max", f"{prefix}.expsum"], causal=causal)
+
+    act("embed.tok", ("T", "C"), "gather", ["wte.weight"], index=None)
+    act("embed.pos", ("T", "C"), "gather", ["wpe.weight"], index=list(range(T)))
+    act("embed.out", ("T", "C"), "add", ["embed.tok", "embed.pos"])
+    x = "embed.out"
+    for i in range(config.n_layer):
+        h = f"h{i}"
+        layernorm(f"{h}.ln_1", x, f"{h}.ln_1")
+        act(f"{h}.attn.qkv", ("T", "3C"), "linear", [f"{h}.ln_1", f"{h}.attn.c_attn.weight", f"{h}.attn.c_attn.bias"])
+        for j, part in enumerate("qkv"):   # k and v rows are key positions: axis "Tk"
+            act(f"{h}.attn.{part}", ("H", "T" if part == "q" else "Tk", "A"), "split_heads", [f"{h}.attn.qkv"],
+                offset=j * C, n_head=H)
+        act(f"{h}.attn.scores", ("H", "T", "Tk"), "attn_scores", [f"{h}.attn.q", f"{h}.attn.k"],
+            scale=1.0 / math.sqrt(config.head_dim), causal=True)
+        softmax(f"{h}.attn", ("H", "T", "Tk"), f"{h}.attn.scores", f"{h}.attn.probs", True)
+        act(f"{h}.attn.y", ("T", "C"), "attn_apply", [f"{h}.attn.probs", f"{h}.attn.v"], n_head=H)
+        act(f"{h}.attn.proj", ("T", "C"), "linear", [f"{h}.attn.y", f"{h}.attn.c_proj.weight", f"{h}.attn.c_proj.bias"])
+        act(f"{h}.attn.resid", ("T", "C"), "add", [x, f"{h}.attn.proj"])
+        layernorm(f"{h}.ln_2", f"{h}.attn.resid", f"{h}.ln_2")
+        act(f"{h}.mlp.fc", ("T", "4C"), "linear", [f"{h}.ln_2", f"{h}.mlp.c_fc.weight", f"{h}.mlp.c_fc.bias"])
+        act(f"{h}.mlp.gelu", ("T", "4C"), "gelu", [f"{h}.mlp.fc"])
+        act(f"{h}.mlp.proj", ("T", "C"), "linear", [f"{h}.mlp.gelu", f"{h}.mlp.c_proj.weight", f"{h}.mlp.c_proj.bias"])
+        act(f"{h}.mlp.resid", ("T", "C"), "add", [f"{h}.attn.resid", f"{h}.mlp.proj"])
+        x = f"{h}.mlp.resid"
+    layernorm("ln_f", x, "ln_f")
+    act("logits", ("T", "V"), "linear", ["ln_f", "lm_head.weight"])
+    softmax("logits", ("T", "V"), "logits", "probs", False)
+    return g
 
 
 def _check_tokens(config: GPTConfig, tokens) -> np.ndarray:
@@ -28,90 +85,69 @@ def _check_tokens(config: GPTConfig, tokens) -> np.ndarray:
     return idx
 
 
-def _layernorm(tr: Trace, name: str, x_name: str, x: np.ndarray, w_prefix: str) -> np.ndarray:
-    mean, rstd = F.layernorm_stats(x)                                                       # [T], [T]
-    tr.add(f"{name}.mean", "aggregate", ("T",), Op("layernorm_mean", (x_name,)), mean)
-    tr.add(f"{name}.rstd", "aggregate", ("T",), Op("layernorm_rstd", (x_name, f"{name}.mean")), rstd)
-    w, b = f"{w_prefix}.weight", f"{w_prefix}.bias"
-    y = F.layernorm_apply(x, mean, rstd, tr[w], tr[b])                                      # [T, C]
-    return tr.add(name, "activation", ("T", "C"),
-                  Op("layernorm", (x_name, f"{name}.mean", f"{name}.rstd", w, b), {"eps": F.LN_EPS}), y)
-
-
-def _linear(tr: Trace, name: str, axes, x_name: str, x: np.ndarray, w: str, b: str | None) -> np.ndarray:
-    y = x @ tr[w]                                                                           # [T, out]
-    if b is not None:
-        y += tr[b]
-    return tr.add(name, "activation", axes, Op("linear", (x_name, w) if b is None else (x_name, w, b)), y)
-
-
-def _softmax(tr: Trace, name: str, axes, x_name: str, x: np.ndarray, causal: bool,
-             probs_name: str, probs_axes) -> np.ndarray:
-    """max / expsum aggregates over the last axis, then probs; masked (-inf) entries give probs 0."""
-    p = {"causal": causal}
-    mx = tr.add(f"{name}.max", "aggregate", axes[:-1], Op("softmax_max", (x_name,), p), x.max(-1))
-    e = np.exp(x - mx[..., None])                                                           # [..., K]
-    es = tr.add(f"{name}.expsum", "aggregate", axes[:-1],
-                Op("softmax_expsum", (x_name, f"{name}.max"), p), e.sum(-1))
-    return tr.add(probs_name, "activation", probs_axes,
-                  Op("softmax", (x_name, f"{name}.max", f"{name}.expsum"), p), e / es[..., None])
-
-
-def _block(tr: Trace, i: int, x_name: str, x: np.ndarray, config: GPTConfig, mask: np.ndarray) -> tuple[str, np.ndarray]:
-    h, C, H, A = f"h{i}", config.n_embd, config.n_head, config.head_dim
-    T = x.shape[0]
-    ln1 = _layernorm(tr, f"{h}.ln_1", x_name, x, f"{h}.ln_1")                                # [T, C]
-    qkv = _linear(tr, f"{h}.attn.qkv", ("T", "3C"), f"{h}.ln_1", ln1,
-                  f"{h}.attn.c_attn.weight", f"{h}.attn.c_attn.bias")                       # [T, 3C]
-    heads = {}
-    for j, part in enumerate("qkv"):
-        hx = np.ascontiguousarray(qkv[:, j * C:(j + 1) * C].reshape(T, H, A).transpose(1, 0, 2))   # [H, T, A]
-        heads[part] = tr.add(f"{h}.attn.{part}", "activation", ("H", "T" if part == "q" else "Tk", "A"),
-                             Op("split_heads", (f"{h}.attn.qkv",), {"offset": j * C, "n_head": H}), hx)
-    # k and v rows are key positions: axes ("H", "Tk", "A") say so.
-    scale = 1.0 / math.sqrt(A)
-    att = heads["q"] @ heads["k"].transpose(0, 2, 1)                                        # [H, T, Tk]
-    att *= att.dtype.type(scale)
-    att[:, ~mask] = -np.inf                                                                 # causal mask
-    tr.add(f"{h}.attn.scores", "activation", ("H", "T", "Tk"),
-           Op("attn_scores", (f"{h}.attn.q", f"{h}.attn.k"), {"scale": scale, "causal": True}), att)
-    probs = _softmax(tr, f"{h}.attn", ("H", "T", "Tk"), f"{h}.attn.scores", att, True,
-                     f"{h}.attn.probs", ("H", "T", "Tk"))                                    # [H, T, Tk]
-    y = (probs @ heads["v"]).transpose(1, 0, 2).reshape(T, C)                                # [T, C] heads side by side
-    tr.add(f"{h}.attn.y", "activation", ("T", "C"),
-           Op("attn_apply", (f"{h}.attn.probs", f"{h}.attn.v"), {"n_head": H}), y)
-    proj = _linear(tr, f"{h}.attn.proj", ("T", "C"), f"{h}.attn.y", y,
-                   f"{h}.attn.c_proj.weight", f"{h}.attn.c_proj.bias")                       # [T, C]
-    x = tr.add(f"{h}.attn.resid", "activation", ("T", "C"), Op("add", (x_name, f"{h}.attn.proj")), x + proj)
-    ln2 = _layernorm(tr, f"{h}.ln_2", f"{h}.attn.resid", x, f"{h}.ln_2")                     # [T, C]
-    fc = _linear(tr, f"{h}.mlp.fc", ("T", "4C"), f"{h}.ln_2", ln2,
-                 f"{h}.mlp.c_fc.weight", f"{h}.mlp.c_fc.bias")                               # [T, 4C]
-    g = tr.add(f"{h}.mlp.gelu", "activation", ("T", "4C"), Op("gelu", (f"{h}.mlp.fc",)), F.gelu(fc))
-    mp = _linear(tr, f"{h}.mlp.proj", ("T", "C"), f"{h}.mlp.gelu", g,
-                 f"{h}.mlp.c_proj.weight", f"{h}.mlp.c_proj.bias")                           # [T, C]
-    x = tr.add(f"{h}.mlp.resid", "activation", ("T", "C"), Op("add", (f"{h}.attn.resid", f"{h}.mlp.proj")), x + mp)
-    return f"{h}.mlp.resid", x
-
-
 def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
     """One float32 forward pass over one sequence, recording every weight and intermediate tensor."""
-    idx = _check_tokens(config, tokens)                                                     # [T]
-    T = idx.size
-    tr = Trace(config, idx.tolist())
-    for name, (_, axes) in param_spec(config).items():
-        tr.add(name, "weight", axes, None, params[name])
-    tok = tr.add("embed.tok", "activation", ("T", "C"),
-                 Op("gather", ("wte.weight",), {"index": idx.tolist()}), tr["wte.weight"][idx])   # [T, C]
-    pos = tr.add("embed.pos", "activation", ("T", "C"),
-                 Op("gather", ("wpe.weight",), {"index": list(range(T))}), tr["wpe.weight"][:T])  # [T, C]
-    x = tr.add("embed.out", "activation", ("T", "C"), Op("add", ("embed.tok", "embed.pos")), tok + pos)
-    x_name, mask = "embed.out", F.causal_mask(T)
+    idx = _check_tokens(config, tokens)                                              # [T]
+    T, C, H, A = idx.size, config.n_embd, config.n_head, config.head_dim
+    g = graph(config, T)
+    tensors: dict[str, Tensor] = {}
+
+    def rec(name, data):
+        role, axes, op = g[name]
+        tensors[name] = Tensor(name, role, axes, op, data)
+        return data
+
+    def layernorm(name, x, w):
+        mean, rstd, xc = F.layernorm_parts(x)                                        # [T], [T], [T, C]
+        rec(f"{name}.mean", mean)
+        rec(f"{name}.rstd", rstd)
+        return rec(name, F.layernorm_apply_centred(xc, rstd, params[f"{w}.weight"], params[f"{w}.bias"]))
+
+    def linear(name, x, w, b=None):
+        y = x @ params[w]                                                            # [T, out]
+        if b is not None:
+            y += params[b]
+        return rec(name, y)
+
+    def softmax(prefix, x, probs):
+        mx = rec(f"{prefix}.max", x.max(-1))                                         # [...]
+        e = x - mx[..., None]                                                        # [..., K]
+        np.exp(e, out=e)                                                             # masked: exp(-inf) = 0
+        es = rec(f"{prefix}.expsum", np.add.reduce(e, -1))                           # [...]
+        e /= es[..., None]
+        return rec(probs, e)                                                         # [..., K]
+
+    for name in param_spec(config):
+        rec(name, params[name])
+    tok = params["wte.weight"][idx]                                                  # [T, C]
+    tensors["embed.tok"] = Tensor("embed.tok", "activation", ("T", "C"),
+                                  Op("gather", ("wte.weight",), {"index": idx.tolist()}), tok)
+    x = rec("embed.out", tok + rec("embed.pos", params["wpe.weight"][:T]))           # [T, C]
+    mask_bias = F.causal_bias(T, x.dtype.type)                                       # [T, Tk] 0 / -inf
+    scale = x.dtype.type(1.0 / math.sqrt(A))
     for i in range(config.n_layer):
-        x_name, x = _block(tr, i, x_name, x, config, mask)
-    lnf = _layernorm(tr, "ln_f", x_name, x, "ln_f")                                          # [T, C]
-    logits = _linear(tr, "logits", ("T", "V"), "ln_f", lnf, "lm_head.weight", None)          # [T, V]
-    _softmax(tr, "logits", ("T", "V"), "logits", logits, False, "probs", ("T", "V"))         # [T, V]
-    return tr
+        h = f"h{i}"
+        qkv = linear(f"{h}.attn.qkv", layernorm(f"{h}.ln_1", x, f"{h}.ln_1"),
+                     f"{h}.attn.c_attn.weight", f"{h}.attn.c_attn.bias")             # [T, 3C]
+        heads = qkv.reshape(T, 3, H, A).transpose(1, 2, 0, 3)                        # [3, H, T, A] view
+        q, k, v = (rec(f"{h}.attn.{p}", heads[j]) for j, p in enumerate("qkv"))      # [H, T, A] each
+        att = q @ k.transpose(0, 2, 1)                                               # [H, T, Tk]
+        att *= scale
+        att += mask_bias                                                             # causal mask: -inf
+        rec(f"{h}.attn.scores", att)
+        probs = softmax(f"{h}.attn", att, f"{h}.attn.probs")                         # [H, T, Tk]
+        y = rec(f"{h}.attn.y", (probs @ v).transpose(1, 0, 2).reshape(T, C))         # [T, C] heads side by side
+        x = rec(f"{h}.attn.resid", x + linear(f"{h}.attn.proj", y, f"{h}.attn.c_proj.weight",
+                                               f"{h}.attn.c_proj.bias"))             # [T, C]
+        fc = linear(f"{h}.mlp.fc", layernorm(f"{h}.ln_2", x, f"{h}.ln_2"),
+                    f"{h}.mlp.c_fc.weight", f"{h}.mlp.c_fc.bias")                     # [T, 4C]
+        mp = linear(f"{h}.mlp.proj", rec(f"{h}.mlp.gelu", F.gelu(fc)),
+                    f"{h}.mlp.c_proj.weight", f"{h}.mlp.c_proj.bias")                 # [T, C]
+        x = rec(f"{h}.mlp.resid", x + mp)                                            # [T, C]
+    logits = linear("logits", layernorm("ln_f", x, "ln_f"), "lm_head.weight")        # [T, V]
+    softmax("logits", logits, "probs")                                               # [T, V]
+    assert len(tensors) == len(g)          # recorded in graph order: weights, then compute order
+    return Trace(config, idx.tolist(), tensors)
 
 
 def generate(params, config: GPTConfig, tokens, n_new: int) -> tuple[list[int], list[Trace]]:

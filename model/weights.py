@@ -11,6 +11,7 @@ Mask buffers (`attn.bias`, `attn.masked_bias`) are ignored. Nothing is ever unpi
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -32,8 +33,10 @@ _MASK_BUFFER = re.compile(r"^h\.?\d+\.attn\.(bias|masked_bias)$")
 _LAYER = re.compile(r"^h\.?(\d+)\.(.+)$")
 
 
+@functools.lru_cache(maxsize=32)
 def param_spec(config: GPTConfig) -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
-    """Parameter name -> (shape, axis names), in GPT-2 order (the order weights appear in a trace)."""
+    """Parameter name -> (shape, axis names), in GPT-2 order (the order weights appear in a trace).
+    Cached: do not mutate the returned dict."""
     C, V, P = config.n_embd, config.vocab_size, config.block_size
     spec = {"wte.weight": ((V, C), ("V", "C")), "wpe.weight": ((P, C), ("P", "C"))}
     for i in range(config.n_layer):
