@@ -142,7 +142,7 @@ def set_active_color(mesh, name: str) -> None:
     ca = mesh.color_attributes
     attr = ca.get(name)
     ca.active_color = attr
-    ca.render_color_index = ca.active_color_index
+    ca.render_color_index = [a.name for a in ca].index(name)
     ca.default_color_name = name      # kept by name on evaluated meshes, so GN output stays the shown one
     ca.active_color_name = name
 

@@ -1,0 +1,570 @@
+"""Realise a SceneSpec in Blender: the public API scripts, operators and render workers call.
+
+    build_scene(spec, scene=None, language=None, captions=True, image_threshold=...) -> Collection
+    clear_scene(scene=None);  save_blend(path);  cell_info(obj, face_index) -> str
+
+Everything made lives in the "LLM Reel" collection (children per kind) and every data block carries the
+`llmreel` custom property, so clearing/rebuilding touches nothing of the user's.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+
+import bpy
+import numpy as np
+
+from . import animate, compat, geometry, inspector
+from .attributes import get_attribute, set_attribute
+from .nodes import TAG, cell_look_group, cell_material, flat_material, image_material, is_ours, tag
+from .text import make_text, pick
+
+COLLECTION_NAME = "LLM Reel"
+DEFAULT_IMAGE_THRESHOLD = 65_536      # cells; bigger blocks become one image-textured plane
+HUD_WIDTH = 1.0                       # caption layer: the frame's long side spans this many HUD units
+LOOK_MODIFIER = "LLM Reel Look"
+_BLOCK_PROPS = ("llmreel_block", "llmreel_tensor")
+_ID_COLLECTIONS = ("objects", "meshes", "curves", "cameras", "lights", "materials", "node_groups",
+                   "images", "actions", "worlds", "fonts", "collections")
+
+
+# ---- scene-wide settings ---------------------------------------------------------------------------
+def _resolution(aspect) -> tuple[int, int]:
+    ax, ay = (int(a) for a in aspect)
+    if ax >= ay:
+        return 1920, int(round(1920 * ay / ax / 2)) * 2
+    return int(round(1920 * ax / ay / 2)) * 2, 1920
+
+
+def _setup_scene(scene, spec) -> None:
+    m = spec.meta
+    scene.render.fps, scene.render.fps_base = int(m.fps), 1.0
+    scene.frame_start, scene.frame_end = int(m.frame_start), int(m.frame_end)
+    scene.render.resolution_x, scene.render.resolution_y = _resolution(m.aspect)
+    scene.view_settings.view_transform = "Standard"      # theme colours are designed for a plain sRGB map
+    scene.view_settings.look = "None"
+    shading = scene.display.shading                      # Workbench: the GN-computed colour attribute
+    shading.light, shading.color_type = "FLAT", "VERTEX"
+    shading.show_object_outline = False
+    scene.render.dither_intensity = 0.0
+
+
+def _world(scene, spec):
+    world = tag(bpy.data.worlds.new("LLM Reel World"))
+    world.color = spec.theme.background                  # what Workbench uses as background
+    if world.node_tree is None:
+        world.use_nodes = True
+    bg = next(n for n in world.node_tree.nodes if n.type == "BACKGROUND")
+    bg.inputs["Color"].default_value = (*spec.theme.background, 1.0)
+    bg.inputs["Strength"].default_value = 1.0
+    if scene.world is not None and not is_ours(scene.world):
+        scene["llmreel_prev_world"] = scene.world.name
+    scene.world = world
+
+
+def _lights(coll, spec):
+    lo, hi = _scene_bounds(spec)
+    centre, size = (lo + hi) / 2, float(np.max(hi - lo))
+    for name, offset, energy, scale in (("Key", (-0.3, -0.8, 0.6), 60.0, 0.6), ("Fill", (0.5, -0.9, -0.2), 20.0, 1.0)):
+        data = tag(bpy.data.lights.new(f"LLM Reel {name} Light", "AREA"))
+        data.energy = energy * size * size
+        data.size = size * scale
+        obj = tag(bpy.data.objects.new(data.name, data))
+        obj.location = centre + np.asarray(offset) * size
+        direction = centre - np.asarray(obj.location)
+        obj.rotation_euler = _look_rotation(direction)
+        coll.objects.link(obj)
+
+
+def _look_rotation(direction):
+    from mathutils import Vector
+
+    return Vector(direction).to_track_quat("-Z", "Y").to_euler()
+
+
+def _scene_bounds(spec) -> tuple[np.ndarray, np.ndarray]:
+    if not spec.blocks:
+        return np.zeros(3), np.ones(3)
+    los, his = zip(*(b.bounds() for b in spec.blocks))
+    return np.min(los, axis=0), np.max(his, axis=0)
+
+
+# ---- blocks ----------------------------------------------------------------------------------------
+def _rgba(rgb: np.ndarray) -> np.ndarray:
+    return np.concatenate([rgb, np.ones((*rgb.shape[:-1], 1), dtype=np.float32)], axis=-1)
+
+
+def _block_props(obj, block) -> None:
+    r, k = block.shape
+    obj["llmreel_block"] = block.id
+    obj["llmreel_tensor"] = block.tensor
+    obj["llmreel_formal"] = block.formal
+    obj["llmreel_index_prefix"] = list(int(i) for i in block.index_prefix) or [-1]
+    obj["llmreel_transpose"] = int(block.transpose)
+    obj["llmreel_role"] = block.role
+    obj["llmreel_shape"] = [int(r), int(k)]
+    obj["llmreel_axes"] = f"{block.row_axis}×{block.col_axis}"
+
+
+def _cell_block(block, spec, coll, flash_frames: float):
+    r, k = block.shape
+    theme, m = spec.theme, spec.meta
+    mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth))
+    values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
+    t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
+    settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
+    set_attribute(mesh, "value", geometry.per_vertex(values), domain="POINT")
+    set_attribute(mesh, "t_on", geometry.per_vertex(t_on), domain="POINT")
+    set_attribute(mesh, "settled", geometry.per_vertex(settled), "FLOAT_COLOR", "POINT")
+    # Blocks whose look never changes in the story skip the per-frame modifier (weights are most cells).
+    always_lit = not block.preview and bool(np.all(t_on <= m.frame_start - flash_frames))
+    never_lit = not block.preview and bool(np.all(~np.isfinite(t_on) | (t_on > m.frame_end)))
+    dim = np.array([*theme.dim, 1.0], dtype=np.float32)
+    col = settled if always_lit else np.broadcast_to(dim, settled.shape)
+    set_attribute(mesh, "Col", geometry.per_vertex(col), "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
+    compat.set_active_color(mesh, "Col")
+    mesh.materials.append(cell_material())
+    obj = tag(bpy.data.objects.new(block.id, mesh))
+    obj.location = block.origin
+    coll.objects.link(obj)
+    if not (always_lit or never_lit):
+        group = cell_look_group()
+        mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
+        mod.node_group = group
+        compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
+        compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
+        compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
+        ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
+        if block.preview:
+            frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+            animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', frames, on, interpolation="CONSTANT")
+    return obj
+
+
+def _float_image(name: str, rgba: np.ndarray):
+    """Packed float image [H, W, 4] (row 0 = bottom), kept linear, stored as EXR inside the .blend."""
+    h, w = rgba.shape[:2]
+    img = tag(bpy.data.images.new(name, w, h, alpha=True, float_buffer=True))
+    img.colorspace_settings.name = "Non-Color"
+    img.pixels.foreach_set(np.ascontiguousarray(rgba, dtype=np.float32).ravel())
+    img.file_format = "OPEN_EXR"
+    img.pack()
+    return img
+
+
+def _image_block(block, spec, coll, flash_frames: float):
+    """One textured quad, a pixel per cell (nearest); per-cell reveal in Cycles/EEVEE via the material,
+    per block in Workbench (object colour keyed dim -> mean settled colour at the block's first reveal)."""
+    r, k = block.shape
+    theme, m = spec.theme, spec.meta
+    values = np.asarray(block.values, dtype=np.float32)                                     # [R, K]
+    t_on = np.asarray(block.t_on, dtype=np.float32)                                         # [R, K]
+    settled = _rgba(theme.cell_colors(block.role, values, block.scale))                     # [R, K, 4]
+    t_img = np.where(np.isfinite(t_on), t_on, np.float32(1e9))                              # EXR-safe
+    t_rgba = np.stack([t_img, values, np.zeros_like(t_img), np.ones_like(t_img)], axis=-1)   # [R, K, 4]
+    col_img = _float_image(f"{block.id} colours", settled[::-1])                            # image rows bottom-up
+    ton_img = _float_image(f"{block.id} t_on", t_rgba[::-1])
+    mesh = tag(geometry.build_plane_mesh(block.id, r, k, block.pitch, block.cell))
+    mat = tag(image_material(f"LLMReel Image {block.id}", col_img, ton_img, theme.dim, theme.flash,
+                             flash_frames, None))
+    mesh.materials.append(mat)
+    obj = tag(bpy.data.objects.new(block.id, mesh))
+    obj.location = block.origin
+    obj["llmreel_image"] = 1
+    coll.objects.link(obj)
+    mean = tuple(float(x) for x in settled[..., :3].reshape(-1, 3).mean(axis=0))
+    first = float(np.min(t_on)) if np.isfinite(np.min(t_on)) else math.inf
+    obj.color = (*theme.dim, 1.0)
+    if first <= m.frame_start:
+        obj.color = (*mean, 1.0)
+    elif math.isfinite(first) and first <= m.frame_end:
+        for i, v in enumerate(mean):
+            animate.key(obj, "color", [m.frame_start, first], [theme.dim[i], v], index=i, interpolation="CONSTANT")
+    if block.preview:
+        frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+        animate.key(mat.node_tree, 'nodes["Preview"].outputs[0].default_value', frames, on,
+                    interpolation="CONSTANT")
+    return obj
+
+
+def _blocks(spec, coll, image_threshold: int) -> None:
+    flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
+    for block in spec.blocks:
+        r, k = block.shape
+        make = _image_block if r * k > image_threshold else _cell_block
+        obj = make(block, spec, coll, flash_frames)
+        _block_props(obj, block)
+        animate.key_visibility(obj, block.visible, spec.meta.frame_start - 1)
+
+
+# ---- labels, paths, focus elements -------------------------------------------------------------------
+def _labels(spec, coll, language: str) -> None:
+    for label in spec.labels:
+        color = getattr(spec.theme, label.color, spec.theme.text)
+        obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
+                        location=label.location, align=label.align)
+        obj["llmreel_label"] = label.id
+        animate.key_visibility(obj, label.visible, spec.meta.frame_start - 1)
+
+
+def _curve(name: str, points, width: float, color, coll, cyclic: bool = False):
+    cu = tag(bpy.data.curves.new(name, "CURVE"))
+    cu.dimensions = "3D"
+    cu.bevel_depth = width / 2
+    cu.bevel_resolution = 2
+    cu.use_fill_caps = True
+    sp = cu.splines.new("POLY")
+    pts = np.asarray(points, dtype=np.float32)
+    sp.points.add(len(pts) - 1)
+    sp.points.foreach_set("co", np.concatenate([pts, np.ones((len(pts), 1), np.float32)], axis=1).ravel())
+    sp.use_cyclic_u = cyclic
+    cu.materials.append(flat_material(color))
+    obj = tag(bpy.data.objects.new(name, cu))
+    obj.color = (*color[:3], 1.0)
+    coll.objects.link(obj)
+    return obj
+
+
+def _paths(spec, coll) -> None:
+    theme = spec.theme
+    for path in spec.paths:
+        color = theme.pos.get("residual", theme.flow) if path.role == "residual" else theme.flow
+        obj = _curve(f"path {path.id}", path.points, path.width, color, coll)
+        cu = obj.data
+        cu.bevel_factor_mapping_end = "SPLINE"
+        a, b = path.grow
+        animate.key(cu, "bevel_factor_end", [a, max(b, a + 1)], [0.0, 1.0], interpolation="LINEAR")
+
+
+def _highlights(spec, coll) -> None:
+    for hl in spec.highlights:
+        b = spec.block(hl.block)
+        ox, oy, oz = b.origin
+        p = b.pitch
+        x0, x1 = ox + (hl.cols[0] - 0.5) * p, ox + (hl.cols[1] - 0.5) * p
+        z0, z1 = oz - (hl.rows[1] - 0.5) * p, oz - (hl.rows[0] - 0.5) * p
+        y = oy - b.depth / 2 - 0.3 * p
+        obj = _curve(f"highlight {hl.id}", [(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)],
+                     0.12 * p, spec.theme.accent, coll, cyclic=True)
+        animate.key_visibility(obj, [hl.frames], spec.meta.frame_start - 1)
+
+
+def _flying(spec, coll) -> None:
+    if not spec.flying:
+        return
+    size = float(np.median([b.cell for b in spec.blocks])) if spec.blocks else 0.1
+    mesh = tag(bpy.data.meshes.new("LLMReel flying cell"))
+    h = size / 2
+    verts = [(x * h, y * h, z * h) for z in (-1, 1) for y in (-1, 1) for x in (-1, 1)]
+    mesh.from_pydata(verts, [], [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
+    mesh.materials.append(flat_material(spec.theme.flash))
+    for fc in spec.flying:
+        obj = tag(bpy.data.objects.new(f"flying {fc.id}", mesh))
+        obj.color = (*fc.color, 1.0)
+        obj.material_slots[0].link = "OBJECT"             # shared mesh, a colour per flying cell
+        obj.material_slots[0].material = flat_material(fc.color)
+        a, b = fc.frames
+        animate.key_vector(obj, "location", [a, max(b, a + 1)], [fc.start, fc.end])
+        animate.key_visibility(obj, [(a, b + fc.hold)], spec.meta.frame_start - 1)
+        coll.objects.link(obj)
+
+
+def _value_texts(spec, coll) -> None:
+    for vt in spec.value_texts:
+        obj = make_text(f"value {vt.id}", vt.text, vt.size, spec.theme.accent, coll, location=vt.location,
+                        align="center")
+        animate.key_visibility(obj, [vt.frames], spec.meta.frame_start - 1)
+
+
+# ---- camera, captions, title cards -----------------------------------------------------------------
+def _camera(scene, spec, coll):
+    cam_data = tag(bpy.data.cameras.new("LLM Reel Camera"))
+    cam_data.sensor_width, cam_data.sensor_fit = 36.0, "AUTO"
+    lo, hi = _scene_bounds(spec)
+    cam_data.clip_start, cam_data.clip_end = 0.01, float(np.linalg.norm(hi - lo)) * 10 + 100
+    cam = tag(bpy.data.objects.new("LLM Reel Camera", cam_data))
+    target = tag(bpy.data.objects.new("LLM Reel Camera Target", None))
+    coll.objects.link(cam)
+    coll.objects.link(target)
+    keys = sorted(spec.camera, key=lambda k: k.frame)
+    if not keys:
+        centre = (lo + hi) / 2
+        cam.location, target.location = centre + np.array([0, -2.0 * float(np.max(hi - lo)), 0]), centre
+        cam_data.lens = 35.0
+    else:
+        frames = [k.frame for k in keys]
+        animate.key_vector(cam, "location", frames, [k.location for k in keys])
+        animate.key_vector(target, "location", frames, [k.target for k in keys])
+        animate.key(cam_data, "lens", frames, [k.lens for k in keys])
+    track = cam.constraints.new("TRACK_TO")
+    track.target, track.track_axis, track.up_axis = target, "TRACK_NEGATIVE_Z", "UP_Y"
+    cam_data.dof.focus_object = target
+    cam_data.dof.aperture_fstop = 2.8
+    if scene.camera is not None and not is_ours(scene.camera):
+        scene["llmreel_prev_camera"] = scene.camera.name
+    scene.camera = cam
+    return cam, keys
+
+
+def _hud(cam, keys, coll):
+    """An empty in front of the camera whose distance follows the lens (z = -lens/36, keyed with the same
+    easing as the lens), so the frame's long side always spans HUD_WIDTH units in the HUD's plane."""
+    hud = tag(bpy.data.objects.new("LLM Reel HUD", None))
+    hud.parent = cam
+    coll.objects.link(hud)
+    if keys:
+        animate.key(hud, "location", [k.frame for k in keys], [-k.lens / 36.0 * HUD_WIDTH for k in keys], index=2)
+    else:
+        hud.location.z = -cam.data.lens / 36.0 * HUD_WIDTH
+    return hud
+
+
+def _frame_size(spec) -> tuple[float, float]:
+    ax, ay = spec.meta.aspect
+    return (HUD_WIDTH, HUD_WIDTH * ay / ax) if ax >= ay else (HUD_WIDTH * ax / ay, HUD_WIDTH)
+
+
+def _backing(name, width, height, location, color, parent, coll):
+    mesh = tag(bpy.data.meshes.new(name))
+    w, h = width / 2, height / 2
+    mesh.from_pydata([(-w, -h, 0), (w, -h, 0), (w, h, 0), (-w, h, 0)], [], [(0, 1, 2, 3)])
+    mesh.materials.append(flat_material(color))
+    obj = tag(bpy.data.objects.new(name, mesh))
+    obj.parent, obj.location, obj.color = parent, location, (*color, 1.0)
+    coll.objects.link(obj)
+    return obj
+
+
+def _captions(spec, hud, coll, language: str) -> None:
+    fw, fh = _frame_size(spec)
+    size = 0.026 * min(fw, fh) / 0.5625
+    for i, cap in enumerate(spec.captions):
+        obj = make_text(f"caption {i:03d}", pick(cap.text, language), size, spec.theme.text, coll,
+                        location=(0, -fh / 2 + 0.07 * fh, 0), facing_camera_wall=False, align="center",
+                        align_y="BOTTOM", wrap_width=0.8 * fw, parent=hud)
+        obj["llmreel_caption"] = i
+        animate.key_visibility(obj, [(cap.first_frame, cap.last_frame)], spec.meta.frame_start - 1)
+
+
+def _title_cards(spec, hud, coll, language: str) -> None:
+    fw, fh = _frame_size(spec)
+    unit = min(fw, fh) / 0.5625
+    for card in spec.title_cards:
+        band = _backing(f"title band {card.chapter}", fw * 1.02, 0.3 * fh, (0, 0, -0.002 * unit),
+                        spec.theme.background, hud, coll)
+        title = make_text(f"title {card.chapter}", pick(card.text, language), 0.06 * unit, spec.theme.text,
+                          coll, location=(0, 0.01 * unit, 0), facing_camera_wall=False, align="center",
+                          parent=hud)
+        sub = make_text(f"subtitle {card.chapter}", pick(card.subtitle, language), 0.026 * unit,
+                        spec.theme.accent, coll, location=(0, -0.05 * unit, 0), facing_camera_wall=False,
+                        align="center", parent=hud)
+        for obj in (band, title, sub):
+            animate.key_visibility(obj, [card.frames], spec.meta.frame_start - 1)
+
+
+def _chapters(scene, spec, coll) -> None:
+    chapters = [{"slug": c.slug, "title": c.title, "first": int(c.first_frame), "last": int(c.last_frame)}
+                for c in spec.chapters]
+    coll["llmreel_chapters"] = json.dumps(chapters, ensure_ascii=False)
+    names = []
+    for c in spec.chapters:
+        marker = scene.timeline_markers.new(f"▸ {c.slug}", frame=int(c.first_frame))
+        names.append(marker.name)
+    coll["llmreel_markers"] = json.dumps(names)
+
+
+def _glare(scene) -> None:
+    """Compositor bloom on emission above 1 (only flashing cells), where this Blender's compositor allows;
+    never replaces a compositor setup the user made."""
+    tree = compat.compositor_tree(scene, create=False)
+    if tree is not None and (not is_ours(tree) and len(tree.nodes)):
+        return
+    try:
+        tree = compat.compositor_tree(scene, create=True, name="LLMReel Glow v1")
+        if not is_ours(tree) and len(tree.nodes):
+            return
+        tag(tree)
+        tree.nodes.clear()
+        rl = tree.nodes.new("CompositorNodeRLayers")
+        glare = tree.nodes.new("CompositorNodeGlare")
+        _set_glare(glare)
+        if compat.compositor_uses_group_output():
+            if not any(i.in_out == "OUTPUT" for i in tree.interface.items_tree if i.item_type == "SOCKET"):
+                tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+            out = tree.nodes.new("NodeGroupOutput")
+        else:
+            out = tree.nodes.new("CompositorNodeComposite")
+        tree.links.new(rl.outputs["Image"], glare.inputs["Image"])
+        tree.links.new(glare.outputs["Image"], out.inputs[0])
+    except (RuntimeError, KeyError, AttributeError, TypeError):
+        pass                                                        # glow is optional; the render still works
+
+
+def _set_glare(glare) -> None:
+    settings = {"Type": "Bloom", "Threshold": 1.0, "Size": 0.5, "Strength": 0.8}
+    for name, value in settings.items():
+        sock = glare.inputs.get(name)
+        if sock is not None and not sock.is_linked:
+            try:
+                sock.default_value = value
+                continue
+            except TypeError:
+                pass
+        attr = {"Type": "glare_type", "Threshold": "threshold", "Size": "size", "Strength": "mix"}[name]
+        if hasattr(glare, attr):
+            setattr(glare, attr, {"Type": "BLOOM", "Size": 8, "Strength": 0.0}.get(name, value)
+                    if attr in ("glare_type", "size", "mix") else value)
+
+
+# ---- public API ------------------------------------------------------------------------------------
+def our_collection(scene=None):
+    scene = scene or bpy.context.scene
+    for coll in scene.collection.children:
+        if is_ours(coll) and coll.get("llmreel_root"):
+            return coll
+    return None
+
+
+def build_scene(spec, *, scene=None, language: str | None = None, captions: bool = True,
+                image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False):
+    """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build."""
+    scene = scene or bpy.context.scene
+    language = language or spec.meta.language
+    clear_scene(scene)
+    root = tag(bpy.data.collections.new(COLLECTION_NAME))
+    root["llmreel_root"] = 1
+    scene.collection.children.link(root)
+    parts = {}
+    for part in ("Blocks", "Labels", "Flow", "Focus", "Camera", "Lights"):
+        parts[part] = tag(bpy.data.collections.new(f"{COLLECTION_NAME} {part}"))
+        root.children.link(parts[part])
+    _setup_scene(scene, spec)
+    _world(scene, spec)
+    _blocks(spec, parts["Blocks"], int(image_threshold))
+    _labels(spec, parts["Labels"], language)
+    _paths(spec, parts["Flow"])
+    _highlights(spec, parts["Focus"])
+    _flying(spec, parts["Focus"])
+    _value_texts(spec, parts["Focus"])
+    cam, keys = _camera(scene, spec, parts["Camera"])
+    cam.data.dof.use_dof = bool(dof)
+    hud = _hud(cam, keys, parts["Camera"])
+    if captions:
+        _captions(spec, hud, parts["Camera"], language)
+    _title_cards(spec, hud, parts["Camera"], language)
+    _lights(parts["Lights"], spec)
+    _chapters(scene, spec, root)
+    root["llmreel_language"] = language
+    root["llmreel_story"] = spec.meta.story
+    root["llmreel_input"] = spec.meta.input
+    if glow:
+        _glare(scene)
+    return root
+
+
+def _collect_objects(coll, out: list) -> None:
+    out.extend(coll.objects)
+    for child in coll.children:
+        _collect_objects(child, out)
+
+
+def _purge_ours() -> None:
+    """Remove tagged data blocks nobody uses any more (repeat: materials free node groups, and so on)."""
+    changed = True
+    while changed:
+        changed = False
+        for attr in _ID_COLLECTIONS:
+            coll = getattr(bpy.data, attr)
+            for idb in [i for i in coll if is_ours(i) and i.users == 0]:
+                coll.remove(idb)
+                changed = True
+
+
+def clear_scene(scene=None) -> None:
+    """Remove only what build_scene made in `scene` (objects, data, actions, markers, world, compositor)."""
+    scene = scene or bpy.context.scene
+    root = our_collection(scene)
+    if root is not None:
+        for name in json.loads(root.get("llmreel_markers", "[]")):
+            marker = scene.timeline_markers.get(name)
+            if marker is not None:
+                scene.timeline_markers.remove(marker)
+        objs: list = []
+        _collect_objects(root, objs)
+        colls = [root] + list(root.children_recursive)
+        for obj in {o for o in objs if is_ours(o)}:
+            bpy.data.objects.remove(obj)
+        for coll in colls:
+            if is_ours(coll):
+                bpy.data.collections.remove(coll)
+    if scene.world is not None and is_ours(scene.world):
+        scene.world = bpy.data.worlds.get(scene.get("llmreel_prev_world", ""))
+    if scene.camera is None and scene.get("llmreel_prev_camera"):
+        scene.camera = bpy.data.objects.get(scene["llmreel_prev_camera"])
+    tree = compat.compositor_tree(scene, create=False)
+    if tree is not None and is_ours(tree) and hasattr(scene, "compositing_node_group"):
+        scene.compositing_node_group = None
+    elif tree is not None and is_ours(tree):
+        tree.nodes.clear()
+    for key in ("llmreel_prev_world", "llmreel_prev_camera"):
+        if key in scene:
+            del scene[key]
+    _purge_ours()
+
+
+def save_blend(path) -> None:
+    """Pack fonts and images, make 3D views show the colour attribute (scrubbing plays the animation),
+    write atomically (temp file in the same folder, then rename)."""
+    path = os.path.abspath(os.fspath(path))
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    for font in bpy.data.fonts:
+        if is_ours(font) and font.packed_file is None and font.filepath != "<builtin>":
+            font.pack()
+    for img in bpy.data.images:
+        if is_ours(img) and img.packed_file is None:
+            img.pack()
+    for screen in bpy.data.screens:
+        for area in screen.areas:
+            for space in area.spaces:
+                if space.type == "VIEW_3D":
+                    space.shading.type = "SOLID"
+                    space.shading.light = "FLAT"
+                    space.shading.color_type = "VERTEX"
+                    space.shading.background_type = "WORLD"
+    fd, tmp = tempfile.mkstemp(prefix=".llmreel-", suffix=".blend", dir=folder)
+    os.close(fd)
+    try:
+        bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, compress=True, check_existing=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def cell_info(obj, face_index: int) -> str:
+    """Inspector line for face `face_index` of a block object, e.g.
+    'h0.attn.q[1,3,5] = qkv[3, head 1 · A + 5] = 0.412'. ValueError for other objects/faces."""
+    if obj is None or obj.get("llmreel_block") is None:
+        raise ValueError("not an LLM Reel block object")
+    rows, cols = (int(x) for x in obj["llmreel_shape"])
+    if obj.get("llmreel_image"):
+        raise ValueError(f"{obj['llmreel_block']} is an image plane ({rows}×{cols}); cells are pixels")
+    nfaces = len(obj.data.polygons)
+    if not 0 <= face_index < nfaces:
+        raise ValueError(f"face {face_index} outside 0..{nfaces - 1}")
+    r, c = geometry.face_to_cell(face_index, cols)
+    prefix = tuple(int(i) for i in obj["llmreel_index_prefix"] if int(i) >= 0)
+    index = prefix + ((c, r) if obj["llmreel_transpose"] else (r, c))
+    cell = face_index // geometry.FACES_PER_CELL
+    value = float(obj.data.attributes["value"].data[cell * geometry.VERTS_PER_CELL].value)
+    return inspector.cell_line(obj["llmreel_formal"], obj["llmreel_tensor"], index, value)
+
+
+def block_values(obj) -> np.ndarray:
+    """Per-cell values stored on a block object's mesh (float32 [R, K])."""
+    rows, cols = (int(x) for x in obj["llmreel_shape"])
+    return get_attribute(obj.data, "value")[::geometry.VERTS_PER_CELL].reshape(rows, cols)

@@ -1,0 +1,59 @@
+"""Text objects: Inter for Latin text, the Noto Sans CJK font Blender ships for Korean; both packed."""
+from __future__ import annotations
+
+import math
+import os
+
+import bpy
+
+from . import compat
+from .nodes import flat_material, tag
+
+_FONT_FILES = {"latin": "Inter.woff2", "cjk": "Noto Sans CJK Regular.woff2"}
+
+
+def needs_cjk(text: str) -> bool:
+    return any(ord(ch) >= 0x1100 for ch in text)
+
+
+def font_for(text: str):
+    """The tagged font data block for `text` (loaded once per build, reused by name)."""
+    kind = "cjk" if needs_cjk(text) else "latin"
+    name = f"LLMReel {kind} font"
+    font = bpy.data.fonts.get(name)
+    if font is not None and font.get("llmreel"):
+        return font
+    font = tag(bpy.data.fonts.load(os.path.join(compat.bpy_fonts_dir(), _FONT_FILES[kind])))
+    font.name = name
+    return font
+
+
+def pick(text: dict, language: str) -> str:
+    """The text in `language`, falling back to English."""
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
+
+
+def make_text(name: str, body: str, size: float, color, collection, *, location=(0, 0, 0),
+              facing_camera_wall: bool = True, align: str = "left", align_y: str = "BOTTOM_BASELINE",
+              wrap_width: float = 0.0, parent=None):
+    """A text object coloured `color` (linear RGB) by a flat emission material.
+    `facing_camera_wall`: lies in the XZ wall plane, readable from -Y; otherwise in the parent's XY plane."""
+    cu = tag(bpy.data.curves.new(name, "FONT"))
+    cu.body = body
+    cu.font = font_for(body)
+    cu.size = size
+    cu.align_x = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}[align]
+    cu.align_y = align_y
+    if wrap_width > 0:
+        cu.text_boxes[0].width = wrap_width
+        cu.text_boxes[0].x = {"left": 0.0, "center": -wrap_width / 2, "right": -wrap_width}[align]
+    cu.materials.append(flat_material(color))
+    obj = tag(bpy.data.objects.new(name, cu))
+    obj.color = (*color[:3], 1.0)
+    obj.location = location
+    if facing_camera_wall:
+        obj.rotation_euler = (math.pi / 2, 0.0, 0.0)
+    if parent is not None:
+        obj.parent = parent
+    collection.objects.link(obj)
+    return obj
