@@ -1,0 +1,89 @@
+"""`llmreel build [STORY] [--input ...] [--lang en|ko] [--theme ...] --out F.blend`: plan the explainer,
+build it in Blender (headless) and save the .blend. Everything is checked before bpy is imported."""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from llmreel.model.errors import InputError
+
+LANGUAGES = ("en", "ko")
+
+
+def check_out_blend(path: str) -> Path:
+    p = Path(path)
+    if p.suffix.lower() != ".blend":
+        raise InputError(f"--out {path}: expected a .blend file name")
+    folder = p.parent if str(p.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"--out {path}: {folder} is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {path}: cannot create folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"--out {path}: folder {folder} is not writable")
+    if p.exists() and not p.is_file():
+        raise InputError(f"--out {path}: exists and is not a file")
+    return p
+
+
+def check_threshold(value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise InputError(f"--image-threshold {value}: expected a positive cell count")
+    return value
+
+
+def cmd_build(args) -> int:
+    out = check_out_blend(args.out)
+    if args.lang not in LANGUAGES:
+        raise InputError(f"--lang {args.lang!r}: accepted: {', '.join(LANGUAGES)}")
+    threshold = check_threshold(args.image_threshold)
+    if args.spec is not None:
+        from llmreel.scenes.spec import SceneSpec
+
+        if args.story is not None or args.input is not None:
+            raise InputError("--spec builds a saved scene spec; do not also give STORY or --input")
+        spec = SceneSpec.load(args.spec)
+    else:
+        from llmreel.scenes.plan import plan_scene
+        from llmreel.scenes.story import check_pace, parse_aspect
+
+        aspect = parse_aspect(args.aspect) if args.aspect is not None else None
+        pace = check_pace(args.pace, "--pace") if args.pace is not None else None
+        spec = plan_scene(args.story, input=args.input, weights=args.weights, language=args.lang,
+                          theme=args.theme, aspect=aspect, pace=pace)
+    t0 = time.perf_counter()
+    import bpy
+
+    from llmreel.blender_addon import build
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    kwargs = {} if threshold is None else {"image_threshold": threshold}
+    build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof, **kwargs)
+    build.save_blend(out)
+    print(f"{out}: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-{spec.meta.frame_end} at "
+          f"{spec.meta.fps} fps, built in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def register(subparsers) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "build", help="build the 3D scene in Blender and save it as a .blend",
+        description="Plan the explainer and save it as a .blend that plays without the add-on.")
+    p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
+    p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
+    p.add_argument("--weights", default=None, help=".safetensors or .npz weights (default: the bundled model)")
+    p.add_argument("--lang", default="en", help="caption and label language: en | ko")
+    p.add_argument("--theme", default=None, help="colour theme: dark | light")
+    p.add_argument("--pace", type=float, default=None, help="duration multiplier, 0.25 .. 4")
+    p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
+    p.add_argument("--spec", default=None, help="build a saved SceneSpec (.npz) instead of planning")
+    p.add_argument("--no-captions", action="store_true", help="no caption text objects")
+    p.add_argument("--dof", action="store_true", help="camera depth of field on the shot's target")
+    p.add_argument("--image-threshold", type=int, default=None,
+                   help="blocks with more cells become one image-textured plane")
+    p.add_argument("--out", required=True, help="output .blend file")
+    p.set_defaults(func=cmd_build)
