@@ -82,6 +82,8 @@ class Block:
     chapter: str = ""                # slug of the chapter that computes it ("" for weights)
     preview: list[Interval] = field(default_factory=list)   # whole-block lit intervals (overview)
     visible: list[Interval] = field(default_factory=list)   # shown intervals; empty = always
+    axis_range: tuple[int, int] = (0, 0)   # [start, stop) of the tensor's LAST axis shown; (0, 0) = all
+                                           # (e.g. one head's query columns of h0.attn.c_attn.weight)
 
     @property
     def shape(self) -> tuple[int, int]:

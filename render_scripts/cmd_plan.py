@@ -1,0 +1,56 @@
+"""`llmreel plan`: compute the scene (layout + storyboard) of a story and print its chapter table."""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("plan", help="plan a story: chapters, frames, captions, counts (no Blender)",
+                              description="Run the model on the input, lay out every tensor and write the "
+                                          "storyboard; print the chapter table, or --json, or save --out.")
+    p.add_argument("story", nargs="?", default=None,
+                   help="story name (sort_explainer, attention_only) or a .toml path; default sort_explainer")
+    p.add_argument("--input", default=None, help="six letters of A/B/C, e.g. CBABBC (default: the story's)")
+    p.add_argument("--fps", type=int, default=None, help="frames per second (default: the story's)")
+    p.add_argument("--aspect", default=None, help="16:9 | 9:16 | 1:1 (default: the story's)")
+    p.add_argument("--pace", type=float, default=None, help="duration multiplier 0.25..4")
+    p.add_argument("--theme", default=None, help="dark | light")
+    p.add_argument("--language", default=None, help="default caption language: en | ko")
+    p.add_argument("--weights", default=None, help=".safetensors / .npz weights (default: shipped)")
+    p.add_argument("--json", action="store_true", help="print the plan summary as JSON")
+    p.add_argument("--out", default=None, help="save the SceneSpec (.npz) for build/render workers")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from llmreel.model.errors import InputError
+    from llmreel.scenes.plan import plan_scene, plan_summary
+
+    if args.out is not None and not str(args.out).endswith(".npz"):
+        raise InputError(f"--out {args.out!r} must end in .npz (a SceneSpec file)")
+    spec = plan_scene(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
+                      theme=args.theme, language=args.language, weights=args.weights)
+    summary = plan_summary(spec)
+    if args.out:
+        spec.save(args.out)
+    if args.json:
+        json.dump(summary, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+        return 0
+    m = spec.meta
+    fps = summary["fps"]
+    print(f"story {m.story}: {m.input} -> {m.output}   weights {m.weights}   {fps} fps   "
+          f"aspect {m.aspect[0]}:{m.aspect[1]}   theme {m.theme}")
+    print(f"{'chapter':<16} {'first':>6} {'last':>6} {'seconds':>8}  title")
+    for c in summary["chapters"]:
+        secs = (c["last_frame"] - c["first_frame"] + 1) / fps
+        print(f"{c['name']:<16} {c['first_frame']:>6} {c['last_frame']:>6} {secs:>8.1f}  {c['title']['en']}")
+    total = (summary["frame_end"] - summary["frame_start"] + 1) / fps
+    print(f"{'total':<16} {summary['frame_start']:>6} {summary['frame_end']:>6} {total:>8.1f}")
+    k = summary["counts"]
+    print(f"blocks {k['blocks']}   cells {k['cells']}   labels {k['labels']}   captions {k['captions']}"
+          f"   highlights {len(spec.highlights)}   flying {len(spec.flying)}   value texts {len(spec.value_texts)}")
+    if args.out:
+        print(f"saved {args.out}")
+    return 0

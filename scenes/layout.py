@@ -1,0 +1,340 @@
+"""Where every tensor block sits on the wall (XZ plane, data flowing from the top down).
+
+Tokens are COLUMNS, as in Bycroft's LLM Visualization: a [T, C] tensor is a block of C rows x T
+columns. The residual stream runs down the right edge (x >= 0); each section's other blocks grow to
+the left of it, weights to the left of the op that uses them, aggregates as thin rows above what they
+summarise, attention heads side by side.
+
+Placement is a tiny box packer (horizontal / vertical stacks with gaps): every block *and its labels*
+own a rectangle, and stacks never overlap rectangles, so no two blocks or name tags overlap for any
+config. Everything here is geometry from the config and T alone: no values, no times.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from llmreel.model.config import GPTConfig
+
+# Contract tensors that get no block of their own, and the blocks that show their values instead.
+# (The one place this is listed; tests check that every other trace tensor is laid out.)
+MERGED: dict[str, str] = {
+    "h{i}.attn.qkv": "h{i}.attn.q / h{i}.attn.k / h{i}.attn.v (the same numbers, split into heads), "
+                     "with c_attn.weight and c_attn.bias split the same way",
+}
+
+PITCH = 1.0        # world units between neighbouring cell centres
+CELL = 0.84        # cell edge
+DEPTH = 0.30       # cell thickness (Y)
+
+
+def merged_tensors(config: GPTConfig) -> list[str]:
+    """The MERGED entries expanded for a config's layers."""
+    return [pat.format(i=i) for pat in MERGED for i in range(config.n_layer)]
+
+
+@dataclass
+class Slot:
+    """One block before it has values: what it shows and where it sits."""
+    id: str
+    tensor: str
+    index_prefix: tuple[int, ...]
+    axis_range: tuple[int, int]      # [start, stop) of the tensor's last axis; (0, 0) = all of it
+    transpose: bool
+    role: str
+    title: dict[str, str]
+    formal: str
+    row_axis: str
+    col_axis: str
+    rows: int
+    cols: int
+    section: str = ""
+    origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    labels: list = field(default_factory=list)   # (id, kind, text, (x, y, z), size, align, color)
+
+
+@dataclass
+class Sizes:
+    """Text sizes and gaps in world units, adapted to the config so labels stay legible."""
+    title: float
+    gap: float
+    section_gap: float
+
+    @classmethod
+    def for_config(cls, config: GPTConfig) -> "Sizes":
+        title = max(1.6, config.n_embd / 30.0) * PITCH
+        return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title)
+
+
+# ---- friendly names -------------------------------------------------------------------------------
+_TITLES: dict[str, tuple[str, str]] = {
+    "wte.weight": ("Token embedding table", "토큰 임베딩 표"),
+    "wpe.weight": ("Position embedding table", "위치 임베딩 표"),
+    "embed.tok": ("Token vectors", "토큰 벡터"),
+    "embed.pos": ("Position vectors", "위치 벡터"),
+    "embed.out": ("Residual stream", "잔차 스트림"),
+    "ln": ("Layer norm", "레이어 정규화"),
+    "ln.mean": ("Mean", "평균"),
+    "ln.rstd": ("1 / std", "1 / 표준편차"),
+    "ln.weight": ("Scale γ", "스케일 γ"),
+    "ln.bias": ("Shift β", "이동 β"),
+    "q.weight": ("Query weights", "쿼리 가중치"),
+    "k.weight": ("Key weights", "키 가중치"),
+    "v.weight": ("Value weights", "값 가중치"),
+    "q.bias": ("Q bias", "Q 편향"),
+    "k.bias": ("K bias", "K 편향"),
+    "v.bias": ("V bias", "V 편향"),
+    "attn.q": ("Query", "쿼리"),
+    "attn.k": ("Key", "키"),
+    "attn.v": ("Value", "값"),
+    "attn.scores": ("Attention scores", "어텐션 점수"),
+    "attn.max": ("Max", "최댓값"),
+    "attn.expsum": ("Exp sum", "지수 합"),
+    "attn.probs": ("Attention weights", "어텐션 가중치"),
+    "attn.y": ("Heads joined", "헤드 결합"),
+    "attn.c_proj.weight": ("Projection weights", "투영 가중치"),
+    "attn.c_proj.bias": ("Projection bias", "투영 편향"),
+    "attn.proj": ("Projection", "투영"),
+    "attn.resid": ("Residual stream", "잔차 스트림"),
+    "mlp.c_fc.weight": ("MLP weights (expand)", "MLP 가중치 (확장)"),
+    "mlp.c_fc.bias": ("MLP bias", "MLP 편향"),
+    "mlp.fc": ("MLP hidden", "MLP 은닉"),
+    "mlp.gelu": ("GELU", "GELU"),
+    "mlp.c_proj.weight": ("MLP weights (project)", "MLP 가중치 (투영)"),
+    "mlp.c_proj.bias": ("MLP bias", "MLP 편향"),
+    "mlp.proj": ("MLP output", "MLP 출력"),
+    "mlp.resid": ("Residual stream", "잔차 스트림"),
+    "lm_head.weight": ("LM head weights", "LM 헤드 가중치"),
+    "logits": ("Logits", "로짓"),
+    "logits.max": ("Max", "최댓값"),
+    "logits.expsum": ("Exp sum", "지수 합"),
+    "probs": ("Probabilities", "확률"),
+}
+
+
+def _title(key: str) -> dict[str, str]:
+    en, ko = _TITLES[key]
+    return {"en": en, "ko": ko}
+
+
+def text_width(text: str, size: float) -> float:
+    """Rough advance width of `text` at `size` (Noto Sans: ~0.6 em Latin, ~1 em Hangul/CJK)."""
+    return size * sum(1.0 if ord(ch) >= 0x1100 else 0.6 for ch in text)
+
+
+# ---- box packer -----------------------------------------------------------------------------------
+# A node is ("leaf", Slot) | ("text", id, texts, size) | ("h" | "v", [nodes], gap).
+# Stacks align children to the top (h) or to the right (v). Sizes are (width, height).
+
+def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
+    """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels."""
+    t = sz.title
+    left = 0.45 * t + text_width(slot.row_axis, 0.7 * t)                 # row-axis tag
+    w_text = max(text_width(s, t) for s in slot.title.values())
+    w_text = max(w_text, text_width(slot.formal, 0.6 * t))
+    width = max(left + slot.cols * PITCH, w_text) + 0.3 * t
+    head = 2.05 * t                                                       # title + formal lines
+    foot = 1.1 * t                                                        # column-axis tag
+    return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
+
+
+def _size(node, sz: Sizes) -> tuple[float, float]:
+    kind = node[0]
+    if kind == "leaf":
+        return _leaf_size(node[1], sz)[:2]
+    if kind == "text":
+        _, _, texts, size = node
+        return max(text_width(s, size) for s in texts.values()) + size, 1.6 * size
+    _, children, gap = node
+    sizes = [_size(c, sz) for c in children]
+    if kind == "h":
+        return sum(w for w, _ in sizes) + gap * (len(sizes) - 1), max(h for _, h in sizes)
+    return max(w for w, _ in sizes), sum(h for _, h in sizes) + gap * (len(sizes) - 1)
+
+
+def _place(node, right: float, top: float, sz: Sizes, out_slots: list, out_labels: list) -> None:
+    """Place `node` with its rectangle's top-right corner at (right, top)."""
+    kind = node[0]
+    if kind == "leaf":
+        slot = node[1]
+        w, h, bx, by = _leaf_size(slot, sz)
+        x0, t = right - w, sz.title
+        half = PITCH / 2
+        slot.origin = (x0 + bx + half, 0.0, top - by - half)
+        bl, bt = x0 + bx, top - by                                        # block left / top edge
+        br, bb = bl + slot.cols * PITCH, bt - slot.rows * PITCH
+        y = -DEPTH / 2 - 0.02
+        slot.labels = [
+            (f"{slot.id}:title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
+            (f"{slot.id}:formal", "formal", {"en": slot.formal, "ko": slot.formal},
+             (x0, y, top - 1.75 * t), 0.6 * t, "left", "text_dim"),
+            (f"{slot.id}:cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
+             ((bl + br) / 2, y, bb - 0.85 * t), 0.7 * t, "center", "text_dim"),
+            (f"{slot.id}:rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
+             (bl - 0.3 * t, y, (bt + bb) / 2 - 0.25 * t), 0.7 * t, "right", "text_dim"),
+        ]
+        out_slots.append(slot)
+        return
+    if kind == "text":
+        _, lid, texts, size = node
+        w, _ = _size(node, sz)
+        out_labels.append((lid, "section", dict(texts), (right - w, -DEPTH / 2 - 0.02, top - 1.1 * size),
+                           size, "left", "text"))
+        return
+    _, children, gap = node
+    if kind == "h":
+        x = right
+        for child in reversed(children):
+            _place(child, x, top, sz, out_slots, out_labels)
+            x -= _size(child, sz)[0] + gap
+    else:
+        z = top
+        for child in children:
+            _place(child, right, z, sz, out_slots, out_labels)
+            z -= _size(child, sz)[1] + gap
+
+
+# ---- the model as stacks of slots ------------------------------------------------------------------
+
+def _act(name: str, key: str, rows: int, cols: int, row_axis: str, col_axis: str = "T",
+         role: str = "activation", prefix: tuple[int, ...] = (), transpose: bool = True, sid: str | None = None,
+         formal: str | None = None) -> tuple:
+    return ("leaf", Slot(sid or name, name, prefix, (0, 0), transpose, role, _title(key), formal or name,
+                         row_axis, col_axis, rows, cols))
+
+
+def _weight(name: str, key: str, rows: int, cols: int, row_axis: str, col_axis: str,
+            axis_range: tuple[int, int] = (0, 0), sid: str | None = None, formal: str | None = None) -> tuple:
+    # Weights are stored [in, out] (out = in @ W): shown transposed, out along rows, in along columns,
+    # so an output cell lines up with the row of weights that made it. 1-D biases become a column.
+    return ("leaf", Slot(sid or name, name, (), axis_range, True, "weight", _title(key), formal or name,
+                         row_axis, col_axis, rows, cols))
+
+
+def _layernorm_stack(name: str, C: int, T: int, sz: Sizes) -> tuple:
+    w = ("v", [_weight(f"{name}.weight", "ln.weight", C, 1, "C", "1"),
+               ], sz.gap)
+    b = _weight(f"{name}.bias", "ln.bias", C, 1, "C", "1")
+    agg = ("v", [_act(f"{name}.mean", "ln.mean", 1, T, "1", role="aggregate", transpose=False),
+                 _act(f"{name}.rstd", "ln.rstd", 1, T, "1", role="aggregate", transpose=False),
+                 _act(name, "ln", C, T, "C")], sz.gap)
+    return ("h", [w, b, agg], sz.gap)
+
+
+def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
+    C, A = config.n_embd, config.head_dim
+    rows = []
+    for j, part in enumerate("qkv"):
+        rng = (j * C + h * A, j * C + (h + 1) * A)
+        wname, bname = f"h{i}.attn.c_attn.weight", f"h{i}.attn.c_attn.bias"
+        rows.append(("h", [
+            _weight(wname, f"{part}.weight", A, C, "A", "C", rng, sid=f"{wname}.{part}[{h}]",
+                    formal=f"{wname}[:, {rng[0]}:{rng[1]}]"),
+            _weight(bname, f"{part}.bias", A, 1, "A", "1", rng, sid=f"{bname}.{part}[{h}]",
+                    formal=f"{bname}[{rng[0]}:{rng[1]}]"),
+            _act(f"h{i}.attn.{part}", f"attn.{part}", A, T, "A", "T" if part == "q" else "Tk", prefix=(h,),
+                 sid=f"h{i}.attn.{part}[{h}]", formal=f"h{i}.attn.{part}[{h}]"),
+        ], sz.gap))
+    # scores/probs [T, Tk] per head shown transposed: key positions down the rows, queries as columns.
+    rows.append(_act(f"h{i}.attn.scores", "attn.scores", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.scores[{h}]",
+                     formal=f"h{i}.attn.scores[{h}]"))
+    for agg in ("max", "expsum"):
+        rows.append(_act(f"h{i}.attn.{agg}", f"attn.{agg}", 1, T, "1", role="aggregate", prefix=(h,),
+                         transpose=False, sid=f"h{i}.attn.{agg}[{h}]", formal=f"h{i}.attn.{agg}[{h}]"))
+    rows.append(_act(f"h{i}.attn.probs", "attn.probs", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.probs[{h}]",
+                     formal=f"h{i}.attn.probs[{h}]"))
+    return ("v", rows, sz.gap)
+
+
+def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tuple | None]]:
+    """(section name, left content, residual block or None), top to bottom."""
+    C, V, B = config.n_embd, config.vocab_size, config.block_size
+    res = lambda name, key: _act(name, key, C, T, "C", role="residual")  # noqa: E731
+    out = [("embedding", ("h", [
+        _weight("wte.weight", "wte.weight", C, V, "C", "vocab"),
+        _weight("wpe.weight", "wpe.weight", C, B, "C", "block"),
+        _act("embed.tok", "embed.tok", C, T, "C"),
+        _act("embed.pos", "embed.pos", C, T, "C"),
+    ], 2 * sz.gap), res("embed.out", "embed.out"))]
+    for i in range(config.n_layer):
+        p = f"h{i}"
+        out.append((f"{p}.ln_1", _layernorm_stack(f"{p}.ln_1", C, T, sz), None))
+        heads = ("h", [_head_stack(i, h, config, T, sz) for h in range(config.n_head)], 2 * sz.gap)
+        out.append((f"{p}.attn", ("h", [heads, _act(f"{p}.attn.y", "attn.y", C, T, "C")], 2 * sz.gap), None))
+        out.append((f"{p}.attn.proj", ("h", [
+            _weight(f"{p}.attn.c_proj.weight", "attn.c_proj.weight", C, C, "C", "C"),
+            _weight(f"{p}.attn.c_proj.bias", "attn.c_proj.bias", C, 1, "C", "1"),
+            _act(f"{p}.attn.proj", "attn.proj", C, T, "C"),
+        ], sz.gap), res(f"{p}.attn.resid", "attn.resid")))
+        out.append((f"{p}.ln_2", _layernorm_stack(f"{p}.ln_2", C, T, sz), None))
+        out.append((f"{p}.mlp.fc", ("h", [
+            _weight(f"{p}.mlp.c_fc.weight", "mlp.c_fc.weight", 4 * C, C, "4C", "C"),
+            _weight(f"{p}.mlp.c_fc.bias", "mlp.c_fc.bias", 4 * C, 1, "4C", "1"),
+            _act(f"{p}.mlp.fc", "mlp.fc", 4 * C, T, "4C"),
+            _act(f"{p}.mlp.gelu", "mlp.gelu", 4 * C, T, "4C"),
+        ], sz.gap), None))
+        out.append((f"{p}.mlp.proj", ("h", [
+            _weight(f"{p}.mlp.c_proj.weight", "mlp.c_proj.weight", C, 4 * C, "C", "4C"),
+            _weight(f"{p}.mlp.c_proj.bias", "mlp.c_proj.bias", C, 1, "C", "1"),
+            _act(f"{p}.mlp.proj", "mlp.proj", C, T, "C"),
+        ], sz.gap), res(f"{p}.mlp.resid", "mlp.resid")))
+    out.append(("ln_f", _layernorm_stack("ln_f", C, T, sz), None))
+    out.append(("output", ("h", [
+        _weight("lm_head.weight", "lm_head.weight", V, C, "vocab", "C"),
+        ("v", [_act("logits", "logits", V, T, "vocab"),
+               _act("logits.max", "logits.max", 1, T, "1", role="aggregate", transpose=False),
+               _act("logits.expsum", "logits.expsum", 1, T, "1", role="aggregate", transpose=False),
+               _act("probs", "probs", V, T, "vocab")], sz.gap),
+    ], sz.gap), None))
+    return out
+
+
+SECTION_TITLES: dict[str, tuple[str, str]] = {
+    "embedding": ("Embedding", "임베딩"),
+    "ln_f": ("Final layer norm", "최종 레이어 정규화"),
+    "output": ("Output", "출력"),
+}
+
+
+@dataclass
+class Layout:
+    slots: list[Slot]
+    sections: dict[str, tuple[float, float]]       # section -> (top z, bottom z)
+    section_labels: list                            # label tuples (see Slot.labels)
+    sizes: Sizes
+    residual_x: float                               # x of the residual column's cell 0
+    T: int
+
+    def slots_of(self, tensor: str) -> list[Slot]:
+        return [s for s in self.slots if s.tensor == tensor]
+
+
+def layout(config: GPTConfig, T: int) -> Layout:
+    """Place every block of a T-token trace of `config` (see module doc)."""
+    sz = Sizes.for_config(config)
+    slots: list[Slot] = []
+    labels: list = []
+    sections: dict[str, tuple[float, float]] = {}
+    top = 0.0
+    gap_r = 3 * sz.gap                                  # between a section's content and the stream
+    for name, content, resid in _sections(config, T, sz):
+        heading = None
+        if name in SECTION_TITLES:
+            heading = SECTION_TITLES[name]
+        elif name.endswith(".ln_1"):
+            i = int(name[1:].split(".")[0])
+            heading = (f"Transformer block {i}", f"트랜스포머 블록 {i}")
+        if heading:
+            hsize = 1.8 * sz.title
+            node = ("text", f"section:{name}", {"en": heading[0], "ko": heading[1]}, hsize)
+            _place(node, -gap_r, top, sz, slots, labels)
+            top -= _size(node, sz)[1] + sz.gap
+        h = _size(content, sz)[1]
+        _place(content, -gap_r, top, sz, slots, labels)
+        if resid is not None:
+            rw, rh = _size(resid, sz)
+            _place(resid, rw, top, sz, slots, labels)
+            h = max(h, rh)
+        sections[name] = (top, top - h)
+        top -= h + sz.section_gap
+    res_x = next(s.origin[0] for s in slots if s.tensor == "embed.out")
+    return Layout(slots, sections, labels, sz, res_x, T)

@@ -1,0 +1,421 @@
+"""plan_scene: story + input + model -> SceneSpec (everything a render needs), and its summary.
+
+The model runs here: greedy generation sorts the input (one pass per output letter); the layout and
+values come from the LAST pass's trace (T = n_in + n_out - 1 columns). Causality makes its first columns
+equal to the earlier passes' values, so chapters 1-8 reveal columns 0..n_in-1 as "the first pass" and
+chapter 9 reveals one new column per later pass.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+
+import numpy as np
+
+from llmreel.model.config import GPTConfig, get_config, n_params
+from llmreel.model.errors import InputError
+from llmreel.model.gpt import SORT_LENGTH, generate
+from llmreel.model.tokenizer import VOCAB, decode, encode
+from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, weights_sha256
+from llmreel.scenes import captions as cap
+from llmreel.scenes.camera import frame_box
+from llmreel.scenes.geometry import label_bounds, union, view
+from llmreel.scenes.layout import DEPTH, CELL, PITCH, Layout, Slot, layout, merged_tensors, text_width
+from llmreel.scenes.moments import focus_moments
+from llmreel.scenes.reveal import Schedule, token_axis
+from llmreel.scenes.spec import (Block, CameraKey, Caption, Beat, Chapter, FlowPath, Label, Meta, SceneSpec,
+                                 TitleCard)
+from llmreel.scenes.story import Story, check_fps, check_pace, load_story, parse_aspect
+from llmreel.scenes.storyboard import (CHAPTERS, DEFAULT_LOOP_SPEEDUP, BeatPlan, canonical_beats, min_frames)
+from llmreel.scenes.themes import get_theme
+
+FRAME_START = 1
+LENS = 50.0
+
+
+# ---- model ------------------------------------------------------------------------------------------
+
+def _model(weights, config) -> tuple[GPTConfig, dict, str, str]:
+    """(config, params, weights name, sha256). Shipped weights when present, else seeded random init."""
+    if isinstance(weights, tuple):
+        cfg, params = weights
+        cfg = get_config(cfg) if isinstance(cfg, str) else cfg
+        return cfg, params, "in-memory", ""
+    if weights:
+        path = Path(weights)
+        cfg, params = load_weights(path, config)
+        return cfg, params, path.name, weights_sha256(path)
+    if config is not None:
+        cfg = get_config(config) if isinstance(config, str) else config
+        return cfg, init_params(cfg, 0), f"random-init:seed0:{_config_name(cfg)}", ""
+    if Path(DEFAULT_WEIGHTS).is_file():
+        cfg, params = load_weights(DEFAULT_WEIGHTS)
+        return cfg, params, Path(DEFAULT_WEIGHTS).name, weights_sha256(DEFAULT_WEIGHTS)
+    cfg = get_config("nano-sort")                   # before training has produced the shipped file
+    return cfg, init_params(cfg, 0), "random-init:seed0:nano-sort", ""
+
+
+def _config_name(cfg: GPTConfig) -> str:
+    from llmreel.model.config import PRESETS
+    return next((k for k, v in PRESETS.items() if v == cfg), "custom")
+
+
+def _tokens(cfg: GPTConfig, input) -> tuple[list[int], str]:
+    if isinstance(input, str):
+        if cfg.vocab_size == len(VOCAB):
+            ids = encode(input, length=SORT_LENGTH)
+            return ids, decode(ids)
+        ids = encode(input)
+        return ids, decode(ids)
+    ids = [int(t) for t in input]
+    if not ids or min(ids) < 0 or max(ids) >= cfg.vocab_size:
+        raise InputError(f"input token ids must lie in 0..{cfg.vocab_size - 1}")
+    return ids, " ".join(map(str, ids))
+
+
+def _text_of(cfg: GPTConfig, ids) -> str:
+    return decode(ids) if cfg.vocab_size == len(VOCAB) else " ".join(map(str, ids))
+
+
+# ---- beats and frames ---------------------------------------------------------------------------------
+
+def _select_beats(story: Story, beats: list[BeatPlan], pace: float, fps: int) -> list[BeatPlan]:
+    """The story's cut of the canonical beats, with seconds (paced); dropped beats' steps move on."""
+    cuts = {c.slug: c for c in story.chapters}
+    kept: list[BeatPlan] = []
+    pending = []
+    for b in beats:
+        cut = cuts.get(b.chapter)
+        base = b.name.split(".")[0]
+        if cut is None or (cut.beats is not None and base not in cut.beats):
+            pending += b.steps
+            continue
+        b = copy.copy(b)
+        b.steps = pending + b.steps
+        pending = []
+        secs = cut.seconds.get(base, b.seconds)
+        if b.fast:
+            first = cut.loop_seconds if cut.loop_seconds is not None else secs
+            speed = cut.loop_speedup if cut.loop_speedup is not None else DEFAULT_LOOP_SPEEDUP
+            secs = first * speed ** (b.pass_index - 2)
+        b.seconds = secs * pace * cut.pace
+        kept.append(b)
+    return kept
+
+
+def _beat_fields(b: BeatPlan, base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int) -> dict[str, str]:
+    f = dict(base)
+    f["layer"] = str(b.layer)
+    f["pass"] = str(b.pass_index)
+    col = n_in + b.pass_index - 2
+    f["col"] = str(col)
+    nxt = seq[n_in + b.pass_index - 1] if n_in + b.pass_index - 1 < len(seq) else seq[-1]
+    f["letter"] = _text_of(cfg, [nxt])
+    return f
+
+
+def _assign_frames(beats: list[BeatPlan], fps: int) -> None:
+    frame = FRAME_START
+    for b in beats:
+        n = max(int(round(b.seconds * fps)), min_frames(b, fps))
+        b.first_frame, b.last_frame = frame, frame + n - 1
+        frame += n
+
+
+# ---- blocks --------------------------------------------------------------------------------------------
+
+def _scale(data: np.ndarray, tensor: str) -> float:
+    if tensor.endswith("probs"):
+        return 1.0
+    flat = data.reshape(-1)
+    if flat.size > 1_000_000:                                     # big weights: a strided sample
+        flat = flat[:: flat.size // 1_000_000]
+    flat = np.abs(flat[np.isfinite(flat)])
+    if flat.size == 0:
+        return 1.0
+    s = float(np.quantile(flat, 0.98))
+    return s if s > 1e-12 else float(flat.max() or 1.0)
+
+
+def _blocks(lay: Layout, trace, times: dict[str, np.ndarray], beats: list[BeatPlan]) -> list[Block]:
+    chapter_of: dict[str, str] = {}
+    for b in beats:
+        for s in b.steps:
+            for t in s.tensors:
+                chapter_of.setdefault(t, b.chapter)
+    scales: dict[str, float] = {}
+    blocks = []
+    for s in lay.slots:
+        t = trace.tensors[s.tensor]
+        if s.tensor not in scales:
+            scales[s.tensor] = _scale(t.data, s.tensor)
+        values = view(t.data, s.index_prefix, s.axis_range, s.transpose)       # [R, K]
+        if t.role == "weight":
+            values = np.asarray(values, dtype=np.float32)                     # a view: no copy of big tables
+            t_on = np.broadcast_to(np.float32(times[s.tensor].flat[0]), values.shape)
+        else:
+            values = np.ascontiguousarray(values, dtype=np.float32)
+            t_on = np.ascontiguousarray(view(times[s.tensor], s.index_prefix, s.axis_range, s.transpose),
+                                        dtype=np.float32)
+        assert values.shape == (s.rows, s.cols), (s.id, values.shape, (s.rows, s.cols))
+        blocks.append(Block(
+            id=s.id, tensor=s.tensor, index_prefix=tuple(s.index_prefix), transpose=s.transpose, role=s.role,
+            title=dict(s.title), formal=s.formal, row_axis=s.row_axis, col_axis=s.col_axis,
+            origin=tuple(float(v) for v in s.origin), pitch=PITCH, cell=CELL, depth=DEPTH,
+            scale=scales[s.tensor], values=values, t_on=t_on, chapter=chapter_of.get(s.tensor, ""),
+            axis_range=tuple(s.axis_range),
+        ))
+    return blocks
+
+
+def _overview(blocks: list[Block], beats: list[BeatPlan], fps: int) -> None:
+    """Intro overview: whole blocks light one after another in compute order, then all reset."""
+    ov = next((b for b in beats if b.id == "introduction.overview"), None)
+    if ov is None:
+        return
+    acts = [b for b in blocks if b.role != "weight"]
+    order = {name: i for i, name in enumerate(dict.fromkeys(b.tensor for b in acts))}
+    n = max(1, len(order) - 1)
+    first = ov.first_frame + min(fps // 2, (ov.last_frame - ov.first_frame) // 6)
+    end = ov.last_frame - min(fps, (ov.last_frame - ov.first_frame) // 5)
+    for b in acts:
+        start = first + (end - 1 - first) * order[b.tensor] / n
+        b.preview = [(float(round(start, 3)), float(end))]
+
+
+# ---- labels and paths ----------------------------------------------------------------------------------
+
+def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int) -> list[Label]:
+    labels = [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
+                    align=l[5], color=l[6], block=s.id) for s in lay.slots for l in s.labels]
+    labels += [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
+                     align=l[5], color=l[6]) for l in lay.section_labels]
+    size = min(0.9 * PITCH / 0.6, 0.9 * lay.sizes.title)
+    toks = list(trace.tokens)
+    preds = np.argmax(trace["probs"], axis=-1)                               # [T] next-token guess per column
+    for bid, ids, tensor in (("embed.tok", toks, "embed.tok"), ("embed.out", toks, "embed.out"),
+                             ("probs", [int(p) for p in preds], "probs")):
+        b = blocks.get(bid)
+        if b is None:
+            continue
+        R = b.shape[0]
+        for j, tok in enumerate(ids):
+            col_t = b.t_on[:, j]
+            when = float(np.nanmin(col_t)) if tensor == "probs" else (
+                FRAME_START if j < n_in else float(np.nanmin(col_t)))
+            if not np.isfinite(when):
+                continue                                                   # never reached in this cut
+            text = _text_of(cfg, [tok])
+            s = size / max(1, len(text))
+            z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
+            if tensor == "probs":
+                z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
+            labels.append(Label(id=f"token:{bid}:{j}", kind="value", text={"en": text, "ko": text},
+                                location=(b.origin[0] + j * b.pitch, b.origin[1] - b.depth / 2 - 0.02, z),
+                                size=float(s), align="center", color="accent" if tensor == "probs" else "text",
+                                block=bid, visible=[] if when <= FRAME_START else [(when, math.inf)]))
+    return labels
+
+
+def _edge(b: Block, toward: np.ndarray) -> np.ndarray:
+    lo, hi = b.bounds()
+    c = (lo + hi) / 2
+    c[1] = lo[1]
+    d = toward - c
+    if abs(d[0]) * (hi[2] - lo[2]) > abs(d[2]) * (hi[0] - lo[0]):          # leaves through a side
+        c[0] = hi[0] if d[0] > 0 else lo[0]
+    else:
+        c[2] = lo[2] if d[2] < 0 else hi[2]
+    return c
+
+
+def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], fps: int, width: float) -> list[FlowPath]:
+    by_tensor: dict[str, list[Block]] = {}
+    for b in blocks:
+        by_tensor.setdefault(b.tensor, []).append(b)
+
+    def sources(name):
+        out = []
+        for src in trace.tensors[name].op.inputs:
+            if src in merged:
+                out += sources(src)
+            elif trace.tensors[src].role != "weight":
+                out.append(src)
+        return out
+
+    paths = []
+    for b in blocks:
+        if b.role == "weight":
+            continue
+        finite = b.t_on[np.isfinite(b.t_on)]
+        if finite.size == 0:
+            continue
+        grow = (float(max(FRAME_START, finite.min() - 0.3 * fps)), float(finite.min()))
+        for src in dict.fromkeys(sources(b.tensor)):
+            cands = by_tensor.get(src, [])
+            same = [c for c in cands if c.index_prefix == b.index_prefix] or cands[:1]
+            for c in same:
+                lo, hi = b.bounds()
+                s = _edge(c, (lo + hi) / 2)
+                e = _edge(b, s)
+                pts = [tuple(map(float, s))]
+                if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
+                    pts.append((float(s[0]), float(s[1]), float(e[2])))
+                pts.append(tuple(map(float, e)))
+                paths.append(FlowPath(id=f"path:{c.id}->{b.id}", role="op", points=pts, width=width, grow=grow))
+    res = [b for b in blocks if b.role == "residual"]
+    if res:
+        top, bottom = res[0], res[-1]
+        x = top.origin[0] + (top.shape[1] - 1) * top.pitch / 2
+        y = top.origin[1] - top.depth / 2 - 0.05
+        z0 = top.bounds()[1][2]
+        z1 = bottom.bounds()[0][2]
+        t0 = top.t_on[np.isfinite(top.t_on)]
+        t1 = bottom.t_on[np.isfinite(bottom.t_on)]
+        grow = (float(t0.min()) if t0.size else float(FRAME_START), float(t1.max()) if t1.size else float(FRAME_START))
+        paths.insert(0, FlowPath(id="path:residual", role="residual", points=[(x, y, z0), (x, y, z1)],
+                                 width=2.5 * width, grow=grow))
+    return paths
+
+
+# ---- camera --------------------------------------------------------------------------------------------
+
+def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, focus: list[str], frames) -> tuple:
+    """World box of the focus blocks with their labels and the value texts shown during `frames`."""
+    ids = set(focus)
+    boxes = [b.bounds() for b in spec_blocks if b.id in ids]
+    boxes += [label_bounds(l) for l in labels if l.block in ids and l.kind in ("title", "formal", "dim")]
+    for v in value_texts:
+        if v.frames[0] <= frames[1] and v.frames[1] >= frames[0]:
+            lo = np.array([v.location[0], v.location[1] - 0.01, v.location[2] - 0.3 * v.size])
+            hi = np.array([v.location[0] + text_width(v.text, v.size), v.location[1] + 0.01,
+                           v.location[2] + 0.85 * v.size])
+            boxes.append((lo, hi))
+    return union(boxes)
+
+
+def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) -> list[CameraKey]:
+    keys: list[CameraKey] = []
+    for i, beat in enumerate(beats):
+        lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame))
+        side = (0.22, -0.12, 0.16)[i % 3]
+        loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(side, -1.0, 0.10))
+        n = beat.last_frame - beat.first_frame
+        arrive = beat.first_frame if i == 0 else beat.first_frame + min(int(round(1.2 * fps)), n // 3)
+        keys.append(CameraKey(float(arrive), loc, tgt, LENS))
+        keys.append(CameraKey(float(beat.last_frame), loc, tgt, LENS))
+    return keys
+
+
+# ---- the whole plan ------------------------------------------------------------------------------------
+
+def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, language=None,
+               theme=None, pace=None, config=None) -> SceneSpec:
+    """Everything a render needs, as a SceneSpec. `story`: a Story, a shipped name, a path or None
+    (default story); the keyword arguments override the story's values. `input`: letters (or a list of
+    token ids for a non-letter vocabulary); `weights`: a path, or (config, params); `config`: with no
+    weights, a preset name / GPTConfig run with seeded random weights (e.g. "gpt2" for a size check)."""
+    st = story if isinstance(story, Story) else load_story(story)
+    fps = st.fps if fps is None else check_fps(fps)
+    aspect = st.aspect if aspect is None else parse_aspect(aspect)
+    pace = st.pace if pace is None else check_pace(pace)
+    theme_obj = copy.deepcopy(get_theme(st.theme if theme is None else theme))
+    language = st.language if language is None else language
+    if language not in cap_languages():
+        raise InputError(f"unknown language {language!r}; accepted: {', '.join(cap_languages())}")
+    cfg, params, wname, wsha = _model(weights if weights is not None else (st.weights or None), config)
+    ids, input_text = _tokens(cfg, st.input if input is None else input)
+    n_in = len(ids)
+    n_out = n_in if cfg.vocab_size == len(VOCAB) else max(1, min(6, cfg.block_size - n_in + 1))
+    if n_in + n_out - 1 > cfg.block_size:
+        raise InputError(f"{n_in} input tokens leave no room to generate {n_out} in block size {cfg.block_size}")
+    seq, traces = generate(params, cfg, ids, n_out)
+    trace = traces[-1]                                                        # T = n_in + n_out - 1
+    output = _text_of(cfg, seq[n_in:])
+    T = len(trace.tokens)
+
+    lay = layout(cfg, T)
+    merged = set(merged_tensors(cfg))
+    beats = _select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace, fps)
+    base = cap.caption_context(trace, n_in, output, input_text, n_params(cfg))
+    cuts = {c.slug: c for c in st.chapters}
+    for b in beats:
+        key = f"{b.chapter}.{b.name.split('.')[0]}"
+        b.caption = cap.beat_caption(key, _beat_fields(b, base, cfg, seq, n_in),
+                                     cuts[b.chapter].captions.get(b.name.split(".")[0]))
+    _assign_frames(beats, fps)
+    frame_end = beats[-1].last_frame
+
+    sched = Schedule(trace, merged, weight_time=float(FRAME_START))
+    for b in beats:
+        sched.run_beat(b, fps)
+    blocks = _blocks(lay, trace, sched.times, beats)
+    _overview(blocks, beats, fps)
+    by_id = {b.id: b for b in blocks}
+    labels = _labels(lay, by_id, trace, cfg, n_in)
+    paths = _paths(blocks, trace, merged, beats, fps, width=0.12 * lay.sizes.title)
+    highlights, flying, value_texts = focus_moments(beats, trace, by_id, theme_obj, lay.sizes.title, n_in, fps)
+
+    slots_of: dict[str, list[str]] = {}
+    for b in blocks:
+        slots_of.setdefault(b.tensor, []).append(b.id)
+    spec_beats: list[Beat] = []
+    for b in beats:
+        focus = [x.id for x in blocks] if "*" in b.focus else [i for t in b.focus for i in slots_of.get(t, [])]
+        spec_beats.append(Beat(id=b.id, first_frame=b.first_frame, last_frame=b.last_frame,
+                               caption=dict(b.caption), focus=focus))
+    camera = _camera(spec_beats, blocks, labels, value_texts, aspect, fps)
+
+    titles = {slug: (t, sub) for slug, t, sub in CHAPTERS}
+    chapters, cards = [], []
+    for num, (slug, _, _) in enumerate(CHAPTERS, start=1):
+        mine = [b for b in spec_beats if b.id.startswith(slug + ".")]
+        if not mine:
+            continue
+        (ten, tko), (sen, sko) = titles[slug]
+        tensors = list(dict.fromkeys(t for b in beats if b.chapter == slug for s in b.steps for t in s.tensors))
+        ch = Chapter(slug=slug, title={"en": ten, "ko": tko}, first_frame=mine[0].first_frame,
+                     last_frame=mine[-1].last_frame, beats=mine, tensors=tensors)
+        chapters.append(ch)
+        card_len = min(int(round(2.5 * fps)), (ch.last_frame - ch.first_frame + 1) // 2)
+        cards.append(TitleCard(chapter=slug, text={"en": f"{num}. {ten}", "ko": f"{num}. {tko}"},
+                               subtitle={"en": sen, "ko": sko},
+                               frames=(float(ch.first_frame), float(ch.first_frame + card_len - 1))))
+    caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in spec_beats]
+    meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
+                frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,
+                weights=wname, weights_sha256=wsha, config=cfg.to_dict())
+    return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
+                     highlights=highlights, flying=flying, value_texts=value_texts, camera=camera,
+                     chapters=chapters, captions=caps, title_cards=cards)
+
+
+def cap_languages() -> tuple[str, ...]:
+    from llmreel.scenes.story import LANGUAGES
+    return LANGUAGES
+
+
+def plan_summary(spec: SceneSpec) -> dict:
+    """The `llmreel plan --json` document."""
+    fps = spec.meta.fps
+    return {
+        "fps": fps,
+        "frame_start": spec.meta.frame_start,
+        "frame_end": spec.meta.frame_end,
+        "chapters": [{
+            "name": c.slug,
+            "title": {"en": c.title["en"], "ko": c.title["ko"]},
+            "first_frame": c.first_frame,
+            "last_frame": c.last_frame,
+            "captions": [{"first_frame": k.first_frame, "last_frame": k.last_frame,
+                          "en": k.text["en"], "ko": k.text["ko"]}
+                         for k in spec.captions if c.first_frame <= k.first_frame <= c.last_frame],
+        } for c in spec.chapters],
+        "counts": {
+            "blocks": len(spec.blocks),
+            "cells": int(sum(b.values.size for b in spec.blocks)),
+            "labels": len(spec.labels),
+            "captions": len(spec.captions),
+        },
+    }
