@@ -68,6 +68,33 @@ def configure_render(scene: bpy.types.Scene, settings, *, threads: int | None = 
             eevee.taa_render_samples = max(1, samples)
 
 
+_STOP = {"requested": False}
+
+
+def _on_sigint(signum, frame):
+    if _STOP["requested"]:          # a second Ctrl-C: stop right now
+        raise KeyboardInterrupt
+    _STOP["requested"] = True
+
+
+def catch_sigint() -> None:
+    """Route Ctrl-C to a flag that `check_interrupt` turns into KeyboardInterrupt between frames.
+    Blender replaces the SIGINT handler, and a KeyboardInterrupt raised inside a render engine's Python
+    callback would be swallowed, so a plain handler cannot stop a headless render."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_sigint)
+
+
+def check_interrupt() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed since the last check."""
+    if _STOP["requested"]:
+        _STOP["requested"] = False
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def quiet():
     """Silence Blender's per-frame chatter ('Fra:', 'Saved:') written straight to fds 1 and 2."""
@@ -90,6 +117,56 @@ def render_frame(scene: bpy.types.Scene, frame: int, path: str | os.PathLike) ->
     scene.render.filepath = str(path)
     with bpy.context.temp_override(scene=scene):
         bpy.ops.render.render(write_still=True, scene=scene.name)
+    catch_sigint()
     if not path.exists():
         raise RuntimeError(f"Blender wrote no image for frame {frame} at {path}")
     return path
+
+
+def label_with_stamp(scene: bpy.types.Scene, text: str | None, font_size: int = 20) -> None:
+    """Burn `text` into the top-left band of the rendered picture (Blender's stamp note) or, with None,
+    turn burnt-in stamps off. Used to label contact-sheet tiles."""
+    r = scene.render
+    r.use_stamp = text is not None
+    if text is None:
+        return
+    for prop in r.bl_rna.properties:
+        if prop.identifier.startswith("use_stamp_") and prop.identifier not in ("use_stamp_note",
+                                                                               "use_stamp_labels"):
+            setattr(r, prop.identifier, False)
+    r.use_stamp_note = True
+    r.use_stamp_labels = False
+    r.stamp_note_text = text
+    r.stamp_font_size = font_size
+    r.stamp_foreground = (1.0, 1.0, 1.0, 1.0)
+    r.stamp_background = (0.0, 0.0, 0.0, 0.65)
+
+
+def load_pixels(path: str | os.PathLike):
+    """float32 [H, W, 4] of an image file, top row first, values as stored (0..1)."""
+    import numpy as np
+
+    img = bpy.data.images.load(str(path), check_existing=False)
+    try:
+        w, h = img.size
+        px = np.empty(w * h * 4, dtype=np.float32)
+        img.pixels.foreach_get(px)
+    finally:
+        bpy.data.images.remove(img)
+    return px.reshape(h, w, 4)[::-1].copy()           # Blender stores the bottom row first
+
+
+def save_pixels(pixels, path: str | os.PathLike) -> Path:
+    """Write float [H, W, 4] (top row first, 0..1) as an 8-bit RGBA PNG."""
+    import numpy as np
+
+    h, w = pixels.shape[:2]
+    img = bpy.data.images.new("llmreel-pixels", w, h, alpha=True)
+    try:
+        img.pixels.foreach_set(np.ascontiguousarray(pixels[::-1], dtype=np.float32).ravel())
+        img.filepath_raw = str(path)
+        img.file_format = "PNG"
+        img.save()
+    finally:
+        bpy.data.images.remove(img)
+    return Path(path)

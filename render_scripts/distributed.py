@@ -60,13 +60,14 @@ def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], fram
         import logging
 
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               memory_limit=0)      # 0: no memory monitor polling the bpy process
         client = Client(cluster)
         n, threads = workers, threads_per_worker(workers)
     try:
         blob = client.scatter(spec_blob, broadcast=True)
         futures = [client.submit(render_chunk, blob, settings, key, chunk, frames_dir, token, threads,
-                                 key=f"llmreel-chunk-{key[:8]}-{chunk[0]}-{chunk[-1]}", pure=False,
+                                 key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}", pure=False,
                                  retries=2)
                    for chunk in make_chunks(frames, n)]
         pending, seen = set(frames), set()

@@ -43,8 +43,8 @@ def code_digest() -> str:
     import llmreel.blender_addon as addon
 
     h = hashlib.sha256()
-    root = Path(addon.__file__).parent
-    for p in sorted(root.glob("*.py")):
+    files = sorted(p for root in addon.__path__ for p in Path(root).glob("*.py"))
+    for p in files:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()

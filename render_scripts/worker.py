@@ -37,7 +37,7 @@ def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
     import bpy
 
     from llmreel.blender_addon.build import build_scene
-    from llmreel.blender_addon.render import configure_render, quiet
+    from llmreel.blender_addon.render import catch_sigint, configure_render, quiet
 
     name = _BUILT.get(key)
     if name is None or name not in bpy.data.scenes:
@@ -49,6 +49,7 @@ def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
         _BUILT.clear()
         _BUILT[key] = scene.name
     scene = bpy.data.scenes[_BUILT[key]]
+    catch_sigint()
     configure_render(scene, settings, threads=threads)
     return scene
 
@@ -59,7 +60,7 @@ def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: 
     """Render `frames` (absolute spec frames) under `key`; returns (frame, png bytes or None) per frame
     rendered here — None when it was written straight into the shared `frames_dir`. Frames already valid
     there are skipped, so a retried chunk only renders what its lost worker had not finished."""
-    from llmreel.blender_addon.render import quiet, render_frame
+    from llmreel.blender_addon.render import check_interrupt, quiet, render_frame
 
     size = (int(settings["width"]), int(settings["height"]))
     shared = bool(token) and (Path(frames_dir) / token).exists()
@@ -78,4 +79,5 @@ def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: 
             out.append((f, None if shared else data))
             if on_frame:
                 on_frame(f)
+            check_interrupt()
     return out

@@ -1,0 +1,360 @@
+"""`llmreel render`, `llmreel still`, `llmreel contact-sheet`: argument parsing and the run's outline.
+
+Every argument is checked, the story planned and the output folder tested BEFORE anything renders, so bad
+input costs one line and exit status 2. bpy and Dask are imported only once rendering starts.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmreel.model.errors import InputError
+from llmreel.render_scripts import frames as fr
+from llmreel.render_scripts import presets
+from llmreel.render_scripts import video
+
+RESUME_HINT = "rerun the same command to resume; finished frames are kept"
+
+
+# ---- argument checks (pure) ------------------------------------------------------------------------
+def parse_frames(text: str) -> tuple[int, int]:
+    """'10-50' -> (10, 50), 1-based inclusive; '7' -> (7, 7)."""
+    m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text or "")
+    if not m:
+        raise InputError(f"bad --frames {text!r}: expected A-B (1-based, inclusive), e.g. 1-120")
+    a, b = int(m.group(1)), int(m.group(2) or m.group(1))
+    if a < 1 or b < a:
+        raise InputError(f"bad --frames {text!r}: need 1 <= A <= B")
+    return a, b
+
+
+def check_scheduler(address: str | None) -> str | None:
+    if address is None:
+        return None
+    if not re.fullmatch(r"(tcp|tls)://[^\s:/]+:\d{1,5}", address):
+        raise InputError(f"bad --scheduler {address!r}: expected tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786")
+    return address
+
+
+def check_audio(path: str | None) -> Path | None:
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--audio {path}: no such file")
+    if p.suffix.lower() not in video.AUDIO_SUFFIXES:
+        raise InputError(f"--audio {path}: unsupported type; accepted: {' '.join(video.AUDIO_SUFFIXES)}")
+    if not os.access(p, os.R_OK):
+        raise InputError(f"--audio {path}: not readable")
+    return p
+
+
+def check_writable_dir(path: str | os.PathLike) -> Path:
+    """Create `path` if needed and prove a file can be written there (InputError otherwise)."""
+    d = Path(path)
+    try:
+        if d.exists() and not d.is_dir():
+            raise InputError(f"output {d} exists and is not a folder")
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / f".llmreel-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"output folder {d} is not writable: {exc.strerror or exc}") from None
+    return d
+
+
+def check_out_file(path: str, suffix: str = ".png") -> Path:
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise InputError(f"--out {path}: expected a {suffix} file name")
+    check_writable_dir(p.parent if str(p.parent) else ".")
+    if p.exists() and not p.is_file():
+        raise InputError(f"--out {path}: exists and is not a file")
+    return p
+
+
+def part_frames(spec, chapter: str | None, frames: str | None) -> tuple[int, int, str]:
+    """(first, last, name suffix) of the part to render: a chapter, a frame range, or the whole story."""
+    lo, hi = spec.meta.frame_start, spec.meta.frame_end
+    if chapter and frames:
+        raise InputError("give --chapter or --frames, not both")
+    if chapter:
+        ch = find_chapter(spec, chapter)
+        return ch.first_frame, ch.last_frame, f"-{ch.slug}"
+    if frames:
+        a, b = parse_frames(frames)
+        if b > hi or a < lo:
+            raise InputError(f"--frames {frames}: this story has frames {lo}-{hi}")
+        return a, b, f"-f{a}-{b}"
+    return lo, hi, ""
+
+
+def find_chapter(spec, name: str):
+    for ch in spec.chapters:
+        if name in (ch.slug, str(spec.chapters.index(ch) + 1)) or name.lower() == ch.title.get("en", "").lower():
+            return ch
+    raise InputError(f"unknown chapter {name!r}; chapters: {', '.join(c.slug for c in spec.chapters)}")
+
+
+# ---- shared setup ----------------------------------------------------------------------------------
+def add_scene_args(p: argparse.ArgumentParser, quality: str) -> None:
+    p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
+    p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
+    p.add_argument("--quality", default=quality, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality})")
+    p.add_argument("--resolution", default=None, help="WIDTHxHEIGHT, overrides the preset")
+    p.add_argument("--engine", default=None, help="workbench | cycles | eevee")
+    p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
+    p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
+    p.add_argument("--lang", default="en", help="caption and label language: en | ko")
+    p.add_argument("--no-captions", action="store_true", help="do not burn captions into the picture")
+
+
+@dataclass
+class Job:
+    spec: object
+    settings: presets.RenderSettings
+    key: str
+
+
+def plan_job(args, *, transparent: bool = False, fps: int | None = None) -> Job:
+    """Check the scene arguments, plan the story and compute the render key (no bpy)."""
+    from llmreel.scenes.plan import plan_scene
+
+    aspect = presets.parse_aspect(args.aspect) if args.aspect else None
+    settings = presets.resolve(args.quality, aspect=aspect or (16, 9), resolution=args.resolution,
+                               engine=args.engine, samples=args.samples, language=args.lang,
+                               captions=not args.no_captions, transparent=transparent)
+    fps = fps or presets.preset_fps(args.quality)
+    spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang)
+    if aspect is None and not args.resolution:   # the story may choose its own aspect
+        settings = presets.resolve(args.quality, aspect=tuple(spec.meta.aspect), resolution=None,
+                                   engine=args.engine, samples=args.samples, language=args.lang,
+                                   captions=not args.no_captions, transparent=transparent)
+    import importlib.metadata as md
+
+    try:
+        bpy_version = md.version("bpy")
+    except md.PackageNotFoundError:
+        bpy_version = "?"
+    key = fr.render_key(fr.spec_digest(spec), settings.key_fields(), extra=f"bpy {bpy_version}")
+    return Job(spec, settings, key)
+
+
+def base_name(args, spec) -> str:
+    name = f"{spec.meta.story}-{spec.meta.input}-{args.quality}"
+    if args.lang != "en":
+        name += f"-{args.lang}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+# ---- render ----------------------------------------------------------------------------------------
+def cmd_render(args) -> int:
+    t0 = time.monotonic()
+    if args.fps is not None and not 1 <= args.fps <= 120:
+        raise InputError(f"bad --fps {args.fps}: expected 1..120")
+    if args.workers < 1:
+        raise InputError(f"bad --workers {args.workers}: expected 1 or more")
+    scheduler = check_scheduler(args.scheduler)
+    audio = check_audio(args.audio)
+    out_dir = check_writable_dir(args.out)
+    job = plan_job(args, fps=args.fps)
+    first, last, suffix = part_frames(job.spec, args.chapter, args.frames)
+    if job.settings.width % 2 or job.settings.height % 2:
+        raise InputError(f"bad resolution {job.settings.width}x{job.settings.height}: "
+                         "H.264 video needs even width and height")
+    name = base_name(args, job.spec)
+    frames_dir = check_writable_dir(out_dir / f"{name}-frames")
+    fps = job.spec.meta.fps
+    size = (job.settings.width, job.settings.height)
+    wanted = list(range(first, last + 1))
+    todo = fr.missing_frames(frames_dir, wanted, job.key, size)
+    fr.remove_stale(frames_dir, todo)
+
+    spec_file = frames_dir / "scene.npz"
+    job.spec.save(spec_file)
+    token = f".llmreel-run-{uuid.uuid4().hex[:12]}"
+    (frames_dir / token).write_text(job.key)
+    mode = (f"Dask at {scheduler}" if scheduler else
+            f"{args.workers} local worker processes" if args.workers > 1 else "this process")
+    print(f"llmreel render: {len(wanted)} frames ({first}-{last}) at {size[0]}x{size[1]}, {fps} fps, "
+          f"{job.settings.engine}; {len(wanted) - len(todo)} already done; rendering in {mode}", flush=True)
+    rendered = 0
+    t_render = time.monotonic()
+    try:
+        if todo:
+            from tqdm import tqdm
+
+            with tqdm(total=len(todo), unit="frame", desc="render", dynamic_ncols=True, file=sys.stderr) as bar:
+                def on_frame(_f: int) -> None:
+                    nonlocal rendered
+                    rendered += 1
+                    bar.update(1)
+
+                settings = job.settings.key_fields()
+                if scheduler or args.workers > 1:
+                    from llmreel.render_scripts.distributed import run_dask
+
+                    run_dask(spec_file.read_bytes(), settings, job.key, todo, str(frames_dir), token, on_frame,
+                             workers=args.workers, scheduler=scheduler)
+                else:
+                    from llmreel.render_scripts.distributed import run_local
+
+                    run_local(job.spec, settings, job.key, todo, str(frames_dir), token, on_frame)
+    except KeyboardInterrupt:
+        print(f"\nllmreel render: interrupted after {rendered} new frames; {RESUME_HINT}", file=sys.stderr)
+        return 130
+    finally:
+        (frames_dir / token).unlink(missing_ok=True)
+    render_seconds = time.monotonic() - t_render
+
+    still_missing = fr.missing_frames(frames_dir, wanted, job.key, size)
+    if still_missing:
+        print(f"llmreel render: failed: {len(still_missing)} frames missing or invalid "
+              f"(first {still_missing[0]}); {RESUME_HINT}", file=sys.stderr)
+        return 1
+    outputs = finish_outputs(args, job, out_dir, name, suffix, frames_dir, wanted, audio)
+    wall = time.monotonic() - t0
+    per = render_seconds / rendered if rendered else 0.0
+    print(f"llmreel render: done: {len(wanted)} frames ({rendered} rendered now, "
+          f"{len(wanted) - rendered} reused), wall time {wall:.1f} s, "
+          f"{per:.2f} s/frame rendering")
+    for label, path in outputs:
+        print(f"  {label:9s} {path}")
+    return 0
+
+
+def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir: Path, wanted: list[int],
+                   audio: Path | None) -> list[tuple[str, Path]]:
+    """SRT, chapters, MP4 (from the complete frame set) and the .blend."""
+    from llmreel.render_scripts.worker import prepare_scene
+
+    spec, lang, fps = job.spec, job.settings.language, job.spec.meta.fps
+    first, last = wanted[0], wanted[-1]
+    srt = out_dir / f"{name}{suffix}.srt"
+    chapters = out_dir / f"{name}{suffix}.chapters.txt"
+    mp4 = out_dir / f"{name}{suffix}.mp4"
+    blend = out_dir / f"{name}.blend"
+    video.write_text_atomic(srt, video.srt_text(spec.captions, fps, first, last, lang))
+    video.write_text_atomic(chapters, video.chapters_text(spec.chapters, fps, first, last, lang))
+    video.assemble_mp4([fr.frame_path(frames_dir, f) for f in wanted], fps,
+                       (job.settings.width, job.settings.height), mp4, audio)
+    scene = prepare_scene(spec, job.settings.key_fields(), job.key)
+    save_blend(scene, blend)
+    return [("video", mp4), ("frames", frames_dir), ("captions", srt), ("chapters", chapters), ("blend", blend)]
+
+
+def save_blend(scene, path: Path) -> None:
+    """Save the built scene as a .blend for tweaking in Blender (written to a temp name, then renamed)."""
+    from llmreel.blender_addon.build import save_blend as addon_save
+    from llmreel.blender_addon.render import quiet
+
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.blend")
+    try:
+        with quiet():
+            addon_save(str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# ---- still -----------------------------------------------------------------------------------------
+def still_frame(spec, chapter: str | None, at: float | None, frame: int | None) -> int:
+    """Absolute frame for a still: --at fraction of the chapter (or story), or --frame N counted from
+    the chapter's first frame (1 = first) or, without --chapter, from the story's."""
+    if at is not None and frame is not None:
+        raise InputError("give --at or --frame, not both")
+    if chapter:
+        ch = find_chapter(spec, chapter)
+        lo, hi = ch.first_frame, ch.last_frame
+    else:
+        lo, hi = spec.meta.frame_start, spec.meta.frame_end
+    if frame is not None:
+        f = lo + frame - 1
+        if not lo <= f <= hi:
+            raise InputError(f"--frame {frame}: expected 1..{hi - lo + 1}" + (f" in chapter {chapter}" if chapter else ""))
+        return f
+    at = 0.5 if at is None else at
+    if not 0.0 <= at <= 1.0:
+        raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
+    return lo + int(round(at * (hi - lo)))
+
+
+def cmd_still(args) -> int:
+    t0 = time.monotonic()
+    out = check_out_file(args.out)
+    if args.chapter is None and args.frame is None:
+        raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
+    job = plan_job(args, transparent=args.transparent)
+    f = still_frame(job.spec, args.chapter, args.at, args.frame)
+    render_still(job, f, out)
+    print(f"llmreel still: frame {f} at {job.settings.width}x{job.settings.height} "
+          f"({job.settings.engine}) in {time.monotonic() - t0:.1f} s -> {out}")
+    return 0
+
+
+def render_still(job: Job, frame: int, out: Path) -> Path:
+    from llmreel.blender_addon.render import quiet, render_frame
+    from llmreel.render_scripts.worker import prepare_scene
+
+    scene = prepare_scene(job.spec, job.settings.key_fields(), job.key)
+    raw = fr.temp_path(out, f"r{os.getpid()}")
+    try:
+        with quiet():
+            render_frame(scene, frame, raw)
+        fr.seal_frame(raw, out, job.key)
+    finally:
+        raw.unlink(missing_ok=True)
+    return out
+
+
+# ---- contact sheet ---------------------------------------------------------------------------------
+def cmd_contact_sheet(args) -> int:
+    from llmreel.render_scripts.contact import render_contact_sheet
+
+    t0 = time.monotonic()
+    out = check_out_file(args.out)
+    if args.columns < 1:
+        raise InputError(f"bad --columns {args.columns}: expected 1 or more")
+    if args.at is not None and not 0.0 <= args.at <= 1.0:
+        raise InputError(f"bad --at {args.at}: expected a fraction 0..1 of each chapter")
+    job = plan_job(args)
+    n = render_contact_sheet(job, out, columns=args.columns, at=0.6 if args.at is None else args.at)
+    print(f"llmreel contact-sheet: {n} chapters in {time.monotonic() - t0:.1f} s -> {out}")
+    return 0
+
+
+# ---- registration ----------------------------------------------------------------------------------
+def register(sub) -> None:
+    p = sub.add_parser("render", help="render the explainer video (MP4, frames, SRT, chapters, .blend)")
+    add_scene_args(p, "draft")
+    p.add_argument("--out", default="out", help="output folder (default ./out)")
+    p.add_argument("--fps", type=int, default=None, help="frames per second (overrides the preset)")
+    p.add_argument("--chapter", default=None, help="render only this chapter (slug, number or title)")
+    p.add_argument("--frames", default=None, help="render only frames A-B (1-based, inclusive)")
+    p.add_argument("--audio", default=None, help="narration or music file to mux into the MP4")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (>1: a local Dask cluster)")
+    p.add_argument("--scheduler", default=None, help="tcp://HOST:PORT of an existing Dask scheduler")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("still", help="render one frame as a PNG (slides, posters)")
+    add_scene_args(p, "final")
+    p.add_argument("--chapter", default=None, help="chapter (slug, number or title)")
+    p.add_argument("--at", type=float, default=None, help="position in the chapter, 0..1 (default 0.5)")
+    p.add_argument("--frame", type=int, default=None, help="frame N, counted from the chapter's first (1-based)")
+    p.add_argument("--transparent", action="store_true", help="transparent background (RGBA)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_still)
+
+    p = sub.add_parser("contact-sheet", help="a labelled grid with one frame per chapter")
+    add_scene_args(p, "draft")
+    p.add_argument("--columns", type=int, default=3, help="tiles per row (default 3)")
+    p.add_argument("--at", type=float, default=None, help="position in each chapter, 0..1 (default 0.6)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.set_defaults(func=cmd_contact_sheet)

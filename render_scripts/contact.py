@@ -1,0 +1,64 @@
+"""The contact sheet: one labelled frame per chapter, composed into a grid with numpy and saved through
+Blender's image API (labels are Blender's burnt-in stamp note, so no extra imaging library is needed)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+GAP = 12                                   # pixels between tiles and around the sheet
+
+
+def grid_shape(n: int, columns: int) -> tuple[int, int]:
+    """(rows, cols) for n tiles with at most `columns` per row."""
+    cols = max(1, min(columns, n))
+    return -(-n // cols), cols
+
+
+def compose(tiles: list[np.ndarray], columns: int, background: tuple[float, float, float]) -> np.ndarray:
+    """Tiles float [h, w, 4] (equal sizes, top row first) -> one sheet [H, W, 4] with GAP margins."""
+    h, w = tiles[0].shape[:2]
+    rows, cols = grid_shape(len(tiles), columns)
+    sheet = np.empty((rows * h + (rows + 1) * GAP, cols * w + (cols + 1) * GAP, 4), dtype=np.float32)
+    sheet[..., :3] = background
+    sheet[..., 3] = 1.0
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        y, x = GAP + r * (h + GAP), GAP + c * (w + GAP)
+        sheet[y:y + h, x:x + w] = tile
+    return sheet
+
+
+def srgb(c: float) -> float:
+    """Linear -> sRGB display value (the theme's colours are linear)."""
+    return 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
+
+
+def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -> int:
+    """Render each chapter's frame at `at` of its length, label it 'N  Title', compose, save; -> count."""
+    from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
+    from llmreel.render_scripts import frames as fr
+    from llmreel.render_scripts.worker import prepare_scene
+
+    spec, lang = job.spec, job.settings.language
+    scene = prepare_scene(spec, job.settings.key_fields(), job.key)
+    label_with_stamp(scene, "", font_size=max(12, job.settings.height // 22))
+    tiles = []
+    with tempfile.TemporaryDirectory(prefix="llmreel-sheet-") as d:
+        for i, ch in enumerate(spec.chapters, 1):
+            frame = ch.first_frame + int(round(at * (ch.last_frame - ch.first_frame)))
+            scene.render.stamp_note_text = f"{i}  {ch.title.get(lang) or ch.title['en']}   (frame {frame})"
+            path = Path(d) / f"tile_{i:03d}.png"
+            with quiet():
+                render_frame(scene, frame, path)
+            tiles.append(load_pixels(path))
+        label_with_stamp(scene, None)
+        bg = tuple(srgb(c) for c in spec.theme.background)
+        sheet = compose(tiles, columns, bg)
+        tmp = Path(d) / "sheet.png"
+        with quiet():
+            save_pixels(sheet, tmp)
+        fr.write_atomic(out, tmp.read_bytes())
+    return len(tiles)
