@@ -1,0 +1,162 @@
+"""`llmreel sort | eval | trace | train`: thin calls into llmreel.model (numpy only, never bpy)."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from llmreel.model.errors import InputError
+
+MAX_TRACE_LETTERS = 11
+
+
+def _add_weights_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--weights", metavar="FILE", help="weights (.safetensors or .npz, minGPT or Hugging Face "
+                   "GPT-2 names); default: the shipped nano-sort weights")
+    p.add_argument("--config", metavar="NAME", help="model preset when the file has no n_head metadata "
+                   "(nano-sort, gpt2, gpt2-medium, gpt2-large, gpt2-xl)")
+
+
+def _load(args):
+    from llmreel.model.weights import load_weights
+    return load_weights(args.weights, args.config)
+
+
+def cmd_sort(args) -> int:
+    from llmreel.model.gpt import SORT_LENGTH, sort_letters
+    from llmreel.model.tokenizer import VOCAB, decode, encode
+    encode(args.letters, length=SORT_LENGTH)          # validate before loading anything
+    sorted_text, traces = sort_letters(args.letters, _load(args))
+    for step, tr in enumerate(traces, 1):
+        probs = tr["probs"][-1]                                                      # [V]
+        order = probs.argsort()[::-1]
+        top = "  ".join(f"{VOCAB[i]} {probs[i]:.4f}" for i in order)
+        print(f"step {step}: {decode(tr.tokens)} -> {VOCAB[order[0]]}   top: {top}")
+    print(sorted_text)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from llmreel.model.train import sort_accuracy
+    config, params = _load(args)
+    if config.vocab_size != 3 or config.block_size < 11:
+        raise InputError(f"eval sorts 6 letters: needs vocab 3 and block size >= 11, got vocab "
+                         f"{config.vocab_size}, block {config.block_size}")
+    ok, total = sort_accuracy(params, config)
+    print(f"{ok}/{total} sorted")
+    return 0 if ok == total else 1
+
+
+def _summary(trace) -> str:
+    """Weights in one line, then every activation/aggregate of the embedding, block 0 and the head."""
+    names = trace.names()
+    n_w = len(trace.names("weight"))
+    lines = [f"{len(trace.tokens)} tokens, {len(names)} tensors: {n_w} weights, "
+             f"{len(trace.names('activation'))} activations, {len(trace.names('aggregate'))} aggregates"]
+    rows = [n for n in names if trace.tensors[n].role != "weight"
+            and not (n.startswith("h") and not n.startswith("h0."))]
+    lines.append(f"{'tensor':<18} {'kind':<15} {'axes':<14} {'shape':<12} {'min':>9} {'max':>9}")
+    import numpy as np
+    for n in rows:
+        t = trace.tensors[n]
+        fin = t.data[np.isfinite(t.data)]
+        lo, hi = (fin.min(), fin.max()) if fin.size else (np.nan, np.nan)
+        lines.append(f"{n:<18} {t.op.kind:<15} {','.join(t.axes):<14} {'x'.join(map(str, t.data.shape)):<12} "
+                     f"{lo:>9.3f} {hi:>9.3f}")
+        if n == "h0.mlp.resid" and trace.config.n_layer > 1:
+            lines.append(f"{'h1..h' + str(trace.config.n_layer - 1):<18} (the same {sum(r.startswith('h0.') for r in rows)} "
+                         f"tensors per block)")
+    return "\n".join(lines)
+
+
+def cmd_trace(args) -> int:
+    from llmreel.model.config import get_config
+    from llmreel.model.gpt import forward
+    from llmreel.model.tokenizer import VOCAB, decode, encode
+    from llmreel.model.weights import init_params, load_weights
+    out = Path(args.out)
+    if out.suffix != ".npz":
+        raise InputError(f"--out {args.out!r} must end in .npz")
+    tokens = encode(args.tokens)
+    if len(tokens) > MAX_TRACE_LETTERS:
+        raise InputError(f"{args.tokens!r} has {len(tokens)} letters; accepted: 1 to {MAX_TRACE_LETTERS} letters "
+                         f"from {', '.join(VOCAB)}")
+    note = ""
+    if args.weights is None and args.config not in (None, "nano-sort"):
+        config = get_config(args.config)
+        params = init_params(config, seed=0)            # no shipped weights at this size: minGPT random init
+        note = f" (random minGPT-init weights, seed 0, config {args.config})"
+    else:
+        config, params = load_weights(args.weights, args.config)
+    trace = forward(params, config, tokens)
+    trace.save(out)
+    nxt = int(trace["logits"][-1].argmax())
+    nxt_txt = VOCAB[nxt] if nxt < len(VOCAB) else f"id {nxt}"
+    print(_summary(trace))
+    print(f"next token after {decode(tokens)}: {nxt_txt}{note}")
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from llmreel.model.train import train
+    from llmreel.model.weights import save_weights
+    out = Path(args.out)
+    if out.suffix not in (".safetensors", ".npz"):
+        raise InputError(f"--out {args.out!r} must end in .safetensors or .npz")
+    if out.exists() and out.is_dir():
+        raise InputError(f"--out {args.out!r} is a directory; expected a file path")
+    if not 0.0 <= args.hold_out < 1.0:
+        raise InputError(f"--hold-out {args.hold_out} out of range; accepted: 0 <= F < 1")
+    if args.steps < 1:
+        raise InputError(f"--steps {args.steps}: accepted: a positive number of steps")
+    res = train(seed=args.seed, steps=args.steps, hold_out=args.hold_out, progress=not args.quiet,
+                stop_when_sorted=not args.full_schedule)
+    ok, total = res.accuracy
+    print(f"trained {res.steps} steps (max {res.max_steps}) in {res.seconds:.1f} s, seed {res.seed}, "
+          f"loss {res.loss:.4f}")
+    print(f"train inputs sorted: {res.train_accuracy[0]}/{res.train_accuracy[1]}")
+    if res.held_out_accuracy is not None:
+        print(f"held-out inputs sorted: {res.held_out_accuracy[0]}/{res.held_out_accuracy[1]}")
+    print(f"{ok}/{total} sorted")
+    if ok != total:
+        print(f"llmreel train: not all inputs sort ({ok}/{total}); no weights written", file=sys.stderr)
+        return 1
+    command = (f"llmreel train --seed {args.seed} --steps {args.steps} --hold-out {args.hold_out} "
+               f"{'--full-schedule ' if args.full_schedule else ''}"
+               f"--out {shlex.quote(str(out))}")
+    save_weights(out, res.params, res.config, metadata={
+        "command": command, "seed": res.seed, "steps": res.steps, "max_steps": res.max_steps,
+        "hold_out": args.hold_out, "accuracy": f"{ok}/{total}", "train_seconds": round(res.seconds, 1)})
+    print(f"wrote {out}")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("sort", help="sort six letters of A/B/C with the trained model, e.g. CBABBC")
+    p.add_argument("letters", help="exactly six letters from A, B, C (spaces ignored, any case)")
+    _add_weights_args(p)
+    p.set_defaults(func=cmd_sort)
+
+    p = subparsers.add_parser("eval", help="greedy-sort all 729 inputs; exit 0 only if every one sorts")
+    _add_weights_args(p)
+    p.set_defaults(func=cmd_eval)
+
+    p = subparsers.add_parser("trace", help="one forward pass over TOKENS, every tensor written to an .npz")
+    p.add_argument("tokens", help=f"1 to {MAX_TRACE_LETTERS} letters from A, B, C")
+    _add_weights_args(p)
+    p.add_argument("--out", required=True, metavar="FILE.npz", help="trace file to write")
+    p.set_defaults(func=cmd_trace)
+
+    p = subparsers.add_parser("train", help="train the sort model from scratch; writes weights only if 729/729 sort")
+    p.add_argument("--seed", type=int, default=0, help="random seed (init, data order, hold-out split)")
+    p.add_argument("--steps", type=int, default=3000, help="maximum optimiser steps (cosine schedule length; "
+                   "stops early once every training input sorts)")
+    p.add_argument("--hold-out", type=float, default=0.0, metavar="F",
+                   help="fraction of the 729 inputs never trained on, reported separately")
+    p.add_argument("--full-schedule", action="store_true", help="run all --steps (the whole cosine decay) "
+                   "instead of stopping once every training input sorts: larger margins, slower")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--out", required=True, metavar="FILE", help="weights to write (.safetensors or .npz)")
+    p.set_defaults(func=cmd_train)
