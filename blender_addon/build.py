@@ -434,6 +434,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     scene = scene or bpy.context.scene
     language = language or spec.meta.language
     clear_scene(scene)
+    fonts_before = set(bpy.data.fonts)
     root = tag(bpy.data.collections.new(COLLECTION_NAME))
     root["llmreel_root"] = 1
     scene.collection.children.link(root)
@@ -462,6 +463,8 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     root["llmreel_input"] = spec.meta.input
     if glow:
         _glare(scene)
+    for font in set(bpy.data.fonts) - fonts_before:       # Blender's built-in font, loaded for text objects
+        tag(font)
     return root
 
 
@@ -476,11 +479,19 @@ def _purge_ours() -> None:
     changed = True
     while changed:
         changed = False
-        for attr in _ID_COLLECTIONS:
-            coll = getattr(bpy.data, attr)
-            for idb in [i for i in coll if is_ours(i) and i.users == 0]:
-                coll.remove(idb)
+        ours = [i for attr in _ID_COLLECTIONS for i in getattr(bpy.data, attr) if is_ours(i)]
+        if not ours:
+            return
+        users = bpy.data.user_map(subset=ours)        # real referrers (a loaded font counts 1 user itself)
+        for idb in ours:
+            if not users.get(idb):
+                getattr(bpy.data, _ID_COLLECTIONS[_kind(idb)]).remove(idb)
                 changed = True
+
+
+def _kind(idb) -> int:
+    return {"OBJECT": 0, "MESH": 1, "CURVE": 2, "CAMERA": 3, "LIGHT": 4, "MATERIAL": 5, "NODETREE": 6,
+            "IMAGE": 7, "ACTION": 8, "WORLD": 9, "FONT": 10, "COLLECTION": 11}[idb.id_type]
 
 
 def clear_scene(scene=None) -> None:

@@ -1,0 +1,235 @@
+"""build_scene on real bpy: objects, attribute values, the reveal look (evaluated and rendered), clearing."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from addon_specs import small_spec
+
+pytestmark = pytest.mark.bpy
+
+
+def _blocks(bpy):
+    return {o["llmreel_block"]: o for o in bpy.data.objects if o.get("llmreel_block") is not None}
+
+
+def _eval_colors(bpy, obj, frame):
+    """Per-cell RGB the scene shows at `frame` (the evaluated `Col` point attribute, one per cell)."""
+    from llmreel.blender_addon.attributes import get_attribute
+    from llmreel.blender_addon.geometry import VERTS_PER_CELL
+
+    bpy.context.scene.frame_set(frame)
+    dg = bpy.context.evaluated_depsgraph_get()
+    ev = obj.evaluated_get(dg)
+    mesh = ev.to_mesh()
+    try:
+        col = get_attribute(mesh, "Col")[::VERTS_PER_CELL, :3]
+    finally:
+        ev.to_mesh_clear()
+    return col
+
+
+def _expected(spec, block, frame, preview=False):
+    """The look contract: dim before t_on, flash at t_on fading to the theme's settled colour."""
+    th = spec.theme
+    settled = th.cell_colors(block.role, block.values, block.scale).reshape(-1, 3)
+    t_on = block.t_on.reshape(-1)
+    flash_frames = th.flash_seconds * spec.meta.fps
+    age = frame - t_on
+    fade = np.clip(age / flash_frames, 0, 1)                             # t_on -inf: settled; +inf: unused
+    if preview:
+        fade = np.ones_like(fade)
+    lit = (age >= 0) | preview
+    flash = np.asarray(th.flash, np.float32)
+    col = flash + fade[:, None] * (settled - flash)
+    return np.where(lit[:, None], col, np.asarray(th.dim, np.float32))
+
+
+def test_default_objects_and_attributes(bpy_factory):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec()
+    root = build.build_scene(spec)
+    assert root.name == build.COLLECTION_NAME and root in bpy.context.scene.collection.children[:]
+    blocks = _blocks(bpy)
+    assert set(blocks) == {b.id for b in spec.blocks}
+    for b in spec.blocks:
+        obj = blocks[b.id]
+        assert np.array_equal(build.block_values(obj), b.values)
+        assert len(obj.data.polygons) == b.values.size * 5
+        assert tuple(obj.location) == pytest.approx(b.origin)
+    labels = {o["llmreel_label"]: o for o in bpy.data.objects if o.get("llmreel_label")}
+    assert {k: o.data.body for k, o in labels.items()} == {l.id: l.text["en"] for l in spec.labels}
+    captions = sorted((o for o in bpy.data.objects if o.get("llmreel_caption") is not None), key=lambda o: o.name)
+    assert [c.data.body for c in captions] == [c.text["en"] for c in spec.captions]
+    sc = bpy.context.scene
+    assert sc.camera is not None and sc.camera.name.startswith("LLM Reel Camera")
+    assert (sc.frame_start, sc.frame_end, sc.render.fps) == (1, spec.meta.frame_end, spec.meta.fps)
+    # every object is in our collection tree and tagged
+    ours = {o for c in [root, *root.children_recursive] for o in c.objects}
+    assert ours == set(bpy.data.objects) and all(o.get("llmreel") for o in ours)
+
+
+def test_korean_and_no_captions(bpy_factory):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec()
+    build.build_scene(spec, language="ko", captions=False)
+    assert not [o for o in bpy.data.objects if o.get("llmreel_caption") is not None]
+    label = next(o for o in bpy.data.objects if o.get("llmreel_label") == "t-wte")
+    assert label.data.body == "토큰 임베딩" and "CJK" in label.data.font.filepath
+
+
+def test_stored_t_on_equals_spec(bpy_factory):
+    from llmreel.blender_addon import build
+    from llmreel.blender_addon.attributes import get_attribute
+
+    spec = small_spec(seed=3)
+    build.build_scene(spec)
+    for b in spec.blocks:
+        obj = _blocks(bpy_factory)[b.id]
+        t_on = get_attribute(obj.data, "t_on").reshape(b.values.size, 8)
+        assert np.array_equal(t_on, np.repeat(b.t_on.reshape(-1, 1), 8, axis=1))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_reveal_look_follows_frame(bpy_factory, seed):
+    """Dim before t_on, flash at it, settled (theme map within 1/255) after; preview lights whole blocks."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec(seed=seed)
+    build.build_scene(spec)
+    blocks = _blocks(bpy)
+    rng = np.random.default_rng(seed)
+    frames = sorted({1, 9, 10, 14, 30, 66, 80, spec.meta.frame_end, *rng.integers(1, spec.meta.frame_end, 5)})
+    for b in spec.blocks:
+        for f in frames:
+            preview = any(a <= f <= z for a, z in b.preview)
+            got = _eval_colors(bpy, blocks[b.id], int(f))
+            want = _expected(spec, b, f, preview)
+            assert np.abs(got - want).max() <= 1 / 255, (b.id, f)
+    q = spec.block("h0.attn.q[1]")
+    assert np.allclose(_eval_colors(bpy, blocks[q.id], 9), spec.theme.dim, atol=1e-6)       # before any reveal
+    settled = spec.theme.cell_colors(q.role, q.values, q.scale).reshape(-1, 3)
+    assert np.abs(_eval_colors(bpy, blocks[q.id], 90) - settled).max() <= 1 / 255           # all settled
+
+
+def _srgb8(linear):
+    lin = np.clip(np.asarray(linear, np.float64), 0, 1)
+    s = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+    return s * 255
+
+
+def _render(bpy, path, frame, engine="workbench", size=(320, 180)):
+    from llmreel.blender_addon import compat
+
+    sc = bpy.context.scene
+    compat.set_engine(sc, engine)
+    compat.set_image_output(sc, "PNG", "RGB", "8")
+    sc.render.resolution_x, sc.render.resolution_y = size
+    sc.render.resolution_percentage = 100
+    sc.display.render_aa = "OFF"
+    if engine == "cycles":
+        sc.cycles.samples = 1
+        sc.cycles.use_denoising = False
+        sc.cycles.pixel_filter_type = "BOX"
+        sc.cycles.filter_width = 0.01
+        sc.cycles.seed = 0
+        sc.render.use_compositing = False
+    sc.frame_set(frame)
+    sc.render.filepath = str(path)
+    bpy.ops.render.render(write_still=True)
+    img = bpy.data.images.load(str(path))
+    px = np.array(img.pixels[:], dtype=np.float32).reshape(img.size[1], img.size[0], 4)[::-1, :, :3]
+    bpy.data.images.remove(img)
+    return px * 255                                                       # [H, W, 3], row 0 = top
+
+
+def _cell_pixels(bpy, obj, rows_cols, pitch):
+    from bpy_extras.object_utils import world_to_camera_view
+    from mathutils import Vector
+
+    sc = bpy.context.scene
+    w, h = sc.render.resolution_x, sc.render.resolution_y
+    out = []
+    for r, c in rows_cols:
+        p = obj.matrix_world @ Vector((c * pitch, -0.02, -r * pitch))
+        v = world_to_camera_view(sc, sc.camera, p)
+        out.append((int(round((1 - v.y) * h - 0.5)), int(round(v.x * w - 0.5))))
+    return out
+
+
+def test_workbench_render_matches_theme(bpy_factory, tmp_path):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec()
+    build.build_scene(spec, glow=False)
+    frame = 48                                                            # camera close; q cells 0..9 settled
+    px = _render(bpy, tmp_path / "wb.png", frame)
+    q = spec.block("h0.attn.q[1]")
+    obj = _blocks(bpy)[q.id]
+    cells = [(0, 3), (1, 2), (1, 4), (2, 4)]                              # (0, 0): a flying cell sits there
+    want = _expected(spec, q, frame).reshape(*q.shape, 3)
+    for (r, c), (y, x) in zip(cells, _cell_pixels(bpy, obj, cells, q.pitch)):
+        assert np.abs(px[y, x] - _srgb8(want[r, c])).max() <= 1.0 + 1e-6, ((r, c), px[y, x], _srgb8(want[r, c]))
+    dim_px = px[_cell_pixels(bpy, obj, [(2, 4)], q.pitch)[0]]
+    assert np.abs(dim_px - _srgb8(spec.theme.dim)).max() <= 1.0          # t_on 66: still dim at 48
+
+
+def test_image_plane_renders_values(bpy_factory, tmp_path):
+    """Above the threshold a block is one textured quad; Cycles shows each cell's value colour."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec()
+    build.build_scene(spec, image_threshold=10, glow=False)
+    q = spec.block("h0.attn.q[1]")
+    obj = _blocks(bpy)[q.id]
+    assert obj.get("llmreel_image") and len(obj.data.polygons) == 1
+    for light in bpy.data.objects:
+        if light.type == "LIGHT":
+            light.hide_render = True
+    frame = 90                                                             # every q cell settled
+    px = _render(bpy, tmp_path / "cy.png", frame, engine="cycles")
+    cells = [(r, c) for r in range(3) for c in range(5)]
+    want = _expected(spec, q, frame).reshape(*q.shape, 3)
+    got = np.array([px[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
+    exp = np.array([_srgb8(want[r, c]) for r, c in cells])
+    assert np.abs(got - exp).max() <= 6.0, np.abs(got - exp).max()
+    px_early = _render(bpy, tmp_path / "cy0.png", 9, engine="cycles")       # before any reveal: all dim
+    early = np.array([px_early[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
+    assert np.abs(early - _srgb8(spec.theme.dim)).max() <= 6.0
+
+
+def test_clear_leaves_nothing(bpy_factory):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    before = {a: len(getattr(bpy.data, a)) for a in build._ID_COLLECTIONS}
+    build.build_scene(small_spec(), image_threshold=10)
+    build.clear_scene()
+    after = {a: len(getattr(bpy.data, a)) for a in build._ID_COLLECTIONS}
+    assert after == before
+    assert build.our_collection() is None and not bpy.context.scene.timeline_markers
+
+
+def test_cell_info(bpy_factory):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+
+    spec = small_spec()
+    build.build_scene(spec)
+    q = spec.block("h0.attn.q[1]")
+    obj = _blocks(bpy)[q.id]
+    for r in range(3):
+        for c in range(5):
+            text = build.cell_info(obj, (r * 5 + c) * 5 + 2)
+            assert text.startswith(f"h0.attn.q[1,{r},{c}] = ") and text.endswith(f"= {q.values[r, c]:.4g}")
+    with pytest.raises(ValueError):
+        build.cell_info(obj, 10_000)
+    with pytest.raises(ValueError):
+        build.cell_info(bpy.context.scene.camera, 0)
