@@ -141,6 +141,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "output.loop": (
         "Pass {pass}: only the new column {col} is computed; earlier columns stay as they were. Next: {letter}.",
         "{pass}번째 계산: 새 열 {col}만 계산하고 앞의 열은 그대로입니다. 다음 글자: {letter}."),
+    "output.loop_more": (
+        "Pass {pass}: only column {col} is new. Next: {letter}.",
+        "{pass}번째 계산: 새 열 {col}만. 다음: {letter}."),
     "output.answer": (
         "After {n_out} passes the answer is complete: {input} sorted is {output}.",
         "{n_out}번의 계산 끝에 답이 완성됩니다: {input}을(를) 정렬하면 {output}."),

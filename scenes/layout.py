@@ -61,7 +61,7 @@ class Sizes:
 
     @classmethod
     def for_config(cls, config: GPTConfig) -> "Sizes":
-        title = max(1.6, config.n_embd / 30.0) * PITCH
+        title = max(3.0, config.n_embd / 16.0) * PITCH
         return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title)
 
 
@@ -125,9 +125,14 @@ def text_width(text: str, size: float) -> float:
 # A node is ("leaf", Slot) | ("text", id, texts, size) | ("h" | "v", [nodes], gap).
 # Stacks align children to the top (h) or to the right (v). Sizes are (width, height).
 
+def slot_title(slot: Slot, sz: Sizes) -> float:
+    """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
+    return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)
+
+
 def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
     """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels."""
-    t = sz.title
+    t = slot_title(slot, sz)
     left = 0.45 * t + text_width(slot.row_axis, 0.7 * t)                 # row-axis tag
     w_text = max(text_width(s, t) for s in slot.title.values())
     w_text = max(w_text, text_width(slot.formal, 0.6 * t))
@@ -157,7 +162,7 @@ def _place(node, right: float, top: float, sz: Sizes, out_slots: list, out_label
     if kind == "leaf":
         slot = node[1]
         w, h, bx, by = _leaf_size(slot, sz)
-        x0, t = right - w, sz.title
+        x0, t = right - w, slot_title(slot, sz)
         half = PITCH / 2
         slot.origin = (x0 + bx + half, 0.0, top - by - half)
         bl, bt = x0 + bx, top - by                                        # block left / top edge
@@ -316,7 +321,13 @@ def layout(config: GPTConfig, T: int) -> Layout:
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
-    for name, content, resid in _sections(config, T, sz):
+    sections_list = _sections(config, T, sz)
+    layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections
+    for name, content, _ in sections_list:
+        if name.startswith("h"):
+            key = name.split(".")[0]
+            layer_h[key] = layer_h.get(key, 0.0) + _size(content, sz)[1] + sz.section_gap
+    for name, content, resid in sections_list:
         heading = None
         if name in SECTION_TITLES:
             heading = SECTION_TITLES[name]
@@ -325,6 +336,8 @@ def layout(config: GPTConfig, T: int) -> Layout:
             heading = (f"Transformer block {i}", f"트랜스포머 블록 {i}")
         if heading:
             hsize = 1.8 * sz.title
+            if name.endswith(".ln_1"):                 # legible when a shot frames the whole block
+                hsize = max(hsize, 0.022 * layer_h[name.split(".")[0]])
             node = ("text", f"section:{name}", {"en": heading[0], "ko": heading[1]}, hsize)
             _place(node, -gap_r, top, sz, slots, labels)
             top -= _size(node, sz)[1] + sz.gap

@@ -342,6 +342,8 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     cuts = {c.slug: c for c in st.chapters}
     for b in beats:
         key = f"{b.chapter}.{b.name.split('.')[0]}"
+        if b.fast and b.pass_index > 2:
+            key = "output.loop_more"                  # later passes: a shorter caption
         b.caption = cap.beat_caption(key, _beat_fields(b, base, cfg, seq, n_in),
                                      cuts[b.chapter].captions.get(b.name.split(".")[0]))
     _assign_frames(beats, fps)

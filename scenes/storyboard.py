@@ -183,13 +183,13 @@ def canonical_beats(config: GPTConfig, n_in: int, n_out: int) -> list[BeatPlan]:
     for p in range(2, n_out + 1):
         col = n_in + p - 2                                   # the token fed back after pass p-1
         add("output", f"loop.{p}", _all_steps_for(config, (col, col + 1)), model, fast=True, pass_index=p)
-    add("output", "answer", [], ["probs", "embed.out"], pass_index=n_out)
+    add("output", "answer", [], ["logits", "probs"], pass_index=n_out)
     return out
 
 
 def min_frames(beat: BeatPlan, fps: int) -> int:
     """Shortest a beat may be: room for its steps and for its captions (max(1.5 s, chars / 12) s)."""
-    lead_tail = math.ceil(0.6 * fps) + math.ceil(0.4 * fps) + 1      # see reveal_window
+    lead_tail = sum(_lead_tail(beat, fps)) + 1
     if beat.fast:
         steps = len(beat.steps) * LOOP_STEP_FRAMES
     else:
@@ -201,6 +201,13 @@ def min_frames(beat: BeatPlan, fps: int) -> int:
 def reveal_window(beat: BeatPlan, fps: int) -> tuple[float, float]:
     """Frames [first, last] within which the beat's steps sweep (after a short lead-in)."""
     n = beat.last_frame - beat.first_frame + 1
-    lead = min(math.ceil(0.6 * fps), max(1, n // 6))
-    tail = min(math.ceil(0.4 * fps), max(1, n // 10))
+    lead, tail = _lead_tail(beat, fps)
+    lead, tail = min(lead, max(1, n // 6)), min(tail, max(1, n // 10))
     return float(beat.first_frame + lead), float(beat.last_frame - tail)
+
+
+def _lead_tail(beat: BeatPlan, fps: int) -> tuple[int, int]:
+    """Frames before the first step and after the last one (shorter in the fed-back passes)."""
+    if beat.fast:
+        return math.ceil(0.15 * fps), math.ceil(0.15 * fps)
+    return math.ceil(0.6 * fps), math.ceil(0.4 * fps)

@@ -1,0 +1,236 @@
+"""plan_scene on the default story: reveal order, chapters, sweeps, captions, values, camera, round trip."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from llmreel.model.gpt import generate
+from llmreel.model.opgraph import max_over_deps
+from llmreel.scenes.camera import fill_fraction
+from llmreel.scenes.geometry import view
+from llmreel.scenes.layout import merged_tensors
+from llmreel.scenes.plan import _model, focus_bounds, plan_scene
+from llmreel.scenes.reveal import token_axis
+from llmreel.scenes.spec import SceneSpec
+from llmreel.scenes.storyboard import CHAPTER_SLUGS, MIN_SWEEP_SECONDS
+
+N_IN = 6
+
+
+@pytest.fixture(scope="module")
+def spec() -> SceneSpec:
+    return plan_scene()
+
+
+@pytest.fixture(scope="module")
+def traces(spec):
+    cfg, params, _, _ = _model(None, None)
+    ids = [ord(ch) - ord("A") for ch in spec.meta.input]
+    _, traces = generate(params, cfg, ids, N_IN)
+    return traces
+
+
+def tensor_times(spec: SceneSpec, trace) -> dict[str, np.ndarray]:
+    """Reassemble each shown tensor's reveal times (tensor-shaped, NaN where no block shows a cell)."""
+    out: dict[str, np.ndarray] = {}
+    for b in spec.blocks:
+        arr = out.setdefault(b.tensor, np.full(trace[b.tensor].shape, np.nan))
+        view(arr, b.index_prefix, b.axis_range, b.transpose)[...] = b.t_on
+    return out
+
+
+def test_blocks_show_the_last_pass_values(spec, traces):
+    trace = traces[-1]
+    assert len(trace.tokens) == 2 * N_IN - 1
+    for b in spec.blocks:
+        want = view(trace[b.tensor], b.index_prefix, b.axis_range, b.transpose)
+        assert b.values.dtype == np.float32 and b.t_on.dtype == np.float32
+        assert b.values.shape == b.t_on.shape == want.shape
+        assert np.array_equal(b.values, want.astype(np.float32)), b.id
+
+
+def test_every_cell_shown_exactly_once_or_merged(spec, traces):
+    trace = traces[-1]
+    times = tensor_times(spec, trace)
+    merged = set(merged_tensors(trace.config))
+    assert set(times) | merged == set(trace.names())
+    assert not set(times) & merged
+    for name, arr in times.items():
+        assert not np.isnan(arr).any(), f"{name}: some cells are in no block"
+    counts: dict[str, int] = {}
+    for b in spec.blocks:
+        counts[b.tensor] = counts.get(b.tensor, 0) + b.values.size
+    for name, n in counts.items():
+        assert n == trace[name].size, f"{name} shown {n} times for {trace[name].size} cells"
+
+
+def test_causality_first_columns_equal_earlier_passes(traces):
+    last = traces[-1]
+    for p, tr in enumerate(traces[:-1]):
+        T = len(tr.tokens)
+        for name in tr.names("activation") + tr.names("aggregate"):
+            ax = [i for i, a in enumerate(last.tensors[name].axes) if a in ("T", "Tk")]
+            sl = tuple(slice(0, T) if i in ax else slice(None) for i in range(last[name].ndim))
+            np.testing.assert_allclose(last[name][sl], tr[name], rtol=1e-5, atol=1e-5, err_msg=f"pass {p} {name}")
+
+
+def test_every_cell_after_everything_it_depends_on(spec, traces):
+    trace = traces[-1]
+    times = tensor_times(spec, trace)
+    merged = set(merged_tensors(trace.config))
+    full = dict(times)
+    checked = 0
+    for name, t in trace.tensors.items():
+        if t.role == "weight":
+            assert np.all(times[name] == spec.meta.frame_start), name
+            continue
+        dep = max_over_deps(trace, name, full)
+        if name in merged:                          # not shown: as early as its inputs allow
+            full[name] = dep
+            continue
+        on = times[name]
+        lit = np.isfinite(on)
+        assert np.all(np.isfinite(dep[lit]) | (dep[lit] == -np.inf)), f"{name}: lit before a dependency ever is"
+        has = lit & np.isfinite(dep)
+        assert np.all(on[has] >= dep[has] + 1.0 - 1e-3), f"{name}: a cell lights < 1 frame after its inputs"
+        checked += int(lit.sum())
+    assert checked > 10_000
+
+
+def test_chapters_contiguous_positive_and_complete(spec):
+    ch = spec.chapters
+    assert [c.slug for c in ch] == CHAPTER_SLUGS
+    assert ch[0].first_frame == spec.meta.frame_start == 1 and ch[-1].last_frame == spec.meta.frame_end
+    for a, b in zip(ch, ch[1:]):
+        assert b.first_frame == a.last_frame + 1
+    for c in ch:
+        assert c.first_frame <= c.last_frame and c.beats
+        assert c.beats[0].first_frame == c.first_frame and c.beats[-1].last_frame == c.last_frame
+        for a, b in zip(c.beats, c.beats[1:]):
+            assert b.first_frame == a.last_frame + 1 and a.first_frame <= a.last_frame
+    seconds = (spec.meta.frame_end - spec.meta.frame_start + 1) / spec.meta.fps
+    assert 120 <= seconds <= 240, seconds
+
+
+def test_chapter_tensors_reveal_inside_their_chapter(spec, traces):
+    trace = traces[-1]
+    times = tensor_times(spec, trace)
+    for c in spec.chapters:
+        assert c.tensors or c.slug in ("introduction", "output")
+        for name in c.tensors:
+            on = times[name]
+            ax = token_axis(trace.tensors[name].axes)
+            cols = np.arange(on.shape[ax]).reshape([-1 if i == ax else 1 for i in range(on.ndim)])
+            mine = np.broadcast_to(cols < N_IN, on.shape) if c.slug != "output" else np.broadcast_to(cols >= N_IN, on.shape)
+            inside = (on >= c.first_frame) & (on <= c.last_frame)
+            if c.slug == "output":
+                assert np.all(inside[mine]), name
+            else:
+                assert inside.any(), name
+                # every first-pass cell of a chapter-1..8 tensor lights in the chapter that owns it
+                owner = next(x for x in spec.chapters if name in x.tensors and x.slug != "output")
+                if owner is c:
+                    assert np.all(inside[mine] | (on[mine] < c.first_frame)), name
+    # every first-pass activation cell lights in chapters 1-8; every later column in chapter 9
+    out = spec.chapter("output")
+    for name, on in times.items():
+        if trace.tensors[name].role == "weight":
+            continue
+        ax = token_axis(trace.tensors[name].axes)
+        cols = np.arange(on.shape[ax]).reshape([-1 if i == ax else 1 for i in range(on.ndim)])
+        first = np.broadcast_to(cols < N_IN, on.shape)
+        assert np.all(on[first] < out.first_frame), name
+        assert np.all((on[~first] >= out.first_frame) & (on[~first] <= out.last_frame)), name
+
+
+def test_each_op_sweeps_at_least_0_3_seconds(spec, traces):
+    trace = traces[-1]
+    times = tensor_times(spec, trace)
+    need = MIN_SWEEP_SECONDS * spec.meta.fps
+    for c in spec.chapters:
+        if c.slug == "output":
+            continue
+        for beat in c.beats:
+            for name in c.tensors:
+                on = times[name]
+                sel = on[(on >= beat.first_frame) & (on <= beat.last_frame)]
+                if sel.size > 1:
+                    assert sel.max() - sel.min() >= need, (beat.id, name, sel.max() - sel.min())
+
+
+def test_loop_passes_get_faster_and_reveal_only_the_new_column(spec):
+    loops = [b for b in spec.chapter("output").beats if ".loop." in b.id]
+    assert len(loops) == N_IN - 1
+    lengths = [b.last_frame - b.first_frame for b in loops]
+    assert all(b <= a for a, b in zip(lengths, lengths[1:])) and lengths[-1] < lengths[0]
+    emb = spec.block("embed.out")
+    for j, b in enumerate(loops):
+        col = N_IN + j
+        lit = (emb.t_on >= b.first_frame) & (emb.t_on <= b.last_frame)
+        assert lit[:, col].all() and not np.delete(lit, col, axis=1).any()
+
+
+def test_captions_both_languages_and_long_enough(spec):
+    fps = spec.meta.fps
+    assert len(spec.captions) == sum(len(c.beats) for c in spec.chapters)
+    for k in spec.captions:
+        assert k.text["en"].strip() and k.text["ko"].strip()
+        assert re.search("[\uac00-\ud7a3]", k.text["ko"]), k.text["ko"]
+        frames = k.last_frame - k.first_frame + 1
+        for text in k.text.values():
+            assert frames >= max(1.5, len(text) / 12) * fps, (text, frames)
+    assert any("CBABBC" in k.text["en"] for k in spec.captions)
+    assert any(spec.meta.output in k.text["ko"] for k in spec.captions)
+    assert len(spec.title_cards) == len(spec.chapters)
+
+
+def test_captions_follow_the_input():
+    other = plan_scene(input="AACBBA")
+    assert other.meta.input == "AACBBA"
+    texts = [t for k in other.captions for t in k.text.values()] + [v.text for v in other.value_texts]
+    assert not any("CBABBC" in t for t in texts)
+    assert any("AACBBA" in t for t in texts)
+
+
+_NUM = re.compile(r"[\u2212-]?\d+\.\d+")
+
+
+def test_value_texts_are_the_trace_values(spec, traces):
+    trace = traces[-1]
+    assert len(spec.value_texts) >= 8
+    for v in spec.value_texts:
+        _, beat, srcs = v.id.split(":", 2)
+        wanted = []
+        for src in srcs.split(";"):
+            name, idx = re.fullmatch(r"(.+)\[([\d,]+)\]", src).groups()
+            wanted.append(float(trace[name][tuple(int(i) for i in idx.split(","))]))
+        shown = [float(s.replace("\u2212", "-")) for s in _NUM.findall(v.text)]
+        assert len(shown) == len(wanted), v
+        for s, w in zip(shown, wanted):
+            assert abs(s - w) <= 0.005 + 1e-9, (v.text, w)
+        assert "-" not in v.text                       # a real minus sign, never a hyphen
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_every_shot_frames_its_focus(aspect, spec):
+    s = spec if aspect == "16:9" else plan_scene(aspect=aspect)
+    beats = [b for c in s.chapters for b in c.beats]
+    assert len(s.camera) == 2 * len(beats)
+    for i, beat in enumerate(beats):
+        lo, hi = focus_bounds(s.blocks, s.labels, s.value_texts, beat.focus, (beat.first_frame, beat.last_frame))
+        for key in s.camera[2 * i: 2 * i + 2]:
+            assert beat.first_frame <= key.frame <= beat.last_frame
+            w, h, inside = fill_fraction(key, lo, hi, s.meta.aspect)
+            assert inside, (aspect, beat.id)
+            assert max(w, h) >= 0.4, (aspect, beat.id, w, h)
+
+
+def test_round_trip_is_exact(spec, tmp_path):
+    p = tmp_path / "spec.npz"
+    spec.save(p)
+    back = SceneSpec.load(p)
+    assert back == spec
+    assert back.blocks[0].axis_range == spec.blocks[0].axis_range
+    assert isinstance(back.blocks[0].index_prefix, tuple)
