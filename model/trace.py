@@ -18,6 +18,13 @@ import numpy as np
 from llmreel.model.config import GPTConfig
 from llmreel.model.errors import InputError
 
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 ROLES = ("weight", "activation", "aggregate")
 MANIFEST_KEY = "__manifest__"
 TRACE_FORMAT = "llmreel-trace/1"
@@ -100,6 +107,7 @@ class Trace:
         os.close(fd)
         try:
             np.savez(tmp, **arrays)
+            os.chmod(tmp, 0o666 & ~_umask())            # mkstemp makes 0600; use the usual file mode
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

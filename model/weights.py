@@ -24,6 +24,13 @@ import numpy as np
 from llmreel.model.config import PRESETS, GPTConfig, get_config
 from llmreel.model.errors import InputError
 
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "nano_sort.safetensors"
 NPZ_METADATA_KEY = "__metadata__"
 FORMATS = (".safetensors", ".npz")
@@ -245,6 +252,7 @@ def save_weights(path, params: dict[str, np.ndarray], config, metadata: dict | N
             save_file(out, tmp, metadata=meta)
         else:
             np.savez(tmp, **out, **{NPZ_METADATA_KEY: np.array(json.dumps(meta))})
+        os.chmod(tmp, 0o666 & ~_umask())            # mkstemp makes 0600; use the usual file mode
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
