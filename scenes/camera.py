@@ -62,30 +62,22 @@ def box_corners(lo, hi) -> np.ndarray:
 
 
 def frame_box(lo, hi, aspect, *, lens: float = 50.0, direction=(0.0, -1.0, 0.0), fill: float = 0.86) -> tuple:
-    """Camera (location, target) that shows the box [lo, hi] whole, its larger relative extent
-    spanning `fill` of the frame, seen from `direction` (from the target towards the camera)."""
+    """Camera (location, target) that shows the box [lo, hi] whole, seen from `direction` (from the
+    target towards the camera), the farthest corner at `fill` of the way from the centre to the edge.
+
+    Closed form: with the target fixed the camera axes do not change with distance, and a corner
+    at offset (a, u, b) from the target (right, up, forward) projects to x = a / ((b + dist) tan_x),
+    so |x| <= fill needs dist >= |a| / (fill tan_x) - b (and the same for y)."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     target = (lo + hi) / 2
     d = np.asarray(direction, dtype=np.float64)
-    d /= np.linalg.norm(d)
-    corners = box_corners(lo, hi)
-    size = float(np.max(hi - lo)) + 1e-6
-
-    def extent(dist):
-        key = CameraKey(0.0, tuple(target + d * dist), tuple(target), lens)
-        uv = project(key, corners, aspect)
-        if np.any(uv[:, 2] <= 1e-6):
-            return np.inf
-        return float(np.max(np.abs(uv[:, :2] - 0.5)) * 2)            # 1.0 = touches the frame edge
-
-    near, far = 1e-3 * size, 1e3 * size
-    for _ in range(80):                                              # extent falls as distance grows
-        mid = np.sqrt(near * far)
-        if extent(mid) > fill:
-            near = mid
-        else:
-            far = mid
-    return tuple(float(v) for v in target + d * far), tuple(float(v) for v in target)
+    d = d / np.linalg.norm(d)
+    right, up, fwd = basis(target + d, target)
+    off = box_corners(lo, hi) - target                                # [8, 3]
+    tx, ty = half_extents(lens, aspect)
+    need = np.maximum(np.abs(off @ right) / (fill * tx), np.abs(off @ up) / (fill * ty)) - off @ fwd
+    dist = float(max(need.max(), 1e-3 * (float(np.max(hi - lo)) + 1e-6)))
+    return tuple(float(v) for v in target + d * dist), tuple(float(v) for v in target)
 
 
 def fill_fraction(camera_key: CameraKey, lo, hi, aspect) -> tuple[float, float, bool]:

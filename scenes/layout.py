@@ -12,6 +12,7 @@ config. Everything here is geometry from the config and T alone: no values, no t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from llmreel.model.config import GPTConfig
 
@@ -118,7 +119,12 @@ def _title(key: str) -> dict[str, str]:
 
 def text_width(text: str, size: float) -> float:
     """Rough advance width of `text` at `size` (Noto Sans: ~0.6 em Latin, ~1 em Hangul/CJK)."""
-    return size * sum(1.0 if ord(ch) >= 0x1100 else 0.6 for ch in text)
+    return size * _ems(text)
+
+
+@lru_cache(maxsize=4096)
+def _ems(text: str) -> float:
+    return sum(1.0 if ord(ch) >= 0x1100 else 0.6 for ch in text)
 
 
 # ---- box packer -----------------------------------------------------------------------------------

@@ -281,24 +281,34 @@ def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], 
 
 # ---- camera --------------------------------------------------------------------------------------------
 
-def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, focus: list[str], frames) -> tuple:
+def block_boxes(spec_blocks: list[Block], labels: list[Label]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Block id -> world box of the block with its name tag and dimension labels."""
+    boxes = {b.id: b.bounds() for b in spec_blocks}
+    for l in labels:
+        if l.block in boxes and l.kind in ("title", "formal", "dim"):
+            boxes[l.block] = union([boxes[l.block], label_bounds(l)])
+    return boxes
+
+
+def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, focus: list[str], frames,
+                 boxes: dict | None = None) -> tuple:
     """World box of the focus blocks with their labels and the value texts shown during `frames`."""
-    ids = set(focus)
-    boxes = [b.bounds() for b in spec_blocks if b.id in ids]
-    boxes += [label_bounds(l) for l in labels if l.block in ids and l.kind in ("title", "formal", "dim")]
+    boxes = block_boxes(spec_blocks, labels) if boxes is None else boxes
+    found = [boxes[i] for i in focus if i in boxes]
     for v in value_texts:
         if v.frames[0] <= frames[1] and v.frames[1] >= frames[0]:
             lo = np.array([v.location[0], v.location[1] - 0.01, v.location[2] - 0.3 * v.size])
             hi = np.array([v.location[0] + text_width(v.text, v.size), v.location[1] + 0.01,
                            v.location[2] + 0.85 * v.size])
-            boxes.append((lo, hi))
-    return union(boxes)
+            found.append((lo, hi))
+    return union(found)
 
 
 def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) -> list[CameraKey]:
     keys: list[CameraKey] = []
+    boxes = block_boxes(blocks, labels)
     for i, beat in enumerate(beats):
-        lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame))
+        lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame), boxes)
         side = (0.22, -0.12, 0.16)[i % 3]
         loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(side, -1.0, 0.10))
         n = beat.last_frame - beat.first_frame

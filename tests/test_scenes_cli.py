@@ -1,0 +1,48 @@
+"""`llmreel plan`: the table, --json schema, --out, and one-line errors."""
+from __future__ import annotations
+
+import json
+
+from conftest import assert_one_line_error, run_cli
+
+from llmreel.scenes.spec import SceneSpec
+
+
+def test_plan_table():
+    p = run_cli("plan")
+    assert p.returncode == 0, p.stderr
+    for slug in ("introduction", "self-attention", "output", "total"):
+        assert slug in p.stdout
+    assert "blocks" in p.stdout and "captions" in p.stdout
+
+
+def test_plan_json_schema_and_out(tmp_path):
+    out = tmp_path / "spec.npz"
+    p = run_cli("plan", "--input", "AACBBA", "--fps", "24", "--aspect", "9:16", "--json", "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert set(doc) == {"fps", "frame_start", "frame_end", "chapters", "counts"}
+    assert doc["fps"] == 24 and doc["frame_start"] == 1 and doc["frame_end"] > 24 * 60
+    assert set(doc["counts"]) == {"blocks", "cells", "labels", "captions"}
+    n_caps = 0
+    for c in doc["chapters"]:
+        assert set(c) == {"name", "title", "first_frame", "last_frame", "captions"}
+        assert set(c["title"]) == {"en", "ko"}
+        for k in c["captions"]:
+            assert set(k) == {"first_frame", "last_frame", "en", "ko"}
+            assert c["first_frame"] <= k["first_frame"] <= k["last_frame"] <= c["last_frame"]
+            assert "CBABBC" not in k["en"] + k["ko"]
+            n_caps += 1
+    assert n_caps == doc["counts"]["captions"]
+    assert any("AACBBA" in k["en"] for c in doc["chapters"] for k in c["captions"])
+    spec = SceneSpec.load(out)
+    assert spec.meta.input == "AACBBA" and spec.meta.aspect == (9, 16) and spec.meta.fps == 24
+    assert len(spec.blocks) == doc["counts"]["blocks"]
+
+
+def test_plan_bad_input_is_one_line(tmp_path):
+    for args in (["--input", "CBABBZ"], ["no_such_story"], ["--aspect", "wide"], ["--fps", "0"],
+                 ["--out", str(tmp_path / "spec.txt")]):
+        p = run_cli("plan", *args)
+        assert_one_line_error(p)
+    assert not list(tmp_path.iterdir())

@@ -1,0 +1,131 @@
+"""Layout: every tensor placed, nothing overlapping, Bycroft's arrangement, for nano and GPT-2 sizes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmreel.model.config import GPTConfig, get_config
+from llmreel.model.gpt import forward
+from llmreel.model.weights import init_params, param_spec
+from llmreel.scenes.layout import MERGED, PITCH, CELL, Slot, layout, merged_tensors, slot_title, text_width
+
+
+def rects(slots: list[Slot]) -> np.ndarray:
+    """[N, 4] (x0, z0, x1, z1) of each block's cells in the wall plane."""
+    h = CELL / 2
+    out = [(s.origin[0] - h, s.origin[2] - (s.rows - 1) * PITCH - h,
+            s.origin[0] + (s.cols - 1) * PITCH + h, s.origin[2] + h) for s in slots]
+    return np.asarray(out, dtype=np.float64)
+
+
+def overlapping_pairs(r: np.ndarray, q: np.ndarray | None = None) -> list[tuple[int, int]]:
+    q = r if q is None else q
+    hit = ((r[:, None, 0] < q[None, :, 2]) & (q[None, :, 0] < r[:, None, 2])
+           & (r[:, None, 1] < q[None, :, 3]) & (q[None, :, 1] < r[:, None, 3]))
+    if q is r:
+        np.fill_diagonal(hit, False)
+    return [tuple(map(int, p)) for p in np.argwhere(hit)]
+
+
+def label_rects(slots: list[Slot], sizes) -> tuple[np.ndarray, list[str]]:
+    out, owner = [], []
+    for s in slots:
+        for lid, kind, text, (x, _, z), size, align, _ in s.labels:
+            w = max(text_width(t, size) for t in text.values())
+            x0 = {"left": x, "center": x - w / 2, "right": x - w}[align]
+            out.append((x0, z - 0.3 * size, x0 + w, z + 0.85 * size))
+            owner.append(s.id)
+    return np.asarray(out), owner
+
+
+def contract_names(config: GPTConfig, T: int) -> set[str]:
+    tiny = GPTConfig(config.n_layer, 1, 4, 3, max(T, 2))
+    names = forward(init_params(tiny, 0), tiny, [0] * T).names()
+    return set(names)
+
+
+NANO = get_config("nano-sort")
+
+
+@pytest.mark.parametrize("config,T", [(NANO, 11), (NANO, 1), (get_config("gpt2"), 32)])
+def test_no_two_blocks_overlap(config, T):
+    lay = layout(config, T)
+    assert overlapping_pairs(rects(lay.slots)) == []
+
+
+def test_labels_overlap_no_block_and_no_other_label():
+    lay = layout(NANO, 11)
+    blocks = rects(lay.slots)
+    labels, owner = label_rects(lay.slots, lay.sizes)
+    assert overlapping_pairs(labels, blocks) == []
+    clash = [(a, b) for a, b in overlapping_pairs(labels) if owner[a] != owner[b]]
+    assert clash == []
+
+
+@settings(max_examples=25, deadline=None)
+@given(n_layer=st.integers(1, 3), n_head=st.integers(1, 4), head_dim=st.integers(1, 8),
+       vocab=st.integers(2, 12), T=st.integers(1, 12))
+def test_no_overlaps_for_any_small_config(n_layer, n_head, head_dim, vocab, T):
+    config = GPTConfig(n_layer, n_head, n_head * head_dim, vocab, max(T, 2))
+    lay = layout(config, T)
+    assert overlapping_pairs(rects(lay.slots)) == []
+    names = {s.tensor for s in lay.slots} | set(merged_tensors(config))
+    assert names == contract_names(config, T) | set(param_spec(config)) - {"__none__"}
+
+
+@pytest.mark.parametrize("config,T", [(NANO, 11), (get_config("gpt2"), 32)])
+def test_every_contract_tensor_is_laid_out_or_listed_as_merged(config, T):
+    lay = layout(config, T)
+    shown = {s.tensor for s in lay.slots}
+    merged = set(merged_tensors(config))
+    assert MERGED and all(isinstance(v, str) and v for v in MERGED.values())
+    assert not shown & merged
+    assert shown | merged == contract_names(config, T) | set(param_spec(config))
+    # the per-head slices of c_attn cover its 3C outputs exactly once
+    C = config.n_embd
+    for i in range(config.n_layer):
+        for name in (f"h{i}.attn.c_attn.weight", f"h{i}.attn.c_attn.bias"):
+            cover = np.zeros(3 * C, dtype=int)
+            for s in lay.slots_of(name):
+                cover[s.axis_range[0]:s.axis_range[1]] += 1
+            assert np.all(cover == 1), name
+
+
+def test_arrangement_follows_bycroft():
+    lay = layout(NANO, 11)
+    by = {s.id: s for s in lay.slots}
+    res = [s for s in lay.slots if s.role == "residual"]
+    others = [s for s in lay.slots if s.role != "residual"]
+    # the residual stream: one column down the right edge, top to bottom in compute order
+    assert len({s.origin[0] for s in res}) == 1
+    assert min(s.origin[0] for s in res) > max(s.origin[0] + (s.cols - 1) * PITCH for s in others)
+    z = [by[n].origin[2] for n in ["embed.out"] + [f"h{i}.{p}.resid" for i in range(3) for p in ("attn", "mlp")]]
+    assert z == sorted(z, reverse=True)
+    assert by["embed.out"].origin[2] > by["h0.ln_1"].origin[2] > by["h2.mlp.resid"].origin[2] > by["probs"].origin[2]
+    # tokens are columns: [T, C] tensors are C rows x T columns
+    assert (by["h0.ln_1"].rows, by["h0.ln_1"].cols) == (48, 11) and by["h0.ln_1"].transpose
+    # heads side by side, the same height
+    q = [by[f"h0.attn.q[{h}]"] for h in range(3)]
+    assert len({s.origin[2] for s in q}) == 1 and q[0].origin[0] < q[1].origin[0] < q[2].origin[0]
+    # weights to the left of the op that uses them
+    for w, out in [("h0.attn.c_attn.weight.q[1]", "h0.attn.q[1]"), ("h0.attn.c_proj.weight", "h0.attn.proj"),
+                   ("h0.mlp.c_fc.weight", "h0.mlp.fc"), ("lm_head.weight", "logits"), ("h1.ln_2.weight", "h1.ln_2")]:
+        assert by[w].origin[0] + by[w].cols * PITCH <= by[out].origin[0], (w, out)
+    # aggregates: thin rows right above what they summarise
+    for agg, of in [("h0.ln_1.mean", "h0.ln_1"), ("h0.attn.max[0]", "h0.attn.probs[0]"), ("logits.expsum", "probs")]:
+        a, b = by[agg], by[of]
+        assert a.rows == 1 and a.cols == b.cols and a.origin[0] == pytest.approx(b.origin[0]) and a.origin[2] > b.origin[2]
+
+
+def test_labels_scale_with_their_blocks():
+    lay = layout(NANO, 11)
+    by = {s.id: s for s in lay.slots}
+    assert slot_title(by["h0.mlp.c_fc.weight"], lay.sizes) > slot_title(by["h0.ln_1.mean"], lay.sizes)
+    kinds = {l[1] for s in lay.slots for l in s.labels}
+    assert kinds == {"title", "formal", "dim"}
+    dims = {l[2]["en"] for s in lay.slots for l in s.labels if l[1] == "dim"}
+    assert {"T", "C", "A", "4C", "vocab"} <= dims
+    sections = [l[2]["en"] for l in lay.section_labels]
+    assert sections[0] == "Embedding" and "Transformer block 2" in sections and sections[-1] == "Output"
