@@ -35,8 +35,7 @@ def run(args) -> int:
     if args.out:
         spec.save(args.out)
     if args.json:
-        json.dump(summary, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        _write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
         return 0
     m = spec.meta
     fps = summary["fps"]
@@ -54,3 +53,13 @@ def run(args) -> int:
     if args.out:
         print(f"saved {args.out}")
     return 0
+
+
+def _write(text: str) -> None:
+    """Print, staying quiet when the reader has gone (e.g. `llmreel plan --json | head`)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

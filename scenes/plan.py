@@ -8,7 +8,6 @@ chapter 9 reveals one new column per later pass.
 from __future__ import annotations
 
 import copy
-import math
 from pathlib import Path
 
 import numpy as np
@@ -169,13 +168,14 @@ def _blocks(lay: Layout, trace, times: dict[str, np.ndarray], beats: list[BeatPl
     return blocks
 
 
-def _overview(blocks: list[Block], beats: list[BeatPlan], fps: int) -> None:
+def _overview(blocks: list[Block], beats: list[BeatPlan], fps: int, trace) -> None:
     """Intro overview: whole blocks light one after another in compute order, then all reset."""
     ov = next((b for b in beats if b.id == "introduction.overview"), None)
     if ov is None:
         return
     acts = [b for b in blocks if b.role != "weight"]
-    order = {name: i for i, name in enumerate(dict.fromkeys(b.tensor for b in acts))}
+    shown = {b.tensor for b in acts}
+    order = {name: i for i, name in enumerate(n for n in trace.tensors if n in shown)}   # trace = compute order
     n = max(1, len(order) - 1)
     first = ov.first_frame + min(fps // 2, (ov.last_frame - ov.first_frame) // 6)
     end = ov.last_frame - min(fps, (ov.last_frame - ov.first_frame) // 5)
@@ -186,7 +186,7 @@ def _overview(blocks: list[Block], beats: list[BeatPlan], fps: int) -> None:
 
 # ---- labels and paths ----------------------------------------------------------------------------------
 
-def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int) -> list[Label]:
+def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int, frame_end: int) -> list[Label]:
     labels = [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
                     align=l[5], color=l[6], block=s.id) for s in lay.slots for l in s.labels]
     labels += [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
@@ -214,7 +214,7 @@ def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: 
             labels.append(Label(id=f"token:{bid}:{j}", kind="value", text={"en": text, "ko": text},
                                 location=(b.origin[0] + j * b.pitch, b.origin[1] - b.depth / 2 - 0.02, z),
                                 size=float(s), align="center", color="accent" if tensor == "probs" else "text",
-                                block=bid, visible=[] if when <= FRAME_START else [(when, math.inf)]))
+                                block=bid, visible=[] if when <= FRAME_START else [(when, float(frame_end))]))
     return labels
 
 
@@ -240,9 +240,20 @@ def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], 
         for src in trace.tensors[name].op.inputs:
             if src in merged:
                 out += sources(src)
-            elif trace.tensors[src].role != "weight":
+            else:
                 out.append(src)
         return out
+
+    def matching(b: Block, cands: list[Block]) -> list[Block]:
+        """The input blocks feeding block b: the same head, and for split weights the same part."""
+        if not b.index_prefix or not cands:
+            return cands[:1] if all(c.axis_range == (0, 0) for c in cands) else cands
+        same = [c for c in cands if c.index_prefix == b.index_prefix]
+        if same:
+            return same
+        head = f"[{b.index_prefix[0]}]"
+        part = "." + b.tensor.rsplit(".", 1)[-1] + head               # e.g. ".q[1]"
+        return [c for c in cands if c.id.endswith(part)] or [c for c in cands if c.id.endswith(head)]
 
     paths = []
     for b in blocks:
@@ -253,9 +264,7 @@ def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], 
             continue
         grow = (float(max(FRAME_START, finite.min() - 0.3 * fps)), float(finite.min()))
         for src in dict.fromkeys(sources(b.tensor)):
-            cands = by_tensor.get(src, [])
-            same = [c for c in cands if c.index_prefix == b.index_prefix] or cands[:1]
-            for c in same:
+            for c in matching(b, by_tensor.get(src, [])):
                 lo, hi = b.bounds()
                 s = _edge(c, (lo + hi) / 2)
                 e = _edge(b, s)
@@ -363,9 +372,9 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     for b in beats:
         sched.run_beat(b, fps)
     blocks = _blocks(lay, trace, sched.times, beats)
-    _overview(blocks, beats, fps)
+    _overview(blocks, beats, fps, trace)
     by_id = {b.id: b for b in blocks}
-    labels = _labels(lay, by_id, trace, cfg, n_in)
+    labels = _labels(lay, by_id, trace, cfg, n_in, frame_end)
     paths = _paths(blocks, trace, merged, beats, fps, width=0.12 * lay.sizes.title)
     highlights, flying, value_texts = focus_moments(beats, trace, by_id, theme_obj, lay.sizes.title, n_in, fps)
 

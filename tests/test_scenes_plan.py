@@ -234,3 +234,55 @@ def test_round_trip_is_exact(spec, tmp_path):
     assert back == spec
     assert back.blocks[0].axis_range == spec.blocks[0].axis_range
     assert isinstance(back.blocks[0].index_prefix, tuple)
+
+
+def test_overview_lights_whole_blocks_in_compute_order_then_resets(spec, traces):
+    ov = next(b for b in spec.chapter("introduction").beats if b.id == "introduction.overview")
+    acts = [b for b in spec.blocks if b.role != "weight"]
+    assert all(len(b.preview) == 1 for b in acts)
+    assert not any(b.preview for b in spec.blocks if b.role == "weight")
+    starts = {}
+    for b in acts:
+        (a, z), = b.preview
+        assert ov.first_frame <= a < z < ov.last_frame            # lit inside the beat, reset before it ends
+        starts.setdefault(b.tensor, a)
+    order = [n for n in traces[-1].tensors if n in starts]          # the trace is in compute order
+    assert [starts[n] for n in order] == sorted(starts.values())
+    assert starts["embed.tok"] < starts["h0.attn.q"] < starts["h2.mlp.resid"] < starts["probs"]
+
+
+def test_sweeps_go_column_by_column(spec):
+    for b in spec.blocks:
+        if b.role == "weight" or b.chapter in ("", "output"):
+            continue
+        t = b.t_on.astype(np.float64)
+        first = t[:, :N_IN] if b.transpose or b.shape[0] == 1 else t
+        if b.shape[0] == 1 or b.transpose:                          # columns are tokens
+            cmin = np.nanmin(np.where(np.isfinite(first), first, np.nan), axis=0)
+            cmax = np.nanmax(np.where(np.isfinite(first), first, np.nan), axis=0)
+            assert np.all(np.diff(cmin) >= 0), b.id
+            if b.chapter != "layer-norm":
+                assert np.all(cmax[:-1] <= cmin[1:] + 1e-3), b.id   # a column finishes before the next starts
+
+
+def test_flow_paths_reach_every_computed_block(spec):
+    into = {p.id.split("->", 1)[1] for p in spec.paths if p.role == "op"}
+    for b in spec.blocks:
+        if b.role != "weight":
+            assert b.id in into, b.id
+    res = [p for p in spec.paths if p.role == "residual"]
+    assert len(res) == 1 and res[0].points[0][2] > res[0].points[-1][2]
+    for p in spec.paths:
+        assert len(p.points) >= 2 and p.grow[0] <= p.grow[1] and np.isfinite(p.grow).all()
+
+
+def test_labels_and_title_cards(spec):
+    kinds = {l.kind for l in spec.labels}
+    assert {"title", "formal", "dim", "section", "value"} <= kinds
+    for l in spec.labels:
+        assert l.text["en"] and l.text["ko"] and l.size > 0
+        assert all(np.isfinite(v).all() for v in l.visible)
+    tokens = [l for l in spec.labels if l.id.startswith("token:embed.tok:")]
+    assert "".join(l.text["en"] for l in tokens) == spec.meta.input + spec.meta.output[:-1]
+    for card, ch in zip(spec.title_cards, spec.chapters):
+        assert card.chapter == ch.slug and ch.first_frame == card.frames[0] <= card.frames[1] <= ch.last_frame
