@@ -128,7 +128,8 @@ def _ems(text: str) -> float:
 
 
 # ---- box packer -----------------------------------------------------------------------------------
-# A node is ("leaf", Slot) | ("text", id, texts, size) | ("h" | "v", [nodes], gap).
+# A node is ("leaf", Slot) | ("text", id, texts, size) | ("space", id, w, h) | ("h" | "v", [nodes], gap).
+# A "space" reserves an empty rectangle (e.g. where the GELU curve is drawn).
 # Stacks align children to the top (h) or to the right (v). Sizes are (width, height).
 
 def slot_title(slot: Slot, sz: Sizes) -> float:
@@ -155,6 +156,8 @@ def _size(node, sz: Sizes) -> tuple[float, float]:
     if kind == "text":
         _, _, texts, size = node
         return max(text_width(s, size) for s in texts.values()) + size, 1.6 * size
+    if kind == "space":
+        return node[2], node[3]
     _, children, gap = node
     sizes = [_size(c, sz) for c in children]
     if kind == "h":
@@ -184,6 +187,10 @@ def _place(node, right: float, top: float, sz: Sizes, out_slots: list, out_label
              (bl - 0.3 * t, y, (bt + bb) / 2 - 0.25 * t), 0.7 * t, "right", "text_dim"),
         ]
         out_slots.append(slot)
+        return
+    if kind == "space":
+        _, sid, w, h = node
+        out_labels.append((sid, "space", {}, (right - w, 0.0, top), 0.0, (right, top - h), ""))
         return
     if kind == "text":
         _, lid, texts, size = node
@@ -282,6 +289,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
             _weight(f"{p}.mlp.c_fc.bias", "mlp.c_fc.bias", 4 * C, 1, "4C", "1"),
             _act(f"{p}.mlp.fc", "mlp.fc", 4 * C, T, "4C"),
             _act(f"{p}.mlp.gelu", "mlp.gelu", 4 * C, T, "4C"),
+            ("space", f"gelu_curve:{p}", max(8 * sz.title, C * PITCH), max(8 * sz.title, C * PITCH)),
         ], sz.gap), None))
         out.append((f"{p}.mlp.proj", ("h", [
             _weight(f"{p}.mlp.c_proj.weight", "mlp.c_proj.weight", C, 4 * C, "C", "4C"),
@@ -311,6 +319,7 @@ class Layout:
     slots: list[Slot]
     sections: dict[str, tuple[float, float]]       # section -> (top z, bottom z)
     section_labels: list                            # label tuples (see Slot.labels)
+    spaces: dict[str, tuple[float, float, float, float]]   # id -> (x0, z_top, x1, z_bottom) reserved areas
     sizes: Sizes
     residual_x: float                               # x of the residual column's cell 0
     T: int
@@ -356,4 +365,7 @@ def layout(config: GPTConfig, T: int) -> Layout:
         sections[name] = (top, top - h)
         top -= h + sz.section_gap
     res_x = next(s.origin[0] for s in slots if s.tensor == "embed.out")
-    return Layout(slots, sections, labels, sz, res_x, T)
+    spaces = {l[0]: (l[3][0], l[3][2], l[5][0], l[5][1]) for l in labels if l[1] == "space"}
+    labels = [l for l in labels if l[1] != "space"]
+    return Layout(slots=slots, sections=sections, section_labels=labels, spaces=spaces, sizes=sz,
+                  residual_x=res_x, T=T)

@@ -123,6 +123,8 @@ def focus_moments(beats: list[BeatPlan], trace, blocks: dict[str, Block], theme:
             m.highlight(beat, f"{W}.q[0]", (0, 1), (0, C))
             m.column(beat, "h0.ln_1", t)
             m.highlight(beat, "h0.attn.q[0]", (0, 1), (t, t + 1))
+            m.fly(beat, ("h0.ln_1", (t, 0)), "h0.attn.q[0]", (0, t))          # input x weight, element 0
+            m.fly(beat, (W, (0, 0)), "h0.attn.q[0]", (0, t))
             m.value(beat, "{} × {} + {} × {} + … + {} = {}",
                     [("h0.ln_1", (t, 0)), (W, (0, 0)), ("h0.ln_1", (t, 1)), (W, (1, 0)), (B, (0,)),
                      ("h0.attn.q", (0, t, 0))], ("h0.attn.q", (0, t, 0)))

@@ -215,7 +215,73 @@ def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: 
                                 location=(b.origin[0] + j * b.pitch, b.origin[1] - b.depth / 2 - 0.02, z),
                                 size=float(s), align="center", color="accent" if tensor == "probs" else "text",
                                 block=bid, visible=[] if when <= FRAME_START else [(when, float(frame_end))]))
+    if cfg.vocab_size <= 16:                                                  # the vocabulary table
+        wte = blocks.get("wte.weight")
+        if wte is not None:
+            z = wte.origin[2] - (wte.shape[0] - 1) * wte.pitch - 0.5 * wte.pitch - 1.95 * lay.sizes.title
+            for v in range(cfg.vocab_size):
+                text = _text_of(cfg, [v])
+                labels.append(Label(id=f"vocab:wte.weight:{v}", kind="value", text={"en": text, "ko": text},
+                                    location=(wte.origin[0] + v * wte.pitch, wte.origin[1] - wte.depth / 2 - 0.02, z),
+                                    size=float(size), align="center", color="accent", block="wte.weight"))
+        for bid in ("logits", "probs"):
+            b = blocks.get(bid)
+            if b is None:
+                continue
+            x = b.origin[0] + (b.shape[1] - 0.5) * b.pitch + 0.25 * lay.sizes.title
+            for v in range(cfg.vocab_size):
+                text = _text_of(cfg, [v])
+                labels.append(Label(id=f"vocab:{bid}:{v}", kind="value", text={"en": text, "ko": text},
+                                    location=(x, b.origin[1] - b.depth / 2 - 0.02, b.origin[2] - v * b.pitch - 0.35 * size),
+                                    size=float(size), align="left", color="text_dim", block=bid))
     return labels
+
+
+def _answer_label(lay: Layout, blocks: dict[str, Block], beats: list[BeatPlan], input_text: str, output: str,
+                  frame_end: int) -> list[Label]:
+    """The sorted answer under the output, from the answer beat to the end."""
+    ans = next((b for b in beats if b.id == "output.answer"), None)
+    b = blocks.get("probs")
+    if ans is None or b is None:
+        return []
+    t = lay.sizes.title
+    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * t - 1.6 * t
+    text = f"{input_text} \u2192 {output}"
+    x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
+    return [Label(id="answer", kind="value", text={"en": text, "ko": text}, location=(x, b.origin[1] - b.depth / 2 - 0.02, z),
+                  size=float(1.4 * t), align="center", color="accent", block="probs",
+                  visible=[(float(ans.first_frame), float(frame_end))])]
+
+
+def _gelu_curves(lay: Layout, blocks: dict[str, Block], width: float) -> list[FlowPath]:
+    """GELU's curve (and its axes) drawn in the space reserved beside each MLP, growing with the GELU."""
+    from llmreel.model.functional import gelu
+
+    out = []
+    for sid, (x0, z0, x1, z1) in lay.spaces.items():
+        if not sid.startswith("gelu_curve:"):
+            continue
+        layer = sid.split(":", 1)[1]
+        b = blocks.get(f"{layer}.mlp.gelu")
+        if b is None:
+            continue
+        lit = b.t_on[np.isfinite(b.t_on)]
+        if lit.size == 0:
+            continue
+        xs = np.linspace(-4.0, 3.0, 57)                                       # input range shown
+        ys = gelu(xs)                                                         # the model's own GELU
+        m = 0.12 * (x1 - x0)
+        def to_world(u, v):                                                   # curve units -> wall
+            return (x0 + m + (u + 4.0) / 7.0 * (x1 - x0 - 2 * m), -0.05 - b.depth,
+                    z1 + m + (v + 0.5) / 3.5 * (z0 - z1 - 2 * m))
+        grow = (float(lit.min()), float(lit.max()))
+        out.append(FlowPath(id=f"curve:{layer}.mlp.gelu", role="op", width=width,
+                            points=[tuple(map(float, to_world(u, v))) for u, v in zip(xs, ys)], grow=grow))
+        out.append(FlowPath(id=f"curve-axis:{layer}.mlp.gelu:x", role="op", width=0.5 * width,
+                            points=[to_world(-4.0, 0.0), to_world(3.0, 0.0)], grow=grow))
+        out.append(FlowPath(id=f"curve-axis:{layer}.mlp.gelu:y", role="op", width=0.5 * width,
+                            points=[to_world(0.0, -0.5), to_world(0.0, 3.0)], grow=grow))
+    return out
 
 
 def _edge(b: Block, toward: np.ndarray) -> np.ndarray:
@@ -294,7 +360,7 @@ def block_boxes(spec_blocks: list[Block], labels: list[Label]) -> dict[str, tupl
     """Block id -> world box of the block with its name tag and dimension labels."""
     boxes = {b.id: b.bounds() for b in spec_blocks}
     for l in labels:
-        if l.block in boxes and l.kind in ("title", "formal", "dim"):
+        if l.block in boxes:
             boxes[l.block] = union([boxes[l.block], label_bounds(l)])
     return boxes
 
@@ -375,7 +441,9 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     _overview(blocks, beats, fps, trace)
     by_id = {b.id: b for b in blocks}
     labels = _labels(lay, by_id, trace, cfg, n_in, frame_end)
+    labels += _answer_label(lay, by_id, beats, input_text, output, frame_end)
     paths = _paths(blocks, trace, merged, beats, fps, width=0.12 * lay.sizes.title)
+    paths += _gelu_curves(lay, by_id, width=0.2 * lay.sizes.title)
     highlights, flying, value_texts = focus_moments(beats, trace, by_id, theme_obj, lay.sizes.title, n_in, fps)
 
     slots_of: dict[str, list[str]] = {}

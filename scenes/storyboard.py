@@ -160,7 +160,11 @@ def canonical_beats(config: GPTConfig, n_in: int, n_out: int) -> list[BeatPlan]:
     ln1 = "h0.ln_1"
     add("layer-norm", "column", _ln(ln1, c0), F0["ln_1"])
     add("layer-norm", "all", _ln(ln1, rest), F0["ln_1"])
-    for b in ("qkv", "scores", "softmax", "mix"):
+    # Q, K, V: first the focus token (the last input column: it sees every earlier token), then the rest
+    t = n_in - 1
+    qkv = L0["qkv"][0].tensors
+    add("self-attention", "qkv", [Step(qkv, (t, t + 1))] + ([Step(qkv, (0, t))] if t else []), F0["qkv"])
+    for b in ("scores", "softmax", "mix"):
         add("self-attention", b, L0[b], F0[b])
     add("projection", "project", L0["project"], F0["project"])
     add("projection", "residual", L0["residual"], F0["residual"])

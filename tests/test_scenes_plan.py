@@ -252,21 +252,27 @@ def test_overview_lights_whole_blocks_in_compute_order_then_resets(spec, traces)
 
 
 def test_sweeps_go_column_by_column(spec):
+    """Columns (tokens) light in order; layer norm first shows column 0, Q/K/V first the last input
+    column (the token whose attention chapter 4 follows), then the rest in order."""
+    focus_first = {"h0.ln_1": 0, "h0.ln_1.mean": 0, "h0.ln_1.rstd": 0,
+                   "h0.attn.q": N_IN - 1, "h0.attn.k": N_IN - 1, "h0.attn.v": N_IN - 1}
     for b in spec.blocks:
         if b.role == "weight" or b.chapter in ("", "output"):
             continue
-        t = b.t_on.astype(np.float64)
-        first = t[:, :N_IN] if b.transpose or b.shape[0] == 1 else t
-        if b.shape[0] == 1 or b.transpose:                          # columns are tokens
-            cmin = np.nanmin(np.where(np.isfinite(first), first, np.nan), axis=0)
-            cmax = np.nanmax(np.where(np.isfinite(first), first, np.nan), axis=0)
-            assert np.all(np.diff(cmin) >= 0), b.id
-            if b.chapter != "layer-norm":
-                assert np.all(cmax[:-1] <= cmin[1:] + 1e-3), b.id   # a column finishes before the next starts
+        assert b.transpose or b.shape[0] == 1, b.id                    # columns are tokens
+        t = b.t_on[:, :N_IN].astype(np.float64)
+        cmin, cmax = t.min(axis=0), t.max(axis=0)                      # [N_IN]
+        order = list(range(N_IN))
+        if b.tensor in focus_first:
+            f = focus_first[b.tensor]
+            assert cmax[f] < np.delete(cmin, f).min(), b.id
+            order.remove(f)
+        assert np.all(np.diff(cmin[order]) >= 0), b.id
+        assert np.all(cmax[order][:-1] <= cmin[order][1:] + 1e-3), b.id   # a column ends before the next
 
 
 def test_flow_paths_reach_every_computed_block(spec):
-    into = {p.id.split("->", 1)[1] for p in spec.paths if p.role == "op"}
+    into = {p.id.split("->", 1)[1] for p in spec.paths if p.id.startswith("path:") and p.role == "op"}
     for b in spec.blocks:
         if b.role != "weight":
             assert b.id in into, b.id
@@ -286,3 +292,22 @@ def test_labels_and_title_cards(spec):
     assert "".join(l.text["en"] for l in tokens) == spec.meta.input + spec.meta.output[:-1]
     for card, ch in zip(spec.title_cards, spec.chapters):
         assert card.chapter == ch.slug and ch.first_frame == card.frames[0] <= card.frames[1] <= ch.last_frame
+
+
+def test_gelu_curve_is_drawn_beside_each_mlp_clear_of_blocks(spec):
+    from llmreel.model.functional import gelu
+
+    curves = [p for p in spec.paths if p.id.startswith("curve:")]
+    assert [c.id for c in curves] == [f"curve:h{i}.mlp.gelu" for i in range(3)]
+    boxes = [b.bounds() for b in spec.blocks]
+    for c in curves:
+        pts = np.asarray(c.points)
+        lo, hi = pts.min(0), pts.max(0)
+        assert not any(lo[0] < bh[0] and bl[0] < hi[0] and lo[2] < bh[2] and bl[2] < hi[2] for bl, bh in boxes)
+        # the drawn shape is GELU's: map back to curve units and compare
+        u = (pts[:, 0] - pts[0, 0]) / (pts[-1, 0] - pts[0, 0]) * 7.0 - 4.0
+        v = gelu(u)
+        z = pts[:, 2]
+        np.testing.assert_allclose((z - z.min()) / np.ptp(z), (v - v.min()) / np.ptp(v), atol=1e-6)
+        g = spec.block(c.id.split(":", 1)[1])
+        assert c.grow[0] == g.t_on.min()
