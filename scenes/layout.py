@@ -134,6 +134,8 @@ def _ems(text: str) -> float:
 
 def slot_title(slot: Slot, sz: Sizes) -> float:
     """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
+    if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
+        return sz.title
     return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)
 
 
@@ -318,7 +320,7 @@ SECTION_TITLES: dict[str, tuple[str, str]] = {
 class Layout:
     slots: list[Slot]
     sections: dict[str, tuple[float, float]]       # section -> (top z, bottom z)
-    section_labels: list                            # label tuples (see Slot.labels)
+    section_labels: list                            # label tuples (see Slot.labels) + the block they head
     spaces: dict[str, tuple[float, float, float, float]]   # id -> (x0, z_top, x1, z_bottom) reserved areas
     sizes: Sizes
     residual_x: float                               # x of the residual column's cell 0
@@ -357,7 +359,10 @@ def layout(config: GPTConfig, T: int) -> Layout:
             _place(node, -gap_r, top, sz, slots, labels)
             top -= _size(node, sz)[1] + sz.gap
         h = _size(content, sz)[1]
+        first_slot = len(slots)
         _place(content, -gap_r, top, sz, slots, labels)
+        if heading:                                     # the heading annotates its section's first block
+            labels[-1] = labels[-1] + (slots[first_slot].id,)
         if resid is not None:
             rw, rh = _size(resid, sz)
             _place(resid, rw, top, sz, slots, labels)

@@ -190,7 +190,7 @@ def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: 
     labels = [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
                     align=l[5], color=l[6], block=s.id) for s in lay.slots for l in s.labels]
     labels += [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
-                     align=l[5], color=l[6]) for l in lay.section_labels]
+                     align=l[5], color=l[6], block=l[7]) for l in lay.section_labels]
     size = min(0.9 * PITCH / 0.6, 0.9 * lay.sizes.title)
     toks = list(trace.tokens)
     preds = np.argmax(trace["probs"], axis=-1)                               # [T] next-token guess per column

@@ -311,3 +311,28 @@ def test_gelu_curve_is_drawn_beside_each_mlp_clear_of_blocks(spec):
         np.testing.assert_allclose((z - z.min()) / np.ptp(z), (v - v.min()) / np.ptp(v), atol=1e-6)
         g = spec.block(c.id.split(":", 1)[1])
         assert c.grow[0] == g.t_on.min()
+
+
+def test_name_tags_legible_at_1080p_in_detail_shots(spec):
+    """In every shot about a part of the model (not the whole-model overviews), each focus block's name
+    tag is at least 12 px tall on a 1920x1080 frame; shots of a whole transformer block show its
+    section heading at that size instead."""
+    from llmreel.scenes.camera import project
+
+    beats = [b for c in spec.chapters for b in c.beats]
+    whole = len(spec.blocks)
+    detail = 0
+    for i, beat in enumerate(beats):
+        if len(beat.focus) == whole:
+            continue
+        detail += 1
+        ids = set(beat.focus)
+        kind = "section" if beat.id.startswith("transformer.") else "title"
+        assert any(l.block in ids and l.kind == kind for l in spec.labels), beat.id
+        for key in spec.camera[2 * i: 2 * i + 2]:
+            for l in spec.labels:
+                if l.block in ids and l.kind == kind:
+                    p = np.array([l.location, np.add(l.location, (0, 0, l.size))])
+                    uv = project(key, p, spec.meta.aspect)
+                    assert abs(uv[1, 1] - uv[0, 1]) * 1080 >= 12, (beat.id, l.id)
+    assert detail >= 20
