@@ -18,7 +18,7 @@ import numpy as np
 
 from . import animate, compat, geometry, inspector
 from .attributes import get_attribute, set_attribute
-from .nodes import TAG, cell_look_group, cell_material, flat_material, image_material, is_ours, tag
+from .nodes import cell_look_group, cell_material, dim_group, flat_material, image_material, is_ours, tag
 from .text import make_text, pick
 
 COLLECTION_NAME = "LLM Reel"
@@ -108,7 +108,51 @@ def _block_props(obj, block) -> None:
     obj["llmreel_axes"] = f"{block.row_axis}×{block.col_axis}"
 
 
-def _cell_block(block, spec, coll, flash_frames: float):
+def block_schedule(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
+    """Which instance of a cell block shows at each frame in [frame_start, frame_end] (bool masks):
+    "live" while any of its cells is being computed (from its first reveal to its last reveal + flash, to
+    the end when some cells are never computed), "rest" (every cell settled) when previewed or done,
+    "dim" before. Block.visible applies to all three."""
+    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                     # [F]
+    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)
+    shown = np.ones_like(frames, dtype=bool)
+    if block.visible:
+        shown = np.zeros_like(shown)
+        for a, z in block.visible:
+            shown |= (frames >= a) & (frames <= z)
+    preview = np.zeros_like(shown)
+    for a, z in block.preview:
+        preview |= (frames >= a) & (frames <= z)
+    done = t_on <= frame_end                                # computed within the story (-inf: from the start)
+    live = np.zeros_like(shown)
+    if done.any():
+        t0 = np.floor(max(t_on[done].min(), frame_start - 1))
+        t1 = frame_end if not done.all() else np.ceil(t_on[done].max() + flash_frames)
+        live = (frames >= t0) & (frames <= t1)
+        before = frames < t0
+    else:
+        before = np.ones_like(shown)
+    rest = ~live & (preview | ~before)
+    dim = ~live & ~rest
+    return {"frames": frames, "live": live & shown, "rest": rest & shown, "dim": dim & shown}
+
+
+def _key_mask(obj, frames: np.ndarray, mask: np.ndarray) -> None:
+    """hide_render/hide_viewport keys (constant) wherever `mask` (shown) changes; none if it never does."""
+    if mask.all():
+        return
+    change = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
+    keys = [frames[0] - 1, *frames[change]]
+    hidden = [float(not mask[0]), *[float(not mask[i]) for i in change]]
+    for path in ("hide_render", "hide_viewport"):
+        animate.key(obj, path, keys, hidden, interpolation="CONSTANT")
+    obj.hide_render = obj.hide_viewport = bool(hidden[0])
+
+
+def _cell_block(block, spec, coll, flash_frames: float) -> list:
+    """One mesh per block (cells as faces, per-cell attributes); three objects share it and take turns,
+    switched by visibility keys: "rest" shows the stored settled colours, "dim" a static GN override,
+    "live" the time-driven GN look. Only live instances evaluate Geometry Nodes per frame."""
     r, k = block.shape
     theme, m = spec.theme, spec.meta
     mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth))
@@ -118,30 +162,38 @@ def _cell_block(block, spec, coll, flash_frames: float):
     set_attribute(mesh, "value", geometry.per_vertex(values), domain="POINT")
     set_attribute(mesh, "t_on", geometry.per_vertex(t_on), domain="POINT")
     set_attribute(mesh, "settled", geometry.per_vertex(settled), "FLOAT_COLOR", "POINT")
-    # Blocks whose look never changes in the story skip the per-frame modifier (weights are most cells).
-    always_lit = not block.preview and bool(np.all(t_on <= m.frame_start - flash_frames))
-    never_lit = not block.preview and bool(np.all(~np.isfinite(t_on) | (t_on > m.frame_end)))
-    dim = np.array([*theme.dim, 1.0], dtype=np.float32)
-    col = settled if always_lit else np.broadcast_to(dim, settled.shape)
-    set_attribute(mesh, "Col", geometry.per_vertex(col), "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "Col", geometry.per_vertex(settled), "FLOAT_COLOR", "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(cell_material())
-    obj = tag(bpy.data.objects.new(block.id, mesh))
-    obj.location = block.origin
-    coll.objects.link(obj)
-    if not (always_lit or never_lit):
-        group = cell_look_group()
-        mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
-        mod.node_group = group
-        compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
-        compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
-        compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
-        ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
-        if block.preview:
-            frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
-            animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', frames, on, interpolation="CONSTANT")
-    return obj
+    sched = block_schedule(block, m.frame_start, m.frame_end, flash_frames)
+    made = []
+    for part in ("rest", "dim", "live"):
+        if part != "rest" and not sched[part].any():
+            continue
+        obj = tag(bpy.data.objects.new(block.id if part == "rest" else f"{block.id} ({part})", mesh))
+        obj.location = block.origin
+        obj["llmreel_instance"] = part
+        coll.objects.link(obj)
+        if part == "dim":
+            group = dim_group()
+            mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
+            mod.node_group = group
+            compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
+        elif part == "live":
+            group = cell_look_group()
+            mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
+            mod.node_group = group
+            compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
+            compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
+            compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
+            ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
+            if block.preview:
+                frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+                animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', frames, on, interpolation="CONSTANT")
+        _key_mask(obj, sched["frames"], sched[part])
+        made.append(obj)
+    return made
 
 
 def _float_image(name: str, rgba: np.ndarray):
@@ -194,10 +246,13 @@ def _blocks(spec, coll, image_threshold: int) -> None:
     flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
     for block in spec.blocks:
         r, k = block.shape
-        make = _image_block if r * k > image_threshold else _cell_block
-        obj = make(block, spec, coll, flash_frames)
-        _block_props(obj, block)
-        animate.key_visibility(obj, block.visible, spec.meta.frame_start - 1)
+        if r * k > image_threshold:
+            obj = _image_block(block, spec, coll, flash_frames)
+            _block_props(obj, block)
+            animate.key_visibility(obj, block.visible, spec.meta.frame_start - 1)
+            continue
+        for obj in _cell_block(block, spec, coll, flash_frames):
+            _block_props(obj, block)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from . import compat
 
 TAG = "llmreel"                       # custom property set on every data block the add-on makes
 CELL_LOOK = "LLMReel Cell Look v1"
+DIM_LOOK = "LLMReel Dim Look v1"
 CELL_MATERIAL = "LLMReel Cell v1"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
@@ -113,6 +114,27 @@ def cell_look_group():
     links.new(store_col.outputs["Geometry"], store_glow.inputs["Geometry"])
     links.new(glow.outputs[0], store_glow.inputs["Value"])
     links.new(store_glow.outputs["Geometry"], gout.inputs["Geometry"])
+    return group
+
+
+def dim_group():
+    """Static Geometry Nodes group (no time input, so evaluated once): every cell shows `Dim`, no glow."""
+    group = _get_ours(bpy.data.node_groups, DIM_LOOK)
+    if group is not None:
+        return group
+    group = tag(compat.new_node_group(DIM_LOOK))
+    iface = group.interface
+    iface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
+    iface.new_socket("Dim", in_out="INPUT", socket_type="NodeSocketColor").default_value = (0.02, 0.02, 0.03, 1)
+    iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
+    nodes, links = group.nodes, group.links
+    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
+    store_col = nodes.new("GeometryNodeStoreNamedAttribute")
+    store_col.data_type, store_col.domain = "FLOAT_COLOR", "POINT"
+    store_col.inputs["Name"].default_value = "Col"
+    links.new(gin.outputs["Geometry"], store_col.inputs["Geometry"])
+    links.new(gin.outputs["Dim"], store_col.inputs["Value"])
+    links.new(store_col.outputs["Geometry"], gout.inputs["Geometry"])
     return group
 
 

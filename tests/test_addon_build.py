@@ -10,15 +10,22 @@ pytestmark = pytest.mark.bpy
 
 
 def _blocks(bpy):
-    return {o["llmreel_block"]: o for o in bpy.data.objects if o.get("llmreel_block") is not None}
+    """Block id -> its main ("rest") object."""
+    return {o["llmreel_block"]: o for o in bpy.data.objects
+            if o.get("llmreel_block") is not None and o.get("llmreel_instance", "rest") == "rest"}
 
 
 def _eval_colors(bpy, obj, frame):
-    """Per-cell RGB the scene shows at `frame` (the evaluated `Col` point attribute, one per cell)."""
+    """Per-cell RGB the scene shows at `frame`: the evaluated `Col` point attribute (one per cell) of the
+    block's instance that is visible then (exactly one of rest/dim/live is)."""
     from llmreel.blender_addon.attributes import get_attribute
     from llmreel.blender_addon.geometry import VERTS_PER_CELL
 
     bpy.context.scene.frame_set(frame)
+    shown = [o for o in bpy.data.objects if o.get("llmreel_block") == obj["llmreel_block"]
+             and not o.hide_viewport and not o.hide_render]
+    assert len(shown) == 1, (obj["llmreel_block"], frame, [o.name for o in shown])
+    obj = shown[0]
     dg = bpy.context.evaluated_depsgraph_get()
     ev = obj.evaluated_get(dg)
     mesh = ev.to_mesh()
@@ -156,7 +163,7 @@ def _cell_pixels(bpy, obj, rows_cols, pitch):
     w, h = sc.render.resolution_x, sc.render.resolution_y
     out = []
     for r, c in rows_cols:
-        p = obj.matrix_world @ Vector((c * pitch, -0.02, -r * pitch))
+        p = obj.location + Vector((c * pitch, -0.02, -r * pitch))        # hidden objects' matrix_world is stale
         v = world_to_camera_view(sc, sc.camera, p)
         out.append((int(round((1 - v.y) * h - 0.5)), int(round(v.x * w - 0.5))))
     return out
