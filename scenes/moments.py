@@ -161,8 +161,11 @@ def focus_moments(beats: list[BeatPlan], trace, blocks: dict[str, Block], theme:
         elif key == "output.pick":
             best = int(np.argmax(trace["probs"][t]))
             m.highlight(beat, "probs", (best, best + 1), (t, t + 1))
-            if t + 1 < len(toks):
-                m.fly(beat, ("probs", (t, best)), "embed.tok", (-2.5, t + 1))
+            emb = blocks.get("embed.tok")
+            if t + 1 < len(toks) and emb is not None:
+                # to where the fed-back token's letter appears, under the token-vector block
+                below = emb.shape[0] - 0.5 + 2.1 * size / emb.pitch
+                m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
             m.value(beat, "argmax p = {}", [("probs", (t, best))], ("probs", (t, best)))
         elif beat.fast:
             col = n_in + beat.pass_index - 2

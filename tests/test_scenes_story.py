@@ -110,3 +110,56 @@ def test_themes_keep_roles_apart_and_signs_readable():
         c = th.cell_colors("activation", np.array([-1.0, 0.0, 1.0]), 1.0)
         assert not np.allclose(c[0], c[2]) and np.allclose(c[1], th.zero["activation"])
     assert plan_scene(theme="light").theme.name == "light"
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from llmreel.scenes.storyboard import BEATS  # noqa: E402
+
+
+@st.composite
+def cuts(draw):
+    """A random story: a non-empty ordered subset of chapters, each with a subset of its beats."""
+    slugs = [s for s in CHAPTER_SLUGS if draw(st.booleans())] or [draw(st.sampled_from(CHAPTER_SLUGS))]
+    lines = ['name = "cut"', f"pace = {draw(st.sampled_from([0.5, 1.0, 1.5]))}"]
+    for slug in slugs:
+        names = [b for b, _ in BEATS[slug]]
+        keep = [b for b in names if draw(st.booleans())] or names[:1]
+        lines += ["[[chapter]]", f'slug = "{slug}"', "beats = [" + ", ".join(f'"{b}"' for b in keep) + "]"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=cuts())
+def test_any_cut_plans_in_dependency_order(tmp_path, text):
+    from llmreel.model.opgraph import max_over_deps
+    from llmreel.scenes.geometry import view
+
+    spec = plan_scene(_story(tmp_path, text))
+    ch = spec.chapters
+    assert ch[0].first_frame == 1 and all(b.first_frame == a.last_frame + 1 for a, b in zip(ch, ch[1:]))
+    # reassemble each tensor's times and check every lit cell comes >= 1 frame after its inputs
+    from llmreel.scenes.plan import _model
+    from llmreel.model.gpt import generate
+    cfg, params, _, _ = _model(None, None)
+    _, traces = generate(params, cfg, [2, 1, 0, 1, 1, 2], 6)
+    trace = traces[-1]
+    times = {}
+    for b in spec.blocks:
+        arr = times.setdefault(b.tensor, np.full(trace[b.tensor].shape, np.nan))
+        view(arr, b.index_prefix, b.axis_range, b.transpose)[...] = b.t_on
+    for name, t in trace.tensors.items():
+        if t.role == "weight":
+            continue
+        dep = max_over_deps(trace, name, times)
+        if name not in times:                                  # merged: as early as possible
+            times[name] = dep
+            continue
+        on = times[name]
+        lit = np.isfinite(on)
+        assert not np.any(lit & (dep == np.inf)), name
+        has = lit & np.isfinite(dep)
+        assert np.all(on[has] >= dep[has] + 1 - 1e-3), name
+        if lit.any():
+            assert on[lit].min() >= 1 and on[lit].max() <= spec.meta.frame_end
