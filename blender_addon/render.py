@@ -39,7 +39,8 @@ def configure_render(scene: bpy.types.Scene, settings, *, threads: int | None = 
     r.threads_mode = "FIXED" if threads else "AUTO"
     if threads:
         r.threads = max(1, int(threads))
-    r.use_compositing = r.use_sequencer = False
+    r.use_sequencer = False
+    r.use_compositing = bool(s.get("compositor", True))    # the add-on's glow lives in the compositor
     # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
     r.use_stamp = False
     for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
@@ -170,3 +171,34 @@ def save_pixels(pixels, path: str | os.PathLike) -> Path:
     finally:
         bpy.data.images.remove(img)
     return Path(path)
+
+
+def render_frames(scene: bpy.types.Scene, first: int, last: int, pattern: str | os.PathLike, on_written) -> None:
+    """Render frames first..last as one animation job (the depsgraph is reused between frames, several
+    times faster than one render per frame) to `pattern` ('#####' = frame number). After each frame is
+    on disk `on_written(frame, path)` runs; its errors are re-raised here once the job ends (Blender
+    would only print them)."""
+    errors: list[BaseException] = []
+
+    def written(sc, *_args):
+        if sc != scene:
+            return
+        f = sc.frame_current
+        try:
+            on_written(f, Path(sc.render.frame_path(frame=f)))
+        except BaseException as exc:        # noqa: BLE001 - re-raised below, outside Blender's handler
+            errors.append(exc)
+
+    old = scene.frame_start, scene.frame_end, scene.render.filepath
+    scene.frame_start, scene.frame_end = int(first), int(last)
+    scene.render.filepath = str(pattern)
+    bpy.app.handlers.render_write.append(written)
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.render.render(animation=True, scene=scene.name)
+    finally:
+        bpy.app.handlers.render_write.remove(written)
+        scene.frame_start, scene.frame_end, scene.render.filepath = old
+        catch_sigint()
+    if errors:
+        raise errors[0]

@@ -191,7 +191,10 @@ def cmd_render(args) -> int:
         if todo:
             from tqdm import tqdm
 
-            with tqdm(total=len(todo), unit="frame", desc="render", dynamic_ncols=True, file=sys.stderr) as bar:
+            # The bar writes to its own copy of stderr: Blender's chatter on fds 1/2 is silenced mid-render.
+            bar_file = os.fdopen(os.dup(sys.stderr.fileno()), "w")
+            with bar_file, tqdm(total=len(todo), unit="frame", desc="render", dynamic_ncols=True,
+                                file=bar_file) as bar:
                 def on_frame(_f: int) -> None:
                     nonlocal rendered
                     rendered += 1

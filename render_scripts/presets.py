@@ -27,6 +27,7 @@ class RenderSettings:
     captions: bool              # burn captions into the picture
     language: str               # caption / label language
     transparent: bool = False   # film alpha (stills for slides)
+    compositor: bool = True     # the add-on's compositor glow (costly on the CPU: off for drafts)
 
     def key_fields(self) -> dict:
         """The fields that change pixels (all of them: threads and workers are not settings)."""
@@ -40,15 +41,18 @@ class Preset:
     engine: str
     samples: int
     denoise: bool
+    compositor: bool
 
 
 PRESETS: dict[str, Preset] = {
     # Workbench, no anti-aliasing at 12 fps: lets `make demo` render the whole story in minutes on 2 cores.
-    "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False),
+    "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False,
+                    compositor=False),
     # Workbench with 8x anti-aliasing at 24 fps: smooth motion, still minutes rather than hours.
-    "preview": Preset(short_side=720, fps=24, engine="workbench", samples=8, denoise=False),
+    "preview": Preset(short_side=720, fps=24, engine="workbench", samples=8, denoise=False,
+                      compositor=True),
     # Cycles on the CPU, emission-led look, denoised: the video for publishing.
-    "final": Preset(short_side=1080, fps=24, engine="cycles", samples=32, denoise=True),
+    "final": Preset(short_side=1080, fps=24, engine="cycles", samples=32, denoise=True, compositor=True),
 }
 
 
@@ -104,7 +108,7 @@ def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str 
         raise InputError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
     return RenderSettings(width=w, height=h, engine=engine, samples=samples,
                           denoise=p.denoise and engine == "cycles", captions=captions,
-                          language=language, transparent=transparent)
+                          language=language, transparent=transparent, compositor=p.compositor)
 
 
 def preset_fps(quality: str) -> int:

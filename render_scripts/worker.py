@@ -56,11 +56,13 @@ def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
 
 def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: str, token: str = "",
                  threads: int | None = None,
-                 on_frame: Callable[[int], None] | None = None) -> list[tuple[int, bytes | None]]:
+                 on_frame: Callable[[int], None] | None = None,
+                 batch: int = 24) -> list[tuple[int, bytes | None]]:
     """Render `frames` (absolute spec frames) under `key`; returns (frame, png bytes or None) per frame
     rendered here — None when it was written straight into the shared `frames_dir`. Frames already valid
-    there are skipped, so a retried chunk only renders what its lost worker had not finished."""
-    from llmreel.blender_addon.render import check_interrupt, quiet, render_frame
+    there are skipped, so a retried chunk only renders what its lost worker had not finished. Frames render as
+    animation jobs of at most `batch` frames; Ctrl-C takes effect between jobs."""
+    from llmreel.blender_addon.render import check_interrupt, quiet, render_frames
 
     size = (int(settings["width"]), int(settings["height"]))
     shared = bool(token) and (Path(frames_dir) / token).exists()
@@ -70,14 +72,28 @@ def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: 
     scene = prepare_scene(spec, settings, key, threads)
     out: list[tuple[int, bytes | None]] = []
     with tempfile.TemporaryDirectory(prefix="llmreel-frames-") as private:
-        for f in todo:
-            final = fr.frame_path(frames_dir if shared else private, f)
-            raw = fr.temp_path(final, f"r{os.getpid()}")
-            with quiet():
-                render_frame(scene, f, raw)
-            data = fr.seal_frame(raw, final, key)
+        target = Path(frames_dir if shared else private)
+        pattern = target / f".frame_#####.r{os.getpid()}.tmp.png"
+
+        def written(f: int, raw: Path) -> None:
+            data = fr.seal_frame(raw, fr.frame_path(target, f), key)
             out.append((f, None if shared else data))
             if on_frame:
                 on_frame(f)
+
+        for a, b in batches(todo, batch):
+            with quiet():
+                render_frames(scene, a, b, pattern, written)
             check_interrupt()
     return out
+
+
+def batches(frames: list[int], size: int) -> list[tuple[int, int]]:
+    """Contiguous (first, last) runs of the sorted `frames`, each at most `size` long."""
+    runs: list[tuple[int, int]] = []
+    for f in sorted(frames):
+        if runs and f == runs[-1][1] + 1 and f - runs[-1][0] < size:
+            runs[-1] = (runs[-1][0], f)
+        else:
+            runs.append((f, f))
+    return runs
