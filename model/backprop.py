@@ -35,10 +35,9 @@ def _linear_bwd(dy, x, W):
     return dy @ W.T, dW, dy.sum((0, 1))
 
 
-def _gelu_bwd(dy, x):
+def _gelu_bwd(dy, x, th):
+    """d/dx of 0.5 x (1 + tanh(u)), u = c (x + 0.044715 x^3), given th = tanh(u) from the forward pass."""
     t = x.dtype.type
-    inner = t(F.GELU_C) * (x + t(0.044715) * x * x * x)
-    th = np.tanh(inner)
     dinner = t(F.GELU_C) * (t(1.0) + t(3 * 0.044715) * x * x)
     return dy * (t(0.5) * (t(1.0) + th) + t(0.5) * x * (t(1.0) - th * th) * dinner)
 
@@ -66,11 +65,11 @@ def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndar
         x = x + (y @ params[h + "attn.c_proj.weight"] + params[h + "attn.c_proj.bias"])         # [B, T, C]
         ln2, cache[h + "ln_2"] = _ln_fwd(x, params[h + "ln_2.weight"], params[h + "ln_2.bias"])
         fc = ln2 @ params[h + "mlp.c_fc.weight"] + params[h + "mlp.c_fc.bias"]                 # [B, T, 4C]
-        g = F.gelu(fc)
+        g, th = F.gelu_parts(fc, keep_tanh=keep)
         x = x + (g @ params[h + "mlp.c_proj.weight"] + params[h + "mlp.c_proj.bias"])           # [B, T, C]
         if keep:
             cache.update({h + "ln1": ln1, h + "q": q, h + "k": k, h + "v": v, h + "probs": att,
-                          h + "y": y, h + "ln2": ln2, h + "fc": fc, h + "g": g})
+                          h + "y": y, h + "ln2": ln2, h + "fc": fc, h + "g": g, h + "tanh": th})
     lnf, cache["ln_f"] = _ln_fwd(x, params["ln_f.weight"], params["ln_f.bias"])                 # [B, T, C]
     cache["lnf"] = lnf
     logits = lnf @ params["lm_head.weight"]                                                    # [B, T, V]
@@ -103,7 +102,7 @@ def loss_and_grads(params, config: GPTConfig, idx: np.ndarray, targets: np.ndarr
         # MLP: x = x + gelu(ln2 @ Wfc + bfc) @ Wmp + bmp
         dg, grads[h + "mlp.c_proj.weight"], grads[h + "mlp.c_proj.bias"] = \
             _linear_bwd(dx, cache[h + "g"], params[h + "mlp.c_proj.weight"])
-        dfc = _gelu_bwd(dg, cache[h + "fc"])                                                   # [B, T, 4C]
+        dfc = _gelu_bwd(dg, cache[h + "fc"], cache[h + "tanh"])                                                   # [B, T, 4C]
         dln2, grads[h + "mlp.c_fc.weight"], grads[h + "mlp.c_fc.bias"] = \
             _linear_bwd(dfc, cache[h + "ln2"], params[h + "mlp.c_fc.weight"])
         d, grads[h + "ln_2.weight"], grads[h + "ln_2.bias"] = _ln_bwd(dln2, cache[h + "ln_2"], params[h + "ln_2.weight"])

@@ -48,6 +48,11 @@ def layernorm_apply_centred(xc, rstd, weight, bias) -> np.ndarray:
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the GPT-2 approximation."""
+    return gelu_parts(x)[0]
+
+
+def gelu_parts(x: np.ndarray, keep_tanh: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """GELU and (if keep_tanh) the tanh term, which the backward pass reuses."""
     t = x.dtype.type
     u = x * x                                               # [...]
     u *= t(0.044715)
@@ -55,10 +60,11 @@ def gelu(x: np.ndarray) -> np.ndarray:
     u *= x                                                  # x + 0.044715 x^3
     u *= t(GELU_C)
     np.tanh(u, out=u)
+    th = u.copy() if keep_tanh else None
     u += t(1.0)
     u *= x
     u *= t(0.5)
-    return u
+    return u, th
 
 
 @functools.lru_cache(maxsize=None)

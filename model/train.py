@@ -95,6 +95,16 @@ class TrainResult:
         return self.accuracy[0] == self.accuracy[1]
 
 
+def _flat_params(params: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Copy params into one contiguous float32 buffer; return views into it (so AdamW is a few ops)."""
+    flat = np.concatenate([p.ravel() for p in params.values()]).astype(np.float32)
+    views, offset = {}, 0
+    for k, p in params.items():
+        views[k] = flat[offset:offset + p.size].reshape(p.shape)
+        offset += p.size
+    return views, flat
+
+
 def lr_at(step: int, max_steps: int, lr: float, warmup: int, min_lr: float) -> float:
     """Linear warmup then cosine decay from lr to min_lr at max_steps."""
     if step < warmup:
@@ -103,7 +113,7 @@ def lr_at(step: int, max_steps: int, lr: float, warmup: int, min_lr: float) -> f
     return min_lr + 0.5 * (lr - min_lr) * (1.0 + math.cos(math.pi * frac))
 
 
-def train(config=None, *, seed: int = 0, steps: int = 3000, hold_out: float = 0.0, progress: bool = True,
+def train(config=None, *, seed: int = 0, steps: int = 800, hold_out: float = 0.0, progress: bool = True,
           batch_size: int = 64, lr: float = 3e-3, min_lr: float | None = None, warmup: int = 50,
           weight_decay: float = 0.1, betas: tuple[float, float] = (0.9, 0.95), eps: float = 1e-8,
           grad_clip: float = 1.0, eval_every: int = 25, stop_when_sorted: bool = True) -> TrainResult:
@@ -125,9 +135,10 @@ def train(config=None, *, seed: int = 0, steps: int = 3000, hold_out: float = 0.
     held, trained = inputs[np.sort(perm[:n_held])], inputs[np.sort(perm[n_held:])]
     X, Y = make_examples(trained)                                                    # [N, 11] each
 
-    params = init_params(config, seed)
-    m = {k: np.zeros_like(v) for k, v in params.items()}
-    v = {k: np.zeros_like(v) for k, v in params.items()}
+    params, flat = _flat_params(init_params(config, seed))     # params: views into one flat buffer
+    names = list(params)
+    decay = np.concatenate([np.full(params[k].size, k.endswith(_DECAYED), np.float32) for k in names])
+    m, v = np.zeros_like(flat), np.zeros_like(flat)
     b1, b2 = betas
     bar = None
     if progress:
@@ -141,20 +152,18 @@ def train(config=None, *, seed: int = 0, steps: int = 3000, hold_out: float = 0.
             batch = rng.integers(0, len(X), batch_size)
             loss, grads = loss_and_grads(params, config, X[batch], Y[batch])
             losses.append(loss)
-            norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
-            clip = min(1.0, grad_clip / (norm + 1e-6))
+            g = np.concatenate([grads[k].ravel() for k in names])                     # [n_params]
+            norm = math.sqrt(float(np.vdot(g, g)))
+            g *= np.float32(min(1.0, grad_clip / (norm + 1e-6)))                       # global-norm clip
             lr_t = lr_at(step - 1, steps, lr, warmup, min_lr)
-            for k, p in params.items():
-                g = grads[k] * np.float32(clip)
-                if k.endswith(_DECAYED):
-                    p *= np.float32(1.0 - lr_t * weight_decay)                      # decoupled decay (AdamW)
-                m[k] *= b1
-                m[k] += (1 - b1) * g
-                v[k] *= b2
-                v[k] += (1 - b2) * g * g
-                mhat = m[k] / (1 - b1 ** step)
-                vhat = v[k] / (1 - b2 ** step)
-                p -= (lr_t * mhat / (np.sqrt(vhat) + eps)).astype(p.dtype)
+            flat *= 1.0 - np.float32(lr_t * weight_decay) * decay                     # decoupled decay (AdamW)
+            m *= np.float32(b1)
+            m += np.float32(1 - b1) * g
+            v *= np.float32(b2)
+            v += np.float32(1 - b2) * (g * g)
+            denom = np.sqrt(v / np.float32(1 - b2 ** step))
+            denom += np.float32(eps)
+            flat -= np.float32(lr_t / (1 - b1 ** step)) * m / denom                    # bias-corrected Adam step
             if step % eval_every == 0 or step == steps:
                 train_acc = (teacher_forced_correct(params, config, X, Y), len(X))
                 mean_loss = float(np.mean(losses))
@@ -172,6 +181,7 @@ def train(config=None, *, seed: int = 0, steps: int = 3000, hold_out: float = 0.
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - t0
+    params = {k: p.copy() for k, p in params.items()}                              # independent arrays
     return TrainResult(params=params, config=config, seed=seed, steps=step, max_steps=steps, seconds=seconds,
                        loss=history[-1][1] if history else float("nan"),
                        accuracy=sort_accuracy(params, config), train_accuracy=train_acc,

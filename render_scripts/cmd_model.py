@@ -28,11 +28,14 @@ def cmd_sort(args) -> int:
     from llmreel.model.tokenizer import VOCAB, decode, encode
     encode(args.letters, length=SORT_LENGTH)          # validate before loading anything
     sorted_text, traces = sort_letters(args.letters, _load(args))
+    text = decode(traces[0].tokens)
     for step, tr in enumerate(traces, 1):
-        probs = tr["probs"][-1]                                                      # [V]
+        probs = tr["probs"][-1]                                                      # [V] next-token distribution
         order = probs.argsort()[::-1]
-        top = "  ".join(f"{VOCAB[i]} {probs[i]:.4f}" for i in order)
-        print(f"step {step}: {decode(tr.tokens)} -> {VOCAB[order[0]]}   top: {top}")
+        top = "  ".join(f"{VOCAB[i]} {probs[i]:.4f}" if probs[i] >= 1e-4 else f"{VOCAB[i]} {probs[i]:.1e}"
+                        for i in order)
+        so_far = decode(tr.tokens[len(text):])
+        print(f"step {step}: {text} {so_far:<{SORT_LENGTH - 1}} -> {VOCAB[order[0]]}   top: {top}")
     print(sorted_text)
     return 0
 
@@ -151,7 +154,7 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("train", help="train the sort model from scratch; writes weights only if 729/729 sort")
     p.add_argument("--seed", type=int, default=0, help="random seed (init, data order, hold-out split)")
-    p.add_argument("--steps", type=int, default=3000, help="maximum optimiser steps (cosine schedule length; "
+    p.add_argument("--steps", type=int, default=800, help="maximum optimiser steps (cosine schedule length; "
                    "stops early once every training input sorts)")
     p.add_argument("--hold-out", type=float, default=0.0, metavar="F",
                    help="fraction of the 729 inputs never trained on, reported separately")
