@@ -5,6 +5,7 @@ file may override any beat's template per language and use the same fields.
 """
 from __future__ import annotations
 
+import math
 import string
 
 import numpy as np
@@ -16,9 +17,14 @@ MINUS = "\u2212"
 
 
 def fmt(v: float) -> str:
-    """A trace value as shown on screen: two decimals, a real minus sign."""
-    s = f"{float(v):.2f}"
-    if s in ("-0.00",):
+    """A trace value as shown on screen: two decimals (small values: two significant digits, at most
+    six decimals, so 0.0123 does not read as 0.01 or 0.00), a real minus sign."""
+    v = float(v)
+    d = 2
+    if v != 0 and abs(v) < 0.1:
+        d = min(6, 1 - math.floor(math.log10(abs(v))))
+    s = f"{v:.{d}f}"
+    if float(s) == 0:
         s = "0.00"
     return s.replace("-", MINUS)
 

@@ -20,6 +20,7 @@ every numpy array under its own key. `SceneSpec.load(p)` returns an object equal
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -289,13 +290,19 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
     return obj
 
 
+@functools.lru_cache(maxsize=None)
+def _type_hints(tp: type) -> dict[str, Any]:
+    """get_type_hints, once per dataclass (it re-evaluates string annotations on every call)."""
+    return get_type_hints(tp)
+
+
 def _decode(tp: Any, doc: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(doc, dict) and "__array__" in doc:
         return arrays[doc["__array__"]]
     if isinstance(doc, dict) and "__float__" in doc:
         return float(doc["__float__"])
     if dataclasses.is_dataclass(tp):
-        hints = get_type_hints(tp)
+        hints = _type_hints(tp)
         return tp(**{f.name: _decode(hints[f.name], doc[f.name], arrays)
                      for f in dataclasses.fields(tp) if f.name in doc})
     origin, args = get_origin(tp), get_args(tp)

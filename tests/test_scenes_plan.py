@@ -206,10 +206,12 @@ def test_value_texts_are_the_trace_values(spec, traces):
         for src in srcs.split(";"):
             name, idx = re.fullmatch(r"(.+)\[([\d,]+)\]", src).groups()
             wanted.append(float(trace[name][tuple(int(i) for i in idx.split(","))]))
-        shown = [float(s.replace("\u2212", "-")) for s in _NUM.findall(v.text)]
+        shown = _NUM.findall(v.text)
         assert len(shown) == len(wanted), v
         for s, w in zip(shown, wanted):
-            assert abs(s - w) <= 0.005 + 1e-9, (v.text, w)
+            decimals = len(s.split(".")[1])
+            assert abs(float(s.replace("\u2212", "-")) - w) <= 0.5 * 10 ** -decimals + 1e-6, (v.text, w)
+            assert decimals == 2 or abs(w) < 0.1, (s, w)
         assert "-" not in v.text                       # a real minus sign, never a hyphen
 
 
@@ -336,3 +338,10 @@ def test_name_tags_legible_at_1080p_in_detail_shots(spec):
                     uv = project(key, p, spec.meta.aspect)
                     assert abs(uv[1, 1] - uv[0, 1]) * 1080 >= 12, (beat.id, l.id)
     assert detail >= 20
+
+
+def test_value_format():
+    from llmreel.scenes.captions import fmt
+
+    assert fmt(0.41) == "0.41" and fmt(-1.2) == "\u22121.20" and fmt(-0.0123) == "\u22120.012"
+    assert fmt(0.00456) == "0.0046" and fmt(0.0) == "0.00" and fmt(-1e-9) == "0.00" and fmt(20.257) == "20.26"
