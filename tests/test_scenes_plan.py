@@ -345,3 +345,34 @@ def test_value_format():
 
     assert fmt(0.41) == "0.41" and fmt(-1.2) == "\u22121.20" and fmt(-0.0123) == "\u22120.012"
     assert fmt(0.00456) == "0.0046" and fmt(0.0) == "0.00" and fmt(-1e-9) == "0.00" and fmt(20.257) == "20.26"
+
+
+def test_other_model_sizes_plan_too():
+    """A wider, non-letter model (random weights, token-id input): complete, ordered, non-overlapping."""
+    from llmreel.model.config import GPTConfig
+    from llmreel.model.weights import init_params
+
+    cfg = GPTConfig(n_layer=2, n_head=4, n_embd=32, vocab_size=20, block_size=24)
+    ids = [3, 17, 5, 5, 0, 9, 12, 1, 4, 4]
+    s = plan_scene(input=ids, weights=(cfg, init_params(cfg, 1)))
+    assert s.meta.config["n_embd"] == 32 and s.meta.input == " ".join(map(str, ids))
+    T = len(ids) + 5
+    _, traces = generate(init_params(cfg, 1), cfg, ids, 6)
+    trace = traces[-1]
+    assert s.block("embed.out").shape == (32, T) == (32, len(trace.tokens))
+    r = np.array([[*b.bounds()[0][[0, 2]], *b.bounds()[1][[0, 2]]] for b in s.blocks])
+    hit = ((r[:, None, 0] < r[None, :, 2]) & (r[None, :, 0] < r[:, None, 2])
+           & (r[:, None, 1] < r[None, :, 3]) & (r[None, :, 1] < r[:, None, 3]))
+    np.fill_diagonal(hit, False)
+    assert not hit.any()
+    times = tensor_times(s, trace)
+    for name, t in trace.tensors.items():
+        if t.role == "weight":
+            continue
+        dep = max_over_deps(trace, name, times)
+        if name not in times:
+            times[name] = dep
+            continue
+        lit = np.isfinite(times[name]) & np.isfinite(dep)
+        assert np.all(times[name][lit] >= dep[lit] + 1 - 1e-3), name
+        assert np.isfinite(times[name]).all(), name             # the full story lights every cell
