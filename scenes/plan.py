@@ -385,11 +385,12 @@ def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) ->
     for i, beat in enumerate(beats):
         lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame), boxes)
         side = (0.22, -0.12, 0.16)[i % 3]
-        loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(side, -1.0, 0.10))
+        drift = 0.07 if side < 0 else -0.07                # a slow orbit while the shot holds
         n = beat.last_frame - beat.first_frame
         arrive = beat.first_frame if i == 0 else beat.first_frame + min(int(round(1.2 * fps)), n // 3)
-        keys.append(CameraKey(float(arrive), loc, tgt, LENS))
-        keys.append(CameraKey(float(beat.last_frame), loc, tgt, LENS))
+        for frame, s in ((arrive, side), (beat.last_frame, side + drift)):
+            loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(s, -1.0, 0.10))
+            keys.append(CameraKey(float(frame), loc, tgt, LENS))
     return keys
 
 
