@@ -16,12 +16,13 @@ from llmreel.model.tokenizer import VOCAB
 MINUS = "\u2212"
 
 
-def fmt(v: float) -> str:
+def fmt(v: float, small: bool = True) -> str:
     """A trace value as shown on screen: two decimals (small values: two significant digits, at most
-    six decimals, so 0.0123 does not read as 0.01 or 0.00), a real minus sign."""
+    six decimals, so 0.0123 does not read as 0.01 or 0.00; not for probabilities, small=False), a real
+    minus sign."""
     v = float(v)
     d = 2
-    if v != 0 and abs(v) < 0.1:
+    if small and v != 0 and abs(v) < 0.1:
         d = min(6, 1 - math.floor(math.log10(abs(v))))
     s = f"{v:.{d}f}"
     if float(s) == 0:
@@ -57,12 +58,12 @@ def caption_context(trace, n_in: int, output: str, input_text: str, n_params: in
         "q": fmt(trace["h0.attn.q"][0, t_last, 0]),
         "score": fmt(trace["h0.attn.scores"][0, t_last, 0]),
         "attn_max": fmt(trace["h0.attn.max"][0, t_last]), "attn_sum": fmt(trace["h0.attn.expsum"][0, t_last]),
-        "attn_pmax": fmt(probs_attn.max()), "attn_argmax": str(int(np.argmax(probs_attn))),
+        "attn_pmax": fmt(probs_attn.max(), small=False), "attn_argmax": str(int(np.argmax(probs_attn))),
         "res_a": fmt(trace["embed.out"][0, 0]), "res_b": fmt(trace["h0.attn.proj"][0, 0]),
         "res_c": fmt(trace["h0.attn.resid"][0, 0]),
         "gelu_x": fmt(trace["h0.mlp.fc"][0, gi]), "gelu_y": fmt(trace["h0.mlp.gelu"][0, gi]),
-        "first_out": _letter(best), "p_best": fmt(p_last[best]),
-        "probs_list": ", ".join(f"{_letter(v)} {fmt(p_last[v])}" for v in range(min(cfg.vocab_size, 3))),
+        "first_out": _letter(best), "p_best": fmt(p_last[best], small=False),
+        "probs_list": ", ".join(f"{_letter(v)} {fmt(p_last[v], small=False)}" for v in range(min(cfg.vocab_size, 3))),
     }
     return ctx
 

@@ -64,7 +64,7 @@ class _Moments:
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
-        vals = [fmt(self.trace[name][tuple(idx)]) for name, idx in sources]
+        vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
         text = fmt_text.format(*vals)
         lo, hi = b.bounds()
         loc = (float(hi[0] + 0.8 * self.size), float(lo[1] - 0.05), float(hi[2] - 1.2 * self.size))
