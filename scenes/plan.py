@@ -253,7 +253,7 @@ def _answer_label(lay: Layout, blocks: dict[str, Block], beats: list[BeatPlan], 
                   visible=[(float(ans.first_frame), float(frame_end))])]
 
 
-def _gelu_curves(lay: Layout, blocks: dict[str, Block], width: float) -> list[FlowPath]:
+def _gelu_curves(lay: Layout, blocks: dict[str, Block], width: float, n_in: int) -> list[FlowPath]:
     """GELU's curve (and its axes) drawn in the space reserved beside each MLP, growing with the GELU."""
     from llmreel.model.functional import gelu
 
@@ -265,7 +265,8 @@ def _gelu_curves(lay: Layout, blocks: dict[str, Block], width: float) -> list[Fl
         b = blocks.get(f"{layer}.mlp.gelu")
         if b is None:
             continue
-        lit = b.t_on[np.isfinite(b.t_on)]
+        first = b.t_on[:, :n_in]                                              # the first pass
+        lit = first[np.isfinite(first)]
         if lit.size == 0:
             continue
         xs = np.linspace(-4.0, 3.0, 57)                                       # input range shown
@@ -296,7 +297,7 @@ def _edge(b: Block, toward: np.ndarray) -> np.ndarray:
     return c
 
 
-def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], fps: int, width: float) -> list[FlowPath]:
+def _paths(blocks: list[Block], trace, merged: set[str], fps: int, width: float, n_in: int) -> list[FlowPath]:
     by_tensor: dict[str, list[Block]] = {}
     for b in blocks:
         by_tensor.setdefault(b.tensor, []).append(b)
@@ -347,7 +348,7 @@ def _paths(blocks: list[Block], trace, merged: set[str], beats: list[BeatPlan], 
         z0 = top.bounds()[1][2]
         z1 = bottom.bounds()[0][2]
         t0 = top.t_on[np.isfinite(top.t_on)]
-        t1 = bottom.t_on[np.isfinite(bottom.t_on)]
+        t1 = bottom.t_on[:, :n_in][np.isfinite(bottom.t_on[:, :n_in])]     # grows with the first pass
         grow = (float(t0.min()) if t0.size else float(FRAME_START), float(t1.max()) if t1.size else float(FRAME_START))
         paths.insert(0, FlowPath(id="path:residual", role="residual", points=[(x, y, z0), (x, y, z1)],
                                  width=2.5 * width, grow=grow))
@@ -443,8 +444,8 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     by_id = {b.id: b for b in blocks}
     labels = _labels(lay, by_id, trace, cfg, n_in, frame_end)
     labels += _answer_label(lay, by_id, beats, input_text, output, frame_end)
-    paths = _paths(blocks, trace, merged, beats, fps, width=0.12 * lay.sizes.title)
-    paths += _gelu_curves(lay, by_id, width=0.2 * lay.sizes.title)
+    paths = _paths(blocks, trace, merged, fps, width=0.12 * lay.sizes.title, n_in=n_in)
+    paths += _gelu_curves(lay, by_id, width=0.2 * lay.sizes.title, n_in=n_in)
     highlights, flying, value_texts = focus_moments(beats, trace, by_id, theme_obj, lay.sizes.title, n_in, fps)
 
     slots_of: dict[str, list[str]] = {}

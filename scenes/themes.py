@@ -26,7 +26,7 @@ def _dark() -> Theme:
               "aggregate": (0.060, 0.050, 0.010), "residual": (0.015, 0.050, 0.045)},
         pos={"weight": (0.20, 0.35, 1.00), "activation": (0.15, 0.90, 0.25),
              "aggregate": (1.00, 0.80, 0.05), "residual": (0.10, 0.90, 0.70)},
-        neg={"weight": (0.75, 0.10, 0.55), "activation": (0.90, 0.20, 0.10),
+        neg={"weight": (0.50, 0.12, 0.95), "activation": (0.90, 0.20, 0.10),
              "aggregate": (0.70, 0.25, 0.90), "residual": (0.95, 0.25, 0.15)},
     )
 
