@@ -129,12 +129,3 @@ class Trace:
             op = None if e["op"] is None else Op.from_json(e["op"])
             trace.add(e["name"], e["role"], tuple(e["axes"]), op, arrays[e["name"]])
         return trace
-
-    def summary(self) -> str:
-        """A short table: name, role, shape, min, max."""
-        rows = [f"{'tensor':<26} {'role':<10} {'shape':<14} {'min':>10} {'max':>10}"]
-        for t in self.tensors.values():
-            finite = t.data[np.isfinite(t.data)]
-            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (float("nan"),) * 2
-            rows.append(f"{t.name:<26} {t.role:<10} {str(list(t.data.shape)):<14} {lo:>10.4f} {hi:>10.4f}")
-        return "\n".join(rows)
