@@ -128,8 +128,8 @@ def _scale(data: np.ndarray, tensor: str) -> float:
     if tensor.endswith("probs"):
         return 1.0
     flat = data.reshape(-1)
-    if flat.size > 1_000_000:                                     # big weights: a strided sample
-        flat = flat[:: flat.size // 1_000_000]
+    if flat.size > 200_000:                                       # big tensors: a strided sample
+        flat = flat[:: flat.size // 200_000]
     flat = np.abs(flat[np.isfinite(flat)])
     if flat.size == 0:
         return 1.0
