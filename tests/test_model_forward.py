@@ -174,3 +174,23 @@ def test_generate_feeds_back_argmax_and_keeps_one_trace_per_step():
     for j, tr in enumerate(traces):
         assert tr.tokens == tuple(seq[:3 + j])
         assert seq[3 + j] == int(np.argmax(tr["logits"][-1]))
+
+
+def test_trace_files_reject_bad_paths(tmp_path):
+    from llmreel.model.errors import InputError
+    tr = forward(_perturbed(NANO, 7), NANO, [1])
+    with pytest.raises(InputError, match=".npz"):
+        tr.save(tmp_path / "t.json")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"PK\x03\x04 definitely not a zip")
+    with pytest.raises(InputError, match="not a readable llmreel trace"):
+        Trace.load(bad)
+    with pytest.raises(InputError, match="not found"):
+        Trace.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("tokens", [[], [3], [-1], list(range(3)) * 4])
+def test_forward_rejects_bad_token_sequences(tokens):
+    from llmreel.model.errors import InputError
+    with pytest.raises(InputError):
+        forward(_perturbed(NANO, 8), NANO, tokens)
