@@ -44,7 +44,7 @@ class Op:
         return cls(d["kind"], tuple(d["inputs"]), dict(d.get("params", {})))
 
 
-@dataclass
+@dataclass(slots=True)
 class Tensor:
     name: str
     role: str                      # "weight" | "activation" | "aggregate"
