@@ -14,7 +14,7 @@ from typing import Callable
 
 from llmreel.render_scripts import frames as fr
 
-# Per-process cache: the scene built for a render key survives between chunks of the same run.
+# Per-process cache: the scene built from a spec survives between chunks and between render settings.
 _BUILT: dict[str, str] = {}
 
 
@@ -32,14 +32,30 @@ def load_spec(spec):
     return SceneSpec.load(spec)
 
 
-def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
-    """The bpy scene for `key`, built from `spec` once per process and configured for `settings`."""
+def build_id(spec, settings: dict) -> str:
+    """What a built scene depends on: the spec's content and the build options (not the render settings,
+    which `configure_render` changes on the built scene)."""
+    import hashlib
+
+    if isinstance(spec, (bytes, bytearray)):
+        digest = hashlib.sha256(spec).hexdigest()
+    elif isinstance(spec, (str, os.PathLike)):
+        digest = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
+    else:
+        digest = fr.spec_digest(spec)
+    return f"{digest}|{settings['language']}|{bool(settings['captions'])}"
+
+
+def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = None):
+    """The bpy scene for `spec`, built once per process (and per language/captions choice), configured
+    for `settings`."""
     import bpy
 
     from llmreel.blender_addon.build import build_scene
     from llmreel.blender_addon.render import catch_sigint, configure_render, quiet
 
-    name = _BUILT.get(key)
+    ident = build_id(spec, settings)
+    name = _BUILT.get(ident)
     if name is None or name not in bpy.data.scenes:
         spec = load_spec(spec)
         with quiet():
@@ -47,10 +63,10 @@ def prepare_scene(spec, settings: dict, key: str, threads: int | None = None):
         scene = bpy.context.scene
         build_scene(spec, scene=scene, language=settings["language"], captions=settings["captions"])
         _BUILT.clear()
-        _BUILT[key] = scene.name
-    scene = bpy.data.scenes[_BUILT[key]]
-    catch_sigint()
+        _BUILT[ident] = scene.name
+    scene = bpy.data.scenes[_BUILT[ident]]
     configure_render(scene, settings, threads=threads)
+    catch_sigint()
     return scene
 
 

@@ -1,0 +1,85 @@
+"""Real frames from the real scene (plan_scene -> build_scene) on Workbench and Cycles, and an MP4 made
+from them by Blender's FFmpeg, read back. One build for the module keeps it to well under a minute."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmreel.render_scripts import frames as fr
+from llmreel.render_scripts import presets
+
+pytestmark = [pytest.mark.bpy, pytest.mark.slow]
+SIZE = "160x90"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    bpy = pytest.importorskip("bpy")
+    from llmreel.scenes.plan import plan_scene
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    yield plan_scene(fps=12)
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+
+
+def render(spec, tmp_path, frames, **overrides):
+    """Frames through the same worker function the CLI uses; returns {frame: float [H, W, 4]}."""
+    from llmreel.blender_addon.render import load_pixels
+    from llmreel.render_scripts.worker import render_chunk
+
+    s = presets.resolve("draft", resolution=SIZE, **overrides)
+    key = fr.render_key(fr.spec_digest(spec), s.key_fields())
+    out = tmp_path / s.engine
+    out.mkdir()
+    (out / ".token").write_text("")
+    done = render_chunk(spec, s.key_fields(), key, frames, str(out), ".token")
+    assert sorted(f for f, _ in done) == sorted(frames)
+    for f in frames:
+        assert fr.is_valid_frame(fr.frame_path(out, f), key, (s.width, s.height))
+    return out, {f: load_pixels(fr.frame_path(out, f)) for f in frames}
+
+
+def mid_frame(ch, at=0.6):
+    return ch.first_frame + int(at * (ch.last_frame - ch.first_frame))
+
+
+def assert_not_blank(px):
+    rgb = px[..., :3]
+    assert rgb.std() > 0.02, "frame is (nearly) one flat colour"
+    # more than a few distinct colours: cells, labels and captions, not a cleared background
+    assert len(np.unique((rgb * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 20
+
+
+def test_two_chapters_on_workbench_and_one_on_cycles(spec, tmp_path):
+    a, b = spec.chapters[1], spec.chapters[3]
+    fa, fb = mid_frame(a), mid_frame(b)
+    _, wb = render(spec, tmp_path, [fa, fb])
+    _, cy = render(spec, tmp_path, [fb], engine="cycles", samples=2)
+    images = [wb[fa], wb[fb], cy[fb]]
+    for px in images:
+        assert px.shape == (90, 160, 4)
+        assert_not_blank(px)
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert np.abs(images[i][..., :3] - images[j][..., :3]).mean() > 0.005, (i, j)
+
+
+def test_mp4_of_a_few_frames_reads_back(spec, tmp_path):
+    import bpy
+
+    from llmreel.render_scripts.video import assemble_mp4
+
+    ch = spec.chapters[2]
+    frames = list(range(ch.first_frame, ch.first_frame + 6))
+    folder, pixels = render(spec, tmp_path, frames)
+    mp4 = assemble_mp4([fr.frame_path(folder, f) for f in frames], 12, (160, 90), tmp_path / "part.mp4")
+    data = mp4.read_bytes()
+    assert data[4:8] == b"ftyp" and b"avc1" in data          # an MP4 holding H.264
+    assert not list(tmp_path.glob(".*.tmp.mp4"))
+    clip = bpy.data.movieclips.load(str(mp4))
+    assert clip.frame_duration == 6 and tuple(clip.size) == (160, 90)
+    img = bpy.data.images.load(str(mp4))                       # first frame, decoded by Blender's FFmpeg
+    px = np.empty(160 * 90 * 4, dtype=np.float32)
+    img.pixels.foreach_get(px)
+    first = px.reshape(90, 160, 4)[::-1, :, :3]
+    assert np.abs(first - pixels[frames[0]][..., :3]).mean() < 0.05   # lossy, but the same picture

@@ -1,0 +1,191 @@
+"""Pure parts of the render pipeline: presets, frame keys and PNG checks, chunking, SRT/chapters text.
+No bpy; property-style where a rule covers a whole input space."""
+from __future__ import annotations
+
+import struct
+import zlib
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmreel.model.errors import InputError
+from llmreel.render_scripts import frames as fr
+from llmreel.render_scripts import presets, video
+from llmreel.render_scripts.cmd_render import check_scheduler, parse_frames
+from llmreel.render_scripts.distributed import make_chunks
+from llmreel.render_scripts.worker import batches
+
+
+def tiny_png(width: int, height: int, extra: bytes = b"") -> bytes:
+    """A valid grey RGB PNG built by hand (no imaging library)."""
+    def chunk(t: bytes, p: bytes) -> bytes:
+        return struct.pack(">I", len(p)) + t + p + struct.pack(">I", zlib.crc32(t + p) & 0xFFFFFFFF)
+    raw = b"".join(b"\0" + bytes([128, 64, 32]) * width for _ in range(height))
+    return (fr.PNG_SIGNATURE + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+# ---- presets -------------------------------------------------------------------------------------
+@given(st.integers(presets.MIN_SIDE, presets.MAX_SIDE), st.integers(presets.MIN_SIDE, presets.MAX_SIDE))
+def test_resolution_round_trip(w, h):
+    assert presets.parse_resolution(f"{w}x{h}") == (w, h)
+
+
+@pytest.mark.parametrize("text", ["", "1920", "1920x", "x1080", "axb", "0x0", "8x8", "20000x100", "-5x10", "1920*1080"])
+def test_bad_resolution_is_input_error(text):
+    with pytest.raises(InputError, match="resolution"):
+        presets.parse_resolution(text)
+
+
+@given(st.sampled_from([240, 360, 480, 720, 1080, 2160]), st.integers(1, 32), st.integers(1, 32))
+def test_size_for_aspect_even_and_close_to_ratio(short, aw, ah):
+    if max(aw / ah, ah / aw) > 4:
+        return
+    w, h = presets.size_for_aspect(short, (aw, ah))
+    assert min(w, h) == short and w % 2 == 0 and h % 2 == 0
+    assert abs(w / h - aw / ah) <= 2.0 / min(w, h) * max(aw / ah, 1)   # off by at most the rounding
+    assert (w >= h) == (aw >= ah)
+
+
+def test_presets_meet_the_brief():
+    draft = presets.resolve("draft")
+    assert (draft.width, draft.height) == (854, 480) and draft.engine == "workbench"
+    assert presets.preset_fps("draft") >= 12
+    final = presets.resolve("final")
+    assert (final.width, final.height) == (1920, 1080) and final.engine == "cycles" and final.denoise
+    assert presets.resolve("draft", aspect=(9, 16)).height == 854
+
+
+@pytest.mark.parametrize("kwargs,match", [({"engine": "povray"}, "engine"), ({"language": "fr"}, "language"),
+                                          ({"samples": -1}, "samples")])
+def test_bad_overrides(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        presets.resolve("draft", **kwargs)
+
+
+def test_unknown_quality():
+    with pytest.raises(InputError, match="draft"):
+        presets.resolve("ultra")
+
+
+def test_settings_change_the_key():
+    a = presets.resolve("draft").key_fields()
+    b = presets.resolve("draft", samples=8).key_fields()
+    assert fr.render_key("s", a) == fr.render_key("s", dict(a))
+    assert fr.render_key("s", a) != fr.render_key("s", b) != fr.render_key("t", b)
+
+
+# ---- PNG frames ----------------------------------------------------------------------------------
+@given(st.integers(1, 40), st.integers(1, 40), st.text("0123456789abcdef", min_size=1, max_size=40))
+@settings(max_examples=40)
+def test_key_round_trip(w, h, key):
+    data = fr.with_key(tiny_png(w, h), key)
+    info = fr.png_info(data)
+    assert (info["width"], info["height"], info["key"]) == (w, h, key)
+    assert fr.png_info(fr.with_key(data, "other"))["key"] == "other"     # replaced, not duplicated
+
+
+@given(st.data())
+@settings(max_examples=60)
+def test_any_truncation_or_bit_flip_is_rejected(data):
+    png = fr.with_key(tiny_png(7, 5), "k")
+    cut = data.draw(st.integers(0, len(png) - 1))
+    with pytest.raises(ValueError):
+        fr.png_info(png[:cut])
+    i = data.draw(st.integers(len(fr.PNG_SIGNATURE) + 8, len(png) - 1))  # past the first length field
+    flipped = bytearray(png)
+    flipped[i] ^= 0x01
+    with pytest.raises(ValueError):
+        fr.png_info(bytes(flipped))
+
+
+def test_valid_frame_needs_key_and_size(tmp_path):
+    p = fr.frame_path(tmp_path, 3)
+    assert p.name == "frame_00003.png"
+    fr.write_atomic(p, fr.with_key(tiny_png(8, 6), "k1"))
+    assert fr.is_valid_frame(p, "k1", (8, 6))
+    assert not fr.is_valid_frame(p, "k2", (8, 6))
+    assert not fr.is_valid_frame(p, "k1", (6, 8))
+    assert fr.missing_frames(tmp_path, [2, 3, 4], "k1", (8, 6)) == [2, 4]
+    assert not list(tmp_path.glob(".*"))                               # no temporaries left
+
+
+def test_seal_frame_moves_atomically(tmp_path):
+    raw = tmp_path / ".frame_00001.r1.tmp.png"
+    raw.write_bytes(tiny_png(4, 4))
+    final = fr.frame_path(tmp_path, 1)
+    fr.seal_frame(raw, final, "key")
+    assert not raw.exists() and fr.is_valid_frame(final, "key", (4, 4))
+    assert [p.name for p in tmp_path.iterdir()] == ["frame_00001.png"]
+
+
+# ---- chunks and batches --------------------------------------------------------------------------
+@given(st.lists(st.integers(1, 5000), unique=True, max_size=300), st.integers(1, 8))
+def test_chunks_cover_frames_in_order(frames, workers):
+    frames = sorted(frames)
+    chunks = make_chunks(frames, workers)
+    assert [f for c in chunks for f in c] == frames
+    assert all(chunks)
+    if chunks:
+        sizes = [len(c) for c in chunks]
+        assert max(sizes) - min(sizes) <= 1
+        assert len(chunks) == (1 if workers == 1 else min(len(frames), workers * 3))
+
+
+@given(st.lists(st.integers(1, 500), unique=True, max_size=200), st.integers(1, 30))
+def test_batches_are_contiguous_runs(frames, size):
+    runs = batches(frames, size)
+    assert [f for a, b in runs for f in range(a, b + 1)] == sorted(frames)
+    assert all(0 <= b - a < size for a, b in runs)
+
+
+# ---- argument checks -----------------------------------------------------------------------------
+def test_parse_frames():
+    assert parse_frames("10-50") == (10, 50) and parse_frames("7") == (7, 7)
+    for bad in ("", "0-5", "9-3", "a-b", "1-2-3"):
+        with pytest.raises(InputError, match="frames"):
+            parse_frames(bad)
+
+
+def test_scheduler_address():
+    assert check_scheduler("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    for bad in ("10.0.0.5:8786", "http://x:1", "tcp://host", "tcp://:80"):
+        with pytest.raises(InputError, match="scheduler"):
+            check_scheduler(bad)
+
+
+# ---- side files ----------------------------------------------------------------------------------
+def test_time_stamps():
+    assert video.srt_time(0) == "00:00:00,000"
+    assert video.srt_time(3723.5) == "01:02:03,500"
+    assert video.chapter_time(0) == "0:00" and video.chapter_time(65.9) == "1:05"
+    assert video.chapter_time(3723) == "1:02:03"
+
+
+def _cap(a, b, en):
+    return SimpleNamespace(first_frame=a, last_frame=b, text={"en": en, "ko": en + " (ko)"})
+
+
+def _ch(slug, a, b):
+    return SimpleNamespace(slug=slug, first_frame=a, last_frame=b, title={"en": slug.title(), "ko": slug})
+
+
+def test_srt_clipped_to_the_part():
+    caps = [_cap(1, 24, "one"), _cap(25, 48, "two"), _cap(49, 72, "three")]
+    full = video.srt_text(caps, 24, 1, 72)
+    assert full.count("-->") == 3 and "00:00:01,000 --> 00:00:02,000\ntwo" in full
+    part = video.srt_text(caps, 24, 37, 60, "ko")
+    assert part.splitlines()[:3] == ["1", "00:00:00,000 --> 00:00:00,500", "two (ko)"]
+    assert "00:00:00,500 --> 00:00:01,000\nthree (ko)" in part and "one" not in part
+
+
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=12, unique=True), st.sampled_from([12, 24, 30]))
+def test_chapters_text_starts_at_zero_and_rises(starts, fps):
+    starts = sorted(set([1] + starts))
+    chs = [_ch(f"c{i}", a, (starts[i + 1] - 1) if i + 1 < len(starts) else 500) for i, a in enumerate(starts)]
+    lines = video.chapters_text(chs, fps, 1, 500).splitlines()
+    assert len(lines) == len(chs) and lines[0].startswith("0:00 ")
+    secs = [sum(int(x) * 60 ** i for i, x in enumerate(reversed(l.split()[0].split(":")))) for l in lines]
+    assert secs == sorted(secs)
