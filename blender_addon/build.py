@@ -18,7 +18,7 @@ import numpy as np
 
 from . import animate, compat, geometry, inspector
 from .attributes import get_attribute, set_attribute
-from .nodes import cell_look_group, cell_material, dim_group, flat_material, image_material, is_ours, tag
+from .nodes import cell_look_group, cell_material, flat_material, image_material, is_ours, tag
 from .text import make_text, pick
 
 COLLECTION_NAME = "LLM Reel"
@@ -108,51 +108,51 @@ def _block_props(obj, block) -> None:
     obj["llmreel_axes"] = f"{block.row_axis}×{block.col_axis}"
 
 
-def block_schedule(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
-    """Which instance of a cell block shows at each frame in [frame_start, frame_end] (bool masks):
-    "live" while any of its cells is being computed (from its first reveal to its last reveal + flash, to
-    the end when some cells are never computed), "rest" (every cell settled) when previewed or done,
-    "dim" before. Block.visible applies to all three."""
+def block_schedule(block, frame_start: int, frame_end: int, flash_frames: float) -> list[tuple[str, float, np.ndarray]]:
+    """Which instance of a cell block shows at each frame of [frame_start, frame_end]:
+    [(kind, frozen_frame, shown_mask[F])] with kind "live" (time-driven look, while cells are being
+    computed: each burst of reveal times plus the flash), "frozen" (the look fixed at `frozen_frame`, for
+    the gaps between bursts, so nothing is evaluated per frame) or "rest" (every cell settled: previewed or
+    all done). Exactly one instance is shown per frame where the block is visible (Block.visible)."""
     frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                     # [F]
     t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)
-    shown = np.ones_like(frames, dtype=bool)
-    if block.visible:
-        shown = np.zeros_like(shown)
-        for a, z in block.visible:
-            shown |= (frames >= a) & (frames <= z)
-    preview = np.zeros_like(shown)
-    for a, z in block.preview:
-        preview |= (frames >= a) & (frames <= z)
-    done = t_on <= frame_end                                # computed within the story (-inf: from the start)
-    live = np.zeros_like(shown)
-    if done.any():
-        t0 = np.floor(max(t_on[done].min(), frame_start - 1))
-        t1 = frame_end if not done.all() else np.ceil(t_on[done].max() + flash_frames)
-        live = (frames >= t0) & (frames <= t1)
-        before = frames < t0
-    else:
-        before = np.ones_like(shown)
-    rest = ~live & (preview | ~before)
-    dim = ~live & ~rest
-    return {"frames": frames, "live": live & shown, "rest": rest & shown, "dim": dim & shown}
+    shown = _interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
+    preview = _interval_mask(frames, block.preview)
+    times = np.unique(t_on[(t_on >= frame_start - flash_frames) & (t_on <= frame_end)])   # reveals in the story
+    windows = []
+    if times.size:
+        cut = np.flatnonzero(np.diff(times) > 2 * flash_frames + 2)                       # split into bursts
+        for lo, hi in zip(np.r_[0, cut + 1], np.r_[cut, times.size - 1]):
+            windows.append((np.floor(times[lo]), np.ceil(times[hi] + flash_frames)))
+    live = _interval_mask(frames, windows)
+    all_done = bool(np.all(t_on <= frame_end - flash_frames))
+    out = [("live", 0.0, live & shown)] if live.any() else []
+    rest = ~live & preview
+    gap_starts = [frame_start - 1.0] + [w[1] + 1 for w in windows]
+    gap_ends = [w[0] - 1 for w in windows] + [frame_end + 1.0]
+    for i, (g0, g1) in enumerate(zip(gap_starts, gap_ends)):
+        gap = (frames >= g0) & (frames <= g1) & ~live & ~preview
+        if not gap.any():
+            continue
+        if i == len(windows) and all_done or bool(np.all(t_on <= g0 - flash_frames)):
+            rest |= gap                                                                   # nothing left to reveal
+        else:
+            out.append(("frozen", float(g0), gap & shown))
+    return [("rest", 0.0, rest & shown)] + out
 
 
-def _key_mask(obj, frames: np.ndarray, mask: np.ndarray) -> None:
-    """hide_render/hide_viewport keys (constant) wherever `mask` (shown) changes; none if it never does."""
-    if mask.all():
-        return
-    change = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1
-    keys = [frames[0] - 1, *frames[change]]
-    hidden = [float(not mask[0]), *[float(not mask[i]) for i in change]]
-    for path in ("hide_render", "hide_viewport"):
-        animate.key(obj, path, keys, hidden, interpolation="CONSTANT")
-    obj.hide_render = obj.hide_viewport = bool(hidden[0])
+def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
+    mask = np.zeros(frames.shape, bool)
+    for a, z in intervals:
+        mask |= (frames >= a) & (frames <= z)
+    return mask
 
 
-def _cell_block(block, spec, coll, flash_frames: float) -> list:
-    """One mesh per block (cells as faces, per-cell attributes); three objects share it and take turns,
-    switched by visibility keys: "rest" shows the stored settled colours, "dim" a static GN override,
-    "live" the time-driven GN look. Only live instances evaluate Geometry Nodes per frame."""
+def _cell_block(block, spec, coll, flash_frames: float, vis) -> list:
+    """One mesh per block (cells as faces, per-cell attributes); a few objects share it and take turns,
+    switched by visibility keys (see block_schedule): "rest" shows the stored settled colours, "frozen"
+    the GN look at a fixed frame (static, evaluated once), "live" the time-driven GN look. Only live
+    instances evaluate Geometry Nodes per frame, and only while their cells are being computed."""
     r, k = block.shape
     theme, m = spec.theme, spec.meta
     mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth))
@@ -166,32 +166,34 @@ def _cell_block(block, spec, coll, flash_frames: float) -> list:
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(cell_material())
-    sched = block_schedule(block, m.frame_start, m.frame_end, flash_frames)
+    frames = np.arange(m.frame_start, m.frame_end + 1, dtype=np.float64)
     made = []
-    for part in ("rest", "dim", "live"):
-        if part != "rest" and not sched[part].any():
+    for kind, frozen_at, mask in block_schedule(block, m.frame_start, m.frame_end, flash_frames):
+        if kind != "rest" and not mask.any():
             continue
-        obj = tag(bpy.data.objects.new(block.id if part == "rest" else f"{block.id} ({part})", mesh))
+        name = block.id if kind == "rest" else f"{block.id} ({kind} {frozen_at:g})" if kind == "frozen" \
+            else f"{block.id} (live)"
+        obj = tag(bpy.data.objects.new(name, mesh))
         obj.location = block.origin
-        obj["llmreel_instance"] = part
+        obj["llmreel_instance"] = kind
         coll.objects.link(obj)
-        if part == "dim":
-            group = dim_group()
-            mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
-            mod.node_group = group
-            compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
-        elif part == "live":
-            group = cell_look_group()
+        if kind != "rest":
+            group = cell_look_group(timed=kind == "live")
             mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
             mod.node_group = group
             compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
             compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
             compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
             ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
-            if block.preview:
-                frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
-                animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', frames, on, interpolation="CONSTANT")
-        _key_mask(obj, sched["frames"], sched[part])
+            if kind == "frozen":
+                compat.set_modifier_input(mod, group, "Frame", float(frozen_at))
+            elif block.preview:
+                keys, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+                animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', keys, on, interpolation="CONSTANT")
+        if kind == "live":
+            animate.key_mask_hidden(obj, frames, mask)   # hidden: not evaluated at all
+        else:
+            vis.mask(obj, frames, mask)                  # un-animated itself: its static look stays cached
         made.append(obj)
     return made
 
@@ -242,40 +244,42 @@ def _image_block(block, spec, coll, flash_frames: float):
     return obj
 
 
-def _blocks(spec, coll, image_threshold: int) -> None:
+def _blocks(spec, coll, image_threshold: int, vis) -> None:
     flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
             obj = _image_block(block, spec, coll, flash_frames)
             _block_props(obj, block)
-            animate.key_visibility(obj, block.visible, spec.meta.frame_start - 1)
+            vis.during(obj, block.visible)
             continue
-        for obj in _cell_block(block, spec, coll, flash_frames):
+        for obj in _cell_block(block, spec, coll, flash_frames, vis):
             _block_props(obj, block)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------
-def _labels(spec, coll, language: str) -> None:
+def _labels(spec, coll, language: str, vis) -> None:
     for label in spec.labels:
         color = getattr(spec.theme, label.color, spec.theme.text)
         obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
                         location=label.location, align=label.align)
         obj["llmreel_label"] = label.id
-        animate.key_visibility(obj, label.visible, spec.meta.frame_start - 1)
+        vis.during(obj, label.visible)
 
 
-def _curve(name: str, points, width: float, color, coll, cyclic: bool = False):
+def _curve(name: str, point_lists, width: float, color, coll, cyclic: bool = False):
+    """One curve object, a POLY spline per point list, bevelled to `width`, in a flat colour."""
     cu = tag(bpy.data.curves.new(name, "CURVE"))
     cu.dimensions = "3D"
     cu.bevel_depth = width / 2
     cu.bevel_resolution = 2
     cu.use_fill_caps = True
-    sp = cu.splines.new("POLY")
-    pts = np.asarray(points, dtype=np.float32)
-    sp.points.add(len(pts) - 1)
-    sp.points.foreach_set("co", np.concatenate([pts, np.ones((len(pts), 1), np.float32)], axis=1).ravel())
-    sp.use_cyclic_u = cyclic
+    for points in point_lists:
+        sp = cu.splines.new("POLY")
+        pts = np.asarray(points, dtype=np.float32)                                             # [P, 3]
+        sp.points.add(len(pts) - 1)
+        sp.points.foreach_set("co", np.concatenate([pts, np.ones((len(pts), 1), np.float32)], axis=1).ravel())
+        sp.use_cyclic_u = cyclic
     cu.materials.append(flat_material(color))
     obj = tag(bpy.data.objects.new(name, cu))
     obj.color = (*color[:3], 1.0)
@@ -284,17 +288,23 @@ def _curve(name: str, points, width: float, color, coll, cyclic: bool = False):
 
 
 def _paths(spec, coll) -> None:
+    """Flow paths that grow over the same frames share one curve object (a spline each): every animated
+    object costs time on each frame change, so hundreds of paths become a few dozen objects."""
     theme = spec.theme
+    groups: dict = {}
     for path in spec.paths:
-        color = theme.pos.get("residual", theme.flow) if path.role == "residual" else theme.flow
-        obj = _curve(f"path {path.id}", path.points, path.width, color, coll)
+        groups.setdefault((path.role, tuple(path.grow), float(path.width)), []).append(path)
+    for (role, (a, b), width), paths in groups.items():
+        color = theme.pos.get("residual", theme.flow) if role == "residual" else theme.flow
+        name = f"path {paths[0].id}" + (f" +{len(paths) - 1}" if len(paths) > 1 else "")
+        obj = _curve(name, [p.points for p in paths], width, color, coll)
+        obj["llmreel_paths"] = ",".join(p.id for p in paths)
         cu = obj.data
         cu.bevel_factor_mapping_end = "SPLINE"
-        a, b = path.grow
         animate.key(cu, "bevel_factor_end", [a, max(b, a + 1)], [0.0, 1.0], interpolation="LINEAR")
 
 
-def _highlights(spec, coll) -> None:
+def _highlights(spec, coll, vis) -> None:
     for hl in spec.highlights:
         b = spec.block(hl.block)
         ox, oy, oz = b.origin
@@ -302,12 +312,12 @@ def _highlights(spec, coll) -> None:
         x0, x1 = ox + (hl.cols[0] - 0.5) * p, ox + (hl.cols[1] - 0.5) * p
         z0, z1 = oz - (hl.rows[1] - 0.5) * p, oz - (hl.rows[0] - 0.5) * p
         y = oy - b.depth / 2 - 0.3 * p
-        obj = _curve(f"highlight {hl.id}", [(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)],
+        obj = _curve(f"highlight {hl.id}", [[(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)]],
                      0.12 * p, spec.theme.accent, coll, cyclic=True)
-        animate.key_visibility(obj, [hl.frames], spec.meta.frame_start - 1)
+        vis.during(obj, [hl.frames])
 
 
-def _flying(spec, coll) -> None:
+def _flying(spec, coll, vis) -> None:
     if not spec.flying:
         return
     size = float(np.median([b.cell for b in spec.blocks])) if spec.blocks else 0.1
@@ -323,15 +333,15 @@ def _flying(spec, coll) -> None:
         obj.material_slots[0].material = flat_material(fc.color)
         a, b = fc.frames
         animate.key_vector(obj, "location", [a, max(b, a + 1)], [fc.start, fc.end])
-        animate.key_visibility(obj, [(a, b + fc.hold)], spec.meta.frame_start - 1)
         coll.objects.link(obj)
+        vis.during(obj, [(a, b + fc.hold)])
 
 
-def _value_texts(spec, coll) -> None:
+def _value_texts(spec, coll, vis) -> None:
     for vt in spec.value_texts:
         obj = make_text(f"value {vt.id}", vt.text, vt.size, spec.theme.accent, coll, location=vt.location,
                         align="center")
-        animate.key_visibility(obj, [vt.frames], spec.meta.frame_start - 1)
+        vis.during(obj, [vt.frames])
 
 
 # ---- camera, captions, title cards -----------------------------------------------------------------
@@ -393,7 +403,7 @@ def _backing(name, width, height, location, color, parent, coll):
     return obj
 
 
-def _captions(spec, hud, coll, language: str) -> None:
+def _captions(spec, hud, coll, language: str, vis) -> None:
     fw, fh = _frame_size(spec)
     size = 0.026 * min(fw, fh) / 0.5625
     for i, cap in enumerate(spec.captions):
@@ -401,10 +411,10 @@ def _captions(spec, hud, coll, language: str) -> None:
                         location=(0, -fh / 2 + 0.07 * fh, 0), facing_camera_wall=False, align="center",
                         align_y="BOTTOM", wrap_width=0.8 * fw, parent=hud)
         obj["llmreel_caption"] = i
-        animate.key_visibility(obj, [(cap.first_frame, cap.last_frame)], spec.meta.frame_start - 1)
+        vis.during(obj, [(cap.first_frame, cap.last_frame)])
 
 
-def _title_cards(spec, hud, coll, language: str) -> None:
+def _title_cards(spec, hud, coll, language: str, vis) -> None:
     fw, fh = _frame_size(spec)
     unit = min(fw, fh) / 0.5625
     for card in spec.title_cards:
@@ -417,7 +427,7 @@ def _title_cards(spec, hud, coll, language: str) -> None:
                         spec.theme.accent, coll, location=(0, -0.05 * unit, 0), facing_camera_wall=False,
                         align="center", parent=hud)
         for obj in (band, title, sub):
-            animate.key_visibility(obj, [card.frames], spec.meta.frame_start - 1)
+            vis.during(obj, [card.frames])
 
 
 def _chapters(scene, spec, coll) -> None:
@@ -474,6 +484,13 @@ def _set_glare(glare) -> None:
                     if attr in ("glare_type", "size", "mix") else value)
 
 
+def _empty(name: str, coll):
+    obj = tag(bpy.data.objects.new(name, None))
+    obj.empty_display_size = 0.05
+    coll.objects.link(obj)
+    return obj
+
+
 # ---- public API ------------------------------------------------------------------------------------
 def our_collection(scene=None):
     scene = scene or bpy.context.scene
@@ -494,23 +511,24 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     root["llmreel_root"] = 1
     scene.collection.children.link(root)
     parts = {}
-    for part in ("Blocks", "Labels", "Flow", "Focus", "Camera", "Lights"):
+    for part in ("Blocks", "Labels", "Flow", "Focus", "Camera", "Lights", "Visibility"):
         parts[part] = tag(bpy.data.collections.new(f"{COLLECTION_NAME} {part}"))
         root.children.link(parts[part])
     _setup_scene(scene, spec)
     _world(scene, spec)
-    _blocks(spec, parts["Blocks"], int(image_threshold))
-    _labels(spec, parts["Labels"], language)
+    vis = animate.Visibility(parts["Visibility"], spec.meta.frame_start, _empty)
+    _blocks(spec, parts["Blocks"], int(image_threshold), vis)
+    _labels(spec, parts["Labels"], language, vis)
     _paths(spec, parts["Flow"])
-    _highlights(spec, parts["Focus"])
-    _flying(spec, parts["Focus"])
-    _value_texts(spec, parts["Focus"])
+    _highlights(spec, parts["Focus"], vis)
+    _flying(spec, parts["Focus"], vis)
+    _value_texts(spec, parts["Focus"], vis)
     cam, keys = _camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
     hud = _hud(cam, keys, parts["Camera"])
     if captions:
-        _captions(spec, hud, parts["Camera"], language)
-    _title_cards(spec, hud, parts["Camera"], language)
+        _captions(spec, hud, parts["Camera"], language, vis)
+    _title_cards(spec, hud, parts["Camera"], language, vis)
     _lights(parts["Lights"], spec)
     _chapters(scene, spec, root)
     root["llmreel_language"] = language

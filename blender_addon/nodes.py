@@ -13,7 +13,7 @@ from . import compat
 
 TAG = "llmreel"                       # custom property set on every data block the add-on makes
 CELL_LOOK = "LLMReel Cell Look v1"
-DIM_LOOK = "LLMReel Dim Look v1"
+FROZEN_LOOK = "LLMReel Frozen Look v1"
 CELL_MATERIAL = "LLMReel Cell v1"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
@@ -62,12 +62,15 @@ def _mix_color(nodes, links, fac, a, b):
     return _sock(n.outputs, "Result_Color")
 
 
-def cell_look_group():
-    """Geometry Nodes group: inputs Geometry, Preview (0/1, keyed per block), Flash Frames, Dim, Flash."""
-    group = _get_ours(bpy.data.node_groups, CELL_LOOK)
+def cell_look_group(timed: bool = True):
+    """Geometry Nodes group: inputs Geometry, Preview (0/1, keyed per block), Flash Frames, Dim, Flash;
+    the frame comes from the Scene Time node (`timed`) or, for the frozen variant, from a "Frame" input
+    (no time dependency, so Blender evaluates it once and caches it)."""
+    name = CELL_LOOK if timed else FROZEN_LOOK
+    group = _get_ours(bpy.data.node_groups, name)
     if group is not None:
         return group
-    group = tag(compat.new_node_group(CELL_LOOK))
+    group = tag(compat.new_node_group(name))
     iface = group.interface
     iface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
     p = iface.new_socket("Preview", in_out="INPUT", socket_type="NodeSocketFloat")
@@ -76,11 +79,13 @@ def cell_look_group():
     f.default_value, f.min_value = 12.0, 0.001
     iface.new_socket("Dim", in_out="INPUT", socket_type="NodeSocketColor").default_value = (0.02, 0.02, 0.03, 1)
     iface.new_socket("Flash", in_out="INPUT", socket_type="NodeSocketColor").default_value = (1, 0.9, 0.7, 1)
+    if not timed:
+        iface.new_socket("Frame", in_out="INPUT", socket_type="NodeSocketFloat")
     iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
 
     nodes, links = group.nodes, group.links
     gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
-    time = nodes.new("GeometryNodeInputSceneTime")
+    frame_out = nodes.new("GeometryNodeInputSceneTime").outputs["Frame"] if timed else gin.outputs["Frame"]
     t_on = nodes.new("GeometryNodeInputNamedAttribute")
     t_on.data_type = "FLOAT"
     t_on.inputs["Name"].default_value = "t_on"
@@ -88,7 +93,7 @@ def cell_look_group():
     settled.data_type = "FLOAT_COLOR"
     settled.inputs["Name"].default_value = "settled"
 
-    age = _math(nodes, "SUBTRACT", time.outputs["Frame"], t_on.outputs["Attribute"], links)     # frame - t_on
+    age = _math(nodes, "SUBTRACT", frame_out, t_on.outputs["Attribute"], links)                # frame - t_on
     cmp = nodes.new("FunctionNodeCompare")                                                        # age >= 0
     cmp.data_type, cmp.operation = "FLOAT", "GREATER_EQUAL"
     links.new(age.outputs[0], cmp.inputs[0])
@@ -114,27 +119,6 @@ def cell_look_group():
     links.new(store_col.outputs["Geometry"], store_glow.inputs["Geometry"])
     links.new(glow.outputs[0], store_glow.inputs["Value"])
     links.new(store_glow.outputs["Geometry"], gout.inputs["Geometry"])
-    return group
-
-
-def dim_group():
-    """Static Geometry Nodes group (no time input, so evaluated once): every cell shows `Dim`, no glow."""
-    group = _get_ours(bpy.data.node_groups, DIM_LOOK)
-    if group is not None:
-        return group
-    group = tag(compat.new_node_group(DIM_LOOK))
-    iface = group.interface
-    iface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
-    iface.new_socket("Dim", in_out="INPUT", socket_type="NodeSocketColor").default_value = (0.02, 0.02, 0.03, 1)
-    iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
-    nodes, links = group.nodes, group.links
-    gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
-    store_col = nodes.new("GeometryNodeStoreNamedAttribute")
-    store_col.data_type, store_col.domain = "FLOAT_COLOR", "POINT"
-    store_col.inputs["Name"].default_value = "Col"
-    links.new(gin.outputs["Geometry"], store_col.inputs["Geometry"])
-    links.new(gin.outputs["Dim"], store_col.inputs["Value"])
-    links.new(store_col.outputs["Geometry"], gout.inputs["Geometry"])
     return group
 
 

@@ -22,8 +22,9 @@ def _eval_colors(bpy, obj, frame):
     from llmreel.blender_addon.geometry import VERTS_PER_CELL
 
     bpy.context.scene.frame_set(frame)
-    shown = [o for o in bpy.data.objects if o.get("llmreel_block") == obj["llmreel_block"]
-             and not o.hide_viewport and not o.hide_render]
+    from llmreel.blender_addon.animate import is_shown
+
+    shown = [o for o in bpy.data.objects if o.get("llmreel_block") == obj["llmreel_block"] and is_shown(o)]
     assert len(shown) == 1, (obj["llmreel_block"], frame, [o.name for o in shown])
     obj = shown[0]
     dg = bpy.context.evaluated_depsgraph_get()
