@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import uuid
 
 import bpy
 import numpy as np
@@ -619,9 +619,8 @@ def save_blend(path) -> None:
                     space.shading.light = "FLAT"
                     space.shading.color_type = "VERTEX"
                     space.shading.background_type = "WORLD"
-    fd, tmp = tempfile.mkstemp(prefix=".llmreel-", suffix=".blend", dir=folder)
-    os.close(fd)
-    try:
+    tmp = os.path.join(folder, f".llmreel-{os.getpid()}-{uuid.uuid4().hex[:8]}.blend")   # not pre-created:
+    try:                                                                    # Blender would back it up as .blend1
         bpy.ops.wm.save_as_mainfile(filepath=tmp, copy=True, compress=True, check_existing=False)
         os.replace(tmp, path)
     finally:
