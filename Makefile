@@ -35,5 +35,25 @@ test: $(STAMP)
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
+# Blender extension zip (add-on + llmreel core wheel + safetensors wheels per platform), validated with
+# the extension tool inside the bpy wheel. Needs the package registry for the safetensors/tqdm wheels.
+addon: $(STAMP)
+	$(BIN)/python -m llmreel.blender_addon.package_extension --out dist/llmreel-0.1.0.zip
+
+# Not in CI: build the default scene and render a frame with the bpy 4.2 LTS wheel in its own venv.
+COMPAT := .venv-compat
+test-compat:
+	@if [ -z "$(PYTHON)" ]; then echo "test-compat needs Python 3.11" >&2; exit 2; fi
+	[ -x $(COMPAT)/bin/python ] || $(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet 'bpy==4.2.*' 'numpy<2' safetensors tqdm
+	$(COMPAT)/bin/python -m pip install --quiet --no-deps -e .
+	mkdir -p out/compat
+	$(COMPAT)/bin/llmreel build --out out/compat/scene.blend
+	$(COMPAT)/bin/python -c "import bpy; from llmreel.blender_addon import compat; \
+	bpy.ops.wm.open_mainfile(filepath='out/compat/scene.blend', use_scripts=False); s = bpy.context.scene; \
+	compat.set_engine(s, 'workbench'); compat.set_image_output(s); s.render.resolution_percentage = 33; \
+	s.frame_set(s.frame_end // 3); s.render.filepath = '$(CURDIR)/out/compat/frame.png'; \
+	bpy.ops.render.render(write_still=True); print('bpy', bpy.app.version_string, 'rendered out/compat/frame.png')"
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info out
+	rm -rf $(VENV) $(COMPAT) build dist *.egg-info out
