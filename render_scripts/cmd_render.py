@@ -213,6 +213,12 @@ def cmd_render(args) -> int:
     except KeyboardInterrupt:
         print(f"\nllmreel render: interrupted after {rendered} new frames; {RESUME_HINT}", file=sys.stderr)
         return 130
+    except InputError:
+        raise
+    except Exception as exc:        # noqa: BLE001 - a render failure: one line, exit 1, frames kept
+        print(f"\nllmreel render: failed after {rendered} new frames: {type(exc).__name__}: {exc}; "
+              f"{RESUME_HINT}", file=sys.stderr)
+        return 1
     finally:
         (frames_dir / token).unlink(missing_ok=True)
     render_seconds = time.monotonic() - t_render

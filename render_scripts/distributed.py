@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -65,11 +66,14 @@ def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], fram
         client = Client(cluster)
         n, threads = workers, threads_per_worker(workers)
     try:
-        blob = client.scatter(spec_blob, broadcast=True)
-        futures = [client.submit(render_chunk, blob, settings, key, chunk, frames_dir, token, threads,
-                                 key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}", pure=False,
-                                 retries=2)
-                   for chunk in make_chunks(frames, n)]
+        # The spec travels inside each task (not scattered): scattered data dies with its worker, and a
+        # retried chunk must still find it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")             # "large object in task graph": intended
+            futures = [client.submit(render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
+                                     key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}",
+                                     pure=False, retries=2)
+                       for chunk in make_chunks(frames, n)]
         pending, seen = set(frames), set()
         while futures:
             for fut in [f for f in futures if f.done()]:

@@ -1,0 +1,266 @@
+"""`llmreel render / still / contact-sheet` end to end, as a user runs them (subprocesses, real bpy):
+bad input, SIGKILL + resume, stale frames, two local workers, a Dask worker lost mid-chunk, stills, the
+contact sheet in Korean. Tiny pictures (160x90, Workbench) keep each render to its scene build."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import assert_one_line_error, run_cli
+from llmreel.render_scripts import frames as fr
+
+pytestmark = [pytest.mark.bpy, pytest.mark.slow]
+SIZE = ("--resolution", "160x90", "--no-captions")
+N_FRAMES = 10
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def part():
+    """A 10-frame stretch of the default story (at the draft's 12 fps) as '--frames A-B'."""
+    from llmreel.scenes.plan import plan_scene
+
+    ch = plan_scene(fps=12).chapters[2]
+    a = ch.first_frame + 5
+    return f"{a}-{a + N_FRAMES - 1}", list(range(a, a + N_FRAMES))
+
+
+def cli(*args) -> list[str]:
+    return [sys.executable, "-m", "llmreel.render_scripts.cli", *args]
+
+
+def frames_dir(out: Path) -> Path:
+    (d,) = [p for p in out.iterdir() if p.name.endswith("-frames")]
+    return d
+
+
+def frame_files(out: Path) -> dict[int, Path]:
+    return {int(p.stem.split("_")[1]): p for p in frames_dir(out).glob(fr.FRAME_GLOB)}
+
+
+def wait_for_frames(out: Path, n: int, proc: subprocess.Popen, timeout: float = 300) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if out.exists() and any(out.iterdir()) and len(frame_files(out)) >= n:
+            return
+        assert proc.poll() is None, f"render ended early: {proc.returncode}"
+        time.sleep(0.05)
+    raise AssertionError("no frame landed in time")
+
+
+def pixels(path: Path) -> np.ndarray:
+    pytest.importorskip("bpy")
+    from llmreel.blender_addon.render import load_pixels
+
+    return load_pixels(path)
+
+
+def assert_same_frames(out_a: Path, out_b: Path, frames: list[int]) -> None:
+    fa, fb = frame_files(out_a), frame_files(out_b)
+    for f in frames:
+        assert np.array_equal(pixels(fa[f]), pixels(fb[f])), f"frame {f} differs"
+
+
+def mp4_of(out: Path) -> Path:
+    (mp4,) = list(out.glob("*.mp4"))
+    return mp4
+
+
+def assert_video(out: Path, n: int) -> None:
+    import bpy
+
+    clip = bpy.data.movieclips.load(str(mp4_of(out)))
+    try:
+        assert clip.frame_duration == n and tuple(clip.size) == (160, 90)
+    finally:
+        bpy.data.movieclips.remove(clip)
+
+
+# ---- bad input: one line, exit 2, nothing written ----------------------------------------------------
+BAD = [
+    ("render", "--chapter", "no-such-chapter"),
+    ("render", "--resolution", "12x12"),
+    ("render", "--resolution", "wide"),
+    ("render", "no_such_story"),
+    ("render", "--input", "ABCDEFGHIJ"),
+    ("render", "--frames", "9-3"),
+    ("render", "--frames", "1-999999"),
+    ("render", "--lang", "fr"),
+    ("render", "--scheduler", "localhost:8786"),
+    ("render", "--audio", "/no/such/track.wav"),
+    ("render", "--workers", "0"),
+    ("render", "--resolution", "161x91"),
+    ("still", "--chapter", "no-such-chapter"),
+    ("still", "--chapter", "1", "--at", "1.5"),
+    ("contact-sheet", "--columns", "0"),
+]
+
+
+@pytest.mark.parametrize("args", BAD, ids=[" ".join(a) for a in BAD])
+def test_bad_input_one_line_exit_2_nothing_written(args, tmp_path):
+    out = tmp_path / "out"
+    dest = ["--out", str(out)] if args[0] == "render" else ["--out", str(out / "x.png")]
+    proc = run_cli(*args, *dest, timeout=120)
+    assert_one_line_error(proc)
+    assert not out.exists() or not any(out.rglob("*")), list(out.rglob("*"))
+
+
+def test_unwritable_output_is_bad_input(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert_one_line_error(run_cli("render", "--out", str(blocker / "out"), timeout=120))
+    assert_one_line_error(run_cli("still", "--chapter", "1", "--out", str(blocker / "s.png"), timeout=120))
+
+
+# ---- resume ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def resumed(part, tmp_path_factory):
+    """Render killed with SIGKILL once its first frames land, then rerun: (out folder, kept frames)."""
+    spec, frames = part
+    out = tmp_path_factory.mktemp("resume")
+    args = cli("render", *SIZE, "--frames", spec, "--out", str(out))
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_frames(out, 2, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    kept = {f: (p.stat().st_ino, p.stat().st_mtime_ns) for f, p in frame_files(out).items()}
+    assert 2 <= len(kept) < N_FRAMES, "the kill should land mid-render"
+    rerun = run_cli("render", *SIZE, "--frames", spec, "--out", str(out), timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    return out, kept, rerun.stdout
+
+
+def test_sigkill_then_rerun_renders_each_frame_once(resumed, part):
+    out, kept, stdout = resumed
+    _, frames = part
+    assert f"{len(kept)} already done" in stdout
+    assert f"{N_FRAMES - len(kept)} rendered now" in stdout
+    files = frame_files(out)
+    assert sorted(files) == frames
+    for f, stamp in kept.items():              # the frames that survived the kill were not redone
+        assert (files[f].stat().st_ino, files[f].stat().st_mtime_ns) == stamp
+    assert not list(frames_dir(out).glob(".*.tmp.png"))
+    assert_video(out, N_FRAMES)
+    assert (out / mp4_of(out).name.replace(".mp4", ".srt")).exists()
+    assert re.match(r"0:00 \S", (out / mp4_of(out).name.replace(".mp4", ".chapters.txt")).read_text())
+
+
+def test_two_local_workers_equal_one_uninterrupted_process(resumed, part, tmp_path):
+    spec, frames = part
+    one = tmp_path / "one"
+    two = tmp_path / "two"
+    for out, extra in ((one, ()), (two, ("--workers", "2"))):
+        proc = run_cli("render", *SIZE, "--frames", spec, "--out", str(out), *extra, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    assert_same_frames(one, two, frames)
+    assert_same_frames(one, resumed[0], frames)        # resumed after SIGKILL == uninterrupted
+    assert_video(two, N_FRAMES)
+
+
+def test_changed_setting_or_input_re_renders(resumed, part, tmp_path):
+    out = tmp_path / "copy"                       # a copy: the other tests compare against the original
+    shutil.copytree(resumed[0], out)
+    spec, frames = part
+    old_key = fr.png_info(frame_files(out)[frames[0]].read_bytes())["key"]
+    sub = f"{frames[0]}-{frames[1]}"
+    proc = run_cli("render", *SIZE, "--samples", "5", "--frames", sub, "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "0 already done" in proc.stdout and "2 rendered now" in proc.stdout
+    new_key = fr.png_info(frame_files(out)[frames[0]].read_bytes())["key"]
+    assert new_key != old_key
+    # a changed input gives another scene, so another key for the same frame numbers and settings
+    from llmreel.render_scripts.presets import resolve
+    from llmreel.scenes.plan import plan_scene
+
+    s = resolve("draft", resolution="160x90", captions=False).key_fields()
+    keys = {fr.render_key(fr.spec_digest(plan_scene(fps=12, input=i)), s) for i in ("CBABBC", "ABCCBA")}
+    assert len(keys) == 2
+
+
+# ---- Dask: a worker lost mid-chunk -----------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args) -> subprocess.Popen:
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def test_dask_worker_killed_mid_chunk_still_completes(resumed, part, tmp_path):
+    spec, frames = part
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    worker = [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny", "--memory-limit", "0",
+              "--no-dashboard"]
+    procs = [start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"])]
+    try:
+        for _ in range(200):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        first = start(worker)
+        procs.append(first)
+        out = tmp_path / "dask"
+        render = subprocess.Popen(cli("render", *SIZE, "--frames", spec, "--out", str(out), "--scheduler", address),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(render)
+        wait_for_frames(out, 1, render)
+        first.send_signal(signal.SIGKILL)          # its one chunk has landed a frame, the rest is pending
+        first.wait()
+        landed = len(frame_files(out))
+        assert landed < N_FRAMES, "the worker should die mid-chunk"
+        procs.append(start(worker))                # a fresh worker picks the chunk up again
+        stdout, stderr = render.communicate(timeout=600)
+        assert render.returncode == 0, stderr
+        assert_video(out, N_FRAMES)
+        assert_same_frames(out, resumed[0], frames)
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+
+
+# ---- stills and the contact sheet ------------------------------------------------------------------
+def test_still_transparent_has_requested_size_and_alpha(tmp_path):
+    out = tmp_path / "still.png"
+    proc = run_cli("still", "--chapter", "2", "--at", "0.6", "--resolution", "320x180", "--engine", "workbench",
+                   "--transparent", "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    px = pixels(out)
+    assert px.shape == (180, 320, 4)
+    assert px[0, 0, 3] == 0 and px[-1, -1, 3] == 0          # background corners are see-through
+    assert (px[..., 3] == 1).mean() > 0.001                 # blocks are opaque
+
+
+def test_contact_sheet_in_korean(tmp_path):
+    from llmreel.render_scripts.contact import GAP, grid_shape
+    from llmreel.scenes.plan import plan_scene
+
+    out = tmp_path / "sheet.png"
+    proc = run_cli("contact-sheet", "--lang", "ko", "--resolution", "160x90", "--columns", "3",
+                   "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    n = len(plan_scene(fps=12).chapters)
+    rows, cols = grid_shape(n, 3)
+    px = pixels(out)
+    assert px.shape == (rows * 90 + (rows + 1) * GAP, cols * 160 + (cols + 1) * GAP, 4)
+    for i in range(n):                                       # every tile holds a picture
+        r, c = divmod(i, cols)
+        tile = px[GAP + r * (90 + GAP):GAP + r * (90 + GAP) + 90, GAP + c * (160 + GAP):GAP + c * (160 + GAP) + 160]
+        assert tile[..., :3].std() > 0.02, f"tile {i} is blank"
