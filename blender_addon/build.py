@@ -403,15 +403,28 @@ def _backing(name, width, height, location, color, parent, coll):
     return obj
 
 
+def _text_lines(text: str, size: float, wrap: float) -> int:
+    """Estimated wrapped line count (CJK glyphs ~1 em wide, Latin ~0.55 em)."""
+    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
+    return max(1, math.ceil(width / wrap))
+
+
 def _captions(spec, hud, coll, language: str, vis) -> None:
+    """Bottom captions on a band of the background colour (legible over busy cells), letterbox style."""
     fw, fh = _frame_size(spec)
-    size = 0.026 * min(fw, fh) / 0.5625
+    size = 0.03 * min(fw, fh) / 0.5625                 # ~32 px cap height at 1080p
+    base = -fh / 2 + 0.045 * fh
     for i, cap in enumerate(spec.captions):
-        obj = make_text(f"caption {i:03d}", pick(cap.text, language), size, spec.theme.text, coll,
-                        location=(0, -fh / 2 + 0.07 * fh, 0), facing_camera_wall=False, align="center",
+        body = pick(cap.text, language)
+        obj = make_text(f"caption {i:03d}", body, size, spec.theme.text, coll,
+                        location=(0, base, 0), facing_camera_wall=False, align="center",
                         align_y="BOTTOM", wrap_width=0.8 * fw, parent=hud)
         obj["llmreel_caption"] = i
-        vis.during(obj, [(cap.first_frame, cap.last_frame)])
+        top = base + _text_lines(body, size, 0.8 * fw) * size * 1.3 + 0.5 * size
+        band = _backing(f"caption band {i:03d}", fw * 1.05, top + fh / 2 + 0.02 * fh,
+                        (0, (top - fh / 2 - 0.02 * fh) / 2, -0.002), spec.theme.background, hud, coll)
+        for o in (obj, band):
+            vis.during(o, [(cap.first_frame, cap.last_frame)])
 
 
 def _title_cards(spec, hud, coll, language: str, vis) -> None:
