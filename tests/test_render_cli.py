@@ -244,7 +244,8 @@ def test_still_transparent_has_requested_size_and_alpha(tmp_path):
     assert proc.returncode == 0, proc.stderr
     px = pixels(out)
     assert px.shape == (180, 320, 4)
-    assert px[0, 0, 3] == 0 and px[-1, -1, 3] == 0          # background corners are see-through
+    assert px[0, 0, 3] == 0 and px[0, -1, 3] == 0           # top corners: background, see-through
+    # (the bottom edge holds the caption band, opaque by design)
     assert (px[..., 3] == 1).mean() > 0.001                 # blocks are opaque
 
 
