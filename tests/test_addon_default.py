@@ -1,0 +1,64 @@
+"""The real default scene (scenes.plan_scene) built in Blender: every spec element is there, and every
+cell's stored value is the trace's value (found in the traced tensor at the block's place)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.bpy
+
+
+@pytest.fixture(scope="module")
+def default_spec():
+    from llmreel.scenes.plan import plan_scene
+
+    return plan_scene()
+
+
+def _find_sub_block(big: np.ndarray, small: np.ndarray) -> bool:
+    """True when `small` equals some contiguous sub-block of `big` (both 2-D)."""
+    R, K = small.shape
+    for i in range(big.shape[0] - R + 1):
+        for j in range(big.shape[1] - K + 1):
+            if np.array_equal(big[i:i + R, j:j + K], small):
+                return True
+    return False
+
+
+def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.model.gpt import sort_letters
+
+    spec = default_spec
+    build.build_scene(spec)
+    objs = list(bpy.data.objects)
+    rest = {o["llmreel_block"]: o for o in objs if o.get("llmreel_instance", "rest") == "rest"
+            and o.get("llmreel_block")}
+    assert set(rest) == {b.id for b in spec.blocks}
+    assert len([o for o in objs if o.get("llmreel_label")]) == len(spec.labels)
+    assert len([o for o in objs if o.get("llmreel_caption") is not None]) == len(spec.captions)
+    assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths")) == len(spec.paths)
+    assert len([o for o in objs if o.name.startswith("highlight ")]) == len(spec.highlights)
+    assert len([o for o in objs if o.name.startswith("flying ")]) == len(spec.flying)
+    assert len([o for o in objs if o.name.startswith("value ")]) == len(spec.value_texts)
+    assert len([o for o in objs if o.name.startswith("title ") and o.type == "FONT"]) == len(spec.title_cards)
+    assert bpy.context.scene.camera.get("llmreel")
+    assert [m.frame for m in bpy.context.scene.timeline_markers] == [c.first_frame for c in spec.chapters]
+
+    _, traces = sort_letters(spec.meta.input)
+    trace = traces[-1]
+    checked = 0
+    for b in spec.blocks:
+        stored = build.block_values(rest[b.id])
+        assert np.array_equal(stored, b.values), b.id                           # attribute == spec
+        if b.tensor not in trace:
+            continue
+        data = np.asarray(trace[b.tensor], dtype=np.float32)[tuple(b.index_prefix)]
+        data = data[None, :] if data.ndim == 1 else data
+        shown = data.T if b.transpose else data
+        if data.ndim == 2 and b.transpose and shown.shape[0] < stored.shape[0]:
+            shown = data                                                         # 1-D tensors shown as a column
+        assert _find_sub_block(shown, stored), b.id                             # attribute == trace
+        checked += 1
+    assert checked >= 0.9 * len(spec.blocks)
