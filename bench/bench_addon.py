@@ -1,0 +1,120 @@
+"""Add-on benchmark: default nano-gpt scene build time, frame_set cost across the timeline, peak memory,
+and the naive one-object-per-cell design (5,000 cells, keyframed object colours) as the ratio anchor.
+
+Run: .venv/bin/python bench/bench_addon.py   (prints a table; ~1-2 min on 2 cores)"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+
+
+def _rss_peak_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _frame_costs(scene, frames) -> list[float]:
+    out = []
+    for f in frames:
+        t = time.perf_counter()
+        scene.frame_set(int(f))
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def bench_default(bpy):
+    import numpy as np
+
+    from llmreel.blender_addon import build
+    from llmreel.scenes.plan import plan_scene
+
+    t = time.perf_counter()
+    spec = plan_scene()
+    plan_s = time.perf_counter() - t
+    cells = sum(b.values.size for b in spec.blocks)
+    rss0 = _rss_mb()
+    builds = []
+    for _ in range(3):
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        t = time.perf_counter()
+        build.build_scene(spec)
+        builds.append(time.perf_counter() - t)
+    sc = bpy.context.scene
+    jumps = np.linspace(sc.frame_start, sc.frame_end, 80).astype(int)
+    _frame_costs(sc, jumps[:5])                                              # first-evaluation warm-up
+    jump_ms = _frame_costs(sc, jumps)
+    play_ms = []
+    for s0 in np.linspace(sc.frame_start, sc.frame_end - 30, 16).astype(int):
+        sc.frame_set(int(s0))
+        play_ms += _frame_costs(sc, range(s0 + 1, s0 + 25))
+    return {"blocks": len(spec.blocks), "cells": cells, "objects": len(bpy.data.objects),
+            "frames": sc.frame_end - sc.frame_start + 1, "plan_s": plan_s, "build_s": statistics.median(builds),
+            "jump_ms": statistics.median(jump_ms), "jump_p90": float(np.percentile(jump_ms, 90)),
+            "play_ms": statistics.median(play_ms), "play_p90": float(np.percentile(play_ms, 90)),
+            "rss_mb": _rss_mb() - rss0}
+
+
+def bench_naive(bpy, n: int = 5000):
+    """One object per cell, its reveal as keyframes on the object colour (what the add-on avoids)."""
+    import numpy as np
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    sc = bpy.context.scene
+    rss0 = _rss_mb()
+    rng = np.random.default_rng(0)
+    t = time.perf_counter()
+    for i in range(n):
+        mesh = bpy.data.meshes.new(f"cell {i}")
+        mesh.from_pydata([(0, 0, 0), (0.08, 0, 0), (0.08, 0, 0.08), (0, 0, 0.08)], [], [(0, 1, 2, 3)])
+        obj = bpy.data.objects.new(f"cell {i}", mesh)
+        obj.location = (i % 100 * 0.1, 0, -(i // 100) * 0.1)
+        sc.collection.objects.link(obj)
+        t_on = float(rng.uniform(1, 500))
+        obj.color = (0.02, 0.02, 0.03, 1)
+        obj.keyframe_insert("color", frame=t_on - 1)
+        obj.color = (1.0, 0.9, 0.7, 1)
+        obj.keyframe_insert("color", frame=t_on)
+        obj.color = tuple(rng.uniform(0, 1, 3)) + (1,)
+        obj.keyframe_insert("color", frame=t_on + 12)
+    build_s = time.perf_counter() - t
+    ms = _frame_costs(sc, np.linspace(1, 520, 60).astype(int))
+    return {"cells": n, "build_s": build_s, "frame_ms": statistics.median(ms), "rss_mb": _rss_mb() - rss0}
+
+
+def main() -> int:
+    import bpy
+
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}, Python "
+          f"{platform.python_version()}, bpy {bpy.app.version_string}, load avg {os.getloadavg()[0]:.1f}")
+    d = bench_default(bpy)
+    print(f"default scene: {d['blocks']} blocks, {d['cells']:,} cells, {d['objects']} objects, {d['frames']} frames "
+          f"(planning {d['plan_s']:.2f} s, not part of the build)")
+    print(f"  build_scene            {d['build_s']:.2f} s      (goal <= 2 s)")
+    print(f"  frame_set, jumps       median {d['jump_ms']:.1f} ms, p90 {d['jump_p90']:.1f} ms  (80 frames across the timeline)")
+    print(f"  frame_set, playback    median {d['play_ms']:.1f} ms, p90 {d['play_p90']:.1f} ms  (16 x 24 consecutive frames; goal <= 15 ms)")
+    print(f"  memory                 +{d['rss_mb']:.0f} MB RSS after 3 builds; process peak {_rss_peak_mb():.0f} MB")
+    n = bench_naive(bpy)
+    per_cell_add = d["build_s"] / d["cells"] * 1e6
+    per_cell_naive = n["build_s"] / n["cells"] * 1e6
+    print(f"naive one object per cell ({n['cells']:,} cells, keyframed colours):")
+    print(f"  build {n['build_s']:.2f} s = {per_cell_naive:.0f} us/cell vs add-on {per_cell_add:.1f} us/cell "
+          f"(x{per_cell_naive / per_cell_add:.0f}); frame_set median {n['frame_ms']:.1f} ms for 5k cells "
+          f"(add-on: {d['play_ms']:.1f} ms for {d['cells'] / 1000:.0f}k); +{n['rss_mb']:.0f} MB RSS")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
