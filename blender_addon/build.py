@@ -287,9 +287,10 @@ def _curve(name: str, point_lists, width: float, color, coll, cyclic: bool = Fal
     return obj
 
 
-def _paths(spec, coll) -> None:
+def _paths(spec, coll, vis) -> None:
     """Flow paths that grow over the same frames share one curve object (a spline each): every animated
-    object costs time on each frame change, so hundreds of paths become a few dozen objects."""
+    object costs time on each frame change, so hundreds of paths become a few dozen objects. The growing
+    object is shown (and evaluated) only while it grows; a static copy stands in afterwards."""
     theme = spec.theme
     groups: dict = {}
     for path in spec.paths:
@@ -299,9 +300,16 @@ def _paths(spec, coll) -> None:
         name = f"path {paths[0].id}" + (f" +{len(paths) - 1}" if len(paths) > 1 else "")
         obj = _curve(name, [p.points for p in paths], width, color, coll)
         obj["llmreel_paths"] = ",".join(p.id for p in paths)
+        b = max(b, a + 1)
+        if b < spec.meta.frame_end:          # grown: a static copy takes over, the growing one is hidden
+            done = tag(bpy.data.objects.new(f"{name} (grown)", tag(obj.data.copy())))
+            coll.objects.link(done)
+            vis.during(done, [(math.floor(b) + 1, spec.meta.frame_end + 1)])
         cu = obj.data
         cu.bevel_factor_mapping_end = "SPLINE"
-        animate.key(cu, "bevel_factor_end", [a, max(b, a + 1)], [0.0, 1.0], interpolation="LINEAR")
+        animate.key(cu, "bevel_factor_end", [a, b], [0.0, 1.0], interpolation="LINEAR")
+        frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
+        animate.key_mask_hidden(obj, frames, (frames >= math.floor(a)) & (frames <= math.floor(b)))
 
 
 def _highlights(spec, coll, vis) -> None:
@@ -532,7 +540,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     vis = animate.Visibility(parts["Visibility"], spec.meta.frame_start, _empty)
     _blocks(spec, parts["Blocks"], int(image_threshold), vis)
     _labels(spec, parts["Labels"], language, vis)
-    _paths(spec, parts["Flow"])
+    _paths(spec, parts["Flow"], vis)
     _highlights(spec, parts["Focus"], vis)
     _flying(spec, parts["Focus"], vis)
     _value_texts(spec, parts["Focus"], vis)

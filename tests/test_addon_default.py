@@ -38,7 +38,8 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     assert set(rest) == {b.id for b in spec.blocks}
     assert len([o for o in objs if o.get("llmreel_label")]) == len(spec.labels)
     assert len([o for o in objs if o.get("llmreel_caption") is not None]) == len(spec.captions)
-    assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths")) == len(spec.paths)
+    assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths") and "(grown)" not in o.name) \
+        == len(spec.paths)
     assert len([o for o in objs if o.name.startswith("highlight ")]) == len(spec.highlights)
     assert len([o for o in objs if o.name.startswith("flying ")]) == len(spec.flying)
     assert len([o for o in objs if o.name.startswith("value ")]) == len(spec.value_texts)
