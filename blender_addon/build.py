@@ -67,7 +67,7 @@ def _world(scene, spec):
 def _lights(coll, spec):
     lo, hi = _scene_bounds(spec)
     centre, size = (lo + hi) / 2, float(np.max(hi - lo))
-    for name, offset, energy, scale in (("Key", (-0.3, -0.8, 0.6), 60.0, 0.6), ("Fill", (0.5, -0.9, -0.2), 20.0, 1.0)):
+    for name, offset, energy, scale in (("Key", (-0.3, -0.8, 0.6), 3.0, 0.6), ("Fill", (0.5, -0.9, -0.2), 1.0, 1.0)):
         data = tag(bpy.data.lights.new(f"LLM Reel {name} Light", "AREA"))
         data.energy = energy * size * size
         data.size = size * scale

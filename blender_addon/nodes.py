@@ -14,7 +14,7 @@ from . import compat
 TAG = "llmreel"                       # custom property set on every data block the add-on makes
 CELL_LOOK = "LLMReel Cell Look v1"
 FROZEN_LOOK = "LLMReel Frozen Look v1"
-CELL_MATERIAL = "LLMReel Cell v1"
+CELL_MATERIAL = "LLMReel Cell v2"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
 
@@ -131,10 +131,15 @@ def _new_material(name):
     return mat, nt.nodes, nt.links
 
 
-def _emissive_surface(nodes, links, color_out, strength_out, roughness=0.45):
-    """Principled BSDF whose base and emission colour are `color_out` (lit cubes that also glow)."""
+def _emissive_surface(nodes, links, color_out, strength_out, roughness=0.35):
+    """Mostly emissive cube: emission = the cell colour (so Cycles/EEVEE match Workbench's flat colours),
+    a dark base of the same hue so the lights add only soft shading and glossy highlights."""
     bsdf = nodes.new("ShaderNodeBsdfPrincipled")
-    links.new(color_out, bsdf.inputs["Base Color"])
+    base = nodes.new("ShaderNodeVectorMath")
+    base.operation = "SCALE"
+    links.new(color_out, base.inputs[0])
+    base.inputs["Scale"].default_value = 0.12
+    links.new(base.outputs[0], bsdf.inputs["Base Color"])
     links.new(color_out, bsdf.inputs["Emission Color"])
     links.new(strength_out, bsdf.inputs["Emission Strength"])
     bsdf.inputs["Roughness"].default_value = roughness

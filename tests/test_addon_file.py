@@ -94,7 +94,7 @@ def test_rebuilds_keep_user_data_and_counts_stable(bpy_factory):
     mesh.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
     user_obj = bpy.data.objects.new("wte", mesh)                        # same name as one of our blocks
     sc.collection.objects.link(user_obj)
-    user_mat = bpy.data.materials.new("LLMReel Cell v1")                # same name as our material
+    user_mat = bpy.data.materials.new("LLMReel Cell v2")                # same name as our material
     mesh.materials.append(user_mat)
     user_group = bpy.data.node_groups.new("LLMReel Cell Look v1", "GeometryNodeTree")
     user_text = bpy.data.objects.new("note", bpy.data.curves.new("note", "FONT"))
@@ -113,7 +113,7 @@ def test_rebuilds_keep_user_data_and_counts_stable(bpy_factory):
         build.build_scene(small_spec(seed=i % 3), image_threshold=20)
         assert _counts(bpy) == first, i
     assert user_obj.name == "wte" and user_obj.data == mesh and mesh.materials[0] == user_mat
-    assert user_mat.name == "LLMReel Cell v1" and not user_mat.get("llmreel")
+    assert user_mat.name == "LLMReel Cell v2" and not user_mat.get("llmreel")
     assert user_group.name == "LLMReel Cell Look v1" and len(user_group.nodes) == 0
     assert user_text.name in sc.collection.objects and user_obj.name in sc.collection.objects
     assert sc.world.get("llmreel") and sc.camera.get("llmreel")
