@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import os
 import uuid
 
@@ -96,8 +97,20 @@ def _rgba(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, np.ones((*rgb.shape[:-1], 1), dtype=np.float32)], axis=-1)
 
 
-def _block_props(obj, block) -> None:
+def last_axis_offset(block, config: dict) -> int:
+    """Where the block starts along its tensor's last axis: blocks that show a slice of a fused weight
+    (q/k/v heads of c_attn, ids like "h0.attn.c_attn.weight.k[2]") start at part*C + head*A."""
+    m = re.search(r"\.([qkv])\[(\d+)\]$", block.id)
+    if m is None or not block.tensor.endswith(("c_attn.weight", "c_attn.bias")) or "n_embd" not in config:
+        return 0
+    C = int(config["n_embd"])
+    A = C // int(config.get("n_head", 1))
+    return "qkv".index(m.group(1)) * C + int(m.group(2)) * A
+
+
+def _block_props(obj, block, config: dict) -> None:
     r, k = block.shape
+    obj["llmreel_offset"] = last_axis_offset(block, config)
     obj["llmreel_block"] = block.id
     obj["llmreel_tensor"] = block.tensor
     obj["llmreel_formal"] = block.formal
@@ -106,6 +119,7 @@ def _block_props(obj, block) -> None:
     obj["llmreel_role"] = block.role
     obj["llmreel_shape"] = [int(r), int(k)]
     obj["llmreel_axes"] = f"{block.row_axis}×{block.col_axis}"
+    obj["llmreel_row_axis"], obj["llmreel_col_axis"] = block.row_axis, block.col_axis
 
 
 def block_schedule(block, frame_start: int, frame_end: int, flash_frames: float) -> list[tuple[str, float, np.ndarray]]:
@@ -250,11 +264,11 @@ def _blocks(spec, coll, image_threshold: int, vis) -> None:
         r, k = block.shape
         if r * k > image_threshold:
             obj = _image_block(block, spec, coll, flash_frames)
-            _block_props(obj, block)
+            _block_props(obj, block, spec.meta.config)
             vis.during(obj, block.visible)
             continue
         for obj in _cell_block(block, spec, coll, flash_frames, vis):
-            _block_props(obj, block)
+            _block_props(obj, block, spec.meta.config)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------
@@ -649,9 +663,9 @@ def save_blend(path) -> None:
             os.unlink(tmp)
 
 
-def cell_info(obj, face_index: int) -> str:
-    """Inspector line for face `face_index` of a block object, e.g.
-    'h0.attn.q[1,3,5] = qkv[3, head 1 · A + 5] = 0.412'. ValueError for other objects/faces."""
+def cell_index(obj, face_index: int) -> tuple[int, ...]:
+    """Trace-tensor index of the cell that face `face_index` of a block object belongs to.
+    ValueError for non-block objects, image planes and faces out of range."""
     if obj is None or obj.get("llmreel_block") is None:
         raise ValueError("not an LLM Reel block object")
     rows, cols = (int(x) for x in obj["llmreel_shape"])
@@ -661,8 +675,19 @@ def cell_info(obj, face_index: int) -> str:
     if not 0 <= face_index < nfaces:
         raise ValueError(f"face {face_index} outside 0..{nfaces - 1}")
     r, c = geometry.face_to_cell(face_index, cols)
+    row_axis, col_axis = obj.get("llmreel_row_axis", ""), obj.get("llmreel_col_axis", "")
+    shown = [(r, row_axis), (c, col_axis)]
+    if obj["llmreel_transpose"]:
+        shown.reverse()                                   # rows run over the tensor's last axis
     prefix = tuple(int(i) for i in obj["llmreel_index_prefix"] if int(i) >= 0)
-    index = prefix + ((c, r) if obj["llmreel_transpose"] else (r, c))
+    index = prefix + tuple(i for i, axis in shown if axis != "1")    # "1": a 1-D tensor drawn as a row/column
+    return index[:-1] + (index[-1] + int(obj.get("llmreel_offset", 0)),)
+
+
+def cell_info(obj, face_index: int) -> str:
+    """Inspector line for face `face_index` of a block object, e.g.
+    'h0.attn.q[1,3,5] = qkv[3, head 1 · A + 5] = 0.412'. ValueError for other objects/faces."""
+    index = cell_index(obj, face_index)
     cell = face_index // geometry.FACES_PER_CELL
     value = float(obj.data.attributes["value"].data[cell * geometry.VERTS_PER_CELL].value)
     return inspector.cell_line(obj["llmreel_formal"], obj["llmreel_tensor"], index, value)

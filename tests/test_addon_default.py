@@ -63,3 +63,29 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
         assert _find_sub_block(shown, stored), b.id                             # attribute == trace
         checked += 1
     assert checked >= 0.9 * len(spec.blocks)
+
+
+def test_inspector_index_points_at_the_trace_value(bpy_factory, default_spec):
+    """For sampled cells of every block, the inspector's tensor index holds the cell's value in the trace."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.blender_addon.geometry import FACES_PER_CELL
+    from llmreel.model.gpt import sort_letters
+
+    spec = default_spec
+    build.build_scene(spec)
+    trace = sort_letters(spec.meta.input)[1][-1]
+    rng = np.random.default_rng(0)
+    checked = 0
+    for obj in bpy.data.objects:
+        if not obj.get("llmreel_block") or obj.get("llmreel_instance") != "rest" or obj["llmreel_tensor"] not in trace:
+            continue
+        stored = build.block_values(obj)
+        for cell in rng.choice(stored.size, size=min(4, stored.size), replace=False):
+            face = int(cell) * FACES_PER_CELL + 1
+            index = build.cell_index(obj, face)
+            want = np.float32(np.asarray(trace[obj["llmreel_tensor"]])[index])
+            assert stored.flat[cell] == want, (obj.name, index)
+            assert build.cell_info(obj, face).startswith(f"{obj['llmreel_tensor']}[")
+            checked += 1
+    assert checked > 400
