@@ -12,8 +12,14 @@ from .nodes import flat_material, tag
 _FONT_FILES = {"latin": "Inter.woff2", "cjk": "Noto Sans CJK Regular.woff2"}
 
 
+_CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
+               (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
+
+
 def needs_cjk(text: str) -> bool:
-    return any(ord(ch) >= 0x1100 for ch in text)
+    """Hangul / CJK characters present. Only such text uses the (large, slow to lay out) CJK font; Inter
+    covers Latin, Greek and the math signs labels use (× − · Σ √ →)."""
+    return any(lo <= ord(ch) <= hi for ch in text for lo, hi in _CJK_RANGES)
 
 
 def font_for(text: str):
