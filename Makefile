@@ -25,9 +25,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[blender,distributed,dev]' '$(BPY)'
 	touch $(STAMP)
 
+# The whole default story, draft preset (Workbench, 854x480, 12 fps, captions burnt in), two worker
+# processes; rerunning resumes. Prints where the video is.
+DEMO_OUT ?= out/demo
+DEMO_WORKERS ?= 2
 demo: $(STAMP)
-	$(BIN)/llmreel sort CBABBC
-	$(BIN)/llmreel trace CBABBC --out out/trace_CBABBC.npz
+	$(BIN)/llmreel render --quality draft --workers $(DEMO_WORKERS) --out $(DEMO_OUT)
+	@echo "demo video: $$(ls -t $(DEMO_OUT)/*.mp4 | head -1)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -41,6 +41,7 @@ def configure_render(scene: bpy.types.Scene, settings, *, threads: int | None = 
         r.threads = max(1, int(threads))
     r.use_sequencer = False
     r.use_compositing = bool(s.get("compositor", True))    # the add-on's glow lives in the compositor
+    simplify_text(scene, int(s.get("text_resolution", 0)))
     # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
     r.use_stamp = False
     for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
@@ -94,6 +95,18 @@ def check_interrupt() -> None:
     if _STOP["requested"]:
         _STOP["requested"] = False
         raise KeyboardInterrupt
+
+
+def simplify_text(scene: bpy.types.Scene, resolution: int) -> None:
+    """Set every text curve in `scene` to `resolution` steps per segment (fewer triangles for drafts);
+    0 restores the resolution each had when first simplified."""
+    for obj in scene.objects:
+        if obj.type != "FONT":
+            continue
+        cu = obj.data
+        if "llmreel_resolution_u" not in cu:
+            cu["llmreel_resolution_u"] = cu.resolution_u
+        cu.resolution_u = resolution if resolution > 0 else int(cu["llmreel_resolution_u"])
 
 
 @contextlib.contextmanager

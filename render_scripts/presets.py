@@ -28,6 +28,8 @@ class RenderSettings:
     language: str               # caption / label language
     transparent: bool = False   # film alpha (stills for slides)
     compositor: bool = True     # the add-on's compositor glow (costly on the CPU: off for drafts)
+    text_resolution: int = 0    # curve steps per glyph segment; 0 = as built. Software GL draws every
+                                # triangle on one core, and text is a third of them, so drafts use 2
 
     def key_fields(self) -> dict:
         """The fields that change pixels (all of them: threads and workers are not settings)."""
@@ -42,12 +44,13 @@ class Preset:
     samples: int
     denoise: bool
     compositor: bool
+    text_resolution: int = 0
 
 
 PRESETS: dict[str, Preset] = {
     # Workbench, no anti-aliasing at 12 fps: lets `make demo` render the whole story in minutes on 2 cores.
     "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False,
-                    compositor=False),
+                    compositor=False, text_resolution=2),
     # Workbench with 8x anti-aliasing at 24 fps: smooth motion, still minutes rather than hours.
     "preview": Preset(short_side=720, fps=24, engine="workbench", samples=8, denoise=False,
                       compositor=True),
@@ -108,7 +111,8 @@ def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str 
         raise InputError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
     return RenderSettings(width=w, height=h, engine=engine, samples=samples,
                           denoise=p.denoise and engine == "cycles", captions=captions,
-                          language=language, transparent=transparent, compositor=p.compositor)
+                          language=language, transparent=transparent, compositor=p.compositor,
+                          text_resolution=p.text_resolution)
 
 
 def preset_fps(quality: str) -> int:

@@ -83,3 +83,29 @@ def test_mp4_of_a_few_frames_reads_back(spec, tmp_path):
     img.pixels.foreach_get(px)
     first = px.reshape(90, 160, 4)[::-1, :, :3]
     assert np.abs(first - pixels[frames[0]][..., :3]).mean() < 0.05   # lossy, but the same picture
+
+
+def test_panel_buttons_render_still_and_animation(spec, tmp_path):
+    """The sidebar's Render still / Render animation operators on the built scene (same API as the CLI)."""
+    import bpy
+
+    import llmreel.blender_addon as addon
+    from llmreel.render_scripts.worker import prepare_scene
+
+    scene = prepare_scene(spec, presets.resolve("draft", resolution=SIZE).key_fields())
+    bpy.context.window_manager  # noqa: B018 - present headless too
+    addon.register()
+    old = scene.frame_start, scene.frame_end, scene.frame_current, scene.render.filepath
+    try:
+        scene.render.filepath = str(tmp_path) + "/"
+        scene.frame_current = spec.chapters[1].first_frame + 10
+        assert bpy.ops.llmreel.render_still(quality="draft", resolution=SIZE) == {"FINISHED"}
+        (still,) = tmp_path.glob("llmreel_still_*.png")
+        assert fr.png_info(still.read_bytes())["width"] == 160
+        scene.frame_start, scene.frame_end = scene.frame_current, scene.frame_current + 2
+        assert bpy.ops.llmreel.render_animation(quality="draft", resolution=SIZE) == {"FINISHED"}
+        assert len(list((tmp_path / "llmreel_frames").glob(fr.FRAME_GLOB))) == 3
+        assert bpy.data.movieclips.load(str(tmp_path / "llmreel.mp4")).frame_duration == 3
+    finally:
+        scene.frame_start, scene.frame_end, scene.frame_current, scene.render.filepath = old
+        addon.unregister()

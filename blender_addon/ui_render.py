@@ -1,0 +1,153 @@
+"""Render still / Render animation buttons for the "LLM Reel" sidebar tab.
+
+They call the same Python API as `llmreel still` / `llmreel render`: `configure_render` with a preset from
+`llmreel.render_scripts.presets`, `render_frame` / `render_frames` (frames sealed and renamed atomically)
+and `assemble_mp4` (Blender's FFmpeg). They render the scene as it is now, tweaks included, into the
+folder of the scene's Output path (Properties > Output), and block Blender until done.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, StringProperty
+
+from . import render
+
+QUALITIES = (("draft", "Draft", "Workbench, fast"), ("preview", "Preview", "Workbench, anti-aliased"),
+             ("final", "Final", "Cycles on the CPU, denoised"))
+
+
+def output_folder(scene) -> Path:
+    """The folder of the scene's output path ('//' = next to the .blend; the temp folder when unsaved)."""
+    raw = scene.render.filepath or "//"
+    path = Path(bpy.path.abspath(raw))
+    if not raw.endswith(("/", "\\")) and path.suffix:
+        path = path.parent
+    if str(path).startswith("//") or not path.is_absolute():
+        path = Path(bpy.app.tempdir or "/tmp") / "llmreel"
+    return path
+
+
+def panel_settings(scene, quality: str, resolution: str = "", transparent: bool = False):
+    """RenderSettings for the panel: the preset at the scene's aspect, captions and language as built."""
+    from llmreel.render_scripts import presets
+
+    r = scene.render
+    aspect = (r.resolution_x, r.resolution_y) if r.resolution_x and r.resolution_y else (16, 9)
+    root = next((c for c in bpy.data.collections if c.get("llmreel_root")), None)
+    language = (root.get("llmreel_language") if root else None) or "en"
+    return presets.resolve(quality, aspect=presets.parse_aspect(f"{aspect[0]}:{aspect[1]}"),
+                           resolution=resolution or None, language=language if language in presets.LANGUAGES
+                           else "en", captions=True, transparent=transparent)
+
+
+class _RenderOp:
+    bl_options = {"REGISTER"}
+    quality: EnumProperty(name="Quality", items=QUALITIES, default="draft")
+    resolution: StringProperty(name="Resolution", default="", description="WIDTHxHEIGHT; empty = the preset's")
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and context.scene.camera is not None
+
+    def execute(self, context):
+        try:
+            return self.run(context)
+        except ImportError as exc:      # installed as a bare extension, without the llmreel package
+            self.report({"ERROR"}, f"rendering needs the llmreel package (pip install llmreel): {exc}")
+        except (OSError, RuntimeError, ValueError) as exc:     # InputError is a ValueError
+            self.report({"ERROR"}, str(exc))
+        return {"CANCELLED"}
+
+
+class LLMREEL_OT_render_still(_RenderOp, bpy.types.Operator):
+    """Render the current frame to a PNG in the output folder"""
+    bl_idname = "llmreel.render_still"
+    bl_label = "Render Still"
+    transparent: BoolProperty(name="Transparent", default=False)
+
+    def run(self, context):
+        from llmreel.render_scripts import frames as fr
+
+        scene = context.scene
+        settings = panel_settings(scene, self.quality, self.resolution, self.transparent)
+        folder = output_folder(scene)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"llmreel_still_{scene.frame_current:05d}.png"
+        render.configure_render(scene, settings)
+        raw = fr.temp_path(out, f"r{os.getpid()}")
+        t0 = time.monotonic()
+        render.render_frame(scene, scene.frame_current, raw)
+        os.replace(raw, out)
+        self.report({"INFO"}, f"LLM Reel: still {settings.width}x{settings.height} in "
+                              f"{time.monotonic() - t0:.1f} s -> {out}")
+        return {"FINISHED"}
+
+
+class LLMREEL_OT_render_animation(_RenderOp, bpy.types.Operator):
+    """Render the scene's frame range to PNG frames and an MP4 in the output folder"""
+    bl_idname = "llmreel.render_animation"
+    bl_label = "Render Animation"
+
+    def run(self, context):
+        from llmreel.render_scripts import frames as fr
+        from llmreel.render_scripts.video import assemble_mp4
+
+        scene = context.scene
+        settings = panel_settings(scene, self.quality, self.resolution)
+        if settings.width % 2 or settings.height % 2:
+            raise ValueError(f"{settings.width}x{settings.height}: H.264 needs even width and height")
+        folder = output_folder(scene)
+        frames_dir = folder / "llmreel_frames"
+        frames_dir.mkdir(parents=True, exist_ok=True)
+        render.configure_render(scene, settings)
+        key = fr.render_key("panel", settings.key_fields(), extra=f"{time.time()}")   # tweaks: never reuse
+        first, last = scene.frame_start, scene.frame_end
+        done: list[int] = []
+        wm = context.window_manager
+        wm.progress_begin(0, last - first + 1)
+
+        def written(f: int, raw: Path) -> None:
+            fr.seal_frame(raw, fr.frame_path(frames_dir, f), key)
+            done.append(f)
+            wm.progress_update(len(done))
+
+        t0 = time.monotonic()
+        try:
+            render.render_frames(scene, first, last, frames_dir / f".frame_#####.r{os.getpid()}.tmp.png", written)
+        finally:
+            wm.progress_end()
+        frames = list(range(first, last + 1))
+        if sorted(done) != frames:
+            raise RuntimeError(f"only {len(done)} of {len(frames)} frames were rendered")
+        mp4 = assemble_mp4([fr.frame_path(frames_dir, f) for f in frames], scene.render.fps,
+                           (settings.width, settings.height), folder / "llmreel.mp4")
+        self.report({"INFO"}, f"LLM Reel: {len(frames)} frames in {time.monotonic() - t0:.1f} s -> {mp4}")
+        return {"FINISHED"}
+
+
+class LLMREEL_PT_render(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "LLM Reel"
+    bl_label = "Render"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        scene = context.scene
+        layout.prop(scene.render, "filepath", text="Output")
+        layout.label(text=f"Frames {scene.frame_start}-{scene.frame_end} at {scene.render.fps} fps")
+        for quality, label, _ in QUALITIES:
+            row = layout.row(align=True)
+            op = row.operator(LLMREEL_OT_render_still.bl_idname, text=f"Still ({label})", icon="RENDER_STILL")
+            op.quality = quality
+            op = row.operator(LLMREEL_OT_render_animation.bl_idname, text=f"Animation ({label})",
+                              icon="RENDER_ANIMATION")
+            op.quality = quality
+
+
+CLASSES = (LLMREEL_OT_render_still, LLMREEL_OT_render_animation, LLMREEL_PT_render)
