@@ -23,6 +23,10 @@ _REOPEN = textwrap.dedent("""
         sc.render.engine = engine
         sc.render.filepath = out
         bpy.ops.render.render(write_still=True)
+    bpy.ops.wm.open_mainfile(filepath=path, load_ui=True, use_scripts=False)
+    shading = {(sp.shading.type, sp.shading.color_type) for scr in bpy.data.screens for a in scr.areas
+               for sp in a.spaces if sp.type == "VIEW_3D"}
+    print("SHADING", sorted(shading))
     loaded = sorted(m for m in sys.modules if m.split(".")[0] == "llmreel" or "llmreel" in m.split(".")[1:2])
     print("MODULES", loaded, "AUTOEXEC_FAIL", bpy.app.autoexec_fail)
 """)
@@ -73,6 +77,7 @@ def test_saved_file_renders_same_in_fresh_process(bpy_factory, tmp_path):
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "MODULES [] " in proc.stdout                  # neither llmreel nor the add-on was loaded
+    assert "SHADING [('SOLID', 'VERTEX')]" in proc.stdout  # 3D views show the animated colour attribute
     assert np.array_equal(_pixels(bpy, wb), here["BLENDER_WORKBENCH"])
     assert np.array_equal(_pixels(bpy, cy), here["CYCLES"])
     # the frame is not trivially empty: several distinct colours of cells are visible
