@@ -51,17 +51,6 @@ def on_off_keys(intervals, before: float) -> tuple[list[float], list[float]]:
     return frames, values
 
 
-def key_visibility(obj, intervals, before: float) -> None:
-    """Object shown only during `intervals` (no keys, always shown, when empty)."""
-    if not intervals:
-        return
-    frames, on = on_off_keys(intervals, before)
-    hidden = [1.0 - v for v in on]
-    for path in ("hide_render", "hide_viewport"):
-        key(obj, path, frames, hidden, interpolation="CONSTANT")
-    obj.hide_render = obj.hide_viewport = bool(hidden[0])
-
-
 def mask_keys(frames: np.ndarray, mask: np.ndarray) -> tuple[list[float], list[float]]:
     """(frames, values) of a 0/1 step function equal to `mask` (shown = 1) on integer `frames`."""
     change = np.flatnonzero(np.diff(mask.astype(np.int8))) + 1

@@ -237,7 +237,7 @@ def _image_block(block, spec, coll, flash_frames: float):
     ton_img = _float_image(f"{block.id} t_on", t_rgba[::-1])
     mesh = tag(geometry.build_plane_mesh(block.id, r, k, block.pitch, block.cell))
     mat = tag(image_material(f"LLMReel Image {block.id}", col_img, ton_img, theme.dim, theme.flash,
-                             flash_frames, None))
+                             flash_frames))
     mesh.materials.append(mat)
     obj = tag(bpy.data.objects.new(block.id, mesh))
     obj.location = block.origin

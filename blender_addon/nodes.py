@@ -184,7 +184,7 @@ def flat_material(color):
     return mat
 
 
-def image_material(name: str, colors_img, t_on_img, dim, flash, flash_frames: float, preview_key_owner):
+def image_material(name: str, colors_img, t_on_img, dim, flash, flash_frames: float):
     """Material for an image-plane block: per-pixel settled colour and t_on from two packed images
     (nearest filtering); the current frame comes from a driver whose expression is just `frame`
     (a simple expression: evaluates with Python auto-exec off)."""
