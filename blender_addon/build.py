@@ -231,7 +231,7 @@ def _image_block(block, spec, coll, flash_frames: float):
     values = np.asarray(block.values, dtype=np.float32)                                     # [R, K]
     t_on = np.asarray(block.t_on, dtype=np.float32)                                         # [R, K]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                     # [R, K, 4]
-    t_img = np.where(np.isfinite(t_on), t_on, np.float32(1e9))                              # EXR-safe
+    t_img = np.clip(t_on, np.float32(-1e9), np.float32(1e9))                                # EXR-safe ±inf
     t_rgba = np.stack([t_img, values, np.zeros_like(t_img), np.ones_like(t_img)], axis=-1)   # [R, K, 4]
     col_img = _float_image(f"{block.id} colours", settled[::-1])                            # image rows bottom-up
     ton_img = _float_image(f"{block.id} t_on", t_rgba[::-1])

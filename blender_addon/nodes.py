@@ -215,7 +215,8 @@ def image_material(name: str, colors_img, t_on_img, dim, flash, flash_frames: fl
                  _math(nodes, "SUBTRACT", 1.0, settle.outputs[0], links).outputs[0], links)
     strength = _math(nodes, "MULTIPLY_ADD", glow.outputs[0], 3.0, links)
     strength.inputs[2].default_value = 1.0
-    _emissive_surface(nodes, links, out_col, strength.outputs[0])
+    bsdf = _emissive_surface(nodes, links, out_col, strength.outputs[0])
+    bsdf.inputs["Specular IOR Level"].default_value = 0.1      # a big flat quad would mirror the lights
     return mat
 
 

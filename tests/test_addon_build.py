@@ -208,6 +208,13 @@ def test_image_plane_renders_values(bpy_factory, tmp_path):
     got = np.array([px[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
     exp = np.array([_srgb8(want[r, c]) for r, c in cells])
     assert np.abs(got - exp).max() <= 6.0, np.abs(got - exp).max()
+    w = spec.block("wte")                                                  # t_on = -inf: lit from the start
+    wobj = _blocks(bpy)[w.id]
+    assert wobj.get("llmreel_image")
+    wcells = [(r, c) for r in range(4) for c in range(5)]                  # column 5: the flow path starts there
+    wgot = np.array([px[y, x] for y, x in _cell_pixels(bpy, wobj, wcells, w.pitch)])
+    wexp = _srgb8(spec.theme.cell_colors(w.role, w.values, w.scale)[:, :5]).reshape(-1, 3)
+    assert np.abs(wgot - wexp).max() <= 6.0, (wgot[:4], wexp[:4])
     px_early = _render(bpy, tmp_path / "cy0.png", 9, engine="cycles")       # before any reveal: all dim
     early = np.array([px_early[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
     assert np.abs(early - _srgb8(spec.theme.dim)).max() <= 6.0
