@@ -84,6 +84,20 @@ def test_mp4_of_a_few_frames_reads_back(spec, tmp_path):
     first = px.reshape(90, 160, 4)[::-1, :, :3]
     assert np.abs(first - pixels[frames[0]][..., :3]).mean() < 0.05   # lossy, but the same picture
 
+    # --audio: a generated tone muxed as AAC next to the same H.264 stream
+    import math
+    import struct
+    import wave
+
+    tone = tmp_path / "tone.wav"
+    with wave.open(str(tone), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(22050)))
+    with_audio = assemble_mp4([fr.frame_path(folder, f) for f in frames], 12, (160, 90), tmp_path / "a.mp4", tone)
+    data = with_audio.read_bytes()
+    assert b"avc1" in data and b"mp4a" in data
+    assert bpy.data.movieclips.load(str(with_audio)).frame_duration == 6
+
 
 def test_panel_buttons_render_still_and_animation(spec, tmp_path):
     """The sidebar's Render still / Render animation operators on the built scene (same API as the CLI)."""
