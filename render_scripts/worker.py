@@ -65,7 +65,8 @@ def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = Non
         _BUILT.clear()
         _BUILT[ident] = scene.name
     scene = bpy.data.scenes[_BUILT[ident]]
-    configure_render(scene, settings, threads=threads)
+    with quiet():                       # Cycles announces its (absent) GPU back-ends on first use
+        configure_render(scene, settings, threads=threads)
     catch_sigint()
     return scene
 
