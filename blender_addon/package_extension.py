@@ -63,6 +63,7 @@ def stage(folder: Path) -> None:
     for f in HERE.glob("*.py"):
         if f.name != "package_extension.py":
             shutil.copy2(f, folder / f.name)
+    shutil.copytree(HERE / "fonts", folder / "fonts")
     wheels = collect_wheels(folder / "wheels")
     write_manifest(HERE / "blender_manifest.toml", folder / "blender_manifest.toml", wheels)
 

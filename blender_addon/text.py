@@ -1,4 +1,5 @@
-"""Text objects: Inter for Latin text, the Noto Sans CJK font Blender ships for Korean; both packed."""
+"""Text objects: Inter (static cut, shipped in fonts/) for Latin text, the Noto Sans CJK font Blender ships
+for Korean; both packed into the .blend."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,10 @@ import bpy
 from . import compat
 from .nodes import flat_material, tag
 
-_FONT_FILES = {"latin": "Inter.woff2", "cjk": "Noto Sans CJK Regular.woff2"}
+# Blender's own Inter.woff2 is a variable font whose overlapping contours fill wrongly as 3D text (holes
+# in k, K, 4, w, √), so Latin text uses the static Inter cut shipped beside this file.
+_FONT_FILES = {"latin": os.path.join(os.path.dirname(__file__), "fonts", "Inter-Regular.otf"),
+               "cjk": os.path.join(compat.bpy_fonts_dir(), "Noto Sans CJK Regular.woff2")}
 
 
 _CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
@@ -29,7 +33,7 @@ def font_for(text: str):
     font = bpy.data.fonts.get(name)
     if font is not None and font.get("llmreel"):
         return font
-    font = tag(bpy.data.fonts.load(os.path.join(compat.bpy_fonts_dir(), _FONT_FILES[kind])))
+    font = tag(bpy.data.fonts.load(_FONT_FILES[kind]))
     font.name = name
     return font
 
