@@ -7,6 +7,8 @@ returns: x, y in 0..1 across the frame (origin bottom-left) and z, the depth alo
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from llmreel.scenes.spec import CameraKey
@@ -61,22 +63,66 @@ def box_corners(lo, hi) -> np.ndarray:
     return np.where(idx == 1, hi, lo)                                # [8, 3]
 
 
-def frame_box(lo, hi, aspect, *, lens: float = 50.0, direction=(0.0, -1.0, 0.0), fill: float = 0.86) -> tuple:
-    """Camera (location, target) that shows the box [lo, hi] whole, seen from `direction` (from the
-    target towards the camera), the farthest corner at `fill` of the way from the centre to the edge.
+# The add-on draws each caption on an opaque band at the bottom of the frame (blender_addon/build.py,
+# _captions); these mirror its sizes in units of the frame's long side so framing can keep clear of it.
+CAPTION_SIZE = 0.03 / 0.5625    # caption text size, times the frame's short side
+CAPTION_BASE = 0.045            # first baseline above the bottom, fraction of the frame height
+CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
+MARGIN = 0.035                  # clear margin kept on every side, fraction of the frame
+BAND_GAP = 0.015                # gap kept above the caption band (the band is already padded)
 
-    Closed form: with the target fixed the camera axes do not change with distance, and a corner
-    at offset (a, u, b) from the target (right, up, forward) projects to x = a / ((b + dist) tan_x),
-    so |x| <= fill needs dist >= |a| / (fill tan_x) - b (and the same for y)."""
+
+def caption_lines(text: str, aspect) -> int:
+    """Wrapped line count of a caption, estimated as the add-on does (CJK ~1 em wide, Latin ~0.55 em)."""
+    w, h = _aspect(aspect)
+    fw, fh = (1.0, h / w) if w >= h else (w / h, 1.0)
+    size = CAPTION_SIZE * min(fw, fh)
+    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
+    return max(1, math.ceil(width / (CAPTION_WRAP * fw)))
+
+
+def caption_band_top(aspect, lines: int) -> float:
+    """Top of the caption band, as a fraction of the frame height from the bottom."""
+    w, h = _aspect(aspect)
+    fw, fh = (1.0, h / w) if w >= h else (w / h, 1.0)
+    size = CAPTION_SIZE * min(fw, fh)
+    return (CAPTION_BASE * fh + lines * size * 1.3 + 0.5 * size) / fh
+
+
+def safe_area(aspect, caption_lines: int = 0, margin: float = MARGIN) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) in 0..1 frame fractions where a shot's subject may sit: `margin` in from every
+    edge and BAND_GAP above the caption band of `caption_lines` lines (none when 0)."""
+    bottom = caption_band_top(aspect, caption_lines) + BAND_GAP if caption_lines > 0 else margin
+    return margin, 1.0 - margin, bottom, 1.0 - margin
+
+
+def frame_box(lo, hi, aspect, *, lens: float = 50.0, direction=(0.0, -1.0, 0.0), fill: float = 0.86,
+              safe=None) -> tuple:
+    """Camera (location, target) that shows the box [lo, hi] whole, seen from `direction` (from the
+    target towards the camera). With `safe` = (x0, x1, y0, y1) the box fits that sub-rectangle of the
+    frame (0..1 fractions), its centre on the rectangle's centre and its farthest corner on the
+    rectangle's edge; without, the farthest corner sits at `fill` of the way from the centre to the edge.
+
+    Closed form: the camera axes depend only on `direction`, and moving camera and target together
+    sideways by s = -c dist tan (c the safe centre in -1..1 units) puts the box centre at c. A corner at
+    offset (a, u, b) from the box centre (right, up, forward) then lands at
+    c + (a / tan - c b) / (b + dist), so staying within h of c needs dist >= |a / tan - c b| / h - b."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    target = (lo + hi) / 2
+    if safe is None:
+        safe = ((1 - fill) / 2, (1 + fill) / 2, (1 - fill) / 2, (1 + fill) / 2)
+    x0, x1, y0, y1 = safe
+    cx, cy, hx, hy = x0 + x1 - 1, y0 + y1 - 1, x1 - x0, y1 - y0     # centre and half size in -1..1 units
+    centre = (lo + hi) / 2
     d = np.asarray(direction, dtype=np.float64)
     d = d / np.linalg.norm(d)
-    right, up, fwd = basis(target + d, target)
-    off = box_corners(lo, hi) - target                                # [8, 3]
+    right, up, fwd = basis(centre + d, centre)
+    off = box_corners(lo, hi) - centre                                # [8, 3]
+    a, u, b = off @ right, off @ up, off @ fwd                        # [8] each
     tx, ty = half_extents(lens, aspect)
-    need = np.maximum(np.abs(off @ right) / (fill * tx), np.abs(off @ up) / (fill * ty)) - off @ fwd
+    need = np.maximum(np.abs(a / tx - cx * b) / hx, np.abs(u / ty - cy * b) / hy) - b
     dist = float(max(need.max(), 1e-3 * (float(np.max(hi - lo)) + 1e-6)))
+    shift = -cx * dist * tx * right - cy * dist * ty * up
+    target = centre + shift
     return tuple(float(v) for v in target + d * dist), tuple(float(v) for v in target)
 
 

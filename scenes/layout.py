@@ -62,7 +62,7 @@ class Sizes:
 
     @classmethod
     def for_config(cls, config: GPTConfig) -> "Sizes":
-        title = max(3.0, config.n_embd / 16.0) * PITCH
+        title = max(4.0, config.n_embd / 16.0) * PITCH
         return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title)
 
 

@@ -18,7 +18,7 @@ from llmreel.model.gpt import SORT_LENGTH, generate
 from llmreel.model.tokenizer import VOCAB, decode, encode
 from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, weights_sha256
 from llmreel.scenes import captions as cap
-from llmreel.scenes.camera import frame_box
+from llmreel.scenes.camera import caption_lines, frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union, view
 from llmreel.scenes.layout import DEPTH, CELL, PITCH, Layout, Slot, layout, merged_tensors, text_width
 from llmreel.scenes.moments import focus_moments
@@ -380,17 +380,25 @@ def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, foc
     return union(found)
 
 
+def shot_safe_area(beat: Beat, aspect) -> tuple[float, float, float, float]:
+    """Where the beat's subject may sit: clear of the frame edges and of its caption band (the
+    longest of its languages, as every language is rendered from the same camera)."""
+    lines = max((caption_lines(t, aspect) for t in beat.caption.values() if t), default=0)
+    return safe_area(aspect, lines)
+
+
 def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) -> list[CameraKey]:
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
     for i, beat in enumerate(beats):
         lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame), boxes)
+        safe = shot_safe_area(beat, aspect)
         side = (0.22, -0.12, 0.16)[i % 3]
         drift = 0.07 if side < 0 else -0.07                # a slow orbit while the shot holds
         n = beat.last_frame - beat.first_frame
         arrive = beat.first_frame if i == 0 else beat.first_frame + min(int(round(1.2 * fps)), n // 3)
         for frame, s in ((arrive, side), (beat.last_frame, side + drift)):
-            loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(s, -1.0, 0.10))
+            loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(s, -1.0, 0.10), safe=safe)
             keys.append(CameraKey(float(frame), loc, tgt, LENS))
     return keys
 

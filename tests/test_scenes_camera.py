@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmreel.scenes.camera import box_corners, fill_fraction, frame_box, project
+from llmreel.scenes.camera import box_corners, caption_band_top, fill_fraction, frame_box, project, safe_area
 from llmreel.scenes.spec import CameraKey
 
 
@@ -52,3 +52,32 @@ def test_frame_box_contains_and_fills(w, h, d, side, up, aspect, lens):
     assert inside and max(fw, fh) >= 0.4
     uv = project(key, box_corners(lo, hi), aspect)
     assert np.max(np.abs(uv[:, :2] - 0.5)) * 2 == pytest.approx(0.86, abs=1e-6)   # tight: the far corner on the fill line
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=st.floats(0.5, 500), h=st.floats(0.5, 2000), d=st.floats(0.05, 3), side=st.floats(-0.4, 0.4),
+       up=st.floats(-0.3, 0.3), aspect=st.sampled_from([(16, 9), (9, 16), (1, 1)]), lines=st.integers(0, 4),
+       lens=st.floats(18, 120))
+def test_frame_box_fits_the_safe_area(w, h, d, side, up, aspect, lines, lens):
+    """The box lands inside the safe area (above the caption band, inside the margins), touching at
+    least one of its edges, and its centre on the safe area's centre."""
+    lo, hi = np.array([-w / 2, -d / 2, -h / 2]) - 3, np.array([w / 2, d / 2, h / 2]) - 3
+    safe = safe_area(aspect, lines)
+    loc, tgt = frame_box(lo, hi, aspect, lens=lens, direction=(side, -1.0, up), safe=safe)
+    key = CameraKey(1.0, loc, tgt, lens)
+    uv = project(key, box_corners(lo, hi), aspect)
+    x0, x1, y0, y1 = safe
+    assert np.all(uv[:, 2] > 0)
+    assert uv[:, 0].min() >= x0 - 1e-6 and uv[:, 0].max() <= x1 + 1e-6
+    assert uv[:, 1].min() >= y0 - 1e-6 and uv[:, 1].max() <= y1 + 1e-6
+    gap = min(uv[:, 0].min() - x0, x1 - uv[:, 0].max(), uv[:, 1].min() - y0, y1 - uv[:, 1].max())
+    assert gap == pytest.approx(0.0, abs=1e-6)                                # tight
+    c = project(key, [(lo + hi) / 2], aspect)[0]
+    np.testing.assert_allclose(c[:2], [(x0 + x1) / 2, (y0 + y1) / 2], atol=1e-9)
+
+
+@pytest.mark.parametrize("aspect", [(16, 9), (9, 16), (1, 1)])
+def test_caption_band_grows_with_lines_and_sits_in_the_lower_part(aspect):
+    tops = [caption_band_top(aspect, n) for n in (1, 2, 3)]
+    assert 0.08 < tops[0] < tops[1] < tops[2] < 0.5
+    assert safe_area(aspect, 2)[2] > tops[1] + 0.01 and safe_area(aspect, 0)[2] < tops[0]

@@ -11,7 +11,8 @@ from llmreel.model.opgraph import max_over_deps
 from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
-from llmreel.scenes.plan import _model, focus_bounds, plan_scene
+from llmreel.scenes.camera import box_corners, project
+from llmreel.scenes.plan import _model, focus_bounds, plan_scene, shot_safe_area
 from llmreel.scenes.reveal import token_axis
 from llmreel.scenes.spec import SceneSpec
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, MIN_SWEEP_SECONDS
@@ -227,6 +228,12 @@ def test_every_shot_frames_its_focus(aspect, spec):
             w, h, inside = fill_fraction(key, lo, hi, s.meta.aspect)
             assert inside, (aspect, beat.id)
             assert max(w, h) >= 0.4, (aspect, beat.id, w, h)
+            # and clear of the caption band and the frame margins
+            x0, x1, y0, y1 = shot_safe_area(beat, s.meta.aspect)
+            assert y0 > 0.15, (aspect, beat.id)                   # a caption band is really there
+            uv = project(key, box_corners(lo, hi), s.meta.aspect)
+            assert uv[:, 0].min() >= x0 - 1e-6 and uv[:, 0].max() <= x1 + 1e-6, (aspect, beat.id)
+            assert uv[:, 1].min() >= y0 - 1e-6 and uv[:, 1].max() <= y1 + 1e-6, (aspect, beat.id)
 
 
 def test_round_trip_is_exact(spec, tmp_path):
