@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.layout import text_width
-from llmreel.scenes.spec import Block, Label
+from llmreel.scenes.spec import Block, Label, ValueText
 
 
 def view(arr: np.ndarray, index_prefix, axis_range, transpose: bool) -> np.ndarray:
@@ -48,6 +48,17 @@ def label_bounds(label: Label) -> tuple[np.ndarray, np.ndarray]:
     x, y, z = label.location
     x0 = {"left": x, "center": x - w / 2, "right": x - w}[label.align]
     return (np.array([x0, y - 0.01, z - 0.3 * label.size]), np.array([x0 + w, y + 0.01, z + 0.85 * label.size]))
+
+
+def value_text_box(text: str, size: float, location) -> tuple[np.ndarray, np.ndarray]:
+    """World box of a value text; the add-on draws it centred on `location` with its baseline there."""
+    w = text_width(text, size)
+    x, y, z = location
+    return np.array([x - w / 2, y - 0.01, z - 0.3 * size]), np.array([x + w / 2, y + 0.01, z + 0.85 * size])
+
+
+def value_text_bounds(v: ValueText) -> tuple[np.ndarray, np.ndarray]:
+    return value_text_box(v.text, v.size, v.location)
 
 
 def union(boxes) -> tuple[np.ndarray, np.ndarray]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.captions import fmt
-from llmreel.scenes.geometry import block_cell, cell_point
+from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
+from llmreel.scenes.layout import text_width
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, ValueText, Theme
 from llmreel.scenes.storyboard import BeatPlan
+
+VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
 
 
 def _src(name: str, index) -> str:
@@ -66,11 +69,32 @@ class _Moments:
             return
         vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
         text = fmt_text.format(*vals)
-        lo, hi = b.bounds()
-        loc = (float(hi[0] + 0.8 * self.size), float(lo[1] - 0.05), float(hi[2] - 1.2 * self.size))
+        size = VALUE_SIZE * self.size
+        loc = self.place(text, size, b, block_cell(b, anchor[1]))
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
-                                     text=text, location=loc, size=float(self.size),
+                                     text=text, location=loc, size=float(size),
                                      frames=frames or self.window(beat, 0.25)))
+
+    def place(self, text: str, size: float, b: Block, cell: tuple[int, int]) -> tuple[float, float, float]:
+        """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
+        then left), else under or over the block; the first spot whose text box keeps clear of every
+        block (its cells and a tag's height around them) and of the texts placed before it."""
+        lo, hi = b.bounds()
+        w = text_width(text, size)
+        gap = 1.0 * self.size
+        z = float(np.clip(cell_point(b, *cell)[2] - 0.3 * size, lo[2] + 0.3 * size, hi[2] - 0.85 * size))
+        y = float(lo[1] - 0.05)
+        spots = [(hi[0] + gap + w / 2, z), (lo[0] - 2.5 * gap - w / 2, z),
+                 ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - 0.85 * size),
+                 ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)]
+        pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
+        obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
+        obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values]
+        for x, zz in spots:
+            tl, th = value_text_box(text, size, (x, y, zz))
+            if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):
+                return float(x), y, float(zz)
+        return float(spots[0][0]), y, float(spots[0][1])
 
     def fly(self, beat: BeatPlan, src: tuple[str, tuple], dst_block: str, dst_cell: tuple[float, float]) -> None:
         a = _find(self.blocks, *src)

@@ -19,7 +19,7 @@ from llmreel.model.tokenizer import VOCAB, decode, encode
 from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, weights_sha256
 from llmreel.scenes import captions as cap
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
-from llmreel.scenes.geometry import label_bounds, union, view
+from llmreel.scenes.geometry import label_bounds, union, value_text_bounds, view
 from llmreel.scenes.layout import DEPTH, CELL, PITCH, Layout, Slot, layout, merged_tensors, text_width
 from llmreel.scenes.moments import focus_moments
 from llmreel.scenes.reveal import Schedule, token_axis
@@ -373,10 +373,7 @@ def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, foc
     found = [boxes[i] for i in focus if i in boxes]
     for v in value_texts:
         if v.frames[0] <= frames[1] and v.frames[1] >= frames[0]:
-            lo = np.array([v.location[0], v.location[1] - 0.01, v.location[2] - 0.3 * v.size])
-            hi = np.array([v.location[0] + text_width(v.text, v.size), v.location[1] + 0.01,
-                           v.location[2] + 0.85 * v.size])
-            found.append((lo, hi))
+            found.append(value_text_bounds(v))
     return union(found)
 
 

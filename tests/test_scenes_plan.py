@@ -386,3 +386,32 @@ def test_other_model_sizes_plan_too():
         lit = np.isfinite(times[name]) & np.isfinite(dep)
         assert np.all(times[name][lit] >= dep[lit] + 1 - 1e-3), name
         assert np.isfinite(times[name]).all(), name             # the full story lights every cell
+
+
+def test_value_texts_legible_beside_their_cells_and_framed(spec):
+    """Each value text is at least 18 px in cap height (0.7 em) on a 1920x1080 frame in its own shot,
+    lies in that shot's framed bounds, and its box overlaps no block's cells nor another text shown
+    at the same time."""
+    from llmreel.scenes.camera import project
+    from llmreel.scenes.geometry import value_text_bounds
+
+    beats = [b for c in spec.chapters for b in c.beats]
+    index = {b.id: i for i, b in enumerate(beats)}
+    boxes = [b.bounds() for b in spec.blocks]
+    for v in spec.value_texts:
+        i = index[v.id.split(":")[1]]
+        beat = beats[i]
+        assert beat.first_frame <= v.frames[0] <= v.frames[1] <= beat.last_frame, v.id
+        tl, th = value_text_bounds(v)
+        flo, fhi = focus_bounds(spec.blocks, spec.labels, spec.value_texts, beat.focus,
+                                (beat.first_frame, beat.last_frame))
+        assert np.all(tl >= flo - 1e-9) and np.all(th <= fhi + 1e-9), v.id
+        for key in spec.camera[2 * i: 2 * i + 2]:
+            uv = project(key, np.array([v.location, np.add(v.location, (0, 0, 0.7 * v.size))]), spec.meta.aspect)
+            assert abs(uv[1, 1] - uv[0, 1]) * 1080 >= 18, (v.id, v.text)
+        for b, (bl, bh) in zip(spec.blocks, boxes):
+            assert not (tl[0] < bh[0] and bl[0] < th[0] and tl[2] < bh[2] and bl[2] < th[2]), (v.text, b.id)
+        for w in spec.value_texts:
+            if w is not v and w.frames[0] <= v.frames[1] and v.frames[0] <= w.frames[1]:
+                wl, wh = value_text_bounds(w)
+                assert not (tl[0] < wh[0] and wl[0] < th[0] and tl[2] < wh[2] and wl[2] < th[2]), (v.text, w.text)
