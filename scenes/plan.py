@@ -18,6 +18,7 @@ from llmreel.model.gpt import SORT_LENGTH, generate
 from llmreel.model.tokenizer import VOCAB, decode, encode
 from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, weights_sha256
 from llmreel.scenes import captions as cap
+from llmreel.scenes.cards import clear_title_cards
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds, view
 from llmreel.scenes.layout import DEPTH, CELL, PITCH, Layout, Slot, layout, merged_tensors, text_width
@@ -478,6 +479,7 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
         cards.append(TitleCard(chapter=slug, text={"en": f"{num}. {ten}", "ko": f"{num}. {tko}"},
                                subtitle={"en": sen, "ko": sko},
                                frames=(float(ch.first_frame), float(ch.first_frame + card_len - 1))))
+    clear_title_cards(labels, cards, camera, aspect, float(FRAME_START), float(frame_end))
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in spec_beats]
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
                 frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,

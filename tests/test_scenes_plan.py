@@ -415,3 +415,24 @@ def test_value_texts_legible_beside_their_cells_and_framed(spec):
             if w is not v and w.frames[0] <= v.frames[1] and v.frames[0] <= w.frames[1]:
                 wl, wh = value_text_bounds(w)
                 assert not (tl[0] < wh[0] and wl[0] < th[0] and tl[2] < wh[2] and wl[2] < th[2]), (v.text, w.text)
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16"])
+def test_no_label_touches_a_title_card_band(aspect, spec):
+    """While a chapter's title card shows, every label still shown projects clear of the card's band
+    (camera interpolated at each card frame); labels hidden for a card come back right after it."""
+    from llmreel.scenes.cards import camera_at, label_corners, on_card_many, shown
+
+    s = spec if aspect == "16:9" else plan_scene(aspect=aspect)
+    hidden = 0
+    for card in s.title_cards:
+        a, b = int(card.frames[0]), int(card.frames[1])
+        corners = label_corners(s.labels)
+        for f in range(a, b + 1, 3):
+            touching = on_card_many(corners, camera_at(s.camera, f), s.meta.aspect)
+            for l, t in zip(s.labels, touching):
+                assert not (t and shown(l, f)), (aspect, card.chapter, f, l.id)
+        gone = [l for l in s.labels if shown(l, a - 1) and not shown(l, a)]
+        hidden += len(gone)
+        assert all(shown(l, b + 1) for l in gone if b + 1 <= s.meta.frame_end and shown(l, a - 1))
+    assert hidden > 0                                       # the cards really did cover some labels

@@ -1,0 +1,89 @@
+"""Title cards stay clean: labels whose text would show around the card's band are hidden while it shows.
+
+The add-on draws a title card on an opaque band across the middle of the frame (CARD_BAND of the frame
+height, full width). The camera is still travelling to the chapter's first shot while the card shows, so
+the check samples every card frame with the camera interpolated between its keys (linearly: the add-on
+eases, hence the margin), and hides a label for the whole card if any sample puts it on the band.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from llmreel.scenes.camera import box_corners, project
+from llmreel.scenes.geometry import label_bounds
+from llmreel.scenes.spec import CameraKey, Label, TitleCard
+
+CARD_BAND = 0.30                 # band height, fraction of the frame height (blender_addon/build.py)
+CARD_MARGIN = 0.04               # kept clear around it, fraction of the frame height
+
+
+def card_rect() -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) of the frame (0..1) that must stay free of labels during a card."""
+    h = CARD_BAND / 2 + CARD_MARGIN
+    return 0.0, 1.0, 0.5 - h, 0.5 + h
+
+
+def camera_at(keys: list[CameraKey], frame: float) -> CameraKey:
+    """The camera at `frame`, interpolated linearly between the keys around it (held past the ends)."""
+    keys = sorted(keys, key=lambda k: k.frame)
+    if frame <= keys[0].frame:
+        return keys[0]
+    for a, b in zip(keys, keys[1:]):
+        if frame <= b.frame:
+            t = (frame - a.frame) / max(b.frame - a.frame, 1e-9)
+            mix = lambda p, q: tuple(float(x + t * (y - x)) for x, y in zip(p, q))
+            return CameraKey(float(frame), mix(a.location, b.location), mix(a.target, b.target),
+                             float(a.lens + t * (b.lens - a.lens)))
+    return keys[-1]
+
+
+def on_card_many(corners: np.ndarray, key: CameraKey, aspect) -> np.ndarray:
+    """[N, 8, 3] label box corners -> [N] whether each projected box touches the card rectangle
+    (boxes partly behind the camera are not seen and do not count)."""
+    uv = project(key, corners.reshape(-1, 3), aspect).reshape(corners.shape)   # [N, 8, 3]
+    x0, x1, y0, y1 = card_rect()
+    lo, hi = uv[..., :2].min(1), uv[..., :2].max(1)                           # [N, 2]
+    front = np.all(uv[..., 2] > 0, axis=1)
+    return front & (lo[:, 0] < x1) & (hi[:, 0] > x0) & (lo[:, 1] < y1) & (hi[:, 1] > y0)
+
+
+def label_corners(labels: list[Label]) -> np.ndarray:
+    return np.array([box_corners(*label_bounds(l)) for l in labels]).reshape(-1, 8, 3)   # [N, 8, 3]
+
+
+def on_card(label: Label, key: CameraKey, aspect) -> bool:
+    """Whether the label's projected box touches the card rectangle."""
+    return bool(on_card_many(label_corners([label]), key, aspect)[0])
+
+
+def subtract(intervals, cut, start: float, end: float) -> list[tuple[float, float]]:
+    """Inclusive integer frame intervals (empty = always, i.e. [start, end]) minus the inclusive `cut`."""
+    out = []
+    for a, b in intervals or [(start, end)]:
+        if b < cut[0] or a > cut[1]:
+            out.append((a, b))
+            continue
+        if a < cut[0]:
+            out.append((a, float(cut[0] - 1)))
+        if b > cut[1]:
+            out.append((float(cut[1] + 1), b))
+    return out or [(float(end + 1), float(end + 1))]        # empty would mean "always": past the last frame
+
+
+def shown(label: Label, frame: float) -> bool:
+    return not label.visible or any(a <= frame <= b for a, b in label.visible)
+
+
+def clear_title_cards(labels: list[Label], cards: list[TitleCard], camera: list[CameraKey], aspect,
+                      start: float, end: float) -> None:
+    """Hide (in place) every label that would touch a card's band during that card."""
+    if not camera:
+        return
+    corners = label_corners(labels)
+    for card in cards:
+        a, b = int(card.frames[0]), int(card.frames[1])
+        hit = np.zeros(len(labels), bool)
+        for f in range(a, b + 1):
+            hit |= on_card_many(corners, camera_at(camera, f), aspect)
+        for l in np.asarray(labels, dtype=object)[hit]:
+            l.visible = subtract(l.visible, (float(a), float(b)), start, end)
