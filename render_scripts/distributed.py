@@ -70,27 +70,28 @@ def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], fram
         # retried chunk must still find it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")             # "large object in task graph": intended
+            chunks = make_chunks(frames, n)
             futures = [client.submit(render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
                                      key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}",
                                      pure=False, retries=2)
-                       for chunk in make_chunks(frames, n)]
-        pending, seen = set(frames), set()
+                       for chunk in chunks]
+        cursors = [0] * len(chunks)                    # per chunk: frames seen so far (they land in order)
         while futures:
             for fut in [f for f in futures if f.done()]:
                 futures.remove(fut)
                 for f, data in fut.result():          # re-raises a chunk's error here
                     if data is not None:
                         fr.write_atomic(fr.frame_path(frames_dir, f), data)
-            # Progress: frames that have landed in the shared folder since the run started.
-            for f in sorted(pending):
-                if fr.frame_path(frames_dir, f).exists():
-                    pending.discard(f)
-                    seen.add(f)
-                    on_frame(f)
+            # Progress: frames that have landed in the shared folder (a few stats per chunk per poll).
+            for i, chunk in enumerate(chunks):
+                while cursors[i] < len(chunk) and fr.frame_path(frames_dir, chunk[cursors[i]]).exists():
+                    on_frame(chunk[cursors[i]])
+                    cursors[i] += 1
             if futures:
                 time.sleep(poll)
-        for f in sorted(pending):
-            on_frame(f)
+        for i, chunk in enumerate(chunks):             # frames returned as bytes, or missed between polls
+            for f in chunk[cursors[i]:]:
+                on_frame(f)
     finally:
         client.close()
         if cluster is not None:
