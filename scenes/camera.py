@@ -46,15 +46,27 @@ def half_extents(lens: float, aspect) -> tuple[float, float]:
 
 def project(camera_key: CameraKey, points, aspect) -> np.ndarray:
     """World points [N, 3] -> [N, 3]: (x, y) in 0..1 of the frame (inside when both in 0..1), z depth."""
+    return project_many([camera_key], points, aspect)[0]
+
+
+def project_many(keys: list[CameraKey], points, aspect) -> np.ndarray:
+    """`project` for several cameras at once: world points [N, 3] -> [K, N, 3], one row per key."""
     p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    right, up, fwd = basis(camera_key.location, camera_key.target)
-    d = p - np.asarray(camera_key.location, dtype=np.float64)        # [N, 3]
-    z = d @ fwd                                                      # [N] depth
-    tx, ty = half_extents(camera_key.lens, aspect)
+    loc = np.array([k.location for k in keys], dtype=np.float64)                # [K, 3]
+    fwd = np.array([k.target for k in keys], dtype=np.float64) - loc
+    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
+    right = np.cross(fwd, WORLD_UP)
+    flat = np.linalg.norm(right, axis=1) < 1e-9     # looking straight up/down: any right will do
+    right[flat] = (1.0, 0.0, 0.0)
+    right /= np.linalg.norm(right, axis=1, keepdims=True)
+    up = np.cross(right, fwd)
+    d = p[None, :, :] - loc[:, None, :]                                         # [K, N, 3]
+    z = np.einsum("knc,kc->kn", d, fwd)                                         # [K, N] depth
+    tx, ty = np.array([half_extents(k.lens, aspect) for k in keys]).T           # [K] each
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = (d @ right) / (z * tx)                                   # [N] -1..1 across
-        y = (d @ up) / (z * ty)
-    return np.stack([(x + 1) / 2, (y + 1) / 2, z], axis=1)
+        x = np.einsum("knc,kc->kn", d, right) / (z * tx[:, None])               # [K, N] -1..1 across
+        y = np.einsum("knc,kc->kn", d, up) / (z * ty[:, None])
+    return np.stack([(x + 1) / 2, (y + 1) / 2, z], axis=2)
 
 
 def box_corners(lo, hi) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.camera import box_corners, project
+from llmreel.scenes.camera import box_corners, project_many
 from llmreel.scenes.geometry import label_bounds
 from llmreel.scenes.spec import CameraKey, Label, TitleCard
 
@@ -37,23 +37,29 @@ def camera_at(keys: list[CameraKey], frame: float) -> CameraKey:
     return keys[-1]
 
 
-def on_card_many(corners: np.ndarray, key: CameraKey, aspect) -> np.ndarray:
-    """[N, 8, 3] label box corners -> [N] whether each projected box touches the card rectangle
-    (boxes partly behind the camera are not seen and do not count)."""
-    uv = project(key, corners.reshape(-1, 3), aspect).reshape(corners.shape)   # [N, 8, 3]
+def on_card_many(corners: np.ndarray, keys: list[CameraKey], aspect) -> np.ndarray:
+    """[N, P, 3] label box corners -> [N] whether each projected box touches the card rectangle as seen
+    from any of the cameras `keys` (boxes partly behind a camera are not seen there and do not count)."""
+    uv = project_many(keys, corners.reshape(-1, 3), aspect).reshape(len(keys), *corners.shape)  # [K, N, P, 3]
     x0, x1, y0, y1 = card_rect()
-    lo, hi = uv[..., :2].min(1), uv[..., :2].max(1)                           # [N, 2]
-    front = np.all(uv[..., 2] > 0, axis=1)
-    return front & (lo[:, 0] < x1) & (hi[:, 0] > x0) & (lo[:, 1] < y1) & (hi[:, 1] > y0)
+    lo, hi = uv[..., :2].min(2), uv[..., :2].max(2)                          # [K, N, 2]
+    front = np.all(uv[..., 2] > 0, axis=2)
+    hit = front & (lo[..., 0] < x1) & (hi[..., 0] > x0) & (lo[..., 1] < y1) & (hi[..., 1] > y0)
+    return hit.any(axis=0)
 
 
 def label_corners(labels: list[Label]) -> np.ndarray:
-    return np.array([box_corners(*label_bounds(l)) for l in labels]).reshape(-1, 8, 3)   # [N, 8, 3]
+    """[N, 8, 3] box corners of each label; [N, 4, 3] when every box is flat in Y (text lies in the wall),
+    since the other four corners repeat them."""
+    corners = np.array([box_corners(*label_bounds(l)) for l in labels]).reshape(-1, 8, 3)
+    if np.all(np.ptp(corners[:, :, 1], axis=1) == 0):
+        return corners[:, [0, 1, 4, 5]]                                  # the corners with y = lo.y
+    return corners
 
 
 def on_card(label: Label, key: CameraKey, aspect) -> bool:
     """Whether the label's projected box touches the card rectangle."""
-    return bool(on_card_many(label_corners([label]), key, aspect)[0])
+    return bool(on_card_many(label_corners([label]), [key], aspect)[0])
 
 
 def subtract(intervals, cut, start: float, end: float) -> list[tuple[float, float]]:
@@ -74,6 +80,10 @@ def shown(label: Label, frame: float) -> bool:
     return not label.visible or any(a <= frame <= b for a, b in label.visible)
 
 
+def shown_during(label: Label, first: float, last: float) -> bool:
+    return not label.visible or any(a <= last and b >= first for a, b in label.visible)
+
+
 def clear_title_cards(labels: list[Label], cards: list[TitleCard], camera: list[CameraKey], aspect,
                       start: float, end: float) -> None:
     """Hide (in place) every label that would touch a card's band during that card."""
@@ -82,8 +92,7 @@ def clear_title_cards(labels: list[Label], cards: list[TitleCard], camera: list[
     corners = label_corners(labels)
     for card in cards:
         a, b = int(card.frames[0]), int(card.frames[1])
-        hit = np.zeros(len(labels), bool)
-        for f in range(a, b + 1):
-            hit |= on_card_many(corners, camera_at(camera, f), aspect)
-        for l in np.asarray(labels, dtype=object)[hit]:
-            l.visible = subtract(l.visible, (float(a), float(b)), start, end)
+        seen = np.flatnonzero([shown_during(l, a, b) for l in labels])          # only labels on screen then
+        hit = on_card_many(corners[seen], [camera_at(camera, f) for f in range(a, b + 1)], aspect)
+        for i in seen[hit]:
+            labels[i].visible = subtract(labels[i].visible, (float(a), float(b)), start, end)

@@ -429,7 +429,7 @@ def test_no_label_touches_a_title_card_band(aspect, spec):
         a, b = int(card.frames[0]), int(card.frames[1])
         corners = label_corners(s.labels)
         for f in range(a, b + 1, 3):
-            touching = on_card_many(corners, camera_at(s.camera, f), s.meta.aspect)
+            touching = on_card_many(corners, [camera_at(s.camera, f)], s.meta.aspect)
             for l, t in zip(s.labels, touching):
                 assert not (t and shown(l, f)), (aspect, card.chapter, f, l.id)
         gone = [l for l in s.labels if shown(l, a - 1) and not shown(l, a)]
