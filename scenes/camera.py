@@ -60,13 +60,17 @@ def project_many(keys: list[CameraKey], points, aspect) -> np.ndarray:
     right[flat] = (1.0, 0.0, 0.0)
     right /= np.linalg.norm(right, axis=1, keepdims=True)
     up = np.cross(right, fwd)
-    d = p[None, :, :] - loc[:, None, :]                                         # [K, N, 3]
-    z = np.einsum("knc,kc->kn", d, fwd)                                         # [K, N] depth
+    # (p - loc) . axis == p . axis - loc . axis: three small matmuls instead of a [K, N, 3] difference
+    axes = np.stack([right, up, fwd], axis=1)                                   # [K, 3 axes, 3]
+    proj = np.einsum("nc,kac->kan", p, axes) - np.einsum("kc,kac->ka", loc, axes)[:, :, None]  # [K, 3, N]
+    z = proj[:, 2]                                                              # [K, N] depth
     tx, ty = np.array([half_extents(k.lens, aspect) for k in keys]).T           # [K] each
+    out = np.empty((len(keys), p.shape[0], 3))
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.einsum("knc,kc->kn", d, right) / (z * tx[:, None])               # [K, N] -1..1 across
-        y = np.einsum("knc,kc->kn", d, up) / (z * ty[:, None])
-    return np.stack([(x + 1) / 2, (y + 1) / 2, z], axis=2)
+        out[..., 0] = (proj[:, 0] / (z * tx[:, None]) + 1) / 2                  # 0..1 across
+        out[..., 1] = (proj[:, 1] / (z * ty[:, None]) + 1) / 2                  # 0..1 up
+    out[..., 2] = z
+    return out
 
 
 def box_corners(lo, hi) -> np.ndarray:

@@ -7,6 +7,8 @@ eases, hence the margin), and hides a label for the whole card if any sample put
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from llmreel.scenes.camera import box_corners, project_many
@@ -42,9 +44,11 @@ def on_card_many(corners: np.ndarray, keys: list[CameraKey], aspect) -> np.ndarr
     from any of the cameras `keys` (boxes partly behind a camera are not seen there and do not count)."""
     uv = project_many(keys, corners.reshape(-1, 3), aspect).reshape(len(keys), *corners.shape)  # [K, N, P, 3]
     x0, x1, y0, y1 = card_rect()
-    lo, hi = uv[..., :2].min(2), uv[..., :2].max(2)                          # [K, N, 2]
-    front = np.all(uv[..., 2] > 0, axis=2)
-    hit = front & (lo[..., 0] < x1) & (hi[..., 0] > x0) & (lo[..., 1] < y1) & (hi[..., 1] > y0)
+    # min/max over the few corners as elementwise folds of [K, N] slices: far faster than a reduce
+    # over a short strided axis, and this runs for every card frame
+    corner = [uv[:, :, p] for p in range(uv.shape[2])]                        # P x [K, N, 3]
+    lo, hi = functools.reduce(np.minimum, corner), functools.reduce(np.maximum, corner)   # [K, N, 3]
+    hit = (lo[..., 2] > 0) & (lo[..., 0] < x1) & (hi[..., 0] > x0) & (lo[..., 1] < y1) & (hi[..., 1] > y0)
     return hit.any(axis=0)
 
 
