@@ -10,20 +10,21 @@ import statistics
 import time
 
 
-def _rss_peak_mb() -> float:
+def _status_mb(field: str) -> float:
+    """A memory figure from /proc/self/status (VmHWM: peak RSS, VmRSS: current RSS) in MB."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _rss_peak_mb() -> float:
+    return _status_mb("VmHWM")
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    return _status_mb("VmRSS")
 
 
 def _frame_costs(scene, frames) -> list[float]:

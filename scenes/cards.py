@@ -61,11 +61,6 @@ def label_corners(labels: list[Label]) -> np.ndarray:
     return corners
 
 
-def on_card(label: Label, key: CameraKey, aspect) -> bool:
-    """Whether the label's projected box touches the card rectangle."""
-    return bool(on_card_many(label_corners([label]), [key], aspect)[0])
-
-
 def subtract(intervals, cut, start: float, end: float) -> list[tuple[float, float]]:
     """Inclusive integer frame intervals (empty = always, i.e. [start, end]) minus the inclusive `cut`."""
     out = []
