@@ -46,6 +46,12 @@ def layernorm_apply_centred(xc, rstd, weight, bias) -> np.ndarray:
     return xc
 
 
+def layernorm_rows(x: np.ndarray, weight, bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """mean [...], rstd [...] and (x - mean) * rstd * weight + bias [..., C] in one go (the traced pass)."""
+    mean, rstd, xc = layernorm_parts(x)
+    return mean, rstd, layernorm_apply_centred(xc, rstd, weight, bias)
+
+
 def gelu(x: np.ndarray) -> np.ndarray:
     """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the GPT-2 approximation."""
     return gelu_parts(x)[0]

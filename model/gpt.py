@@ -85,23 +85,36 @@ def _check_tokens(config: GPTConfig, tokens) -> np.ndarray:
     return idx
 
 
+def _check_draft(config: GPTConfig, draft, n_new: int) -> list[int]:
+    arr = np.asarray(draft)
+    ok = arr.ndim == 1 and arr.size <= n_new and (arr.size == 0 or np.issubdtype(arr.dtype, np.integer))
+    if not ok or (arr.size and (arr.min() < 0 or arr.max() >= config.vocab_size)):
+        raise InputError(f"draft {draft!r} is not accepted; expected a list of at most {n_new} token ids "
+                         f"in 0..{config.vocab_size - 1}")
+    return arr.tolist()
+
+
 def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
-    """One float32 forward pass over one sequence, recording every weight and intermediate tensor."""
+    """One float32 forward pass over one sequence, recording every weight and intermediate tensor.
+
+    The arrays are tiny (T <= block size), so the cost is the number of numpy calls and Python steps, not
+    FLOPs: each op is a few in-place ufunc calls, and tensors are filed once at the end under graph()."""
     idx = _check_tokens(config, tokens)                                              # [T]
     T, C, H, A = idx.size, config.n_embd, config.n_head, config.head_dim
     g = graph(config, T)
-    tensors: dict[str, Tensor] = {}
+    names: list[str] = list(param_spec(config))
+    arrays: list[np.ndarray] = [params[n] for n in names]     # filed in graph order: weights, then compute order
 
     def rec(name, data):
-        role, axes, op = g[name]
-        tensors[name] = Tensor(name, role, axes, op, data)
+        names.append(name)
+        arrays.append(data)
         return data
 
     def layernorm(name, x, w):
-        mean, rstd, xc = F.layernorm_parts(x)                                        # [T], [T], [T, C]
-        rec(f"{name}.mean", mean)
-        rec(f"{name}.rstd", rstd)
-        return rec(name, F.layernorm_apply_centred(xc, rstd, params[f"{w}.weight"], params[f"{w}.bias"]))
+        mean, rstd, y = F.layernorm_rows(x, params[w + ".weight"], params[w + ".bias"])    # [T], [T], [T, C]
+        rec(name + ".mean", mean)
+        rec(name + ".rstd", rstd)
+        return rec(name, y)
 
     def linear(name, x, w, b=None):
         y = x @ params[w]                                                            # [T, out]
@@ -110,56 +123,106 @@ def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
         return rec(name, y)
 
     def softmax(prefix, x, probs):
-        mx = rec(f"{prefix}.max", x.max(-1))                                         # [...]
+        mx = rec(prefix + ".max", np.maximum.reduce(x, -1))                          # [...]
         e = x - mx[..., None]                                                        # [..., K]
         np.exp(e, out=e)                                                             # masked: exp(-inf) = 0
-        es = rec(f"{prefix}.expsum", np.add.reduce(e, -1))                           # [...]
+        es = rec(prefix + ".expsum", np.add.reduce(e, -1))                           # [...]
         e /= es[..., None]
         return rec(probs, e)                                                         # [..., K]
 
-    for name in param_spec(config):
-        rec(name, params[name])
-    tok = params["wte.weight"][idx]                                                  # [T, C]
-    tensors["embed.tok"] = Tensor("embed.tok", "activation", ("T", "C"),
-                                  Op("gather", ("wte.weight",), {"index": idx.tolist()}), tok)
+    tok = rec("embed.tok", params["wte.weight"][idx])                                # [T, C]
     x = rec("embed.out", tok + rec("embed.pos", params["wpe.weight"][:T]))           # [T, C]
     mask_bias = F.causal_bias(T, x.dtype.type)                                       # [T, Tk] 0 / -inf
     scale = x.dtype.type(1.0 / math.sqrt(A))
     for i in range(config.n_layer):
-        h = f"h{i}"
-        qkv = linear(f"{h}.attn.qkv", layernorm(f"{h}.ln_1", x, f"{h}.ln_1"),
-                     f"{h}.attn.c_attn.weight", f"{h}.attn.c_attn.bias")             # [T, 3C]
-        heads = qkv.reshape(T, 3, H, A).transpose(1, 2, 0, 3)                        # [3, H, T, A] view
-        q, k, v = (rec(f"{h}.attn.{p}", heads[j]) for j, p in enumerate("qkv"))      # [H, T, A] each
+        h = f"h{i}."
+        qkv = linear(h + "attn.qkv", layernorm(h + "ln_1", x, h + "ln_1"),
+                     h + "attn.c_attn.weight", h + "attn.c_attn.bias")               # [T, 3C]
+        q, k, v = qkv.reshape(T, 3, H, A).transpose(1, 2, 0, 3)                      # [H, T, A] views
+        rec(h + "attn.q", q)
+        rec(h + "attn.k", k)
+        rec(h + "attn.v", v)
         att = q @ k.transpose(0, 2, 1)                                               # [H, T, Tk]
         att *= scale
         att += mask_bias                                                             # causal mask: -inf
-        rec(f"{h}.attn.scores", att)
-        probs = softmax(f"{h}.attn", att, f"{h}.attn.probs")                         # [H, T, Tk]
-        y = rec(f"{h}.attn.y", (probs @ v).transpose(1, 0, 2).reshape(T, C))         # [T, C] heads side by side
-        x = rec(f"{h}.attn.resid", x + linear(f"{h}.attn.proj", y, f"{h}.attn.c_proj.weight",
-                                               f"{h}.attn.c_proj.bias"))             # [T, C]
-        fc = linear(f"{h}.mlp.fc", layernorm(f"{h}.ln_2", x, f"{h}.ln_2"),
-                    f"{h}.mlp.c_fc.weight", f"{h}.mlp.c_fc.bias")                     # [T, 4C]
-        mp = linear(f"{h}.mlp.proj", rec(f"{h}.mlp.gelu", F.gelu(fc)),
-                    f"{h}.mlp.c_proj.weight", f"{h}.mlp.c_proj.bias")                 # [T, C]
-        x = rec(f"{h}.mlp.resid", x + mp)                                            # [T, C]
+        probs = softmax(h + "attn", rec(h + "attn.scores", att), h + "attn.probs")   # [H, T, Tk]
+        y = rec(h + "attn.y", (probs @ v).transpose(1, 0, 2).reshape(T, C))          # [T, C] heads side by side
+        x = rec(h + "attn.resid", x + linear(h + "attn.proj", y, h + "attn.c_proj.weight",
+                                              h + "attn.c_proj.bias"))               # [T, C]
+        fc = linear(h + "mlp.fc", layernorm(h + "ln_2", x, h + "ln_2"),
+                    h + "mlp.c_fc.weight", h + "mlp.c_fc.bias")                      # [T, 4C]
+        mp = linear(h + "mlp.proj", rec(h + "mlp.gelu", F.gelu(fc)),
+                    h + "mlp.c_proj.weight", h + "mlp.c_proj.bias")                  # [T, C]
+        x = rec(h + "mlp.resid", x + mp)                                             # [T, C]
     logits = linear("logits", layernorm("ln_f", x, "ln_f"), "lm_head.weight")        # [T, V]
     softmax("logits", logits, "probs")                                               # [T, V]
-    assert len(tensors) == len(g)          # recorded in graph order: weights, then compute order
+    if names != list(g):                   # recorded in graph order: weights, then compute order
+        raise AssertionError("forward recorded tensors out of graph order")
+    tensors = {n: Tensor(n, *g[n], d) for n, d in zip(names, arrays)}
+    tensors["embed.tok"].op = Op("gather", ("wte.weight",), {"index": idx.tolist()})   # graph() leaves it open
     return Trace(config, idx.tolist(), tensors)
 
 
-def generate(params, config: GPTConfig, tokens, n_new: int) -> tuple[list[int], list[Trace]]:
-    """Greedy decoding: append argmax of the last position's logits n_new times; one trace per step."""
+@functools.lru_cache(maxsize=256)
+def _prefix_plan(config: GPTConfig, T: int) -> tuple[tuple[str, str, tuple[str, ...], Op, tuple], ...]:
+    """Per activation/aggregate of a T-token pass: (name, role, axes, op, index cutting T / Tk axes to :T)."""
+    cut = slice(0, T)
+    return tuple((name, role, axes, op, tuple(cut if a in ("T", "Tk") else slice(None) for a in axes))
+                 for name, (role, axes, op) in graph(config, T).items() if role != "weight")
+
+
+def causal_prefix(trace: Trace, T: int) -> Trace:
+    """The trace of a pass over trace.tokens[:T], read off the first T positions of `trace` (views, no copy).
+
+    Attention is causal, so position t of a pass never sees tokens after t: activations [:T], scores and
+    probs [:, :T, :T], aggregates [:T] / [:, :T] are those of a pass over the first T tokens. Names, roles,
+    axes, ops and shapes are exactly forward()'s for T tokens (weights are shared with `trace`); values agree
+    with a separate forward to float32 rounding (BLAS kernels and numpy's pairwise sums follow the number of
+    rows, so additions happen in another order). Returns `trace` itself when T is its full length."""
+    L = len(trace.tokens)
+    if not 1 <= T <= L:
+        raise ValueError(f"prefix length {T} outside 1..{L}")
+    if T == L:
+        return trace
+    src = trace.tensors
+    out = dict(src)                             # weights: the same Tensor objects; the rest replaced below
+    for name, role, axes, op, index in _prefix_plan(trace.config, T):
+        out[name] = Tensor(name, role, axes, op, src[name].data[index])
+    tokens = trace.tokens[:T]
+    out["embed.tok"].op = Op("gather", ("wte.weight",), {"index": list(tokens)})    # graph() leaves it open
+    return Trace(trace.config, tokens, out)
+
+
+def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tuple[list[int], list[Trace]]:
+    """Greedy decoding: append argmax of the last position's logits n_new times; one trace per step.
+
+    Returns (tokens + the n_new new ones, traces) where traces[j] is the pass over seq[:n0 + j] (n0 =
+    len(tokens)) and seq[n0 + j] == argmax(traces[j]["logits"][-1]), exactly, always.
+
+    Without a draft every step is its own forward() over the sequence so far (the plain loop).
+    `draft` is a guess at the new tokens (e.g. the sorted input when sorting; up to n_new ids, the last one
+    is never fed in). One pass over seq + draft checks all guesses at once, as in speculative decoding:
+    step T's trace is read off that pass's first T positions (causal_prefix) and a guess is kept only while
+    it equals that step's argmax; at the first miss the model's own token is appended and a new pass starts
+    from there. So the draft never decides a token, and a wrong draft costs at most the plain loop's n_new
+    passes. What a draft changes: each trace has forward(seq[:T])'s names, roles, axes, ops and shapes and
+    equals it to float32 rounding, not bit for bit (different summation order); the tokens are the plain
+    loop's unless a step's two top logits tie to within that rounding."""
     seq = _check_tokens(config, tokens).tolist()
-    if len(seq) + n_new - 1 > config.block_size:
-        raise InputError(f"{len(seq)} tokens + {n_new} new exceed the model's block size {config.block_size}")
-    traces = []
-    for _ in range(n_new):
-        tr = forward(params, config, seq)
-        traces.append(tr)
-        seq.append(int(np.argmax(tr["logits"][-1])))
+    n0 = len(seq)
+    if n0 + n_new - 1 > config.block_size:
+        raise InputError(f"{n0} tokens + {n_new} new exceed the model's block size {config.block_size}")
+    guess = [] if draft is None else _check_draft(config, draft, n_new)[:n_new - 1]   # the last is never fed
+    traces: list[Trace] = []
+    while len(traces) < n_new:
+        fed = seq + guess[len(seq) - n0:]                                            # known + guessed, [L]
+        full = forward(params, config, fed)
+        for T in range(len(seq), len(fed) + 1):
+            tr = causal_prefix(full, T)
+            traces.append(tr)
+            seq.append(int(np.argmax(tr["logits"][-1])))
+            if len(traces) == n_new or (T < len(fed) and seq[-1] != fed[T]):
+                break                              # done, or the guess at T was wrong: later rows are void
     return seq, traces
 
 
@@ -170,5 +233,5 @@ def sort_letters(text: str, weights=None) -> tuple[str, list[Trace]]:
     if config.vocab_size != 3 or config.block_size < 2 * SORT_LENGTH - 1:
         raise InputError(f"sorting needs a 3-letter vocabulary and block size >= {2 * SORT_LENGTH - 1}; "
                          f"these weights have vocab {config.vocab_size}, block {config.block_size}")
-    seq, traces = generate(params, config, idx, SORT_LENGTH)
+    seq, traces = generate(params, config, idx, SORT_LENGTH, draft=sorted(idx))   # verified, see generate
     return decode(seq[SORT_LENGTH:]), traces
