@@ -47,9 +47,25 @@ def layernorm_apply_centred(xc, rstd, weight, bias) -> np.ndarray:
 
 
 def layernorm_rows(x: np.ndarray, weight, bias) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """mean [...], rstd [...] and (x - mean) * rstd * weight + bias [..., C] in one go (the traced pass)."""
-    mean, rstd, xc = layernorm_parts(x)
+    """mean [...], rstd [...] and (x - mean) * rstd * weight + bias [..., C]: the traced pass's LayerNorm.
+
+    Same numbers as layernorm_parts + layernorm_apply_centred up to float32 rounding, with fewer numpy
+    calls: both row means are one matrix-vector product with a 1/C vector (sum and scale in one call)."""
+    by_n = _mean_vector(x.shape[-1], x.dtype.type)              # [C] of 1/C
+    mean = x @ by_n                                             # [...]
+    xc = x - mean[..., None]                                    # [..., C]
+    var = (xc * xc) @ by_n                                      # [...] population variance
+    var += x.dtype.type(LN_EPS)
+    rstd = np.sqrt(var, out=var)
+    np.divide(x.dtype.type(1.0), rstd, out=rstd)                # 1 / sqrt(var + eps)
     return mean, rstd, layernorm_apply_centred(xc, rstd, weight, bias)
+
+
+@functools.lru_cache(maxsize=None)
+def _mean_vector(n: int, dtype) -> np.ndarray:
+    v = np.full(n, 1.0 / n, dtype=dtype)
+    v.flags.writeable = False
+    return v
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
