@@ -207,7 +207,8 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
     from there. So the draft never decides a token, and a wrong draft costs at most the plain loop's n_new
     passes. What a draft changes: each trace has forward(seq[:T])'s names, roles, axes, ops and shapes and
     equals it to float32 rounding, not bit for bit (different summation order); the tokens are the plain
-    loop's unless a step's two top logits tie to within that rounding."""
+    loop's unless a step's two top logits tie to within that rounding. Traces read off one pass share its
+    memory, so their activations and aggregates are read-only views."""
     seq = _check_tokens(config, tokens).tolist()
     n0 = len(seq)
     if n0 + n_new - 1 > config.block_size:
@@ -217,6 +218,10 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
     while len(traces) < n_new:
         fed = seq + guess[len(seq) - n0:]                                            # known + guessed, [L]
         full = forward(params, config, fed)
+        if len(fed) > len(seq):                    # several steps will share these arrays: writing is an error
+            for t in full.tensors.values():
+                if t.role != "weight":
+                    t.data.flags.writeable = False
         for T in range(len(seq), len(fed) + 1):
             tr = causal_prefix(full, T)
             traces.append(tr)

@@ -197,3 +197,14 @@ def test_bad_drafts_are_input_errors(draft):
     cfg, params = load_weights()
     with pytest.raises(InputError, match="draft"):
         generate(params, cfg, encode("CBABBC"), 6, draft=draft)
+
+
+def test_steps_read_off_one_pass_are_read_only_plain_steps_stay_writable():
+    cfg, params = load_weights()
+    _, traces = sort_letters("CBABBC", (cfg, params))
+    for tr in traces:
+        for name in ("h0.attn.qkv", "h2.attn.probs", "logits", "ln_f.rstd"):
+            with pytest.raises(ValueError, match="read-only"):
+                tr[name][...] = 0                     # would corrupt the sibling steps that share the pass
+    _, plain = generate(params, cfg, encode("CBABBC"), 2)
+    plain[0]["logits"][...] = 0                       # each plain step owns its arrays
