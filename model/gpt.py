@@ -2,7 +2,9 @@
 
 `graph(config, T)` describes every tensor a forward pass over T tokens records (name, role, axis names,
 the Op that makes it; op kinds and dependency rules: llmreel.model.opgraph). `forward` computes the
-numbers and files each array under its graph entry, so a Trace always matches the graph.
+numbers and files each array under its graph entry, so a Trace always matches the graph. `generate` is
+greedy decoding with one trace per step; given a draft of the answer it verifies all steps with one pass
+and reads each step's trace off that pass (`causal_prefix`), which is how `sort_letters` stays fast.
 """
 from __future__ import annotations
 
@@ -232,7 +234,10 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
 
 
 def sort_letters(text: str, weights=None) -> tuple[str, list[Trace]]:
-    """"CBABBC" -> ("ABBBCC", six traces). `weights`: None (shipped), a path, or (config, params)."""
+    """"CBABBC" -> ("ABBBCC", six traces). `weights`: None (shipped), a path, or (config, params).
+
+    The sorted input is passed to generate() as a draft: a model that sorts confirms it with one traced pass
+    over 11 tokens; one that does not is overruled step by step, so the answer is always the model's own."""
     idx = encode(text, length=SORT_LENGTH)
     config, params = resolve_weights(weights)
     if config.vocab_size != 3 or config.block_size < 2 * SORT_LENGTH - 1:

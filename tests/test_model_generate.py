@@ -73,7 +73,7 @@ def test_sort_traces_equal_separate_forwards_and_the_plain_loop(text):
     assert_steps_consistent(seq, traces, 6)
     for tr, ref in zip(traces, plain):
         assert_trace_like_forward(tr, ref)
-        assert tr["embed.tok"].base is not None or tr is traces[-1]    # steps before the last are views
+        assert np.shares_memory(tr["h0.attn.qkv"], traces[-1]["h0.attn.qkv"])   # all read off one pass
 
 
 def test_sort_all_729_with_draft_matches_batched_greedy():
