@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from llmreel.model.config import PRESETS
-from llmreel.model.gpt import forward
+from llmreel.model.gpt import causal_prefix, forward
 from llmreel.model.opgraph import KINDS, cell_deps, max_over_deps
 from llmreel.model.weights import init_params
 
@@ -16,11 +16,15 @@ NANO = PRESETS["nano-sort"]
 T = 7
 
 
-@pytest.fixture(scope="module")
-def trace():
+@pytest.fixture(scope="module", params=["forward", "prefix"])
+def trace(request):
+    """A T = 7 pass, and the same step read off an 11-token pass (causal_prefix views, as a draft gives)."""
     rng = np.random.default_rng(0)
     params = {k: (v + rng.normal(0, 0.2, v.shape)).astype(np.float32) for k, v in init_params(NANO, 1).items()}
-    return forward(params, NANO, [2, 1, 0, 1, 1, 2, 0])
+    tokens = [2, 1, 0, 1, 1, 2, 0]
+    if request.param == "prefix":
+        return causal_prefix(forward(params, NANO, tokens + [1, 2, 2, 0]), T)
+    return forward(params, NANO, tokens)
 
 
 def recompute(kind, params, ins, idx):
