@@ -223,7 +223,7 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
         if len(fed) > len(seq):                    # several steps will share these arrays: writing is an error
             for t in full.tensors.values():
                 if t.role != "weight":
-                    t.data.flags.writeable = False
+                    t.data.setflags(write=False)
         for T in range(len(seq), len(fed) + 1):
             tr = causal_prefix(full, T)
             traces.append(tr)
