@@ -1,6 +1,7 @@
 """Object-level keyframes (camera, visibility, growth, flights): written straight into f-curves."""
 from __future__ import annotations
 
+import bpy
 import numpy as np
 
 from . import compat
@@ -59,29 +60,41 @@ def mask_keys(frames: np.ndarray, mask: np.ndarray) -> tuple[list[float], list[f
 
 
 class Visibility:
-    """Shows objects only during given frames, cheaply: objects with the same on/off pattern share one
-    parent empty whose scale is keyed 1/0 (constant). Blender re-evaluates every animated object on each
-    frame change (~0.02-0.09 ms each, a text or curve more), while un-animated children of an animated
-    empty only update their transform, so a few hundred patterns replace thousands of keyed objects."""
+    """Shows objects only during given frames, cheaply. Objects with the same on/off pattern (and the
+    same parent) move into one collection, shown through one collection-instance empty whose
+    hide_viewport/hide_render are keyed (constant). On a frame change Blender then evaluates a few dozen
+    keyed empties, not hundreds of keyed or re-parented texts (each ~10-20 us, a camera-borne text far
+    more: its layout reruns whenever its transform changes). The collections live under `holder`, which
+    build_scene excludes from the view layer: their objects show only through their instancer."""
 
-    def __init__(self, collection, frame_start: int, make_empty):
-        self.collection, self.before, self.make_empty = collection, float(frame_start - 1), make_empty
+    def __init__(self, collection, holder, frame_start: int, make_empty):
+        self.collection, self.holder = collection, holder
+        self.before, self.make_empty = float(frame_start - 1), make_empty
         self.groups: dict = {}
 
     def _attach(self, obj, frames: list[float], values: list[float]) -> None:
         if all(v == 1.0 for v in values):
             return
         parent = obj.parent
-        key = (parent.name if parent is not None else "", tuple(frames), tuple(values))
-        empty = self.groups.get(key)
-        if empty is None:
-            empty = self.make_empty(f"LLM Reel shown {len(self.groups):04d}", self.collection)
+        key_ = (parent.name if parent is not None else "", tuple(frames), tuple(values))
+        coll = self.groups.get(key_)
+        if coll is None:
+            name = f"LLM Reel shown {len(self.groups):04d}"
+            coll = tag(bpy.data.collections.new(name))
+            self.holder.children.link(coll)
+            empty = self.make_empty(name, self.collection)
+            empty.instance_type, empty.instance_collection = "COLLECTION", coll
             empty.parent = parent
             empty["llmreel_visibility"] = 1
-            key_vector(empty, "scale", frames, [(v, v, v) for v in values], interpolation="CONSTANT")
-            empty.scale = (values[0],) * 3
-            self.groups[key] = empty
-        obj.parent = empty
+            hidden = [1.0 - v for v in values]
+            for path in ("hide_viewport", "hide_render"):
+                key(empty, path, frames, hidden, interpolation="CONSTANT")
+            empty.hide_viewport = empty.hide_render = bool(hidden[0])
+            self.groups[key_] = coll
+        for c in list(obj.users_collection):
+            c.objects.unlink(obj)
+        coll.objects.link(obj)
+        obj.parent = None                      # the instancer carries the parent's transform
 
     def during(self, obj, intervals) -> None:
         """Shown only during `intervals` (inclusive frame ranges); always shown when empty."""
@@ -107,9 +120,12 @@ def key_mask_hidden(obj, frames: np.ndarray, mask: np.ndarray) -> None:
 
 
 def is_shown(obj) -> bool:
-    """Visible at the current frame: not hidden, and no zero-scale visibility parent above it."""
-    while obj is not None:
-        if obj.hide_render or obj.hide_viewport or (obj.get("llmreel_visibility") and obj.scale[0] == 0):
-            return False
-        obj = obj.parent
+    """Visible at the current frame: not hidden itself and, for an object shown through a visibility
+    instancer (see Visibility), that instancer is shown."""
+    if obj.hide_render or obj.hide_viewport:
+        return False
+    for coll in obj.users_collection:
+        for inst in coll.users_dupli_group:
+            if inst.get("llmreel_visibility"):
+                return not (inst.hide_render or inst.hide_viewport)
     return True

@@ -122,37 +122,39 @@ def _block_props(obj, block, config: dict) -> None:
     obj["llmreel_row_axis"], obj["llmreel_col_axis"] = block.row_axis, block.col_axis
 
 
-def block_schedule(block, frame_start: int, frame_end: int, flash_frames: float) -> list[tuple[str, float, np.ndarray]]:
-    """Which instance of a cell block shows at each frame of [frame_start, frame_end]:
-    [(kind, frozen_frame, shown_mask[F])] with kind "live" (time-driven look, while cells are being
-    computed: each burst of reveal times plus the flash), "frozen" (the look fixed at `frozen_frame`, for
-    the gaps between bursts, so nothing is evaluated per frame) or "rest" (every cell settled: previewed or
-    all done). Exactly one instance is shown per frame where the block is visible (Block.visible)."""
-    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                     # [F]
-    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)
-    shown = _interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
+def static_look(block, frame_start: int, frame_end: int, flash_frames: float) -> np.ndarray | None:
+    """Per-cell 0 (dim) / 1 (settled) when no cell of the block changes look during the story (each is
+    revealed at or before the first frame, where the story opens on it settled, e.g. the weights, or
+    only after the last one, and no preview toggles it); None when the block needs its time-driven look."""
+    if block.preview:
+        return None
+    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                          # [N]
+    settled = t_on <= frame_start
+    if np.all(settled | (t_on > frame_end)):
+        return settled.astype(np.float32)
+    return None
+
+
+def block_phases(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
+    """For a block with a time-driven look, which of three phases each frame of the story is in (bool [F]
+    masks that partition the frames):
+      "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the dim backdrop
+                behind it shows the dim cells);
+      "final":  every cell shows its final look (settled, or dim if never revealed), or a preview lights
+                the block and nothing in it stays dim: the look modifier is off and the stored colours show;
+      "live":   otherwise (cells lighting or flashing, or part of the block lit): the look modifier runs.
+    Only live blocks evaluate Geometry Nodes on a frame change (each costs ~0.1-0.2 ms)."""
+    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                       # [F]
+    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                            # [N]
     preview = _interval_mask(frames, block.preview)
-    times = np.unique(t_on[(t_on >= frame_start - flash_frames) & (t_on <= frame_end)])   # reveals in the story
-    windows = []
-    if times.size:
-        cut = np.flatnonzero(np.diff(times) > 2 * flash_frames + 2)                       # split into bursts
-        for lo, hi in zip(np.r_[0, cut + 1], np.r_[cut, times.size - 1]):
-            windows.append((np.floor(times[lo]), np.ceil(times[hi] + flash_frames)))
-    live = _interval_mask(frames, windows)
-    all_done = bool(np.all(t_on <= frame_end - flash_frames))
-    out = [("live", 0.0, live & shown)] if live.any() else []
-    rest = ~live & preview
-    gap_starts = [frame_start - 1.0] + [w[1] + 1 for w in windows]
-    gap_ends = [w[0] - 1 for w in windows] + [frame_end + 1.0]
-    for i, (g0, g1) in enumerate(zip(gap_starts, gap_ends)):
-        gap = (frames >= g0) & (frames <= g1) & ~live & ~preview
-        if not gap.any():
-            continue
-        if i == len(windows) and all_done or bool(np.all(t_on <= g0 - flash_frames)):
-            rest |= gap                                                                   # nothing left to reveal
-        else:
-            out.append(("frozen", float(g0), gap & shown))
-    return [("rest", 0.0, rest & shown)] + out
+    revealed = t_on[t_on <= frame_end]
+    hidden = (frames < t_on.min()) & ~preview
+    done = frames > (revealed.max() + flash_frames if revealed.size else -np.inf)
+    final = (done & ~preview) | (preview & bool(revealed.size == t_on.size))
+    if block.visible:                                 # shown only at times: no backdrop behind it
+        hidden = np.zeros_like(hidden)
+    final &= ~hidden
+    return {"hidden": hidden, "final": final, "live": ~hidden & ~final}
 
 
 def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
@@ -162,54 +164,75 @@ def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
     return mask
 
 
-def _cell_block(block, spec, coll, flash_frames: float, vis) -> list:
-    """One mesh per block (cells as faces, per-cell attributes); a few objects share it and take turns,
-    switched by visibility keys (see block_schedule): "rest" shows the stored settled colours, "frozen"
-    the GN look at a fixed frame (static, evaluated once), "live" the time-driven GN look. Only live
-    instances evaluate Geometry Nodes per frame, and only while their cells are being computed."""
+def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
+    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. The
+    stored `Col` is the block's final look. A block whose look never changes needs nothing more (costs
+    nothing per frame); the others get the cell-look Geometry Nodes modifier (Scene Time driven), switched
+    on by keys only while the block is live, and are hidden while all their cells are dim (block_phases)."""
     r, k = block.shape
     theme, m = spec.theme, spec.meta
-    mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth))
+    mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth, shape))
+    mesh["llmreel_pitch"] = float(block.pitch)
     values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
     t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
-    set_attribute(mesh, "value", geometry.per_vertex(values), domain="POINT")
-    set_attribute(mesh, "t_on", geometry.per_vertex(t_on), domain="POINT")
-    set_attribute(mesh, "settled", geometry.per_vertex(settled), "FLOAT_COLOR", "POINT")
-    set_attribute(mesh, "Col", geometry.per_vertex(settled), "FLOAT_COLOR", "POINT")
+    lit = static_look(block, m.frame_start, m.frame_end, flash_frames)                     # [N] or None
+    final = (t_on <= m.frame_end) if lit is None else lit > 0                              # [N]
+    look = np.where(final[:, None], settled, np.array([*theme.dim, 1.0], np.float32))      # [N, 4]
+    t_store = np.clip(t_on, np.float32(-1e9), np.float32(1e9))                           # never / always
+    for name, data, kind in (("value", values, "FLOAT"), ("t_on", t_store, "FLOAT"),
+                             ("settled", settled, "FLOAT_COLOR"), ("Col", look, "FLOAT_COLOR")):
+        set_attribute(mesh, name, geometry.per_vertex(data, shape), kind, "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(cell_material())
+    obj = tag(bpy.data.objects.new(block.id, mesh))
+    obj.location = block.origin
+    obj["llmreel_cell_shape"] = shape
+    coll.objects.link(obj)
     frames = np.arange(m.frame_start, m.frame_end + 1, dtype=np.float64)
-    made = []
-    for kind, frozen_at, mask in block_schedule(block, m.frame_start, m.frame_end, flash_frames):
-        if kind != "rest" and not mask.any():
-            continue
-        name = block.id if kind == "rest" else f"{block.id} ({kind} {frozen_at:g})" if kind == "frozen" \
-            else f"{block.id} (live)"
-        obj = tag(bpy.data.objects.new(name, mesh))
-        obj.location = block.origin
-        obj["llmreel_instance"] = kind
-        coll.objects.link(obj)
-        if kind != "rest":
-            group = cell_look_group(timed=kind == "live")
-            mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
-            mod.node_group = group
-            compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
-            compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
-            compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
-            ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
-            if kind == "frozen":
-                compat.set_modifier_input(mod, group, "Frame", float(frozen_at))
-            elif block.preview:
-                keys, on = animate.on_off_keys(block.preview, m.frame_start - 1)
-                animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', keys, on, interpolation="CONSTANT")
-        if kind == "live":
-            animate.key_mask_hidden(obj, frames, mask)   # hidden: not evaluated at all
-        else:
-            vis.mask(obj, frames, mask)                  # un-animated itself: its static look stays cached
-        made.append(obj)
-    return made
+    shown = _interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
+    if lit is not None:
+        animate.key_mask_hidden(obj, frames, shown)      # blocks stay selectable: keyed, not instanced
+        return obj, False
+    group = cell_look_group()
+    mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
+    mod.node_group = group
+    compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
+    compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
+    compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
+    ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
+    if block.preview:
+        keys, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+        animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', keys, on, interpolation="CONSTANT")
+    phases = block_phases(block, m.frame_start, m.frame_end, flash_frames)
+    animate.key_mask_hidden(obj, frames, shown & ~phases["hidden"])
+    if not phases["live"].all():
+        keys, on = animate.mask_keys(frames, phases["live"])
+        for prop in ("show_viewport", "show_render"):
+            animate.key(obj, f'modifiers["{LOOK_MODIFIER}"].{prop}', keys, on, interpolation="CONSTANT")
+        mod.show_viewport = mod.show_render = bool(on[0])
+    return obj, bool(phases["hidden"].any())
+
+
+def _backdrop(blocks, spec, coll, shape: str):
+    """One static object: a dim tile behind every cell of the blocks that hide while all-dim (see
+    block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells'
+    middle plane: behind a tile's face, inside a box."""
+    if not blocks:
+        return None
+    centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32) for b in blocks]
+    sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
+    mesh = tag(geometry.build_tile_mesh("LLM Reel dim cells", np.concatenate(centres), sizes))
+    dim = np.array([*spec.theme.dim, 1.0], np.float32)
+    set_attribute(mesh, "Col", np.tile(dim, (len(mesh.vertices), 1)), "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
+    compat.set_active_color(mesh, "Col")
+    mesh.materials.append(cell_material())
+    obj = tag(bpy.data.objects.new("LLM Reel dim cells", mesh))
+    obj["llmreel_backdrop"] = 1
+    coll.objects.link(obj)
+    return obj
 
 
 def _float_image(name: str, rgba: np.ndarray):
@@ -258,17 +281,22 @@ def _image_block(block, spec, coll, flash_frames: float):
     return obj
 
 
-def _blocks(spec, coll, image_threshold: int, vis) -> None:
+def _blocks(spec, coll, image_threshold: int, vis, shape: str) -> None:
     flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
+    behind = []
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
             obj = _image_block(block, spec, coll, flash_frames)
-            _block_props(obj, block, spec.meta.config)
-            vis.during(obj, block.visible)
-            continue
-        for obj in _cell_block(block, spec, coll, flash_frames, vis):
-            _block_props(obj, block, spec.meta.config)
+            if block.visible:
+                frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
+                animate.key_mask_hidden(obj, frames, _interval_mask(frames, block.visible))
+        else:
+            obj, hides = _cell_block(block, spec, coll, flash_frames, vis, shape)
+            if hides:
+                behind.append(block)
+        _block_props(obj, block, spec.meta.config)
+    _backdrop(behind, spec, coll, shape)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------
@@ -526,6 +554,23 @@ def _empty(name: str, coll):
     return obj
 
 
+def _exclude(scene, coll) -> None:
+    """Exclude `coll` from every view layer of `scene`."""
+    def find(layer_coll):
+        if layer_coll.collection == coll:
+            return layer_coll
+        for child in layer_coll.children:
+            hit = find(child)
+            if hit is not None:
+                return hit
+        return None
+
+    for layer in scene.view_layers:
+        lc = find(layer.layer_collection)
+        if lc is not None:
+            lc.exclude = True
+
+
 # ---- public API ------------------------------------------------------------------------------------
 def our_collection(scene=None):
     scene = scene or bpy.context.scene
@@ -536,8 +581,12 @@ def our_collection(scene=None):
 
 
 def build_scene(spec, *, scene=None, language: str | None = None, captions: bool = True,
-                image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False):
-    """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build."""
+                image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False,
+                cell_shape: str = "tile"):
+    """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build.
+    `cell_shape`: "tile" (one quad per cell: light to draw and scrub) or "box" (lit 3D cells, for finals)."""
+    if cell_shape not in geometry.SHAPES:
+        raise ValueError(f"unknown cell shape {cell_shape!r}: choose one of {', '.join(geometry.SHAPES)}")
     scene = scene or bpy.context.scene
     language = language or spec.meta.language
     clear_scene(scene)
@@ -546,13 +595,14 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     root["llmreel_root"] = 1
     scene.collection.children.link(root)
     parts = {}
-    for part in ("Blocks", "Labels", "Flow", "Focus", "Camera", "Lights", "Visibility"):
+    for part in ("Blocks", "Labels", "Flow", "Focus", "Camera", "Lights", "Visibility", "Shown"):
         parts[part] = tag(bpy.data.collections.new(f"{COLLECTION_NAME} {part}"))
         root.children.link(parts[part])
+    _exclude(scene, parts["Shown"])                      # its objects show through their instancers only
     _setup_scene(scene, spec)
     _world(scene, spec)
-    vis = animate.Visibility(parts["Visibility"], spec.meta.frame_start, _empty)
-    _blocks(spec, parts["Blocks"], int(image_threshold), vis)
+    vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty)
+    _blocks(spec, parts["Blocks"], int(image_threshold), vis, cell_shape)
     _labels(spec, parts["Labels"], language, vis)
     _paths(spec, parts["Flow"], vis)
     _highlights(spec, parts["Focus"], vis)
@@ -674,7 +724,7 @@ def cell_index(obj, face_index: int) -> tuple[int, ...]:
     nfaces = len(obj.data.polygons)
     if not 0 <= face_index < nfaces:
         raise ValueError(f"face {face_index} outside 0..{nfaces - 1}")
-    r, c = geometry.face_to_cell(face_index, cols)
+    r, c = geometry.face_to_cell(face_index, cols, _shape(obj))
     row_axis, col_axis = obj.get("llmreel_row_axis", ""), obj.get("llmreel_col_axis", "")
     shown = [(r, row_axis), (c, col_axis)]
     if obj["llmreel_transpose"]:
@@ -688,12 +738,17 @@ def cell_info(obj, face_index: int) -> str:
     """Inspector line for face `face_index` of a block object, e.g.
     'h0.attn.q[1,3,5] = qkv[3, head 1 · A + 5] = 0.412'. ValueError for other objects/faces."""
     index = cell_index(obj, face_index)
-    cell = face_index // geometry.FACES_PER_CELL
-    value = float(obj.data.attributes["value"].data[cell * geometry.VERTS_PER_CELL].value)
+    shape = _shape(obj)
+    cell = face_index // geometry.faces_per_cell(shape)
+    value = float(obj.data.attributes["value"].data[cell * geometry.verts_per_cell(shape)].value)
     return inspector.cell_line(obj["llmreel_formal"], obj["llmreel_tensor"], index, value)
 
 
 def block_values(obj) -> np.ndarray:
     """Per-cell values stored on a block object's mesh (float32 [R, K])."""
     rows, cols = (int(x) for x in obj["llmreel_shape"])
-    return get_attribute(obj.data, "value")[::geometry.VERTS_PER_CELL].reshape(rows, cols)
+    return get_attribute(obj.data, "value")[::geometry.verts_per_cell(_shape(obj))].reshape(rows, cols)
+
+
+def _shape(obj) -> str:
+    return str(obj.get("llmreel_cell_shape", "box"))

@@ -1,28 +1,38 @@
 """Cell meshes: one mesh per tensor block, cells as faces, built with foreach_set (never one object per cell).
 
 A block's mesh lives in the block's local frame: cell (r, c) is centred at (c*pitch, 0, -r*pitch), so the
-object's location is the block origin. Each cell is a box `cell` wide (X, Z) and `depth` thick (Y) with
-FACES_PER_CELL faces and VERTS_PER_CELL vertices of its own (none shared), so per-cell data lives on the
-POINT domain (colour attributes must be POINT or CORNER for Workbench): vertex v belongs to cell
-v // VERTS_PER_CELL, face f to cell f // FACES_PER_CELL (row-major over [R, K]).
+object's location is the block origin. Two cell shapes: a "tile" is one quad facing the camera wall (-Y):
+four vertices, two triangles, what drafts and the viewport want (software OpenGL pays per triangle); a
+"box" adds the top, bottom and sides, `depth` thick, for the lit final look. Every cell has vertices of its
+own (none shared), so per-cell data lives on the POINT domain (colour attributes must be POINT or CORNER for
+Workbench): vertex v belongs to cell v // verts, face f to cell f // faces (row-major over [R, K]).
 """
 from __future__ import annotations
 
 import bpy
 import numpy as np
 
-FACES_PER_CELL = 5     # front (-Y), top, bottom, left, right: the back never faces the camera
-VERTS_PER_CELL = 8
+# Unit box corners (x, y, z) in {-.5,.5}^3, index = x + 2y + 4z; faces as corner indices, outward normals
+_BOX_CORNERS = np.array([[x, y, z] for z in (-0.5, 0.5) for y in (-0.5, 0.5) for x in (-0.5, 0.5)],
+                        dtype=np.float32)                                  # [8, 3]
+_BOX_FACES = np.array([[0, 1, 5, 4],      # front  (y = -.5)
+                       [4, 5, 7, 6],      # top    (z = +.5)
+                       [0, 2, 3, 1],      # bottom (z = -.5)
+                       [0, 4, 6, 2],      # left   (x = -.5)
+                       [1, 3, 7, 5]],     # right  (x = +.5)
+                      dtype=np.int32)                                     # [5, 4]; the back never shows
+_TILE_CORNERS = _BOX_CORNERS[[0, 1, 5, 4]]                                # [4, 3] the box's front face
+_TILE_FACES = np.array([[0, 1, 2, 3]], dtype=np.int32)                    # [1, 4]
 
-# Unit box corners (x, y, z) in {-.5,.5}^3, and the 5 visible faces as corner indices (outward normals)
-_CORNERS = np.array([[x, y, z] for z in (-0.5, 0.5) for y in (-0.5, 0.5) for x in (-0.5, 0.5)],
-                    dtype=np.float32)                                      # [8, 3]; index = x + 2y + 4z
-_FACES = np.array([[0, 1, 5, 4],      # front  (y = -.5)
-                   [4, 5, 7, 6],      # top    (z = +.5)
-                   [0, 2, 3, 1],      # bottom (z = -.5)
-                   [0, 4, 6, 2],      # left   (x = -.5)
-                   [1, 3, 7, 5]],     # right  (x = +.5)
-                  dtype=np.int32)                                         # [5, 4]
+SHAPES = {"tile": (_TILE_CORNERS, _TILE_FACES), "box": (_BOX_CORNERS, _BOX_FACES)}
+
+
+def verts_per_cell(shape: str) -> int:
+    return len(SHAPES[shape][0])
+
+
+def faces_per_cell(shape: str) -> int:
+    return len(SHAPES[shape][1])
 
 
 def cell_centres(rows: int, cols: int, pitch: float) -> np.ndarray:
@@ -31,21 +41,43 @@ def cell_centres(rows: int, cols: int, pitch: float) -> np.ndarray:
     return np.stack([c * pitch, np.zeros_like(c, dtype=float), -r * pitch], axis=1).astype(np.float32)
 
 
-def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, depth: float):
-    """A new mesh with rows*cols boxes, cell-major; every face flat-shaded."""
+def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, depth: float,
+                    shape: str = "tile"):
+    """A new mesh with rows*cols cells of `shape` ("tile" or "box"), cell-major; every face flat-shaded."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown cell shape {shape!r}: choose one of {', '.join(SHAPES)}")
+    corners, faces = SHAPES[shape]
+    nv, nf_cell = len(corners), len(faces)
     n = rows * cols
     size = np.array([cell, depth, cell], dtype=np.float32)
-    verts = cell_centres(rows, cols, pitch)[:, None, :] + _CORNERS[None] * size      # [N, 8, 3]
-    loops = (np.arange(n, dtype=np.int32)[:, None, None] * 8 + _FACES[None])          # [N, 5, 4]
+    verts = cell_centres(rows, cols, pitch)[:, None, :] + corners[None] * size        # [N, nv, 3]
+    loops = np.arange(n, dtype=np.int32)[:, None, None] * nv + faces[None]            # [N, nf_cell, 4]
     mesh = bpy.data.meshes.new(name)
-    mesh.vertices.add(n * 8)
+    mesh.vertices.add(n * nv)
     mesh.vertices.foreach_set("co", verts.ravel())
     mesh.loops.add(loops.size)
     mesh.loops.foreach_set("vertex_index", loops.ravel())
-    nf = n * FACES_PER_CELL
+    nf = n * nf_cell
     mesh.polygons.add(nf)
     mesh.polygons.foreach_set("loop_start", np.arange(0, nf * 4, 4, dtype=np.int32))
     mesh.polygons.foreach_set("loop_total", np.full(nf, 4, dtype=np.int32))
+    mesh.update(calc_edges=True)
+    return mesh
+
+
+def build_tile_mesh(name: str, centres: np.ndarray, sizes: np.ndarray):
+    """A new mesh of square tiles facing -Y: tile i centred at centres[i] ([N, 3]), sizes[i] wide."""
+    corners = _TILE_CORNERS * np.array([1, 0, 1], dtype=np.float32)                   # [4, 3] flat, y = 0
+    verts = centres[:, None, :].astype(np.float32) + corners[None] * sizes[:, None, None]   # [N, 4, 3]
+    n = len(centres)
+    mesh = bpy.data.meshes.new(name)
+    mesh.vertices.add(n * 4)
+    mesh.vertices.foreach_set("co", verts.ravel())
+    mesh.loops.add(n * 4)
+    mesh.loops.foreach_set("vertex_index", np.arange(n * 4, dtype=np.int32))
+    mesh.polygons.add(n)
+    mesh.polygons.foreach_set("loop_start", np.arange(0, n * 4, 4, dtype=np.int32))
+    mesh.polygons.foreach_set("loop_total", np.full(n, 4, dtype=np.int32))
     mesh.update(calc_edges=True)
     return mesh
 
@@ -63,10 +95,10 @@ def build_plane_mesh(name: str, rows: int, cols: int, pitch: float, cell: float)
     return mesh
 
 
-def per_vertex(cell_values: np.ndarray) -> np.ndarray:
-    """Repeat per-cell values [N, ...] for each of a cell's vertices -> [N*VERTS_PER_CELL, ...]."""
-    return np.repeat(np.asarray(cell_values), VERTS_PER_CELL, axis=0)
+def per_vertex(cell_values: np.ndarray, shape: str) -> np.ndarray:
+    """Repeat per-cell values [N, ...] for each of a cell's vertices -> [N*verts_per_cell, ...]."""
+    return np.repeat(np.asarray(cell_values), verts_per_cell(shape), axis=0)
 
 
-def face_to_cell(face_index: int, cols: int) -> tuple[int, int]:
-    return divmod(face_index // FACES_PER_CELL, cols)
+def face_to_cell(face_index: int, cols: int, shape: str) -> tuple[int, int]:
+    return divmod(face_index // faces_per_cell(shape), cols)

@@ -12,8 +12,7 @@ import bpy
 from . import compat
 
 TAG = "llmreel"                       # custom property set on every data block the add-on makes
-CELL_LOOK = "LLMReel Cell Look v1"
-FROZEN_LOOK = "LLMReel Frozen Look v1"
+CELL_LOOK = "LLMReel Cell Look v2"
 CELL_MATERIAL = "LLMReel Cell v2"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
@@ -62,11 +61,16 @@ def _mix_color(nodes, links, fac, a, b):
     return _sock(n.outputs, "Result_Color")
 
 
-def cell_look_group(timed: bool = True):
+def cell_look_group():
     """Geometry Nodes group: inputs Geometry, Preview (0/1, keyed per block), Flash Frames, Dim, Flash;
-    the frame comes from the Scene Time node (`timed`) or, for the frozen variant, from a "Frame" input
-    (no time dependency, so Blender evaluates it once and caches it)."""
-    name = CELL_LOOK if timed else FROZEN_LOOK
+    the frame comes from the Scene Time node. Per point (six field operations: every one costs on each
+    frame change of a live block):
+        age  = frame + Preview * 1e12 - t_on        (a preview makes every cell long settled)
+        fade = clamp(age / Flash Frames)            0 at the reveal, 1 once settled
+        lit  = age > -1e-4
+        Col  = mix(Dim, mix(Flash, settled, fade), lit);   glow = clamp(lit - fade)
+    t_on is stored clamped to +-1e9 (never / always), so the preview offset always wins."""
+    name = CELL_LOOK
     group = _get_ours(bpy.data.node_groups, name)
     if group is not None:
         return group
@@ -79,13 +83,11 @@ def cell_look_group(timed: bool = True):
     f.default_value, f.min_value = 12.0, 0.001
     iface.new_socket("Dim", in_out="INPUT", socket_type="NodeSocketColor").default_value = (0.02, 0.02, 0.03, 1)
     iface.new_socket("Flash", in_out="INPUT", socket_type="NodeSocketColor").default_value = (1, 0.9, 0.7, 1)
-    if not timed:
-        iface.new_socket("Frame", in_out="INPUT", socket_type="NodeSocketFloat")
     iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
 
     nodes, links = group.nodes, group.links
     gin, gout = nodes.new("NodeGroupInput"), nodes.new("NodeGroupOutput")
-    frame_out = nodes.new("GeometryNodeInputSceneTime").outputs["Frame"] if timed else gin.outputs["Frame"]
+    frame = nodes.new("GeometryNodeInputSceneTime").outputs["Frame"]
     t_on = nodes.new("GeometryNodeInputNamedAttribute")
     t_on.data_type = "FLOAT"
     t_on.inputs["Name"].default_value = "t_on"
@@ -93,20 +95,16 @@ def cell_look_group(timed: bool = True):
     settled.data_type = "FLOAT_COLOR"
     settled.inputs["Name"].default_value = "settled"
 
-    age = _math(nodes, "SUBTRACT", frame_out, t_on.outputs["Attribute"], links)                # frame - t_on
-    cmp = nodes.new("FunctionNodeCompare")                                                        # age >= 0
-    cmp.data_type, cmp.operation = "FLOAT", "GREATER_EQUAL"
-    links.new(age.outputs[0], cmp.inputs[0])
-    cmp.inputs[1].default_value = 0.0
-    computed = _math(nodes, "MAXIMUM", cmp.outputs[0], 0.0, links)                               # bool -> 0/1
-    lit = _math(nodes, "MAXIMUM", computed.outputs[0], gin.outputs["Preview"], links)
+    now = _math(nodes, "MULTIPLY_ADD", gin.outputs["Preview"], 1e12, links)                   # single value
+    links.new(frame, now.inputs[2])
+    age = _math(nodes, "SUBTRACT", now.outputs[0], t_on.outputs["Attribute"], links)
     fade = _math(nodes, "DIVIDE", age.outputs[0], gin.outputs["Flash Frames"], links)
-    fade_c = _math(nodes, "MINIMUM", _math(nodes, "MAXIMUM", fade.outputs[0], 0.0, links).outputs[0], 1.0, links)
-    settle = _math(nodes, "MAXIMUM", fade_c.outputs[0], gin.outputs["Preview"], links)          # preview: settled
-    lit_col = _mix_color(nodes, links, settle.outputs[0], gin.outputs["Flash"], settled.outputs["Attribute"])
+    fade.use_clamp = True
+    lit = _math(nodes, "GREATER_THAN", age.outputs[0], -1e-4, links)
+    glow = _math(nodes, "SUBTRACT", lit.outputs[0], fade.outputs[0], links)
+    glow.use_clamp = True
+    lit_col = _mix_color(nodes, links, fade.outputs[0], gin.outputs["Flash"], settled.outputs["Attribute"])
     col = _mix_color(nodes, links, lit.outputs[0], gin.outputs["Dim"], lit_col)
-    glow = _math(nodes, "MULTIPLY", computed.outputs[0],
-                 _math(nodes, "SUBTRACT", 1.0, settle.outputs[0], links).outputs[0], links)
 
     store_col = nodes.new("GeometryNodeStoreNamedAttribute")
     store_col.data_type, store_col.domain = "FLOAT_COLOR", "POINT"

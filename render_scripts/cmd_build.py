@@ -62,7 +62,8 @@ def cmd_build(args) -> int:
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     kwargs = {} if threshold is None else {"image_threshold": threshold}
-    build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof, **kwargs)
+    build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof,
+                      cell_shape=args.cells, **kwargs)
     build.save_blend(out)
     print(f"{out}: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-{spec.meta.frame_end} at "
           f"{spec.meta.fps} fps, built in {time.perf_counter() - t0:.1f} s")
@@ -83,6 +84,8 @@ def register(subparsers) -> None:
     p.add_argument("--spec", default=None, help="build a saved SceneSpec (.npz) instead of planning")
     p.add_argument("--no-captions", action="store_true", help="no caption text objects")
     p.add_argument("--dof", action="store_true", help="camera depth of field on the shot's target")
+    p.add_argument("--cells", choices=("tile", "box"), default="tile",
+                   help="cell shape: tile (one quad, light to scrub and draw) or box (lit 3D cells)")
     p.add_argument("--image-threshold", type=int, default=None,
                    help="blocks with more cells become one image-textured plane")
     p.add_argument("--out", required=True, help="output .blend file")

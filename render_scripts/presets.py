@@ -30,6 +30,7 @@ class RenderSettings:
     compositor: bool = True     # the add-on's compositor glow (costly on the CPU: off for drafts)
     text_resolution: int = 0    # curve steps per glyph segment; 0 = as built. Software GL draws every
                                 # triangle on one core, and text is a third of them, so drafts use 2
+    cell_shape: str = "tile"    # "tile": one quad per cell (cheap to draw); "box": lit 3D cells (finals)
 
     def key_fields(self) -> dict:
         """The fields that change pixels (all of them: threads and workers are not settings)."""
@@ -45,6 +46,7 @@ class Preset:
     denoise: bool
     compositor: bool
     text_resolution: int = 0
+    cell_shape: str = "tile"
 
 
 PRESETS: dict[str, Preset] = {
@@ -55,7 +57,8 @@ PRESETS: dict[str, Preset] = {
     "preview": Preset(short_side=720, fps=24, engine="workbench", samples=8, denoise=False,
                       compositor=True),
     # Cycles on the CPU, emission-led look, denoised: the video for publishing.
-    "final": Preset(short_side=1080, fps=24, engine="cycles", samples=32, denoise=True, compositor=True),
+    "final": Preset(short_side=1080, fps=24, engine="cycles", samples=32, denoise=True, compositor=True,
+                    cell_shape="box"),
 }
 
 
@@ -112,7 +115,7 @@ def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str 
     return RenderSettings(width=w, height=h, engine=engine, samples=samples,
                           denoise=p.denoise and engine == "cycles", captions=captions,
                           language=language, transparent=transparent, compositor=p.compositor,
-                          text_resolution=p.text_resolution)
+                          text_resolution=p.text_resolution, cell_shape=p.cell_shape)
 
 
 def preset_fps(quality: str) -> int:

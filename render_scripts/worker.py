@@ -43,27 +43,34 @@ def build_id(spec, settings: dict) -> str:
         digest = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
     else:
         digest = fr.spec_digest(spec)
-    return f"{digest}|{settings['language']}|{bool(settings['captions'])}"
+    return f"{digest}|{settings['language']}|{bool(settings['captions'])}|{settings.get('cell_shape', 'tile')}"
 
 
-def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = None):
+def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = None, cull: bool = False):
     """The bpy scene for `spec`, built once per process (and per language/captions choice), configured
-    for `settings`."""
+    for `settings`. `cull`: hide objects while off camera (Workbench renders only: same pixels, less work;
+    never for a scene that is saved)."""
     import bpy
 
     from llmreel.blender_addon.build import build_scene
+    from llmreel.blender_addon.culling import cull_offscreen
     from llmreel.blender_addon.render import catch_sigint, configure_render, quiet
 
-    ident = build_id(spec, settings)
+    cull = cull and settings["engine"] == "workbench"
+    ident = build_id(spec, settings) + (f"|culled {settings['width']}x{settings['height']}" if cull else "")
     name = _BUILT.get(ident)
     if name is None or name not in bpy.data.scenes:
         spec = load_spec(spec)
         with quiet():
             bpy.ops.wm.read_factory_settings(use_empty=True)
         scene = bpy.context.scene
-        build_scene(spec, scene=scene, language=settings["language"], captions=settings["captions"])
+        build_scene(spec, scene=scene, language=settings["language"], captions=settings["captions"],
+                    cell_shape=settings.get("cell_shape", "tile"))
         _BUILT.clear()
         _BUILT[ident] = scene.name
+        if cull:
+            configure_render(scene, settings, threads=threads)
+            cull_offscreen(scene)
     scene = bpy.data.scenes[_BUILT[ident]]
     with quiet():                       # Cycles announces its (absent) GPU back-ends on first use
         configure_render(scene, settings, threads=threads)
@@ -86,7 +93,7 @@ def render_chunk(spec, settings: dict, key: str, frames: list[int], frames_dir: 
     todo = fr.missing_frames(frames_dir, frames, key, size) if shared else list(frames)
     if not todo:
         return []
-    scene = prepare_scene(spec, settings, key, threads)
+    scene = prepare_scene(spec, settings, key, threads, cull=True)
     out: list[tuple[int, bytes | None]] = []
     with tempfile.TemporaryDirectory(prefix="llmreel-frames-") as private:
         target = Path(frames_dir if shared else private)

@@ -41,7 +41,7 @@ BEATS: dict[str, list[tuple[str, float]]] = {
 DEFAULT_LOOP_SPEEDUP = 0.8
 MIN_SWEEP_SECONDS = 0.3      # an op's cells light over at least this long (first pass)
 STEP_SECONDS = 0.36          # smallest first-pass step slot: the sweep plus a gap
-LOOP_STEP_FRAMES = 2         # smallest step slot in the fed-back passes (sweep + one-frame gap)
+LOOP_STEP_SECONDS = 1 / 15   # smallest step slot in the fed-back passes (two frames at 30 fps)
 
 
 def beat_names(slug: str) -> list[str]:
@@ -194,10 +194,10 @@ def canonical_beats(config: GPTConfig, n_in: int, n_out: int) -> list[BeatPlan]:
 def min_frames(beat: BeatPlan, fps: int) -> int:
     """Shortest a beat may be: room for its steps and for its captions (max(1.5 s, chars / 12) s)."""
     lead_tail = sum(_lead_tail(beat, fps)) + 1
-    if beat.fast:
-        steps = len(beat.steps) * LOOP_STEP_FRAMES
-    else:
-        steps = len(beat.steps) * max(math.ceil(STEP_SECONDS * fps), math.ceil(MIN_SWEEP_SECONDS * fps) + 2)
+    # Step slots are set in seconds, so a story lasts as long at 12 fps as at 30 (a slot may then hold a
+    # fractional number of frames: reveal times are fractional too).
+    slot = LOOP_STEP_SECONDS if beat.fast else max(STEP_SECONDS, MIN_SWEEP_SECONDS + 2 / 30)
+    steps = math.ceil(len(beat.steps) * slot * fps)
     text = max((max(1.5, len(t) / 12.0) for t in beat.caption.values()), default=1.5)
     return max(steps + lead_tail, math.ceil(text * fps) + 1)
 

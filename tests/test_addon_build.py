@@ -10,28 +10,35 @@ pytestmark = pytest.mark.bpy
 
 
 def _blocks(bpy):
-    """Block id -> its main ("rest") object."""
-    return {o["llmreel_block"]: o for o in bpy.data.objects
-            if o.get("llmreel_block") is not None and o.get("llmreel_instance", "rest") == "rest"}
+    """Block id -> its object (exactly one per block)."""
+    objs = [o for o in bpy.data.objects if o.get("llmreel_block") is not None]
+    out = {o["llmreel_block"]: o for o in objs}
+    assert len(out) == len(objs), "more than one object for a block"
+    return out
 
 
 def _eval_colors(bpy, obj, frame):
-    """Per-cell RGB the scene shows at `frame`: the evaluated `Col` point attribute (one per cell) of the
-    block's instance that is visible then (exactly one of rest/dim/live is)."""
+    """Per-cell RGB the scene shows at `frame`: the evaluated `Col` point attribute (one per cell) or,
+    while the block hides (all its cells dim), the dim backdrop tiles lying at its cells."""
+    from llmreel.blender_addon.animate import is_shown
     from llmreel.blender_addon.attributes import get_attribute
-    from llmreel.blender_addon.geometry import VERTS_PER_CELL
+    from llmreel.blender_addon.geometry import cell_centres, verts_per_cell
 
     bpy.context.scene.frame_set(frame)
-    from llmreel.blender_addon.animate import is_shown
-
-    shown = [o for o in bpy.data.objects if o.get("llmreel_block") == obj["llmreel_block"] and is_shown(o)]
-    assert len(shown) == 1, (obj["llmreel_block"], frame, [o.name for o in shown])
-    obj = shown[0]
+    if not is_shown(obj):
+        back = next(o for o in bpy.data.objects if o.get("llmreel_backdrop"))
+        assert is_shown(back)
+        co = get_attribute(back.data, "position").reshape(-1, 4, 3).mean(axis=1)           # tile centres
+        rows, cols = (int(x) for x in obj["llmreel_shape"])
+        want = cell_centres(rows, cols, float(obj.data["llmreel_pitch"])) + np.asarray(obj.location)
+        d = np.linalg.norm(co[None, :, :] - want[:, None, :], axis=2)                    # [cells, tiles]
+        assert d.min(axis=1).max() < 1e-4, "a hidden block's cells have no backdrop tile"
+        return get_attribute(back.data, "Col").reshape(-1, 4, 4)[d.argmin(axis=1), 0, :3]
     dg = bpy.context.evaluated_depsgraph_get()
     ev = obj.evaluated_get(dg)
     mesh = ev.to_mesh()
     try:
-        col = get_attribute(mesh, "Col")[::VERTS_PER_CELL, :3]
+        col = get_attribute(mesh, "Col")[::verts_per_cell(obj["llmreel_cell_shape"]), :3]
     finally:
         ev.to_mesh_clear()
     return col
@@ -65,7 +72,7 @@ def test_default_objects_and_attributes(bpy_factory):
     for b in spec.blocks:
         obj = blocks[b.id]
         assert np.array_equal(build.block_values(obj), b.values)
-        assert len(obj.data.polygons) == b.values.size * 5
+        assert len(obj.data.polygons) == b.values.size                    # default shape: one tile per cell
         assert tuple(obj.location) == pytest.approx(b.origin)
     labels = {o["llmreel_label"]: o for o in bpy.data.objects if o.get("llmreel_label")}
     assert {k: o.data.body for k, o in labels.items()} == {l.id: l.text["en"] for l in spec.labels}
@@ -98,8 +105,9 @@ def test_stored_t_on_equals_spec(bpy_factory):
     build.build_scene(spec)
     for b in spec.blocks:
         obj = _blocks(bpy_factory)[b.id]
-        t_on = get_attribute(obj.data, "t_on").reshape(b.values.size, 8)
-        assert np.array_equal(t_on, np.repeat(b.t_on.reshape(-1, 1), 8, axis=1))
+        t_on = get_attribute(obj.data, "t_on").reshape(b.values.size, 4)
+        want = np.clip(b.t_on.reshape(-1, 1), -1e9, 1e9)                     # never / always: +-1e9
+        assert np.array_equal(t_on, np.repeat(want, 4, axis=1))
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -232,17 +240,19 @@ def test_clear_leaves_nothing(bpy_factory):
     assert build.our_collection() is None and not bpy.context.scene.timeline_markers
 
 
-def test_cell_info(bpy_factory):
+@pytest.mark.parametrize("shape, faces", [("tile", 1), ("box", 5)])
+def test_cell_info(bpy_factory, shape, faces):
     bpy = bpy_factory
     from llmreel.blender_addon import build
 
     spec = small_spec()
-    build.build_scene(spec)
+    build.build_scene(spec, cell_shape=shape)
     q = spec.block("h0.attn.q[1]")
     obj = _blocks(bpy)[q.id]
+    assert len(obj.data.polygons) == q.values.size * faces
     for r in range(3):
         for c in range(5):
-            text = build.cell_info(obj, (r * 5 + c) * 5 + 2)
+            text = build.cell_info(obj, (r * 5 + c) * faces + faces - 1)
             assert text.startswith(f"h0.attn.q[1,{r},{c}] = ") and text.endswith(f"= {q.values[r, c]:.4g}")
     with pytest.raises(ValueError):
         build.cell_info(obj, 10_000)

@@ -33,9 +33,9 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     spec = default_spec
     build.build_scene(spec)
     objs = list(bpy.data.objects)
-    rest = {o["llmreel_block"]: o for o in objs if o.get("llmreel_instance", "rest") == "rest"
-            and o.get("llmreel_block")}
+    rest = {o["llmreel_block"]: o for o in objs if o.get("llmreel_block")}
     assert set(rest) == {b.id for b in spec.blocks}
+    assert len([o for o in objs if o.get("llmreel_block")]) == len(spec.blocks)          # one object per block
     assert len([o for o in objs if o.get("llmreel_label")]) == len(spec.labels)
     assert len([o for o in objs if o.get("llmreel_caption") is not None]) == len(spec.captions)
     assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths") and "(grown)" not in o.name) \
@@ -69,7 +69,7 @@ def test_inspector_index_points_at_the_trace_value(bpy_factory, default_spec):
     """For sampled cells of every block, the inspector's tensor index holds the cell's value in the trace."""
     bpy = bpy_factory
     from llmreel.blender_addon import build
-    from llmreel.blender_addon.geometry import FACES_PER_CELL
+    from llmreel.blender_addon.geometry import faces_per_cell
     from llmreel.model.gpt import sort_letters
 
     spec = default_spec
@@ -78,11 +78,12 @@ def test_inspector_index_points_at_the_trace_value(bpy_factory, default_spec):
     rng = np.random.default_rng(0)
     checked = 0
     for obj in bpy.data.objects:
-        if not obj.get("llmreel_block") or obj.get("llmreel_instance") != "rest" or obj["llmreel_tensor"] not in trace:
+        if not obj.get("llmreel_block") or obj["llmreel_tensor"] not in trace:
             continue
         stored = build.block_values(obj)
         for cell in rng.choice(stored.size, size=min(4, stored.size), replace=False):
-            face = int(cell) * FACES_PER_CELL + 1
+            per = faces_per_cell(obj["llmreel_cell_shape"])
+            face = int(cell) * per + per - 1                                     # the cell's last face
             index = build.cell_index(obj, face)
             want = np.float32(np.asarray(trace[obj["llmreel_tensor"]])[index])
             assert stored.flat[cell] == want, (obj.name, index)

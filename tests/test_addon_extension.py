@@ -29,7 +29,7 @@ _ENABLE = textwrap.dedent("""
     import llmreel.scenes.plan
     print("CORE", llmreel.scenes.plan.__file__)
     assert bpy.ops.llmreel.build() == {"FINISHED"}
-    blocks = [o for o in bpy.data.objects if o.get("llmreel_block") and o.get("llmreel_instance") == "rest"]
+    blocks = [o for o in bpy.data.objects if o.get("llmreel_block")]
     print("BLOCKS", len(blocks), "CHAPTERS", len(bpy.context.scene.llmreel.chapters))
 """)
 

@@ -67,11 +67,10 @@ def test_build_chapters_inspector_clear(addon):
     with pytest.raises(RuntimeError, match="chapter"):
         bpy.ops.llmreel.jump_chapter(index=999)
 
-    obj = next(o for o in bpy.data.objects if o.get("llmreel_tensor") == "h0.attn.q" and
-               o.get("llmreel_instance") == "rest")
+    obj = next(o for o in bpy.data.objects if o.get("llmreel_tensor") == "h0.attn.q")
     for p in obj.data.polygons:
         p.select = False
-    obj.data.polygons[7].select = True                                 # a face of cell 1 (5 faces per cell)
+    obj.data.polygons[1].select = True                                 # cell 1 (one tile per cell)
     text = ui_panel.inspector_text(obj)
     assert text.startswith("h0.attn.q[") and "qkv" in text and "=" in text
     assert "select a cell" in ui_panel.inspector_text(bpy.data.objects.new("x", None)).lower()
