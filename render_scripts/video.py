@@ -93,6 +93,10 @@ def assemble_mp4(frame_files: list[str | os.PathLike], fps: int, size: tuple[int
         r.fps, r.fps_base = int(fps), 1.0
         r.resolution_x, r.resolution_y, r.resolution_percentage = size[0], size[1], 100
         r.use_sequencer, r.use_compositing = True, False
+        # The frames are finished display pictures: pass them through untouched. A new scene's default
+        # view transform (AgX) would tone-map them a second time, and byte frames would go through float.
+        scene.view_settings.view_transform, scene.view_settings.look = "Standard", "None"
+        scene.view_settings.exposure, scene.view_settings.gamma = 0.0, 1.0
         compat.set_video_output(scene, "MPEG4", "H264", "HIGH", audio=bool(audio))
         ff = r.ffmpeg
         ff.ffmpeg_preset = "GOOD"
