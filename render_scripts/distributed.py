@@ -15,12 +15,18 @@ from typing import Callable
 from llmreel.render_scripts import frames as fr
 
 
-def make_chunks(frames: list[int], n_workers: int, per_worker: int = 3) -> list[list[int]]:
-    """Contiguous, near-equal chunks covering `frames` in order: about `per_worker` per worker, so a
-    slow or lost chunk delays the end less."""
+MIN_CHUNK = 24          # frames: one animation job (see worker.render_chunk)
+
+
+def make_chunks(frames: list[int], n_workers: int, per_worker: int = 16) -> list[list[int]]:
+    """Contiguous, near-equal chunks covering `frames` in order: one per worker at least, up to
+    `per_worker` per worker as long as each keeps MIN_CHUNK frames, handed out as workers free up. Parts of a story
+    differ in cost (the output loop shows the whole model), so small chunks keep both workers busy to the
+    end, and a slow or lost chunk delays the end less."""
     if not frames:
         return []
-    n = max(1, min(len(frames), n_workers * per_worker if n_workers > 1 else 1))
+    n = 1 if n_workers <= 1 else \
+        max(min(n_workers, len(frames)), min(len(frames) // MIN_CHUNK, n_workers * per_worker))
     size, extra = divmod(len(frames), n)
     chunks, i = [], 0
     for k in range(n):

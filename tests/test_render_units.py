@@ -14,7 +14,7 @@ from llmreel.model.errors import InputError
 from llmreel.render_scripts import frames as fr
 from llmreel.render_scripts import presets, video
 from llmreel.render_scripts.cmd_render import check_scheduler, parse_frames
-from llmreel.render_scripts.distributed import make_chunks
+from llmreel.render_scripts.distributed import MIN_CHUNK, make_chunks
 from llmreel.render_scripts.worker import batches
 
 
@@ -131,7 +131,11 @@ def test_chunks_cover_frames_in_order(frames, workers):
     if chunks:
         sizes = [len(c) for c in chunks]
         assert max(sizes) - min(sizes) <= 1
-        assert len(chunks) == (1 if workers == 1 else min(len(frames), workers * 3))
+        n = len(frames)
+        want = 1 if workers == 1 else max(min(workers, n), min(n // MIN_CHUNK, workers * 16))
+        assert len(chunks) == want
+        if want > workers:
+            assert min(sizes) >= MIN_CHUNK
 
 
 @given(st.lists(st.integers(1, 500), unique=True, max_size=200), st.integers(1, 30))
