@@ -137,24 +137,41 @@ def static_look(block, frame_start: int, frame_end: int, flash_frames: float) ->
 
 def block_phases(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
     """For a block with a time-driven look, which of three phases each frame of the story is in (bool [F]
-    masks that partition the frames):
+    masks that partition the frames), and the block's stored look:
       "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the dim backdrop
                 behind it shows the dim cells);
-      "final":  every cell shows its final look (settled, or dim if never revealed), or a preview lights
-                the block and nothing in it stays dim: the look modifier is off and the stored colours show;
-      "live":   otherwise (cells lighting or flashing, or part of the block lit): the look modifier runs.
-    Only live blocks evaluate Geometry Nodes on a frame change (each costs ~0.1-0.2 ms)."""
+      "base":   the frames of the longest quiet stretch (no cell lighting or flashing, the same cells lit
+                throughout; e.g. between the first pass and the output loop) and previews when that look
+                is all-settled: the look modifier is off and the stored colours show;
+      "live":   everything else: the look modifier runs (only live blocks evaluate Geometry Nodes on a
+                frame change; each costs ~0.1 ms).
+    "base_lit" (bool [N]): the cells that are settled in the stored look (the rest are dim)."""
     frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                       # [F]
     t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                            # [N]
     preview = _interval_mask(frames, block.preview)
-    revealed = t_on[t_on <= frame_end]
-    hidden = (frames < t_on.min()) & ~preview
-    done = frames > (revealed.max() + flash_frames if revealed.size else -np.inf)
-    final = (done & ~preview) | (preview & bool(revealed.size == t_on.size))
+    # a cell is quiet at f unless -1e-4 < f - t_on < flash (the look tree's lit test and fade)
+    edges = np.zeros(len(frames) + 1, np.int64)
+    np.add.at(edges, np.searchsorted(frames, t_on - 1e-4, side="right"), 1)
+    np.add.at(edges, np.searchsorted(frames, t_on + flash_frames, side="left"), -1)
+    busy = np.cumsum(edges)[:-1] > 0                                                       # [F]
+    lit_count = np.searchsorted(np.sort(t_on + flash_frames), frames, side="right")         # [F] settled cells
+    hidden = (frames <= t_on.min() - 1e-4) & ~preview
     if block.visible:                                 # shown only at times: no backdrop behind it
-        hidden = np.zeros_like(hidden)
-    final &= ~hidden
-    return {"hidden": hidden, "final": final, "live": ~hidden & ~final}
+        hidden[:] = False
+    quiet = ~busy & (lit_count > 0)
+    run_id = np.cumsum(np.r_[True, (quiet[1:] != quiet[:-1]) | (lit_count[1:] != lit_count[:-1])])
+    base = np.zeros_like(quiet)
+    base_lit = np.zeros(t_on.shape, bool)
+    if quiet.any():
+        ids, counts = np.unique(run_id[quiet], return_counts=True)
+        base = quiet & (run_id == ids[np.argmax(counts)])
+        first = frames[np.argmax(base)]
+        base_lit = t_on + flash_frames <= first
+    base &= ~preview
+    if base_lit.all():
+        base |= preview                                # a preview shows every cell settled
+    base &= ~hidden
+    return {"hidden": hidden, "base": base, "live": ~hidden & ~base, "base_lit": base_lit}
 
 
 def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
@@ -165,10 +182,10 @@ def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
 
 
 def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
-    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. The
-    stored `Col` is the block's final look. A block whose look never changes needs nothing more (costs
-    nothing per frame); the others get the cell-look Geometry Nodes modifier (Scene Time driven), switched
-    on by keys only while the block is live, and are hidden while all their cells are dim (block_phases)."""
+    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. A block
+    whose look never changes stores it and needs nothing more (costs nothing per frame). The others store
+    their look of their longest quiet stretch and get the cell-look Geometry Nodes modifier (Scene Time
+    driven), switched on by keys only while live, and hide while all their cells are dim (block_phases)."""
     r, k = block.shape
     theme, m = spec.theme, spec.meta
     mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth, shape))
@@ -177,8 +194,9 @@ def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
     t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
     lit = static_look(block, m.frame_start, m.frame_end, flash_frames)                     # [N] or None
-    final = (t_on <= m.frame_end) if lit is None else lit > 0                              # [N]
-    look = np.where(final[:, None], settled, np.array([*theme.dim, 1.0], np.float32))      # [N, 4]
+    phases = None if lit is not None else block_phases(block, m.frame_start, m.frame_end, flash_frames)
+    base = lit > 0 if lit is not None else phases["base_lit"]                              # [N]
+    look = np.where(base[:, None], settled, np.array([*theme.dim, 1.0], np.float32))       # [N, 4]
     t_store = np.clip(t_on, np.float32(-1e9), np.float32(1e9))                           # never / always
     for name, data, kind in (("value", values, "FLOAT"), ("t_on", t_store, "FLOAT"),
                              ("settled", settled, "FLOAT_COLOR"), ("Col", look, "FLOAT_COLOR")):
@@ -205,7 +223,6 @@ def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
     if block.preview:
         keys, on = animate.on_off_keys(block.preview, m.frame_start - 1)
         animate.key(obj, f'modifiers["{LOOK_MODIFIER}"]["{ident}"]', keys, on, interpolation="CONSTANT")
-    phases = block_phases(block, m.frame_start, m.frame_end, flash_frames)
     animate.key_mask_hidden(obj, frames, shown & ~phases["hidden"])
     if not phases["live"].all():
         keys, on = animate.mask_keys(frames, phases["live"])

@@ -24,8 +24,8 @@ def _look(t_on, frame, flash, preview):
 @given(st.lists(st.one_of(st.floats(-5, 120), st.just(np.inf)), min_size=1, max_size=12),
        st.lists(st.tuples(st.integers(1, 100), st.integers(0, 30)), max_size=2), st.floats(0.5, 12))
 def test_phases_partition_and_agree_with_the_look(t_list, previews, flash):
-    """Hidden only while every cell is dim, final only while every cell shows its final look; the three
-    phases partition the frames."""
+    """Hidden only while every cell is dim; base (modifier off) only while every cell shows the stored
+    look; the three phases partition the frames."""
     from llmreel.blender_addon.build import block_phases
     from llmreel.scenes.spec import Block
 
@@ -37,16 +37,18 @@ def test_phases_partition_and_agree_with_the_look(t_list, previews, flash):
                   row_axis="1", col_axis="T",
                   values=np.zeros((1, n), np.float32), t_on=t_on.reshape(1, n), chapter="", preview=preview)
     ph = block_phases(block, 1, 100, flash)
-    masks = np.stack([ph["hidden"], ph["final"], ph["live"]])
+    masks = np.stack([ph["hidden"], ph["base"], ph["live"]])
     assert (masks.sum(axis=0) == 1).all()
-    final_look = np.where(t_on <= 100, 1, 0)
+    stored = ph["base_lit"].astype(int)
     for i, f in enumerate(range(1, 101)):
         prev = any(a <= f <= z for a, z in preview)
         look = _look(t_on, f, flash, prev)
         if ph["hidden"][i]:
             assert (look == 0).all()
-        if ph["final"][i]:
-            assert (look == (1 if prev else final_look)).all()
+        if ph["base"][i]:
+            assert (look == stored).all(), (f, look, stored)
+    if not preview and (np.isfinite(t_on) & (t_on > 1) & (t_on + flash < 90)).all():
+        assert ph["base"].any()                                            # a quiet stretch exists: used
 
 
 def test_one_object_per_block_and_backdrop(bpy_factory):
