@@ -45,8 +45,17 @@ def collect_wheels(dest: Path) -> list[Path]:
     for tag in PLATFORMS.values():
         _pip("download", f"safetensors=={st}", "--only-binary=:all:", "--platform", tag, "--python-version",
              "3.11", "--implementation", "cp", "--no-deps", "-d", str(dest))
-    _pip("download", f"tqdm=={importlib.metadata.version('tqdm')}", "--only-binary=:all:", "--no-deps",
-         "-d", str(dest))
+    for pure in ("tqdm", "fonttools"):                   # their py3-none-any wheels serve every platform
+        _pip("download", f"{pure}=={importlib.metadata.version(pure)}", "--only-binary=:all:", "--platform", "any",
+             "--python-version", "3.11", "--implementation", "py", "--abi", "none", "--no-deps", "-d", str(dest))
+    # brotli (WOFF2 for the fast CJK font path) is optional: a platform without a wheel uses the WOFF2 font
+    br = importlib.metadata.version("brotli")
+    for tag in PLATFORMS.values():
+        try:
+            _pip("download", f"brotli=={br}", "--only-binary=:all:", "--platform", tag, "--python-version",
+                 "3.11", "--implementation", "cp", "--no-deps", "-d", str(dest))
+        except subprocess.CalledProcessError:
+            print(f"note: no brotli {br} wheel for {tag}; Korean text there uses the slower WOFF2 font")
     return sorted(dest.glob("*.whl"))
 
 

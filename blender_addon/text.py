@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 
 import bpy
 
@@ -12,8 +13,35 @@ from .nodes import flat_material, tag
 
 # Blender's own Inter.woff2 is a variable font whose overlapping contours fill wrongly as 3D text (holes
 # in k, K, 4, w, √), so Latin text uses the static Inter cut shipped beside this file.
-_FONT_FILES = {"latin": os.path.join(os.path.dirname(__file__), "fonts", "Inter-Regular.otf"),
-               "cjk": os.path.join(compat.bpy_fonts_dir(), "Noto Sans CJK Regular.woff2")}
+LATIN_FONT = os.path.join(os.path.dirname(__file__), "fonts", "Inter-Regular.otf")
+CJK_WOFF2 = "Noto Sans CJK Regular.woff2"
+
+
+def cjk_font_path() -> str:
+    """The CJK font Blender ships, as a plain OpenType file in the user's cache folder. Blender's 3D text
+    decompresses a WOFF2 font again for every text object it lays out (~0.1 s each for this 11 MB font:
+    a Korean scene took a minute), so it is unpacked once with fontTools (WOFF2 needs brotli). Without
+    them, or without a writable cache, the WOFF2 itself is used: the same glyphs, only slower."""
+    src = os.path.join(compat.bpy_fonts_dir(), CJK_WOFF2)
+    try:
+        import brotli  # noqa: F401  (fontTools' WOFF2 reader needs it)
+        from fontTools.ttLib import TTFont
+    except ImportError:
+        return src
+    try:
+        st = os.stat(src)
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llmreel" / "fonts"
+        dst = cache / f"NotoSansCJK-Regular-{st.st_size}-{int(st.st_mtime)}.otf"
+        if not dst.is_file():
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+            font = TTFont(src)
+            font.flavor = None
+            font.save(str(tmp))
+            os.replace(tmp, dst)
+        return str(dst)
+    except Exception:          # noqa: BLE001 - unreadable source, full disk, bad cache: the WOFF2 still works
+        return src
 
 
 _CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
@@ -33,7 +61,7 @@ def font_for(text: str):
     font = bpy.data.fonts.get(name)
     if font is not None and font.get("llmreel"):
         return font
-    font = tag(bpy.data.fonts.load(_FONT_FILES[kind]))
+    font = tag(bpy.data.fonts.load(cjk_font_path() if kind == "cjk" else LATIN_FONT))
     font.name = name
     return font
 
