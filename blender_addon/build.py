@@ -24,7 +24,6 @@ from .text import make_text, pick
 
 COLLECTION_NAME = "LLM Reel"
 DEFAULT_IMAGE_THRESHOLD = 65_536      # cells; bigger blocks become one image-textured plane
-HUD_WIDTH = 1.0                       # caption layer: the frame's long side spans this many HUD units
 LOOK_MODIFIER = "LLM Reel Look"
 _BLOCK_PROPS = ("llmreel_block", "llmreel_tensor")
 _ID_COLLECTIONS = ("objects", "meshes", "curves", "cameras", "lights", "materials", "node_groups",
@@ -234,11 +233,12 @@ def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
 
 def _backdrop(blocks, spec, coll, shape: str):
     """One static object: a dim tile behind every cell of the blocks that hide while all-dim (see
-    block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells'
-    middle plane: behind a tile's face, inside a box."""
+    block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells' back
+    plane: a cell depth behind a tile's face, at the back of a box."""
     if not blocks:
         return None
-    centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32) for b in blocks]
+    centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32)
+               + np.array([0.0, b.depth / 2, 0.0], np.float32) for b in blocks]
     sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
     mesh = tag(geometry.build_tile_mesh("LLM Reel dim cells", np.concatenate(centres), sizes))
     dim = np.array([*spec.theme.dim, 1.0], np.float32)
@@ -248,6 +248,41 @@ def _backdrop(blocks, spec, coll, shape: str):
     mesh.materials.append(cell_material())
     obj = tag(bpy.data.objects.new("LLM Reel dim cells", mesh))
     obj["llmreel_backdrop"] = 1
+    coll.objects.link(obj)
+    return obj
+
+
+PLATE_SHADE = 0.6       # a plate's colour: this share of its block's mean settled colour (dim for animated)
+
+
+def _plates(blocks, spec, coll):
+    """One static object: a plate behind each cell block, in a darker shade of the block's colours (weights)
+    or between background and dim (blocks that light up), so the gaps between cells show that shade rather
+    than the background. Far away, where a cell is a pixel or
+    two, unsmoothed drafts would otherwise alias the cell grid into dark moire arcs."""
+    if not blocks:
+        return None
+    theme, m = spec.theme, spec.meta
+    flash = max(theme.flash_seconds * m.fps, 1e-3)
+    centres, sizes, colours = [], [], []
+    for b in blocks:
+        r, k = b.shape
+        centres.append(np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2))
+        sizes.append(((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell))
+        if static_look(b, m.frame_start, m.frame_end, flash) is not None and np.all(b.t_on <= m.frame_start):
+            mean = theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3).mean(axis=0)
+            colours.append(PLATE_SHADE * mean)
+        else:                                        # between background and dim: the dim grid still reads
+            colours.append((np.asarray(theme.dim) + np.asarray(theme.background)) / 2)
+    mesh = tag(geometry.build_tile_mesh("LLM Reel block plates", np.array(centres, np.float32),
+                                        np.array(sizes, np.float32)))
+    rgba = _rgba(np.repeat(np.array(colours, np.float32), 4, axis=0))                     # [4N, 4]
+    set_attribute(mesh, "Col", rgba, "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
+    compat.set_active_color(mesh, "Col")
+    mesh.materials.append(cell_material())
+    obj = tag(bpy.data.objects.new("LLM Reel block plates", mesh))
+    obj["llmreel_plates"] = 1
     coll.objects.link(obj)
     return obj
 
@@ -314,6 +349,7 @@ def _blocks(spec, coll, image_threshold: int, vis, shape: str) -> None:
                 behind.append(block)
         _block_props(obj, block, spec.meta.config)
     _backdrop(behind, spec, coll, shape)
+    _plates([b for b in spec.blocks if b.shape[0] * b.shape[1] <= image_threshold], spec, coll)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------
@@ -416,7 +452,11 @@ def _camera(scene, spec, coll):
     cam_data = tag(bpy.data.cameras.new("LLM Reel Camera"))
     cam_data.sensor_width, cam_data.sensor_fit = 36.0, "AUTO"
     lo, hi = _scene_bounds(spec)
-    cam_data.clip_start, cam_data.clip_end = 0.01, float(np.linalg.norm(hi - lo)) * 10 + 100
+    cam_data.clip_end = float(np.linalg.norm(hi - lo)) * 10 + 100
+    # A clip start well out from the camera keeps the depth buffer precise across the whole model (cells
+    # and the plates behind them are a cell depth apart at thousands of units); the HUD stays beyond it.
+    lens = min((k.lens for k in spec.camera), default=50.0)
+    cam_data.clip_start = 0.5 * lens / 36.0 * hud_width(spec)
     cam = tag(bpy.data.objects.new("LLM Reel Camera", cam_data))
     target = tag(bpy.data.objects.new("LLM Reel Camera Target", None))
     coll.objects.link(cam)
@@ -441,22 +481,33 @@ def _camera(scene, spec, coll):
     return cam, keys
 
 
-def _hud(cam, keys, coll):
+def hud_width(spec) -> float:
+    """How many units the frame's long side spans in the HUD's plane (captions, title cards): the plane
+    sits at a quarter of the closest shot's distance to its target, in front of the scene but as far out
+    as that allows, so the camera's clip start can sit far out too."""
+    keys = spec.camera or []
+    near = min((float(np.linalg.norm(np.subtract(k.location, k.target))) for k in keys), default=4.0)
+    lens = max((k.lens for k in keys), default=50.0)
+    return max(1e-3, 0.25 * near * 36.0 / lens)
+
+
+def _hud(cam, keys, coll, width: float):
     """An empty in front of the camera whose distance follows the lens (z = -lens/36, keyed with the same
-    easing as the lens), so the frame's long side always spans HUD_WIDTH units in the HUD's plane."""
+    easing as the lens), so the frame's long side always spans `width` units in the HUD's plane."""
     hud = tag(bpy.data.objects.new("LLM Reel HUD", None))
     hud.parent = cam
     coll.objects.link(hud)
     if keys:
-        animate.key(hud, "location", [k.frame for k in keys], [-k.lens / 36.0 * HUD_WIDTH for k in keys], index=2)
+        animate.key(hud, "location", [k.frame for k in keys], [-k.lens / 36.0 * width for k in keys], index=2)
     else:
-        hud.location.z = -cam.data.lens / 36.0 * HUD_WIDTH
+        hud.location.z = -cam.data.lens / 36.0 * width
     return hud
 
 
 def _frame_size(spec) -> tuple[float, float]:
     ax, ay = spec.meta.aspect
-    return (HUD_WIDTH, HUD_WIDTH * ay / ax) if ax >= ay else (HUD_WIDTH * ax / ay, HUD_WIDTH)
+    w = hud_width(spec)
+    return (w, w * ay / ax) if ax >= ay else (w * ax / ay, w)
 
 
 def _backing(name, width, height, location, color, parent, coll):
@@ -627,7 +678,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     _value_texts(spec, parts["Focus"], vis)
     cam, keys = _camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
-    hud = _hud(cam, keys, parts["Camera"])
+    hud = _hud(cam, keys, parts["Camera"], hud_width(spec))
     if captions:
         _captions(spec, hud, parts["Camera"], language, vis)
     _title_cards(spec, hud, parts["Camera"], language, vis)

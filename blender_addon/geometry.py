@@ -66,9 +66,12 @@ def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, 
 
 
 def build_tile_mesh(name: str, centres: np.ndarray, sizes: np.ndarray):
-    """A new mesh of square tiles facing -Y: tile i centred at centres[i] ([N, 3]), sizes[i] wide."""
-    corners = _TILE_CORNERS * np.array([1, 0, 1], dtype=np.float32)                   # [4, 3] flat, y = 0
-    verts = centres[:, None, :].astype(np.float32) + corners[None] * sizes[:, None, None]   # [N, 4, 3]
+    """A new mesh of tiles facing -Y: tile i centred at centres[i] ([N, 3]), sizes[i] wide and tall
+    (sizes [N] for squares, [N, 2] for (width, height))."""
+    sizes = np.asarray(sizes, dtype=np.float32)
+    wh = np.stack([sizes, sizes], axis=1) if sizes.ndim == 1 else sizes                  # [N, 2]
+    scale = np.stack([wh[:, 0], np.zeros(len(wh), np.float32), wh[:, 1]], axis=1)       # [N, 3]
+    verts = centres[:, None, :].astype(np.float32) + _TILE_CORNERS[None] * scale[:, None, :]  # [N, 4, 3]
     n = len(centres)
     mesh = bpy.data.meshes.new(name)
     mesh.vertices.add(n * 4)

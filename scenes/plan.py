@@ -385,6 +385,27 @@ def shot_safe_area(beat: Beat, aspect) -> tuple[float, float, float, float]:
     return safe_area(aspect, lines)
 
 
+PAN_MIN = 8            # a focus taller than this many safe-area-shaped windows of its width pans ...
+PAN_WINDOWS = 4        # ... from a top window to a bottom one, each 1/PAN_WINDOWS of its height
+
+
+def shot_boxes(lo, hi, aspect, safe) -> list[tuple[np.ndarray, np.ndarray]]:
+    """What a beat's two camera keys frame: the focus box whole (for both keys), or, when the focus is
+    much taller than the safe area's shape (the whole model in the output loop), a top and a bottom
+    window of it, so the shot pans down the model with the data instead of showing a thin strip."""
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    x0, x1, y0, y1 = safe
+    ax, ay = aspect
+    ratio = (y1 - y0) * ay / ((x1 - x0) * ax)                        # safe area height / width
+    width, height = hi[0] - lo[0], hi[2] - lo[2]
+    if height < PAN_MIN * ratio * width:
+        return [(lo, hi), (lo, hi)]
+    win = height / PAN_WINDOWS
+    top = (np.array([lo[0], lo[1], hi[2] - win]), hi)
+    bottom = (lo, np.array([hi[0], hi[1], lo[2] + win]))
+    return [top, bottom]
+
+
 def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) -> list[CameraKey]:
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
@@ -395,8 +416,9 @@ def _camera(beats: list[Beat], blocks, labels, value_texts, aspect, fps: int) ->
         drift = 0.07 if side < 0 else -0.07                # a slow orbit while the shot holds
         n = beat.last_frame - beat.first_frame
         arrive = beat.first_frame if i == 0 else beat.first_frame + min(int(round(1.2 * fps)), n // 3)
-        for frame, s in ((arrive, side), (beat.last_frame, side + drift)):
-            loc, tgt = frame_box(lo, hi, aspect, lens=LENS, direction=(s, -1.0, 0.10), safe=safe)
+        for frame, s, (blo, bhi) in zip((arrive, beat.last_frame), (side, side + drift),
+                                        shot_boxes(lo, hi, aspect, safe)):
+            loc, tgt = frame_box(blo, bhi, aspect, lens=LENS, direction=(s, -1.0, 0.10), safe=safe)
             keys.append(CameraKey(float(frame), loc, tgt, LENS))
     return keys
 

@@ -31,7 +31,7 @@ def _eval_colors(bpy, obj, frame):
         co = get_attribute(back.data, "position").reshape(-1, 4, 3).mean(axis=1)           # tile centres
         rows, cols = (int(x) for x in obj["llmreel_shape"])
         want = cell_centres(rows, cols, float(obj.data["llmreel_pitch"])) + np.asarray(obj.location)
-        d = np.linalg.norm(co[None, :, :] - want[:, None, :], axis=2)                    # [cells, tiles]
+        d = np.linalg.norm((co[None, :, :] - want[:, None, :])[..., [0, 2]], axis=2)      # [cells, tiles]
         assert d.min(axis=1).max() < 1e-4, "a hidden block's cells have no backdrop tile"
         return get_attribute(back.data, "Col").reshape(-1, 4, 4)[d.argmin(axis=1), 0, :3]
     dg = bpy.context.evaluated_depsgraph_get()

@@ -12,7 +12,7 @@ from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
 from llmreel.scenes.camera import box_corners, project
-from llmreel.scenes.plan import _model, focus_bounds, plan_scene, shot_safe_area
+from llmreel.scenes.plan import _model, focus_bounds, plan_scene, shot_boxes, shot_safe_area
 from llmreel.scenes.reveal import token_axis
 from llmreel.scenes.spec import SceneSpec
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, MIN_SWEEP_SECONDS
@@ -221,9 +221,16 @@ def test_every_shot_frames_its_focus(aspect, spec):
     s = spec if aspect == "16:9" else plan_scene(aspect=aspect)
     beats = [b for c in s.chapters for b in c.beats]
     assert len(s.camera) == 2 * len(beats)
+    panned = 0
     for i, beat in enumerate(beats):
-        lo, hi = focus_bounds(s.blocks, s.labels, s.value_texts, beat.focus, (beat.first_frame, beat.last_frame))
-        for key in s.camera[2 * i: 2 * i + 2]:
+        flo, fhi = focus_bounds(s.blocks, s.labels, s.value_texts, beat.focus, (beat.first_frame, beat.last_frame))
+        shots = shot_boxes(flo, fhi, s.meta.aspect, shot_safe_area(beat, s.meta.aspect))
+        # a pan's two windows together cover the focus, top first (the data flows down)
+        assert np.allclose(np.minimum(shots[0][0], shots[1][0]), flo) and \
+            np.allclose(np.maximum(shots[0][1], shots[1][1]), fhi)
+        assert shots[0][1][2] >= shots[1][1][2]
+        panned += not np.allclose(shots[0][0], shots[1][0])
+        for key, (lo, hi) in zip(s.camera[2 * i: 2 * i + 2], shots):
             assert beat.first_frame <= key.frame <= beat.last_frame
             w, h, inside = fill_fraction(key, lo, hi, s.meta.aspect)
             assert inside, (aspect, beat.id)
@@ -234,6 +241,8 @@ def test_every_shot_frames_its_focus(aspect, spec):
             uv = project(key, box_corners(lo, hi), s.meta.aspect)
             assert uv[:, 0].min() >= x0 - 1e-6 and uv[:, 0].max() <= x1 + 1e-6, (aspect, beat.id)
             assert uv[:, 1].min() >= y0 - 1e-6 and uv[:, 1].max() <= y1 + 1e-6, (aspect, beat.id)
+    if aspect == "16:9":
+        assert panned >= 5                                     # the output loop pans down the model
 
 
 def test_round_trip_is_exact(spec, tmp_path):
