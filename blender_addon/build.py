@@ -240,14 +240,21 @@ def _backdrop(blocks, spec, coll, shape: str):
     centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32)
                + np.array([0.0, b.depth / 2, 0.0], np.float32) for b in blocks]
     sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
-    mesh = tag(geometry.build_tile_mesh("LLM Reel dim cells", np.concatenate(centres), sizes))
-    dim = np.array([*spec.theme.dim, 1.0], np.float32)
-    set_attribute(mesh, "Col", np.tile(dim, (len(mesh.vertices), 1)), "FLOAT_COLOR", "POINT")
+    centres = np.concatenate(centres)
+    obj = _tile_object("LLM Reel dim cells", centres, sizes, np.tile(spec.theme.dim, (len(centres), 1)), coll)
+    obj["llmreel_backdrop"] = 1
+    return obj
+
+
+def _tile_object(name: str, centres, sizes, colours, coll):
+    """A static object of flat tiles (geometry.build_tile_mesh), tile i in colours[i] (linear RGB)."""
+    mesh = tag(geometry.build_tile_mesh(name, np.asarray(centres, np.float32), np.asarray(sizes, np.float32)))
+    rgba = _rgba(np.repeat(np.asarray(colours, np.float32), 4, axis=0))                   # [4N, 4]
+    set_attribute(mesh, "Col", rgba, "FLOAT_COLOR", "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(cell_material())
-    obj = tag(bpy.data.objects.new("LLM Reel dim cells", mesh))
-    obj["llmreel_backdrop"] = 1
+    obj = tag(bpy.data.objects.new(name, mesh))
     coll.objects.link(obj)
     return obj
 
@@ -258,8 +265,8 @@ PLATE_SHADE = 0.6       # a plate's colour: this share of its block's mean settl
 def _plates(blocks, spec, coll):
     """One static object: a plate behind each cell block, in a darker shade of the block's colours (weights)
     or between background and dim (blocks that light up), so the gaps between cells show that shade rather
-    than the background. Far away, where a cell is a pixel or
-    two, unsmoothed drafts would otherwise alias the cell grid into dark moire arcs."""
+    than the background. Far away, where a cell is a pixel or two, unsmoothed drafts would otherwise
+    alias the cell grid into dark moire arcs."""
     if not blocks:
         return None
     theme, m = spec.theme, spec.meta
@@ -274,16 +281,8 @@ def _plates(blocks, spec, coll):
             colours.append(PLATE_SHADE * mean)
         else:                                        # between background and dim: the dim grid still reads
             colours.append((np.asarray(theme.dim) + np.asarray(theme.background)) / 2)
-    mesh = tag(geometry.build_tile_mesh("LLM Reel block plates", np.array(centres, np.float32),
-                                        np.array(sizes, np.float32)))
-    rgba = _rgba(np.repeat(np.array(colours, np.float32), 4, axis=0))                     # [4N, 4]
-    set_attribute(mesh, "Col", rgba, "FLOAT_COLOR", "POINT")
-    set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
-    compat.set_active_color(mesh, "Col")
-    mesh.materials.append(cell_material())
-    obj = tag(bpy.data.objects.new("LLM Reel block plates", mesh))
+    obj = _tile_object("LLM Reel block plates", centres, sizes, colours, coll)
     obj["llmreel_plates"] = 1
-    coll.objects.link(obj)
     return obj
 
 
