@@ -121,7 +121,7 @@ def _block_props(obj, block, config: dict) -> None:
     obj["llmreel_row_axis"], obj["llmreel_col_axis"] = block.row_axis, block.col_axis
 
 
-def static_look(block, frame_start: int, frame_end: int, flash_frames: float) -> np.ndarray | None:
+def static_look(block, frame_start: int, frame_end: int) -> np.ndarray | None:
     """Per-cell 0 (dim) / 1 (settled) when no cell of the block changes look during the story (each is
     revealed at or before the first frame, where the story opens on it settled, e.g. the weights, or
     only after the last one, and no preview toggles it); None when the block needs its time-driven look."""
@@ -180,7 +180,7 @@ def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
     return mask
 
 
-def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
+def _cell_block(block, spec, coll, flash_frames: float, shape: str):
     """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. A block
     whose look never changes stores it and needs nothing more (costs nothing per frame). The others store
     their look of their longest quiet stretch and get the cell-look Geometry Nodes modifier (Scene Time
@@ -192,7 +192,7 @@ def _cell_block(block, spec, coll, flash_frames: float, vis, shape: str):
     values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
     t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
-    lit = static_look(block, m.frame_start, m.frame_end, flash_frames)                     # [N] or None
+    lit = static_look(block, m.frame_start, m.frame_end)                                   # [N] or None
     phases = None if lit is not None else block_phases(block, m.frame_start, m.frame_end, flash_frames)
     base = lit > 0 if lit is not None else phases["base_lit"]                              # [N]
     look = np.where(base[:, None], settled, np.array([*theme.dim, 1.0], np.float32))       # [N, 4]
@@ -270,13 +270,12 @@ def _plates(blocks, spec, coll):
     if not blocks:
         return None
     theme, m = spec.theme, spec.meta
-    flash = max(theme.flash_seconds * m.fps, 1e-3)
     centres, sizes, colours = [], [], []
     for b in blocks:
         r, k = b.shape
         centres.append(np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2))
         sizes.append(((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell))
-        if static_look(b, m.frame_start, m.frame_end, flash) is not None and np.all(b.t_on <= m.frame_start):
+        if static_look(b, m.frame_start, m.frame_end) is not None and np.all(b.t_on <= m.frame_start):
             mean = theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3).mean(axis=0)
             colours.append(PLATE_SHADE * mean)
         else:                                        # between background and dim: the dim grid still reads
@@ -332,7 +331,7 @@ def _image_block(block, spec, coll, flash_frames: float):
     return obj
 
 
-def _blocks(spec, coll, image_threshold: int, vis, shape: str) -> None:
+def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
     flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
     behind = []
     for block in spec.blocks:
@@ -343,7 +342,7 @@ def _blocks(spec, coll, image_threshold: int, vis, shape: str) -> None:
                 frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
                 animate.key_mask_hidden(obj, frames, _interval_mask(frames, block.visible))
         else:
-            obj, hides = _cell_block(block, spec, coll, flash_frames, vis, shape)
+            obj, hides = _cell_block(block, spec, coll, flash_frames, shape)
             if hides:
                 behind.append(block)
         _block_props(obj, block, spec.meta.config)
@@ -669,7 +668,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     _setup_scene(scene, spec)
     _world(scene, spec)
     vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty)
-    _blocks(spec, parts["Blocks"], int(image_threshold), vis, cell_shape)
+    _blocks(spec, parts["Blocks"], int(image_threshold), cell_shape)
     _labels(spec, parts["Labels"], language, vis)
     _paths(spec, parts["Flow"], vis)
     _highlights(spec, parts["Focus"], vis)
