@@ -231,7 +231,7 @@ def _cell_block(block, spec, coll, flash_frames: float, shape: str):
     return obj, bool(phases["hidden"].any())
 
 
-def _backdrop(blocks, spec, coll, shape: str):
+def _backdrop(blocks, spec, coll):
     """One static object: a dim tile behind every cell of the blocks that hide while all-dim (see
     block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells' back
     plane: a cell depth behind a tile's face, at the back of a box."""
@@ -275,7 +275,7 @@ def _plates(blocks, spec, coll):
         r, k = b.shape
         centres.append(np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2))
         sizes.append(((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell))
-        if static_look(b, m.frame_start, m.frame_end) is not None and np.all(b.t_on <= m.frame_start):
+        if not b.preview and np.all(b.t_on <= m.frame_start):                            # settled throughout
             mean = theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3).mean(axis=0)
             colours.append(PLATE_SHADE * mean)
         else:                                        # between background and dim: the dim grid still reads
@@ -333,7 +333,7 @@ def _image_block(block, spec, coll, flash_frames: float):
 
 def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
     flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
-    behind = []
+    behind, cells = [], []
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
@@ -343,11 +343,12 @@ def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
                 animate.key_mask_hidden(obj, frames, _interval_mask(frames, block.visible))
         else:
             obj, hides = _cell_block(block, spec, coll, flash_frames, shape)
+            cells.append(block)
             if hides:
                 behind.append(block)
         _block_props(obj, block, spec.meta.config)
-    _backdrop(behind, spec, coll, shape)
-    _plates([b for b in spec.blocks if b.shape[0] * b.shape[1] <= image_threshold], spec, coll)
+    _backdrop(behind, spec, coll)
+    _plates(cells, spec, coll)
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------

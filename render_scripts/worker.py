@@ -59,7 +59,8 @@ def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = Non
     cull = cull and settings["engine"] == "workbench"
     ident = build_id(spec, settings) + (f"|culled {settings['width']}x{settings['height']}" if cull else "")
     name = _BUILT.get(ident)
-    if name is None or name not in bpy.data.scenes:
+    fresh = name is None or name not in bpy.data.scenes
+    if fresh:
         spec = load_spec(spec)
         with quiet():
             bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -68,12 +69,11 @@ def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = Non
                     cell_shape=settings.get("cell_shape", "tile"))
         _BUILT.clear()
         _BUILT[ident] = scene.name
-        if cull:
-            configure_render(scene, settings, threads=threads)
-            cull_offscreen(scene)
     scene = bpy.data.scenes[_BUILT[ident]]
     with quiet():                       # Cycles announces its (absent) GPU back-ends on first use
         configure_render(scene, settings, threads=threads)
+    if fresh and cull:                  # after configuring: the view's shape comes from the resolution
+        cull_offscreen(scene)
     catch_sigint()
     return scene
 
