@@ -67,8 +67,9 @@ class Visibility:
     more: its layout reruns whenever its transform changes). The collections live under `holder`, which
     build_scene excludes from the view layer: their objects show only through their instancer."""
 
-    def __init__(self, collection, holder, frame_start: int, make_empty):
+    def __init__(self, collection, holder, frame_start: int, make_empty, homes=()):
         self.collection, self.holder = collection, holder
+        self.homes = list(homes)               # where objects come from (users_collection scans all collections)
         self.before, self.make_empty = float(frame_start - 1), make_empty
         self.groups: dict = {}
 
@@ -91,8 +92,12 @@ class Visibility:
                 key(empty, path, frames, hidden, interpolation="CONSTANT")
             empty.hide_viewport = empty.hide_render = bool(hidden[0])
             self.groups[key_] = coll
-        for c in list(obj.users_collection):
-            c.objects.unlink(obj)
+        if getattr(obj, "pending", False):     # a text.PendingText: merged into the group's mesh later
+            obj.collection, obj.parent = coll, None
+            return
+        for c in self.homes or list(obj.users_collection):
+            if c.objects.get(obj.name) == obj:
+                c.objects.unlink(obj)
         coll.objects.link(obj)
         obj.parent = None                      # the instancer carries the parent's transform
 

@@ -17,7 +17,7 @@ import uuid
 import bpy
 import numpy as np
 
-from . import animate, compat, geometry, inspector
+from . import animate, compat, geometry, inspector, merge
 from .attributes import get_attribute, set_attribute
 from .nodes import cell_look_group, cell_material, flat_material, image_material, is_ours, tag
 from .text import make_text, pick
@@ -352,11 +352,11 @@ def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
 
 
 # ---- labels, paths, focus elements -------------------------------------------------------------------
-def _labels(spec, coll, language: str, vis) -> None:
+def _labels(spec, coll, language: str, vis, texts) -> None:
     for label in spec.labels:
         color = getattr(spec.theme, label.color, spec.theme.text)
         obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
-                        location=label.location, align=label.align)
+                        location=label.location, align=label.align, pending=texts)
         obj["llmreel_label"] = label.id
         vis.during(obj, label.visible)
 
@@ -439,10 +439,10 @@ def _flying(spec, coll, vis) -> None:
         vis.during(obj, [(a, b + fc.hold)])
 
 
-def _value_texts(spec, coll, vis) -> None:
+def _value_texts(spec, coll, vis, texts) -> None:
     for vt in spec.value_texts:
         obj = make_text(f"value {vt.id}", vt.text, vt.size, spec.theme.accent, coll, location=vt.location,
-                        align="center")
+                        align="center", pending=texts)
         vis.during(obj, [vt.frames])
 
 
@@ -526,7 +526,7 @@ def _text_lines(text: str, size: float, wrap: float) -> int:
     return max(1, math.ceil(width / wrap))
 
 
-def _captions(spec, hud, coll, language: str, vis) -> None:
+def _captions(spec, hud, coll, language: str, vis, texts) -> None:
     """Bottom captions on a band of the background colour (legible over busy cells), letterbox style."""
     fw, fh = _frame_size(spec)
     size = 0.03 * min(fw, fh) / 0.5625                 # ~32 px cap height at 1080p
@@ -535,7 +535,7 @@ def _captions(spec, hud, coll, language: str, vis) -> None:
         body = pick(cap.text, language)
         obj = make_text(f"caption {i:03d}", body, size, spec.theme.text, coll,
                         location=(0, base, 0), facing_camera_wall=False, align="center",
-                        align_y="BOTTOM", wrap_width=0.8 * fw, parent=hud)
+                        align_y="BOTTOM", wrap_width=0.8 * fw, parent=hud, pending=texts)
         obj["llmreel_caption"] = i
         top = base + _text_lines(body, size, 0.8 * fw) * size * 1.3 + 0.5 * size
         band = _backing(f"caption band {i:03d}", fw * 1.05, top + fh / 2 + 0.02 * fh,
@@ -544,7 +544,7 @@ def _captions(spec, hud, coll, language: str, vis) -> None:
             vis.during(o, [(cap.first_frame, cap.last_frame)])
 
 
-def _title_cards(spec, hud, coll, language: str, vis) -> None:
+def _title_cards(spec, hud, coll, language: str, vis, texts) -> None:
     fw, fh = _frame_size(spec)
     unit = min(fw, fh) / 0.5625
     for card in spec.title_cards:
@@ -552,10 +552,10 @@ def _title_cards(spec, hud, coll, language: str, vis) -> None:
                         spec.theme.background, hud, coll)
         title = make_text(f"title {card.chapter}", pick(card.text, language), 0.06 * unit, spec.theme.text,
                           coll, location=(0, 0.01 * unit, 0), facing_camera_wall=False, align="center",
-                          parent=hud)
+                          parent=hud, pending=texts)
         sub = make_text(f"subtitle {card.chapter}", pick(card.subtitle, language), 0.026 * unit,
                         spec.theme.accent, coll, location=(0, -0.05 * unit, 0), facing_camera_wall=False,
-                        align="center", parent=hud)
+                        align="center", parent=hud, pending=texts)
         for obj in (band, title, sub):
             vis.during(obj, [card.frames])
 
@@ -649,9 +649,11 @@ def our_collection(scene=None):
 
 def build_scene(spec, *, scene=None, language: str | None = None, captions: bool = True,
                 image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False,
-                cell_shape: str = "tile"):
+                cell_shape: str = "tile", editable_text: bool = False, text_resolution: int = 0):
     """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build.
-    `cell_shape`: "tile" (one quad per cell: light to draw and scrub) or "box" (lit 3D cells, for finals)."""
+    `cell_shape`: "tile" (one quad per cell: light to draw and scrub) or "box" (lit 3D cells, for finals).
+    Static texts, bands and outlines shown over the same frames become one mesh (see merge.py) unless
+    `editable_text`; `text_resolution` > 0: curve steps per glyph segment (default text.TEXT_RESOLUTION)."""
     if cell_shape not in geometry.SHAPES:
         raise ValueError(f"unknown cell shape {cell_shape!r}: choose one of {', '.join(geometry.SHAPES)}")
     scene = scene or bpy.context.scene
@@ -668,19 +670,30 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     _exclude(scene, parts["Shown"])                      # its objects show through their instancers only
     _setup_scene(scene, spec)
     _world(scene, spec)
-    vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty)
+    vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty,
+                             homes=[parts[p] for p in ("Labels", "Flow", "Focus", "Camera")])
     _blocks(spec, parts["Blocks"], int(image_threshold), cell_shape)
-    _labels(spec, parts["Labels"], language, vis)
+    texts = None if editable_text else []               # texts to merge into meshes, never objects
+    _labels(spec, parts["Labels"], language, vis, texts)
     _paths(spec, parts["Flow"], vis)
     _highlights(spec, parts["Focus"], vis)
     _flying(spec, parts["Focus"], vis)
-    _value_texts(spec, parts["Focus"], vis)
+    _value_texts(spec, parts["Focus"], vis, texts)
     cam, keys = _camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
     hud = _hud(cam, keys, parts["Camera"], hud_width(spec))
     if captions:
-        _captions(spec, hud, parts["Camera"], language, vis)
-    _title_cards(spec, hud, parts["Camera"], language, vis)
+        _captions(spec, hud, parts["Camera"], language, vis, texts)
+    _title_cards(spec, hud, parts["Camera"], language, vis, texts)
+    if editable_text and text_resolution > 0:
+        built: list = []
+        _collect_objects(root, built)
+        for obj in built:
+            if obj.type == "FONT":
+                obj.data.resolution_u = int(text_resolution)
+    if not editable_text:
+        merge.merge_collections([parts[p] for p in ("Labels", "Focus", "Camera")] + list(vis.groups.values()),
+                                texts, int(text_resolution))
     _lights(parts["Lights"], spec)
     _chapters(scene, spec, root)
     root["llmreel_language"] = language

@@ -45,7 +45,7 @@ class _BuildBase(_Guarded):
         settings = context.scene.llmreel
         spec = _plan_from_settings(settings)
         root = build.build_scene(spec, scene=context.scene, language=settings.language,
-                                 captions=settings.captions)
+                                 captions=settings.captions, editable_text=settings.editable_text)
         fill_chapters(settings, root)
         self.report({"INFO"}, f"LLM Reel: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-"
                               f"{spec.meta.frame_end}")

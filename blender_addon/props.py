@@ -47,6 +47,10 @@ class LLMReelSettings(bpy.types.PropertyGroup):
     captions: BoolProperty(name="Show captions", default=True)
     pace: FloatProperty(name="Pace", default=1.0, min=0.25, max=4.0, description="Multiplier on every duration")
     aspect: EnumProperty(name="Aspect", items=ASPECTS, default="16:9")
+    editable_text: BoolProperty(
+        name="Editable text", default=False,
+        description="Keep labels, captions and titles as text objects you can retype. Off: each group of "
+                    "texts shown together is one mesh, which makes scrubbing about twice as fast")
     chapters: CollectionProperty(type=LLMReelChapter)
     chapter_index: IntProperty(name="Chapter", default=-1, update=_jump_to_chapter)
 

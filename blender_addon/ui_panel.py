@@ -66,6 +66,7 @@ class LLMREEL_PT_main(_Sidebar, bpy.types.Panel):
         row.prop(settings, "captions", text="", icon="FONT_DATA")
         col.prop(settings, "pace")
         col.prop(settings, "aspect")
+        col.prop(settings, "editable_text")
         row = col.row(align=True)
         built = build.our_collection(context.scene) is not None
         row.operator("llmreel.rebuild" if built else "llmreel.build", icon="FILE_REFRESH" if built else "PLAY")

@@ -63,7 +63,7 @@ def cmd_build(args) -> int:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     kwargs = {} if threshold is None else {"image_threshold": threshold}
     build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof,
-                      cell_shape=args.cells, **kwargs)
+                      cell_shape=args.cells, editable_text=args.editable_text, **kwargs)
     build.save_blend(out)
     print(f"{out}: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-{spec.meta.frame_end} at "
           f"{spec.meta.fps} fps, built in {time.perf_counter() - t0:.1f} s")
@@ -86,6 +86,9 @@ def register(subparsers) -> None:
     p.add_argument("--dof", action="store_true", help="camera depth of field on the shot's target")
     p.add_argument("--cells", choices=("tile", "box"), default="tile",
                    help="cell shape: tile (one quad, light to scrub and draw) or box (lit 3D cells)")
+    p.add_argument("--editable-text", action="store_true",
+                   help="keep texts as text objects you can retype in Blender (default: one mesh per group of "
+                        "texts shown together, about twice as fast to scrub)")
     p.add_argument("--image-threshold", type=int, default=None,
                    help="blocks with more cells become one image-textured plane")
     p.add_argument("--out", required=True, help="output .blend file")

@@ -254,10 +254,8 @@ def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir:
     video.write_text_atomic(chapters, video.chapters_text(spec.chapters, fps, first, last, lang))
     video.assemble_mp4([fr.frame_path(frames_dir, f) for f in wanted], fps,
                        (job.settings.width, job.settings.height), mp4, audio)
-    scene = prepare_scene(spec, job.settings.key_fields(), job.key)
-    from llmreel.blender_addon.render import simplify_text
-
-    simplify_text(scene, 0)                     # the .blend keeps the text as built
+    # the .blend gets full-resolution text (texts are merged into meshes at build time)
+    scene = prepare_scene(spec, {**job.settings.key_fields(), "text_resolution": 0}, job.key)
     save_blend(scene, blend)
     return [("video", mp4), ("frames", frames_dir), ("captions", srt), ("chapters", chapters), ("blend", blend)]
 

@@ -28,8 +28,9 @@ class RenderSettings:
     language: str               # caption / label language
     transparent: bool = False   # film alpha (stills for slides)
     compositor: bool = True     # the add-on's compositor glow (costly on the CPU: off for drafts)
-    text_resolution: int = 0    # curve steps per glyph segment; 0 = as built. Software GL draws every
-                                # triangle on one core, and text is a third of them, so drafts use 2
+    text_resolution: int = 0    # curve steps per glyph segment (0 = Blender's 12), fixed when texts are
+                                # merged at build. Software GL draws every triangle on one core and text
+                                # is a third of them, so drafts use 2
     cell_shape: str = "tile"    # "tile": one quad per cell (cheap to draw); "box": lit 3D cells (finals)
 
     def key_fields(self) -> dict:

@@ -43,7 +43,8 @@ def build_id(spec, settings: dict) -> str:
         digest = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
     else:
         digest = fr.spec_digest(spec)
-    return f"{digest}|{settings['language']}|{bool(settings['captions'])}|{settings.get('cell_shape', 'tile')}"
+    return (f"{digest}|{settings['language']}|{bool(settings['captions'])}|{settings.get('cell_shape', 'tile')}"
+            f"|{int(settings.get('text_resolution', 0))}")
 
 
 def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = None, cull: bool = False):
@@ -66,7 +67,8 @@ def prepare_scene(spec, settings: dict, key: str = "", threads: int | None = Non
             bpy.ops.wm.read_factory_settings(use_empty=True)
         scene = bpy.context.scene
         build_scene(spec, scene=scene, language=settings["language"], captions=settings["captions"],
-                    cell_shape=settings.get("cell_shape", "tile"))
+                    cell_shape=settings.get("cell_shape", "tile"),
+                    text_resolution=int(settings.get("text_resolution", 0)))
         _BUILT.clear()
         _BUILT[ident] = scene.name
     scene = bpy.data.scenes[_BUILT[ident]]

@@ -1,4 +1,5 @@
-"""Small, real SceneSpecs for the add-on tests (built directly, independent of the scenes planner)."""
+"""Small, real SceneSpecs for the add-on tests (built directly, independent of the scenes planner), and a
+helper rendering a few frames of the built scene."""
 from __future__ import annotations
 
 import numpy as np
@@ -57,3 +58,17 @@ def small_spec(seed: int = 0, fps: int = 24, frames: int = 96) -> SceneSpec:
     return SceneSpec(meta=meta, theme=get_theme("dark"), blocks=blocks, labels=labels, paths=paths,
                      highlights=highlights, flying=flying, value_texts=vtexts, camera=camera, chapters=chapters,
                      captions=captions, title_cards=cards)
+
+
+def shots(bpy, tmp_path, tag: str, frames) -> list[np.ndarray]:
+    """Render `frames` of the context scene as configured (PNG under `tmp_path`), as pixel arrays."""
+    from llmreel.blender_addon import render
+
+    sc, out = bpy.context.scene, []
+    for f in frames:
+        sc.frame_set(int(f))
+        sc.render.filepath = str(tmp_path / f"{tag}{f}.png")
+        with render.quiet():
+            bpy.ops.render.render(write_still=True)
+        out.append(render.load_pixels(sc.render.filepath))
+    return out

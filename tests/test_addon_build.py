@@ -62,7 +62,7 @@ def _expected(spec, block, frame, preview=False):
 
 def test_default_objects_and_attributes(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, merge
 
     spec = small_spec()
     root = build.build_scene(spec)
@@ -74,10 +74,12 @@ def test_default_objects_and_attributes(bpy_factory):
         assert np.array_equal(build.block_values(obj), b.values)
         assert len(obj.data.polygons) == b.values.size                    # default shape: one tile per cell
         assert tuple(obj.location) == pytest.approx(b.origin)
-    labels = {o["llmreel_label"]: o for o in bpy.data.objects if o.get("llmreel_label")}
-    assert {k: o.data.body for k, o in labels.items()} == {l.id: l.text["en"] for l in spec.labels}
-    captions = sorted((o for o in bpy.data.objects if o.get("llmreel_caption") is not None), key=lambda o: o.name)
-    assert [c.data.body for c in captions] == [c.text["en"] for c in spec.captions]
+    items = merge.built_items(bpy.data.objects)
+    assert {r["llmreel_label"]: r["body"] for r in items if "llmreel_label" in r} == \
+        {l.id: l.text["en"] for l in spec.labels}
+    captions = sorted((r for r in items if "llmreel_caption" in r), key=lambda r: r["name"])
+    assert [c["body"] for c in captions] == [c.text["en"] for c in spec.captions]
+    assert not [o for o in bpy.data.objects if o.type == "FONT"]          # all text merged into meshes
     sc = bpy.context.scene
     assert sc.camera is not None and sc.camera.name.startswith("LLM Reel Camera")
     assert (sc.frame_start, sc.frame_end, sc.render.fps) == (1, spec.meta.frame_end, spec.meta.fps)
@@ -88,13 +90,16 @@ def test_default_objects_and_attributes(bpy_factory):
 
 def test_korean_and_no_captions(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, merge
 
     spec = small_spec()
-    build.build_scene(spec, language="ko", captions=False)
-    assert not [o for o in bpy.data.objects if o.get("llmreel_caption") is not None]
-    label = next(o for o in bpy.data.objects if o.get("llmreel_label") == "t-wte")
-    assert label.data.body == "토큰 임베딩" and "CJK" in label.data.font.filepath
+    for editable in (False, True):
+        build.build_scene(spec, language="ko", captions=False, editable_text=editable)
+        items = merge.built_items(bpy.data.objects)
+        assert not [r for r in items if "llmreel_caption" in r]
+        label = next(r for r in items if r.get("llmreel_label") == "t-wte")
+        assert label["body"] == "토큰 임베딩" and "CJK" in label["font"]
+        assert bool([o for o in bpy.data.objects if o.type == "FONT"]) == editable
 
 
 def test_stored_t_on_equals_spec(bpy_factory):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from addon_specs import small_spec
+from addon_specs import shots, small_spec
 
 pytestmark = pytest.mark.bpy
 
@@ -67,13 +67,13 @@ def test_one_object_per_block_and_backdrop(bpy_factory):
 
 def test_labels_show_through_keyed_instancers(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import animate, build
+    from llmreel.blender_addon import animate, build, merge
 
     spec = small_spec()
     build.build_scene(spec)
     label = next(l for l in spec.labels if l.visible)
-    obj = next(o for o in bpy.data.objects if o.get("llmreel_label") == label.id)
-    assert obj.parent is None and not obj.animation_data                   # the instancer is keyed, not the text
+    obj = merge.holder_of(bpy.data.objects, "llmreel_label", label.id)
+    assert obj.type == "MESH" and obj.parent is None and not obj.animation_data   # merged; its instancer is keyed
     (a, z), sc = label.visible[0], bpy.context.scene
     for f, want in ((int(a), True), (int(z), True), (int(z) + 1, False)):
         sc.frame_set(f)
@@ -85,7 +85,7 @@ def test_labels_show_through_keyed_instancers(bpy_factory):
 
 def test_culling_matches_blender_camera_and_changes_no_pixel(bpy_factory, tmp_path):
     bpy = bpy_factory
-    from llmreel.blender_addon import build, culling, render
+    from llmreel.blender_addon import build, culling, merge
 
     spec = small_spec()
     build.build_scene(spec, glow=False)
@@ -101,19 +101,9 @@ def test_culling_matches_blender_camera_and_changes_no_pixel(bpy_factory, tmp_pa
     sc.render.engine = "BLENDER_WORKBENCH"
     sc.display.render_aa = "OFF"
 
-    def shots(tag):
-        out = []
-        for f in (5, 48, 90):
-            sc.frame_set(f)
-            sc.render.filepath = str(tmp_path / f"{tag}{f}.png")
-            with render.quiet():
-                bpy.ops.render.render(write_still=True)
-            out.append(render.load_pixels(sc.render.filepath))
-        return out
-
-    before = shots("a")
+    before = shots(bpy, tmp_path, "a", (5, 48, 90))
     bpy.ops.object.empty_add(location=(50.0, 0.0, 0.0))                    # a user object: never culled
-    far = [o for o in bpy.data.objects if o.get("llmreel_label")][0]
+    far = merge.holder_of(bpy.data.objects, "llmreel_label", spec.labels[0].id)
     far.location.x += 40.0                                                 # far off screen all story long
     n = culling.cull_offscreen(sc)
     assert n >= 1 and far.get(culling.CULLED)
@@ -125,7 +115,7 @@ def test_culling_matches_blender_camera_and_changes_no_pixel(bpy_factory, tmp_pa
     if far_anim:                                                           # undo the far label's keys: it is
         far.animation_data_clear()                                         # back in view for the comparison
     far.hide_render = False
-    after = shots("b")
+    after = shots(bpy, tmp_path, "b", (5, 48, 90))
     for x, y in zip(before, after):
         assert np.array_equal(x, y)
     assert all(o.type in ("MESH", "FONT", "CURVE") for o in culled_back)

@@ -27,23 +27,24 @@ def _find_sub_block(big: np.ndarray, small: np.ndarray) -> bool:
 
 def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, merge
     from llmreel.model.gpt import sort_letters
 
     spec = default_spec
     build.build_scene(spec)
     objs = list(bpy.data.objects)
+    items = merge.built_items(objs)                             # merged texts, bands and outlines expanded
     rest = {o["llmreel_block"]: o for o in objs if o.get("llmreel_block")}
     assert set(rest) == {b.id for b in spec.blocks}
     assert len([o for o in objs if o.get("llmreel_block")]) == len(spec.blocks)          # one object per block
-    assert len([o for o in objs if o.get("llmreel_label")]) == len(spec.labels)
-    assert len([o for o in objs if o.get("llmreel_caption") is not None]) == len(spec.captions)
+    assert len([r for r in items if r.get("llmreel_label")]) == len(spec.labels)
+    assert len([r for r in items if r.get("llmreel_caption") is not None]) == len(spec.captions)
     assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths") and "(grown)" not in o.name) \
         == len(spec.paths)
-    assert len([o for o in objs if o.name.startswith("highlight ")]) == len(spec.highlights)
-    assert len([o for o in objs if o.name.startswith("flying ")]) == len(spec.flying)
-    assert len([o for o in objs if o.name.startswith("value ")]) == len(spec.value_texts)
-    assert len([o for o in objs if o.name.startswith("title ") and o.type == "FONT"]) == len(spec.title_cards)
+    for prefix, want in (("highlight ", spec.highlights), ("flying ", spec.flying), ("value ", spec.value_texts)):
+        assert len([r for r in items if r["name"].startswith(prefix)]) == len(want), prefix
+    for prefix in ("title ", "subtitle "):                          # the texts, not the "title band"s
+        assert len([r for r in items if r["name"].startswith(prefix) and "body" in r]) == len(spec.title_cards)
     assert bpy.context.scene.camera.get("llmreel")
     assert [m.frame for m in bpy.context.scene.timeline_markers] == [c.first_frame for c in spec.chapters]
 
