@@ -114,7 +114,7 @@ def layer_focus(i: int) -> dict[str, list[str]]:
         "scores": [f"{p}.attn.q", f"{p}.attn.k", f"{p}.attn.scores"],
         "softmax": soft,
         "mix": soft + [f"{p}.attn.v", f"{p}.attn.y"],
-        "project": [f"{p}.attn.y", f"{p}.attn.c_proj.weight", f"{p}.attn.c_proj.bias", f"{p}.attn.proj"],
+        "project": [f"{p}.attn.c_proj.weight", f"{p}.attn.c_proj.bias", f"{p}.attn.proj"],   # not the heads: too wide to read
         "residual": [f"{p}.attn.c_proj.weight", f"{p}.attn.proj", f"{p}.attn.resid"],
         "ln_2": [f"{p}.attn.resid"] + _ln_focus(f"{p}.ln_2"),
         "expand": [f"{p}.mlp.c_fc.weight", f"{p}.mlp.c_fc.bias", f"{p}.mlp.fc"],
