@@ -428,8 +428,12 @@ def _flying(spec, coll, vis) -> None:
     verts = [(x * h, y * h, z * h) for z in (-1, 1) for y in (-1, 1) for x in (-1, 1)]
     mesh.from_pydata(verts, [], [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
     mesh.materials.append(flat_material(spec.theme.flash))
-    for fc in spec.flying:
-        obj = tag(bpy.data.objects.new(f"flying {fc.id}", mesh))
+    for i, fc in enumerate(spec.flying):
+        own = mesh
+        if compat.WORKBENCH_NEEDS_COLOR_ATTRIBUTE:            # its colour must live in its own mesh there
+            own = mesh if i == 0 else tag(mesh.copy())
+            compat.flat_color_attribute(own, fc.color)
+        obj = tag(bpy.data.objects.new(f"flying {fc.id}", own))
         obj.color = (*fc.color, 1.0)
         obj.material_slots[0].link = "OBJECT"             # shared mesh, a colour per flying cell
         obj.material_slots[0].material = flat_material(fc.color)
@@ -514,6 +518,7 @@ def _backing(name, width, height, location, color, parent, coll):
     w, h = width / 2, height / 2
     mesh.from_pydata([(-w, -h, 0), (w, -h, 0), (w, h, 0), (-w, h, 0)], [], [(0, 1, 2, 3)])
     mesh.materials.append(flat_material(color))
+    compat.flat_color_attribute(mesh, color)
     obj = tag(bpy.data.objects.new(name, mesh))
     obj.parent, obj.location, obj.color = parent, location, (*color, 1.0)
     coll.objects.link(obj)

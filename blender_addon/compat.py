@@ -147,6 +147,28 @@ def set_active_color(mesh, name: str) -> None:
     ca.active_color_name = name
 
 
+# Workbench's 'Attribute' colour mode (the add-on's viewport and draft look) shows the material colour for
+# meshes without a colour attribute from Blender 5.0 on; 4.2 shows them light grey.
+WORKBENCH_NEEDS_COLOR_ATTRIBUTE = bpy.app.version < (5, 0, 0)
+
+
+def flat_color_attribute(mesh, face_rgb) -> None:
+    """On Blenders whose Workbench needs it, give `mesh` a face-corner colour attribute equal to each
+    face's flat colour (`face_rgb`: one RGB for all faces, or [F, 3]) and make it the shown one."""
+    import numpy as np
+
+    if not WORKBENCH_NEEDS_COLOR_ATTRIBUTE or not len(mesh.polygons):
+        return
+    nf = len(mesh.polygons)
+    rgb = np.broadcast_to(np.asarray(face_rgb, np.float32)[..., :3], (nf, 3))
+    totals = np.empty(nf, np.int32)
+    mesh.polygons.foreach_get("loop_total", totals)
+    rgba = np.concatenate([np.repeat(rgb, totals, axis=0), np.ones((int(totals.sum()), 1), np.float32)], axis=1)
+    attr = mesh.color_attributes.get("Col") or mesh.color_attributes.new("Col", "FLOAT_COLOR", "CORNER")
+    attr.data.foreach_set("color", rgba.ravel())
+    set_active_color(mesh, "Col")
+
+
 # ---- files ---------------------------------------------------------------------------------------
 def bpy_fonts_dir() -> str:
     """Folder of the fonts Blender ships (holds 'Noto Sans CJK Regular.woff2' for Korean)."""

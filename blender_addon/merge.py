@@ -11,6 +11,7 @@ import json
 import bpy
 import numpy as np
 
+from . import compat
 from .nodes import tag
 from .text import configure_text, font_for
 
@@ -136,6 +137,8 @@ def merge_objects(objs: list, name: str, collection, resolution: int, trash: lis
     me.update()
     for m in materials:
         me.materials.append(m)
+    face_rgb = np.array([m.diffuse_color[:3] if m else (1, 1, 1) for m in materials] or [(1, 1, 1)], np.float32)
+    compat.flat_color_attribute(me, face_rgb[joined("slots")])
     out = tag(bpy.data.objects.new(name, me))
     out[TEXTS_KEY] = json.dumps([text_record(o) for o in objs], ensure_ascii=False)
     if len(objs) == 1:

@@ -71,3 +71,23 @@ def test_merging_leaves_no_data_behind(bpy_factory):
     assert {k: len(getattr(bpy.data, k)) for k in counts} == counts
     assert not [c for c in bpy.data.curves if c.users == 0] and not [m for m in bpy.data.meshes if m.users == 0]
     assert not bpy.data.curves.get("LLMReel text scratch")
+
+
+def test_flat_colours_as_attributes_draw_the_same(bpy_factory, tmp_path, monkeypatch):
+    """Blender 4.2's Workbench draws meshes without a colour attribute grey, so there every flat-coloured
+    mesh carries its colours as an attribute too. Forced on here (5.0 needs none): the same picture."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build, compat
+
+    spec = small_spec()
+    build.build_scene(spec, glow=False)
+    want = _render(bpy, tmp_path, "material")
+    monkeypatch.setattr(compat, "WORKBENCH_NEEDS_COLOR_ATTRIBUTE", True)
+    for editable in (False, True):
+        build.build_scene(spec, glow=False, editable_text=editable)
+        flat = [o for o in bpy.data.objects if o.type == "MESH" and not o.get("llmreel_block")
+                and not o.get("llmreel_backdrop") and not o.get("llmreel_plates")]
+        assert flat and all(o.data.color_attributes.active_color_name == "Col" for o in flat)
+        got = _render(bpy, tmp_path, f"attribute{editable}")
+        for f, a, b in zip(FRAMES, want, got):
+            assert np.array_equal(a, b), (editable, f, int((a != b).any(axis=-1).sum()))
