@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import build
+from . import build, merge
 from .props import current_chapter
 
 
@@ -27,6 +27,11 @@ def selected_face(obj):
 
 
 def inspector_text(obj) -> str:
+    if obj is not None and merge.TEXTS_KEY in obj:              # a merged group of texts, bands, outlines
+        words = [r["body"] for r in merge.built_items([obj]) if r.get("body")]
+        shown = " · ".join(words[:6]) + (" …" if len(words) > 6 else "")
+        return (f"{len(words)} texts shown together, merged into one mesh: {shown}. "
+                "Rebuild with 'Editable text' on to retype them.")
     if obj is None or obj.get("llmreel_block") is None:
         return "Select a cell of an LLM Reel block (Edit Mode, face select)."
     face = selected_face(obj)

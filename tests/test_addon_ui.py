@@ -51,7 +51,7 @@ def test_build_error_is_reported_not_raised(addon):
 
 def test_build_chapters_inspector_clear(addon):
     bpy = addon
-    from llmreel.blender_addon import ui_panel
+    from llmreel.blender_addon import merge, ui_panel
     from llmreel.blender_addon.props import current_chapter
 
     sc = bpy.context.scene
@@ -74,6 +74,9 @@ def test_build_chapters_inspector_clear(addon):
     text = ui_panel.inspector_text(obj)
     assert text.startswith("h0.attn.q[") and "qkv" in text and "=" in text
     assert "select a cell" in ui_panel.inspector_text(bpy.data.objects.new("x", None)).lower()
+    label = next(r for r in merge.built_items(bpy.data.objects) if r.get("llmreel_label"))
+    text = ui_panel.inspector_text(bpy.data.objects[label["merged_into"]])   # a merged text mesh says so
+    assert "Editable text" in text and "merged" in text
 
     assert bpy.ops.llmreel.clear() == {"FINISHED"}
     assert not [o for o in bpy.data.objects if o.get("llmreel")] and len(settings.chapters) == 0
