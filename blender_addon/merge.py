@@ -49,12 +49,11 @@ class _Scratch:
     def __init__(self):
         self.obj = None
 
-    def get(self, text, resolution: int):
+    def get(self, text):
+        """The scratch object set up as `text` (its resolution is _mesh_arrays' business, as for any text)."""
         if self.obj is None:
             self.obj = bpy.data.objects.new("LLMReel text scratch", bpy.data.curves.new("LLMReel text scratch", "FONT"))
         configure_text(self.obj.data, text.body, text.size, text.color, **text.options)
-        if resolution > 0:
-            self.obj.data.resolution_u = resolution
         self.obj.location, self.obj.rotation_euler = text.location, text.rotation
         return self.obj
 
@@ -102,7 +101,7 @@ def merge_objects(objs: list, name: str, collection, resolution: int, trash: lis
     batch_remove). `resolution` > 0 sets the curve steps per glyph segment before text is tessellated."""
     parts, materials = [], []
     for obj in objs:
-        part = _mesh_arrays(scratch.get(obj, resolution) if getattr(obj, "pending", False) else obj, resolution)
+        part = _mesh_arrays(scratch.get(obj) if getattr(obj, "pending", False) else obj, resolution)
         remap = []
         for m in part["materials"]:
             if m not in materials:

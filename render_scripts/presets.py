@@ -28,7 +28,7 @@ class RenderSettings:
     language: str               # caption / label language
     transparent: bool = False   # film alpha (stills for slides)
     compositor: bool = True     # the add-on's compositor glow (costly on the CPU: off for drafts)
-    text_resolution: int = 0    # curve steps per glyph segment (0 = Blender's 12), fixed when texts are
+    text_resolution: int = 0    # curve steps per glyph segment (0 = text.TEXT_RESOLUTION), fixed when texts are
                                 # merged at build. Software GL draws every triangle on one core and text
                                 # is a third of them, so drafts use 2
     cell_shape: str = "tile"    # "tile": one quad per cell (cheap to draw); "box": lit 3D cells (finals)
