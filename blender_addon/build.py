@@ -21,6 +21,7 @@ from . import animate, compat, geometry, inspector, merge
 from .attributes import get_attribute, set_attribute
 from .nodes import cell_look_group, cell_material, flat_material, image_material, is_ours, tag
 from .text import make_text, pick
+from llmreel.scenes.look import block_phases, flash_frames as look_flash_frames, interval_mask, static_look
 
 COLLECTION_NAME = "LLM Reel"
 DEFAULT_IMAGE_THRESHOLD = 65_536      # cells; bigger blocks become one image-textured plane
@@ -121,65 +122,6 @@ def _block_props(obj, block, config: dict) -> None:
     obj["llmreel_row_axis"], obj["llmreel_col_axis"] = block.row_axis, block.col_axis
 
 
-def static_look(block, frame_start: int, frame_end: int) -> np.ndarray | None:
-    """Per-cell 0 (dim) / 1 (settled) when no cell of the block changes look during the story (each is
-    revealed at or before the first frame, where the story opens on it settled, e.g. the weights, or
-    only after the last one, and no preview toggles it); None when the block needs its time-driven look."""
-    if block.preview:
-        return None
-    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                          # [N]
-    settled = t_on <= frame_start
-    if np.all(settled | (t_on > frame_end)):
-        return settled.astype(np.float32)
-    return None
-
-
-def block_phases(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
-    """For a block with a time-driven look, which of three phases each frame of the story is in (bool [F]
-    masks that partition the frames), and the block's stored look:
-      "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the dim backdrop
-                behind it shows the dim cells);
-      "base":   the frames of the longest quiet stretch (no cell lighting or flashing, the same cells lit
-                throughout; e.g. between the first pass and the output loop) and previews when that look
-                is all-settled: the look modifier is off and the stored colours show;
-      "live":   everything else: the look modifier runs (only live blocks evaluate Geometry Nodes on a
-                frame change; each costs ~0.1 ms).
-    "base_lit" (bool [N]): the cells that are settled in the stored look (the rest are dim)."""
-    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                       # [F]
-    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                            # [N]
-    preview = _interval_mask(frames, block.preview)
-    # a cell is quiet at f unless -1e-4 < f - t_on < flash (the look tree's lit test and fade)
-    edges = np.zeros(len(frames) + 1, np.int64)
-    np.add.at(edges, np.searchsorted(frames, t_on - 1e-4, side="right"), 1)
-    np.add.at(edges, np.searchsorted(frames, t_on + flash_frames, side="left"), -1)
-    busy = np.cumsum(edges)[:-1] > 0                                                       # [F]
-    lit_count = np.searchsorted(np.sort(t_on + flash_frames), frames, side="right")         # [F] settled cells
-    hidden = (frames <= t_on.min() - 1e-4) & ~preview
-    if block.visible:                                 # shown only at times: no backdrop behind it
-        hidden[:] = False
-    quiet = ~busy & (lit_count > 0)
-    run_id = np.cumsum(np.r_[True, (quiet[1:] != quiet[:-1]) | (lit_count[1:] != lit_count[:-1])])
-    base = np.zeros_like(quiet)
-    base_lit = np.zeros(t_on.shape, bool)
-    if quiet.any():
-        ids, counts = np.unique(run_id[quiet], return_counts=True)
-        base = quiet & (run_id == ids[np.argmax(counts)])
-        first = frames[np.argmax(base)]
-        base_lit = t_on + flash_frames <= first
-    base &= ~preview
-    if base_lit.all():
-        base |= preview                                # a preview shows every cell settled
-    base &= ~hidden
-    return {"hidden": hidden, "base": base, "live": ~hidden & ~base, "base_lit": base_lit}
-
-
-def _interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
-    mask = np.zeros(frames.shape, bool)
-    for a, z in intervals:
-        mask |= (frames >= a) & (frames <= z)
-    return mask
-
-
 def _cell_block(block, spec, coll, flash_frames: float, shape: str):
     """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. A block
     whose look never changes stores it and needs nothing more (costs nothing per frame). The others store
@@ -208,7 +150,7 @@ def _cell_block(block, spec, coll, flash_frames: float, shape: str):
     obj["llmreel_cell_shape"] = shape
     coll.objects.link(obj)
     frames = np.arange(m.frame_start, m.frame_end + 1, dtype=np.float64)
-    shown = _interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
+    shown = interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
     if lit is not None:
         animate.key_mask_hidden(obj, frames, shown)      # blocks stay selectable: keyed, not instanced
         return obj, False
@@ -332,7 +274,7 @@ def _image_block(block, spec, coll, flash_frames: float):
 
 
 def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
-    flash_frames = max(spec.theme.flash_seconds * spec.meta.fps, 1e-3)
+    flash_frames = look_flash_frames(spec.theme, spec.meta.fps)
     behind, cells = [], []
     for block in spec.blocks:
         r, k = block.shape
@@ -340,7 +282,7 @@ def _blocks(spec, coll, image_threshold: int, shape: str) -> None:
             obj = _image_block(block, spec, coll, flash_frames)
             if block.visible:
                 frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
-                animate.key_mask_hidden(obj, frames, _interval_mask(frames, block.visible))
+                animate.key_mask_hidden(obj, frames, interval_mask(frames, block.visible))
         else:
             obj, hides = _cell_block(block, spec, coll, flash_frames, shape)
             cells.append(block)

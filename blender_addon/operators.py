@@ -11,7 +11,7 @@ from .props import fill_chapters
 def _plan_from_settings(settings):
     """SceneSpec for the panel's settings, via the scenes planner (no bpy inside)."""
     from llmreel.scenes.plan import plan_scene
-    from llmreel.scenes.story import parse_aspect
+    from llmreel.core.options import parse_aspect
 
     return plan_scene(bpy.path.abspath(settings.story_file) or None,
                       input=settings.input_letters.strip() or None,

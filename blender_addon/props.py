@@ -7,9 +7,11 @@ import bpy
 from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProperty, IntProperty,
                        PointerProperty, StringProperty)
 
+from llmreel.core.options import LANGUAGE_NAMES, LANGUAGES as OPTION_LANGUAGES
+
 ASPECTS = (("16:9", "16:9", "Landscape video"), ("9:16", "9:16", "Portrait (phones)"),
            ("1:1", "1:1", "Square"), ("4:3", "4:3", "Classic"))
-LANGUAGES = (("en", "English", ""), ("ko", "한국어 (Korean)", ""))
+LANGUAGES = tuple((code, LANGUAGE_NAMES[code], "") for code in OPTION_LANGUAGES)
 
 
 def _theme_items(self, context):

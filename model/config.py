@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from llmreel.model import functional as F
 from llmreel.model.config import GPTConfig
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.tokenizer import decode, encode
 from llmreel.model.trace import Op, Tensor, Trace
 from llmreel.model.weights import param_spec, resolve_weights

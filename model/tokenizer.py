@@ -1,7 +1,7 @@
 """Tokenizer of the sort task: the letters A, B, C <-> token ids 0, 1, 2."""
 from __future__ import annotations
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 VOCAB = ("A", "B", "C")
 _ID = {ch: i for i, ch in enumerate(VOCAB)}

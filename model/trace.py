@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from llmreel.model.config import GPTConfig
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 
 def _umask() -> int:

@@ -14,7 +14,7 @@ import numpy as np
 
 from llmreel.model.backprop import forward_batch, loss_and_grads
 from llmreel.model.config import GPTConfig, get_config
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.weights import init_params
 
 SORT_LENGTH = 6

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from llmreel.model.config import PRESETS, GPTConfig, get_config
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 
 def _umask() -> int:

@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 # Modules that add subcommands, in the order they appear in --help. Each has `register(subparsers)`.
 COMMAND_MODULES = (

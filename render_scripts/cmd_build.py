@@ -7,9 +7,9 @@ import os
 import time
 from pathlib import Path
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
+from llmreel.core.options import check_language
 
-LANGUAGES = ("en", "ko")
 
 
 def check_out_blend(path: str) -> Path:
@@ -38,8 +38,7 @@ def check_threshold(value: int | None) -> int | None:
 
 def cmd_build(args) -> int:
     out = check_out_blend(args.out)
-    if args.lang not in LANGUAGES:
-        raise InputError(f"--lang {args.lang!r}: accepted: {', '.join(LANGUAGES)}")
+    check_language(args.lang, "--lang")
     threshold = check_threshold(args.image_threshold)
     if args.spec is not None:
         from llmreel.scenes.spec import SceneSpec
@@ -49,7 +48,7 @@ def cmd_build(args) -> int:
         spec = SceneSpec.load(args.spec)
     else:
         from llmreel.scenes.plan import plan_scene
-        from llmreel.scenes.story import check_pace, parse_aspect
+        from llmreel.core.options import check_pace, parse_aspect
 
         aspect = parse_aspect(args.aspect) if args.aspect is not None else None
         pace = check_pace(args.pace, "--pace") if args.pace is not None else None

@@ -6,7 +6,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 
 MAX_TRACE_LETTERS = 11
 

@@ -24,7 +24,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from llmreel.model.errors import InputError
+    from llmreel.core.errors import InputError
     from llmreel.scenes.plan import plan_scene, plan_summary
 
     if args.out is not None and not str(args.out).endswith(".npz"):

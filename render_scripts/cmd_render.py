@@ -14,7 +14,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
+from llmreel.core.options import check_fps, parse_aspect
 from llmreel.render_scripts import frames as fr
 from llmreel.render_scripts import presets
 from llmreel.render_scripts import video
@@ -127,7 +128,7 @@ def plan_job(args, *, transparent: bool = False, fps: int | None = None) -> Job:
     """Check the scene arguments, plan the story and compute the render key (no bpy)."""
     from llmreel.scenes.plan import plan_scene
 
-    aspect = presets.parse_aspect(args.aspect) if args.aspect else None
+    aspect = parse_aspect(args.aspect, "--aspect") if args.aspect else None
     settings = presets.resolve(args.quality, aspect=aspect or (16, 9), resolution=args.resolution,
                                engine=args.engine, samples=args.samples, language=args.lang,
                                captions=not args.no_captions, transparent=transparent)
@@ -157,8 +158,8 @@ def base_name(args, spec) -> str:
 # ---- render ----------------------------------------------------------------------------------------
 def cmd_render(args) -> int:
     t0 = time.monotonic()
-    if args.fps is not None and not 1 <= args.fps <= 120:
-        raise InputError(f"bad --fps {args.fps}: expected 1..120")
+    if args.fps is not None:
+        check_fps(args.fps, "--fps")
     if args.workers < 1:
         raise InputError(f"bad --workers {args.workers}: expected 1 or more")
     scheduler = check_scheduler(args.scheduler)

@@ -9,11 +9,10 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
+from llmreel.core.options import LANGUAGES, check_language, parse_aspect, parse_resolution
 
 ENGINES = ("workbench", "cycles", "eevee")
-LANGUAGES = ("en", "ko")
-MIN_SIDE, MAX_SIDE = 16, 16384
 
 
 @dataclass(frozen=True)
@@ -63,28 +62,6 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def parse_resolution(text: str) -> tuple[int, int]:
-    """'1920x1080' -> (1920, 1080); InputError naming what is accepted otherwise."""
-    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text or "")
-    if not m:
-        raise InputError(f"bad resolution {text!r}: expected WIDTHxHEIGHT, e.g. 1920x1080")
-    w, h = int(m.group(1)), int(m.group(2))
-    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
-        raise InputError(f"bad resolution {text!r}: each side must be {MIN_SIDE}..{MAX_SIDE} pixels")
-    return w, h
-
-
-def parse_aspect(text: str) -> tuple[int, int]:
-    """'16:9' -> (16, 9)."""
-    m = re.fullmatch(r"\s*(\d+)\s*[:/xX]\s*(\d+)\s*", text or "")
-    if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
-        raise InputError(f"bad aspect {text!r}: expected W:H with positive integers, e.g. 16:9 or 9:16")
-    w, h = int(m.group(1)), int(m.group(2))
-    if max(w / h, h / w) > 4:
-        raise InputError(f"bad aspect {text!r}: the ratio must be between 1:4 and 4:1")
-    return w, h
-
-
 def size_for_aspect(short_side: int, aspect: tuple[int, int]) -> tuple[int, int]:
     """Picture size with the given short side and aspect; the long side rounded up to an even number
     (H.264 with 4:2:0 chroma needs even sides): 480 @ 16:9 -> (854, 480)."""
@@ -111,8 +88,7 @@ def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str 
         samples = p.samples if engine == p.engine else {"workbench": 0, "cycles": 16, "eevee": 16}[engine]
     if engine != "workbench":
         samples = max(1, samples)
-    if language not in LANGUAGES:
-        raise InputError(f"unknown language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    check_language(language)
     return RenderSettings(width=w, height=h, engine=engine, samples=samples,
                           denoise=p.denoise and engine == "cycles", captions=captions,
                           language=language, transparent=transparent, compositor=p.compositor,

@@ -19,7 +19,7 @@ WORLD_UP = np.array([0.0, 0.0, 1.0])
 
 def _aspect(aspect) -> tuple[float, float]:
     if isinstance(aspect, str):
-        from llmreel.scenes.story import parse_aspect
+        from llmreel.core.options import parse_aspect
         aspect = parse_aspect(aspect)
     w, h = aspect
     return float(w), float(h)

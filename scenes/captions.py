@@ -10,7 +10,7 @@ import string
 
 import numpy as np
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.tokenizer import VOCAB
 
 MINUS = "\u2212"

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from llmreel.model.config import GPTConfig, get_config, n_params
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.gpt import SORT_LENGTH, generate
 from llmreel.model.tokenizer import VOCAB, decode, encode
 from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, weights_sha256
@@ -26,7 +26,8 @@ from llmreel.scenes.moments import focus_moments
 from llmreel.scenes.reveal import Schedule, token_axis
 from llmreel.scenes.spec import (Block, CameraKey, Caption, Beat, Chapter, FlowPath, Label, Meta, SceneSpec,
                                  TitleCard)
-from llmreel.scenes.story import Story, check_fps, check_pace, load_story, parse_aspect
+from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
+from llmreel.scenes.story import Story, load_story
 from llmreel.scenes.storyboard import (CHAPTERS, DEFAULT_LOOP_SPEEDUP, BeatPlan, canonical_beats, min_frames)
 from llmreel.scenes.themes import get_theme
 
@@ -437,8 +438,7 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     pace = st.pace if pace is None else check_pace(pace)
     theme_obj = copy.deepcopy(get_theme(st.theme if theme is None else theme))
     language = st.language if language is None else language
-    if language not in cap_languages():
-        raise InputError(f"unknown language {language!r}; accepted: {', '.join(cap_languages())}")
+    check_language(language)
     cfg, params, wname, wsha = _model(weights if weights is not None else (st.weights or None), config)
     ids, input_text = _tokens(cfg, st.input if input is None else input)
     n_in = len(ids)
@@ -509,11 +509,6 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=highlights, flying=flying, value_texts=value_texts, camera=camera,
                      chapters=chapters, captions=caps, title_cards=cards)
-
-
-def cap_languages() -> tuple[str, ...]:
-    from llmreel.scenes.story import LANGUAGES
-    return LANGUAGES
 
 
 def plan_summary(spec: SceneSpec) -> dict:

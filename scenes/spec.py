@@ -256,7 +256,7 @@ class SceneSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "SceneSpec":
-        from llmreel.model.errors import InputError
+        from llmreel.core.errors import InputError
 
         try:
             with np.load(path, allow_pickle=False) as z:

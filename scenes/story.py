@@ -26,11 +26,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
+from llmreel.core.options import LANGUAGES, check_fps, check_pace, parse_aspect
 
 STORY_DIR = Path(__file__).resolve().parent
 DEFAULT_STORY = STORY_DIR / "sort_explainer.toml"
-LANGUAGES = ("en", "ko")
 
 _TOP_KEYS = ("name", "title", "input", "weights", "fps", "aspect", "pace", "theme", "language", "chapter")
 _CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "loop_seconds", "loop_speedup")
@@ -65,28 +65,6 @@ class Story:
 def list_stories() -> list[str]:
     """Names of the story files shipped in scenes/."""
     return sorted(p.stem for p in STORY_DIR.glob("*.toml"))
-
-
-def parse_aspect(value) -> tuple[int, int]:
-    """"16:9" -> (16, 9); InputError naming what is accepted otherwise."""
-    if isinstance(value, (tuple, list)) and len(value) == 2:
-        value = f"{value[0]}:{value[1]}"
-    m = re.fullmatch(r"\s*(\d+)\s*[:x/]\s*(\d+)\s*", str(value))
-    if not m or int(m.group(1)) <= 0 or int(m.group(2)) <= 0 or max(int(m.group(1)), int(m.group(2))) > 10000:
-        raise InputError(f"bad aspect {value!r}; accepted: W:H with positive integers, e.g. 16:9, 9:16, 1:1")
-    return int(m.group(1)), int(m.group(2))
-
-
-def check_fps(value, where: str = "fps") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 240:
-        raise InputError(f"bad {where} {value!r}; accepted: an integer 1..240")
-    return value
-
-
-def check_pace(value, where: str = "pace") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.25 <= float(value) <= 4.0:
-        raise InputError(f"bad {where} {value!r}; accepted: a number 0.25..4 (duration multiplier)")
-    return float(value)
 
 
 def _unknown(keys, accepted, where: str) -> None:

@@ -6,7 +6,7 @@ negative ones towards `neg`, so the sign stays readable at a glance.
 """
 from __future__ import annotations
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.scenes.spec import Theme
 
 ROLES = ("weight", "activation", "aggregate", "residual")

@@ -26,7 +26,7 @@ def _look(t_on, frame, flash, preview):
 def test_phases_partition_and_agree_with_the_look(t_list, previews, flash):
     """Hidden only while every cell is dim; base (modifier off) only while every cell shows the stored
     look; the three phases partition the frames."""
-    from llmreel.blender_addon.build import block_phases
+    from llmreel.scenes.look import block_phases
     from llmreel.scenes.spec import Block
 
     t_on = np.asarray(t_list, dtype=np.float32)

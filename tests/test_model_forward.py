@@ -177,7 +177,7 @@ def test_generate_feeds_back_argmax_and_keeps_one_trace_per_step():
 
 
 def test_trace_files_reject_bad_paths(tmp_path):
-    from llmreel.model.errors import InputError
+    from llmreel.core.errors import InputError
     tr = forward(_perturbed(NANO, 7), NANO, [1])
     with pytest.raises(InputError, match=".npz"):
         tr.save(tmp_path / "t.json")
@@ -191,6 +191,6 @@ def test_trace_files_reject_bad_paths(tmp_path):
 
 @pytest.mark.parametrize("tokens", [[], [3], [-1], list(range(3)) * 4])
 def test_forward_rejects_bad_token_sequences(tokens):
-    from llmreel.model.errors import InputError
+    from llmreel.core.errors import InputError
     with pytest.raises(InputError):
         forward(_perturbed(NANO, 8), NANO, tokens)

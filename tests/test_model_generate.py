@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import llmreel.model.gpt as gpt
 from llmreel.model.config import PRESETS, GPTConfig
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.gpt import causal_prefix, forward, generate, graph, sort_letters
 from llmreel.model.tokenizer import decode, encode
 from llmreel.model.trace import Trace

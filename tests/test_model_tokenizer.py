@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.tokenizer import VOCAB, decode, encode
 
 letters = st.text(alphabet="ABC", min_size=1, max_size=20)

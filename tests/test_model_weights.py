@@ -8,7 +8,7 @@ import pytest
 from safetensors.numpy import save_file
 
 from llmreel.model.config import PRESETS, GPTConfig, get_config, n_params
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.model.gpt import forward
 from llmreel.model.weights import init_params, load_weights, param_spec, read_metadata, save_weights, weights_sha256
 

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
+from llmreel.core import options
+from llmreel.core.options import parse_resolution
 from llmreel.render_scripts import frames as fr
 from llmreel.render_scripts import presets, video
 from llmreel.render_scripts.cmd_render import check_scheduler, parse_frames
@@ -28,15 +30,15 @@ def tiny_png(width: int, height: int, extra: bytes = b"") -> bytes:
 
 
 # ---- presets -------------------------------------------------------------------------------------
-@given(st.integers(presets.MIN_SIDE, presets.MAX_SIDE), st.integers(presets.MIN_SIDE, presets.MAX_SIDE))
+@given(st.integers(options.MIN_SIDE, options.MAX_SIDE), st.integers(options.MIN_SIDE, options.MAX_SIDE))
 def test_resolution_round_trip(w, h):
-    assert presets.parse_resolution(f"{w}x{h}") == (w, h)
+    assert parse_resolution(f"{w}x{h}") == (w, h)
 
 
 @pytest.mark.parametrize("text", ["", "1920", "1920x", "x1080", "axb", "0x0", "8x8", "20000x100", "-5x10", "1920*1080"])
 def test_bad_resolution_is_input_error(text):
     with pytest.raises(InputError, match="resolution"):
-        presets.parse_resolution(text)
+        parse_resolution(text)
 
 
 @given(st.sampled_from([240, 360, 480, 720, 1080, 2160]), st.integers(1, 32), st.integers(1, 32))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmreel.model.errors import InputError
+from llmreel.core.errors import InputError
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.story import DEFAULT_STORY, list_stories, load_story
 from llmreel.scenes.storyboard import CHAPTER_SLUGS

@@ -1,0 +1,74 @@
+"""How a cell looks over time, decided once for every renderer (no bpy).
+
+A cell is dim until its reveal frame `t_on`, flashes for `flash_frames` after it and then settles into its
+value's colour; a block preview shows every cell settled. The Geometry Nodes look group and the image-plane
+shader in blender_addon/nodes.py draw this rule; `static_look` and `block_phases` decide which blocks need
+it evaluated per frame at all.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def flash_frames(theme, fps: int) -> float:
+    """How many frames a cell's flash lasts (never zero: the look divides by it)."""
+    return max(theme.flash_seconds * fps, 1e-3)
+
+
+def static_look(block, frame_start: int, frame_end: int) -> np.ndarray | None:
+    """Per-cell 0 (dim) / 1 (settled) when no cell of the block changes look during the story (each is
+    revealed at or before the first frame, where the story opens on it settled, e.g. the weights, or
+    only after the last one, and no preview toggles it); None when the block needs its time-driven look."""
+    if block.preview:
+        return None
+    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                          # [N]
+    settled = t_on <= frame_start
+    if np.all(settled | (t_on > frame_end)):
+        return settled.astype(np.float32)
+    return None
+
+
+def block_phases(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
+    """For a block with a time-driven look, which of three phases each frame of the story is in (bool [F]
+    masks that partition the frames), and the block's stored look:
+      "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the dim backdrop
+                behind it shows the dim cells);
+      "base":   the frames of the longest quiet stretch (no cell lighting or flashing, the same cells lit
+                throughout; e.g. between the first pass and the output loop) and previews when that look
+                is all-settled: the look modifier is off and the stored colours show;
+      "live":   everything else: the look modifier runs (only live blocks evaluate Geometry Nodes on a
+                frame change; each costs ~0.1 ms).
+    "base_lit" (bool [N]): the cells that are settled in the stored look (the rest are dim)."""
+    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)                       # [F]
+    t_on = np.asarray(block.t_on, dtype=np.float64).reshape(-1)                            # [N]
+    preview = interval_mask(frames, block.preview)
+    # a cell is quiet at f unless -1e-4 < f - t_on < flash (the look tree's lit test and fade)
+    edges = np.zeros(len(frames) + 1, np.int64)
+    np.add.at(edges, np.searchsorted(frames, t_on - 1e-4, side="right"), 1)
+    np.add.at(edges, np.searchsorted(frames, t_on + flash_frames, side="left"), -1)
+    busy = np.cumsum(edges)[:-1] > 0                                                       # [F]
+    lit_count = np.searchsorted(np.sort(t_on + flash_frames), frames, side="right")         # [F] settled cells
+    hidden = (frames <= t_on.min() - 1e-4) & ~preview
+    if block.visible:                                 # shown only at times: no backdrop behind it
+        hidden[:] = False
+    quiet = ~busy & (lit_count > 0)
+    run_id = np.cumsum(np.r_[True, (quiet[1:] != quiet[:-1]) | (lit_count[1:] != lit_count[:-1])])
+    base = np.zeros_like(quiet)
+    base_lit = np.zeros(t_on.shape, bool)
+    if quiet.any():
+        ids, counts = np.unique(run_id[quiet], return_counts=True)
+        base = quiet & (run_id == ids[np.argmax(counts)])
+        first = frames[np.argmax(base)]
+        base_lit = t_on + flash_frames <= first
+    base &= ~preview
+    if base_lit.all():
+        base |= preview                                # a preview shows every cell settled
+    base &= ~hidden
+    return {"hidden": hidden, "base": base, "live": ~hidden & ~base, "base_lit": base_lit}
+
+
+def interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
+    mask = np.zeros(frames.shape, bool)
+    for a, z in intervals:
+        mask |= (frames >= a) & (frames <= z)
+    return mask
