@@ -5,12 +5,18 @@ VENV  := .venv
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.llmreel-installed
 BPY   := bpy==5.0.1
+# The package files, one path a line. The install is strict editable (a tree of links to the files
+# under build/__editable__.*, on sys.path): editors and static tools resolve `llmreel.*` there, but a
+# new file needs a new link. So this list is a prerequisite of the install, rewritten only when it
+# changes (a file added, removed or renamed), and the install reruns then and only then.
+FILES := $(VENV)/.llmreel-files
+PKG_DIRS := core model scenes blender_addon render_scripts
 # First interpreter on PATH that is CPython 3.11 (override: make PYTHON=/path/to/python3.11).
 PYTHON ?= $(shell for p in python3.11 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: demo test bench addon test-compat venv clean
+.PHONY: demo test bench addon test-compat venv clean FORCE
 
 venv: $(STAMP)
 
@@ -21,8 +27,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[blender,distributed,dev]' '$(BPY)'
+$(FILES): FORCE | $(BIN)/python
+	@find $(PKG_DIRS) -type f ! -path '*/__pycache__/*' ! -name '*.pyc' ! -name '.*' ! -name '*~' \
+	  | LC_ALL=C sort > $@.new
+	@ls -d build/__editable__.llmreel-* >/dev/null 2>&1 || rm -f $@  # link tree gone: relink
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+# The build requirements ([build-system] requires) go into the venv and the project builds with them
+# (--no-build-isolation), so relinking after adding a file needs no registry. -W drops setuptools'
+# one notice (relayed by pip) that a strict install lives in build/ (`make clean` removes both).
+$(STAMP): pyproject.toml $(FILES) | $(BIN)/python
+	$(BIN)/python -c 'import shlex, tomllib; print(shlex.join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
+	  | xargs $(BIN)/python -m pip install --quiet
+	$(BIN)/python -W 'ignore:Editable installation' -m pip install --quiet --no-build-isolation \
+	  --config-settings editable_mode=strict -e '.[blender,distributed,dev]' '$(BPY)'
 	touch $(STAMP)
 
 # The whole default story, draft preset (Workbench, 854x480, 12 fps, captions burnt in), two worker
