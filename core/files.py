@@ -9,7 +9,9 @@ usual file mode, and is removed when the writer fails or is interrupted.
 
 Door checks, run by every command before any work (planning, training, building):
     check_output_file(path, "--out", (".png",))     check_output_folder(path, "--out")
-They refuse with InputError a destination that cannot be written and leave nothing behind.
+    check_input_file(path, "--spec", (".npz",))
+They refuse with InputError a destination that cannot be written (leaving nothing behind) or an input that
+is not a readable, non-empty regular file.
 """
 from __future__ import annotations
 
@@ -66,6 +68,27 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 # ---- door checks -----------------------------------------------------------------------------------
+def check_input_file(path: str | os.PathLike, what: str, suffixes: tuple[str, ...] = ()) -> Path:
+    """`path` as a Path if it is a non-empty regular file that opens for reading; InputError otherwise.
+    What is inside is for its reader to check."""
+    p = Path(path)
+    accepted = f"accepted: a {' or '.join(suffixes)} file" if suffixes else "accepted: a readable file"
+    if not p.exists():
+        raise InputError(f"{what} {path}: no such file; {accepted}")
+    if not p.is_file():
+        raise InputError(f"{what} {path}: is {'a folder' if p.is_dir() else 'not a regular file'}; {accepted}")
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise InputError(f"{what} {path}: unsupported type; {accepted}")
+    try:
+        with open(p, "rb") as f:
+            empty = not f.read(1)
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot be read: {exc.strerror or exc}") from None
+    if empty:
+        raise InputError(f"{what} {path}: is empty; {accepted}")
+    return p
+
+
 def check_output_file(path: str | os.PathLike, what: str = "--out", suffixes: tuple[str, ...] = ()) -> Path:
     """`path` as a Path if a file can be written there (see `_probe`); InputError naming it otherwise.
     `suffixes`: the accepted endings, e.g. (".png",)."""

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from llmreel.core.errors import InputError
-from llmreel.core.files import check_output_file
+from llmreel.core.files import check_input_file, check_output_file
 from llmreel.core.options import LANGUAGES, PACE_RANGE, check_language, check_pace, parse_aspect
 
 
@@ -25,7 +25,7 @@ def cmd_build(args) -> int:
 
         if args.story is not None or args.input is not None:
             raise InputError("--spec builds a saved scene spec; do not also give STORY or --input")
-        spec = SceneSpec.load(args.spec)
+        spec = SceneSpec.load(check_input_file(args.spec, "--spec", (".npz",)))
     else:
         from llmreel.scenes.plan import plan_scene
 

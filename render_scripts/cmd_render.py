@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmreel.core.errors import InputError
-from llmreel.core.files import check_output_file, check_output_folder, write_text_atomic
+from llmreel.core.files import check_input_file, check_output_file, check_output_folder, write_text_atomic
 from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
 from llmreel.render_scripts import frames as fr
 from llmreel.render_scripts import presets
@@ -50,20 +50,14 @@ def check_audio(path: str | None) -> Path | None:
     Imports bpy: Blender's audio library `aud` ships in the bpy wheel."""
     if path is None:
         return None
-    p = Path(path)
-    accepted = f"accepted: an audio file ({' '.join(video.AUDIO_SUFFIXES)}) that FFmpeg can decode"
-    if not p.is_file():
-        raise InputError(f"--audio {path}: no such file; {accepted}")
-    if p.suffix.lower() not in video.AUDIO_SUFFIXES:
-        raise InputError(f"--audio {path}: unsupported type; {accepted}")
-    if not os.access(p, os.R_OK):
-        raise InputError(f"--audio {path}: not readable")
+    p = check_input_file(path, "--audio", video.AUDIO_SUFFIXES)
     import bpy  # noqa: F401  (makes `aud` importable)
     import aud
 
+    accepted = f"accepted: sound that FFmpeg decodes, in a {' '.join(video.AUDIO_SUFFIXES)} file"
     try:
         sound = aud.Sound(str(p))
-        rate, channels = sound.specs        # reading the specs opens and decodes the header
+        rate, channels = sound.specs        # reading the specs opens the file and its first stream
         length = sound.length               # in samples; 0 or less: no sound in it
     except aud.error as exc:
         raise InputError(f"--audio {path}: not audio ({exc}); {accepted}") from None
