@@ -283,10 +283,14 @@ def still_frame(spec, chapter: str | None, at: float | None, frame: int | None) 
         if not lo <= f <= hi:
             raise InputError(f"--frame {frame}: expected 1..{hi - lo + 1}" + (f" in chapter {chapter}" if chapter else ""))
         return f
-    at = 0.5 if at is None else at
-    if not 0.0 <= at <= 1.0:
-        raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
+    at = 0.5 if at is None else check_at(at)
     return lo + int(round(at * (hi - lo)))
+
+
+def check_at(at: float | None) -> float | None:
+    if at is not None and not 0.0 <= at <= 1.0:
+        raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
+    return at
 
 
 def cmd_still(args) -> int:
@@ -294,6 +298,7 @@ def cmd_still(args) -> int:
     out = check_output_file(args.out, "--out", (".png",))
     if args.chapter is None and args.frame is None:
         raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
+    check_at(args.at)
     job = plan_job(args, transparent=args.transparent)
     f = still_frame(job.spec, args.chapter, args.at, args.frame)
     render_still(job, f, out)
@@ -326,8 +331,7 @@ def cmd_contact_sheet(args) -> int:
     out = check_output_file(args.out, "--out", (".png",))
     if args.columns < 1:
         raise InputError(f"bad --columns {args.columns}: expected 1 or more")
-    if args.at is not None and not 0.0 <= args.at <= 1.0:
-        raise InputError(f"bad --at {args.at}: expected a fraction 0..1 of each chapter")
+    check_at(args.at)
     job = plan_job(args)
     n = render_contact_sheet(job, out, columns=args.columns, at=0.6 if args.at is None else args.at)
     print(f"llmreel contact-sheet: {n} chapters in {time.monotonic() - t0:.1f} s -> {out}")

@@ -68,3 +68,18 @@ def test_wrong_file_type_is_refused_first(tmp_path, command):
     proc = run_cli(*args, "--out", str(tmp_path / "x.txt"), timeout=120, cwd=tmp_path)
     assert_one_line_error(proc)
     assert suffix in proc.stderr and listing(tmp_path) == []
+
+
+def test_a_file_system_failure_past_the_door_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from llmreel.model.trace import Trace
+    from llmreel.render_scripts import cli
+
+    def full_disk(self, path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(Trace, "save", full_disk)
+    assert cli.main(["trace", "ABC", "--out", str(tmp_path / "t.npz")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and listing(tmp_path) == []
