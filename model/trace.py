@@ -8,22 +8,14 @@ so it loads with `allow_pickle=False`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from llmreel.model.config import GPTConfig
 from llmreel.core.errors import InputError
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
+from llmreel.core.files import atomic_output
+from llmreel.model.config import GPTConfig
 
 ROLES = ("weight", "activation", "aggregate")
 MANIFEST_KEY = "__manifest__"
@@ -102,16 +94,8 @@ class Trace:
             raise InputError(f"trace output {str(path)!r} must end in .npz")
         arrays = {name: t.data for name, t in self.tensors.items()}
         arrays[MANIFEST_KEY] = np.array(json.dumps(self.manifest()))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_output(path) as tmp:
             np.savez(tmp, **arrays)
-            os.chmod(tmp, 0o666 & ~_umask())            # mkstemp makes 0600; use the usual file mode
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
     @classmethod
     def load(cls, path) -> "Trace":

@@ -16,20 +16,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from llmreel.model.config import PRESETS, GPTConfig, get_config
 from llmreel.core.errors import InputError
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
+from llmreel.core.files import atomic_output
+from llmreel.model.config import PRESETS, GPTConfig, get_config
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent / "weights" / "nano_sort.safetensors"
 NPZ_METADATA_KEY = "__metadata__"
@@ -243,20 +236,12 @@ def save_weights(path, params: dict[str, np.ndarray], config, metadata: dict | N
     meta = {"format": "llmreel-gpt", "scheme": scheme, **{k: str(v) for k, v in config.to_dict().items()}}
     for k, v in (metadata or {}).items():
         meta[str(k)] = v if isinstance(v, str) else json.dumps(v)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         if path.suffix == ".safetensors":
             from safetensors.numpy import save_file
-            save_file(out, tmp, metadata=meta)
+            save_file(out, str(tmp), metadata=meta)
         else:
             np.savez(tmp, **out, **{NPZ_METADATA_KEY: np.array(json.dumps(meta))})
-        os.chmod(tmp, 0o666 & ~_umask())            # mkstemp makes 0600; use the usual file mode
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def weights_sha256(path) -> str:

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"llmreel {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:   # past the door checks: e.g. a full disk; files are whole or absent
+        print(f"llmreel {args.command}: failed: {exc}", file=sys.stderr)
+        return 1
     return int(status or 0)
 
 

@@ -3,31 +3,11 @@ build it in Blender (headless) and save the .blend. Everything is checked before
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 from llmreel.core.errors import InputError
-from llmreel.core.options import check_language
-
-
-
-def check_out_blend(path: str) -> Path:
-    p = Path(path)
-    if p.suffix.lower() != ".blend":
-        raise InputError(f"--out {path}: expected a .blend file name")
-    folder = p.parent if str(p.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"--out {path}: {folder} is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {path}: cannot create folder {folder}: {exc.strerror or exc}") from None
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"--out {path}: folder {folder} is not writable")
-    if p.exists() and not p.is_file():
-        raise InputError(f"--out {path}: exists and is not a file")
-    return p
+from llmreel.core.files import check_input_file, check_output_file
+from llmreel.core.options import LANGUAGES, PACE_RANGE, check_language, check_pace, parse_aspect
 
 
 def check_threshold(value: int | None) -> int | None:
@@ -37,7 +17,7 @@ def check_threshold(value: int | None) -> int | None:
 
 
 def cmd_build(args) -> int:
-    out = check_out_blend(args.out)
+    out = check_output_file(args.out, "--out", (".blend",))
     check_language(args.lang, "--lang")
     threshold = check_threshold(args.image_threshold)
     if args.spec is not None:
@@ -45,12 +25,11 @@ def cmd_build(args) -> int:
 
         if args.story is not None or args.input is not None:
             raise InputError("--spec builds a saved scene spec; do not also give STORY or --input")
-        spec = SceneSpec.load(args.spec)
+        spec = SceneSpec.load(check_input_file(args.spec, "--spec", (".npz",)))
     else:
         from llmreel.scenes.plan import plan_scene
-        from llmreel.core.options import check_pace, parse_aspect
 
-        aspect = parse_aspect(args.aspect) if args.aspect is not None else None
+        aspect = parse_aspect(args.aspect, "--aspect") if args.aspect is not None else None
         pace = check_pace(args.pace, "--pace") if args.pace is not None else None
         spec = plan_scene(args.story, input=args.input, weights=args.weights, language=args.lang,
                           theme=args.theme, aspect=aspect, pace=pace)
@@ -76,9 +55,9 @@ def register(subparsers) -> None:
     p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     p.add_argument("--weights", default=None, help=".safetensors or .npz weights (default: the bundled model)")
-    p.add_argument("--lang", default="en", help="caption and label language: en | ko")
+    p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
     p.add_argument("--theme", default=None, help="colour theme: dark | light")
-    p.add_argument("--pace", type=float, default=None, help="duration multiplier, 0.25 .. 4")
+    p.add_argument("--pace", type=float, default=None, help="duration multiplier, {:g} .. {:g}".format(*PACE_RANGE))
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
     p.add_argument("--spec", default=None, help="build a saved SceneSpec (.npz) instead of planning")
     p.add_argument("--no-captions", action="store_true", help="no caption text objects")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from pathlib import Path
 
 from llmreel.core.errors import InputError
+from llmreel.core.files import check_output_file
 
 MAX_TRACE_LETTERS = 11
 
@@ -78,9 +78,7 @@ def cmd_trace(args) -> int:
     from llmreel.model.gpt import forward
     from llmreel.model.tokenizer import VOCAB, decode, encode
     from llmreel.model.weights import init_params, load_weights
-    out = Path(args.out)
-    if out.suffix != ".npz":
-        raise InputError(f"--out {args.out!r} must end in .npz")
+    out = check_output_file(args.out, "--out", (".npz",))
     tokens = encode(args.tokens)
     if len(tokens) > MAX_TRACE_LETTERS:
         raise InputError(f"{args.tokens!r} has {len(tokens)} letters; accepted: 1 to {MAX_TRACE_LETTERS} letters "
@@ -104,12 +102,8 @@ def cmd_trace(args) -> int:
 
 def cmd_train(args) -> int:
     from llmreel.model.train import train
-    from llmreel.model.weights import save_weights
-    out = Path(args.out)
-    if out.suffix not in (".safetensors", ".npz"):
-        raise InputError(f"--out {args.out!r} must end in .safetensors or .npz")
-    if out.exists() and out.is_dir():
-        raise InputError(f"--out {args.out!r} is a directory; expected a file path")
+    from llmreel.model.weights import FORMATS, save_weights
+    out = check_output_file(args.out, "--out", FORMATS)
     if not 0.0 <= args.hold_out < 1.0:
         raise InputError(f"--hold-out {args.hold_out} out of range; accepted: 0 <= F < 1")
     if args.steps < 1:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import json
 import sys
 
+from llmreel.core.files import check_output_file
+from llmreel.core.options import LANGUAGES, PACE_RANGE
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("plan", help="plan a story: chapters, frames, captions, counts (no Blender)",
@@ -14,9 +17,9 @@ def register(subparsers) -> None:
     p.add_argument("--input", default=None, help="six letters of A/B/C, e.g. CBABBC (default: the story's)")
     p.add_argument("--fps", type=int, default=None, help="frames per second (default: the story's)")
     p.add_argument("--aspect", default=None, help="16:9 | 9:16 | 1:1 (default: the story's)")
-    p.add_argument("--pace", type=float, default=None, help="duration multiplier 0.25..4")
+    p.add_argument("--pace", type=float, default=None, help="duration multiplier {:g}..{:g}".format(*PACE_RANGE))
     p.add_argument("--theme", default=None, help="dark | light")
-    p.add_argument("--language", default=None, help="default caption language: en | ko")
+    p.add_argument("--language", default=None, help=f"default caption language: {' | '.join(LANGUAGES)}")
     p.add_argument("--weights", default=None, help=".safetensors / .npz weights (default: shipped)")
     p.add_argument("--json", action="store_true", help="print the plan summary as JSON")
     p.add_argument("--out", default=None, help="save the SceneSpec (.npz) for build/render workers")
@@ -24,11 +27,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from llmreel.core.errors import InputError
     from llmreel.scenes.plan import plan_scene, plan_summary
 
-    if args.out is not None and not str(args.out).endswith(".npz"):
-        raise InputError(f"--out {args.out!r} must end in .npz (a SceneSpec file)")
+    if args.out is not None:
+        check_output_file(args.out, "--out", (".npz",))
     spec = plan_scene(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
                       theme=args.theme, language=args.language, weights=args.weights)
     summary = plan_summary(spec)

@@ -1,7 +1,8 @@
 """`llmreel render`, `llmreel still`, `llmreel contact-sheet`: argument parsing and the run's outline.
 
-Every argument is checked, the story planned and the output folder tested BEFORE anything renders, so bad
-input costs one line and exit status 2. bpy and Dask are imported only once rendering starts.
+Every destination is tested first (core.files: nothing is left behind), then every argument and input file
+(story, audio) is checked and the story planned, all BEFORE anything renders: bad input costs one line and
+exit status 2 and leaves nothing new. bpy is imported only to check --audio or to render; Dask only to render.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llmreel.core.errors import InputError
-from llmreel.core.options import check_fps, parse_aspect
+from llmreel.core.files import check_input_file, check_output_file, check_output_folder, write_text_atomic
+from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
 from llmreel.render_scripts import frames as fr
 from llmreel.render_scripts import presets
 from llmreel.render_scripts import video
@@ -44,40 +46,23 @@ def check_scheduler(address: str | None) -> str | None:
 
 
 def check_audio(path: str | None) -> Path | None:
+    """The --audio file if Blender's FFmpeg (which muxes it) reads sound from it; InputError otherwise.
+    Imports bpy: Blender's audio library `aud` ships in the bpy wheel."""
     if path is None:
         return None
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"--audio {path}: no such file")
-    if p.suffix.lower() not in video.AUDIO_SUFFIXES:
-        raise InputError(f"--audio {path}: unsupported type; accepted: {' '.join(video.AUDIO_SUFFIXES)}")
-    if not os.access(p, os.R_OK):
-        raise InputError(f"--audio {path}: not readable")
-    return p
+    p = check_input_file(path, "--audio", video.AUDIO_SUFFIXES)
+    import bpy  # noqa: F401  (makes `aud` importable)
+    import aud
 
-
-def check_writable_dir(path: str | os.PathLike) -> Path:
-    """Create `path` if needed and prove a file can be written there (InputError otherwise)."""
-    d = Path(path)
+    accepted = f"accepted: sound that FFmpeg decodes, in a {' '.join(video.AUDIO_SUFFIXES)} file"
     try:
-        if d.exists() and not d.is_dir():
-            raise InputError(f"output {d} exists and is not a folder")
-        d.mkdir(parents=True, exist_ok=True)
-        probe = d / f".llmreel-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise InputError(f"output folder {d} is not writable: {exc.strerror or exc}") from None
-    return d
-
-
-def check_out_file(path: str, suffix: str = ".png") -> Path:
-    p = Path(path)
-    if p.suffix.lower() != suffix:
-        raise InputError(f"--out {path}: expected a {suffix} file name")
-    check_writable_dir(p.parent if str(p.parent) else ".")
-    if p.exists() and not p.is_file():
-        raise InputError(f"--out {path}: exists and is not a file")
+        sound = aud.Sound(str(p))
+        rate, channels = sound.specs        # reading the specs opens the file and its first stream
+        length = sound.length               # in samples; 0 or less: no sound in it
+    except aud.error as exc:
+        raise InputError(f"--audio {path}: not audio ({exc}); {accepted}") from None
+    if rate <= 0 or channels <= 0 or length <= 0:
+        raise InputError(f"--audio {path}: holds no sound; {accepted}")
     return p
 
 
@@ -113,7 +98,7 @@ def add_scene_args(p: argparse.ArgumentParser, quality: str) -> None:
     p.add_argument("--engine", default=None, help="workbench | cycles | eevee")
     p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
-    p.add_argument("--lang", default="en", help="caption and label language: en | ko")
+    p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
     p.add_argument("--no-captions", action="store_true", help="do not burn captions into the picture")
 
 
@@ -163,15 +148,18 @@ def cmd_render(args) -> int:
     if args.workers < 1:
         raise InputError(f"bad --workers {args.workers}: expected 1 or more")
     scheduler = check_scheduler(args.scheduler)
+    out_dir = check_output_folder(args.out)
     audio = check_audio(args.audio)
-    out_dir = check_writable_dir(args.out)
     job = plan_job(args, fps=args.fps)
     first, last, suffix = part_frames(job.spec, args.chapter, args.frames)
     if job.settings.width % 2 or job.settings.height % 2:
         raise InputError(f"bad resolution {job.settings.width}x{job.settings.height}: "
                          "H.264 video needs even width and height")
     name = base_name(args, job.spec)
-    frames_dir = check_writable_dir(out_dir / f"{name}-frames")
+    frames_dir = check_output_folder(out_dir / f"{name}-frames")
+    for path in output_files(out_dir, name, suffix).values():
+        check_output_file(path)
+    frames_dir.mkdir(parents=True, exist_ok=True)
     fps = job.spec.meta.fps
     size = (job.settings.width, job.settings.height)
     wanted = list(range(first, last + 1))
@@ -217,9 +205,7 @@ def cmd_render(args) -> int:
     except InputError:
         raise
     except Exception as exc:        # noqa: BLE001 - a render failure: one line, exit 1, frames kept
-        print(f"\nllmreel render: failed after {rendered} new frames: {type(exc).__name__}: {exc}; "
-              f"{RESUME_HINT}", file=sys.stderr)
-        return 1
+        return _failed(f"\nllmreel render: failed after {rendered} new frames", exc)
     finally:
         (frames_dir / token).unlink(missing_ok=True)
     render_seconds = time.monotonic() - t_render
@@ -229,7 +215,10 @@ def cmd_render(args) -> int:
         print(f"llmreel render: failed: {len(still_missing)} frames missing or invalid "
               f"(first {still_missing[0]}); {RESUME_HINT}", file=sys.stderr)
         return 1
-    outputs = finish_outputs(args, job, out_dir, name, suffix, frames_dir, wanted, audio)
+    try:
+        outputs = finish_outputs(args, job, out_dir, name, suffix, frames_dir, wanted, audio)
+    except Exception as exc:        # noqa: BLE001 - e.g. the encoder failed; each output is whole or absent
+        return _failed("llmreel render: failed writing the video and side files", exc)
     wall = time.monotonic() - t0
     per = render_seconds / rendered if rendered else 0.0
     print(f"llmreel render: done: {len(wanted)} frames ({rendered} rendered now, "
@@ -240,6 +229,11 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _failed(what: str, exc: Exception) -> int:
+    print(f"{what}: {type(exc).__name__}: {exc}; {RESUME_HINT}", file=sys.stderr)
+    return 1
+
+
 def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir: Path, wanted: list[int],
                    audio: Path | None) -> list[tuple[str, Path]]:
     """SRT, chapters, MP4 (from the complete frame set) and the .blend."""
@@ -247,12 +241,9 @@ def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir:
 
     spec, lang, fps = job.spec, job.settings.language, job.spec.meta.fps
     first, last = wanted[0], wanted[-1]
-    srt = out_dir / f"{name}{suffix}.srt"
-    chapters = out_dir / f"{name}{suffix}.chapters.txt"
-    mp4 = out_dir / f"{name}{suffix}.mp4"
-    blend = out_dir / f"{name}.blend"
-    video.write_text_atomic(srt, video.srt_text(spec.captions, fps, first, last, lang))
-    video.write_text_atomic(chapters, video.chapters_text(spec.chapters, fps, first, last, lang))
+    srt, chapters, mp4, blend = output_files(out_dir, name, suffix).values()
+    write_text_atomic(srt, video.srt_text(spec.captions, fps, first, last, lang))
+    write_text_atomic(chapters, video.chapters_text(spec.chapters, fps, first, last, lang))
     video.assemble_mp4([fr.frame_path(frames_dir, f) for f in wanted], fps,
                        (job.settings.width, job.settings.height), mp4, audio)
     # the .blend gets full-resolution text (texts are merged into meshes at build time)
@@ -261,18 +252,19 @@ def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir:
     return [("video", mp4), ("frames", frames_dir), ("captions", srt), ("chapters", chapters), ("blend", blend)]
 
 
+def output_files(out_dir: Path, name: str, suffix: str) -> dict[str, Path]:
+    """The files a render writes beside its frames folder (checked before it starts, written at its end)."""
+    return {"captions": out_dir / f"{name}{suffix}.srt", "chapters": out_dir / f"{name}{suffix}.chapters.txt",
+            "video": out_dir / f"{name}{suffix}.mp4", "blend": out_dir / f"{name}.blend"}
+
+
 def save_blend(scene, path: Path) -> None:
-    """Save the built scene as a .blend for tweaking in Blender (written to a temp name, then renamed)."""
+    """Save the built scene as a .blend for tweaking in Blender (the add-on's save writes it atomically)."""
     from llmreel.blender_addon.build import save_blend as addon_save
     from llmreel.blender_addon.render import quiet
 
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.blend")
-    try:
-        with quiet():
-            addon_save(str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with quiet():
+        addon_save(str(path))
 
 
 # ---- still -----------------------------------------------------------------------------------------
@@ -291,17 +283,22 @@ def still_frame(spec, chapter: str | None, at: float | None, frame: int | None) 
         if not lo <= f <= hi:
             raise InputError(f"--frame {frame}: expected 1..{hi - lo + 1}" + (f" in chapter {chapter}" if chapter else ""))
         return f
-    at = 0.5 if at is None else at
-    if not 0.0 <= at <= 1.0:
-        raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
+    at = 0.5 if at is None else check_at(at)
     return lo + int(round(at * (hi - lo)))
+
+
+def check_at(at: float | None) -> float | None:
+    if at is not None and not 0.0 <= at <= 1.0:
+        raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
+    return at
 
 
 def cmd_still(args) -> int:
     t0 = time.monotonic()
-    out = check_out_file(args.out)
+    out = check_output_file(args.out, "--out", (".png",))
     if args.chapter is None and args.frame is None:
         raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
+    check_at(args.at)
     job = plan_job(args, transparent=args.transparent)
     f = still_frame(job.spec, args.chapter, args.at, args.frame)
     render_still(job, f, out)
@@ -315,7 +312,8 @@ def render_still(job: Job, frame: int, out: Path) -> Path:
     from llmreel.render_scripts.worker import prepare_scene
 
     scene = prepare_scene(job.spec, job.settings.key_fields(), job.key)
-    raw = fr.temp_path(out, f"r{os.getpid()}")
+    # absolute: Blender cannot save to a bare relative name such as '.x.r123.tmp.png' (`--out x.png`)
+    raw = fr.temp_path(Path(os.path.abspath(out)), f"r{os.getpid()}")
     try:
         with quiet():
             render_frame(scene, frame, raw)
@@ -330,11 +328,10 @@ def cmd_contact_sheet(args) -> int:
     from llmreel.render_scripts.contact import render_contact_sheet
 
     t0 = time.monotonic()
-    out = check_out_file(args.out)
+    out = check_output_file(args.out, "--out", (".png",))
     if args.columns < 1:
         raise InputError(f"bad --columns {args.columns}: expected 1 or more")
-    if args.at is not None and not 0.0 <= args.at <= 1.0:
-        raise InputError(f"bad --at {args.at}: expected a fraction 0..1 of each chapter")
+    check_at(args.at)
     job = plan_job(args)
     n = render_contact_sheet(job, out, columns=args.columns, at=0.6 if args.at is None else args.at)
     print(f"llmreel contact-sheet: {n} chapters in {time.monotonic() - t0:.1f} s -> {out}")

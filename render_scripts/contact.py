@@ -2,11 +2,12 @@
 Blender's image API (labels are Blender's burnt-in stamp note, so no extra imaging library is needed)."""
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from llmreel.core.files import atomic_output
 
 GAP = 12                                   # pixels between tiles and around the sheet
 
@@ -39,7 +40,6 @@ def srgb(c: float) -> float:
 def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -> int:
     """Render each chapter's frame at `at` of its length, label it 'N  Title', compose, save; -> count."""
     from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
-    from llmreel.render_scripts import frames as fr
     from llmreel.render_scripts.worker import prepare_scene
 
     spec, lang = job.spec, job.settings.language
@@ -57,8 +57,6 @@ def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -
         label_with_stamp(scene, None)
         bg = tuple(srgb(c) for c in spec.theme.background)
         sheet = compose(tiles, columns, bg)
-        tmp = Path(d) / "sheet.png"
-        with quiet():
-            save_pixels(sheet, tmp)
-        fr.write_atomic(out, tmp.read_bytes())
+    with atomic_output(out) as tmp, quiet():
+        save_pixels(sheet, tmp)
     return len(tiles)

@@ -27,6 +27,7 @@ def test_build_writes_blend_from_saved_spec(tmp_path):
     (["--input", "XYZ"], "XYZ"),
     (["--theme", "neon"], "neon"),
     (["--spec", "missing.npz"], "missing.npz"),
+    (["--spec", "/dev/null"], "not a regular file"),
     (["--image-threshold", "0"], "positive"),
     (["--aspect", "wide"], "aspect"),
 ])

@@ -112,14 +112,71 @@ def test_bad_input_one_line_exit_2_nothing_written(args, tmp_path):
     dest = ["--out", str(out)] if args[0] == "render" else ["--out", str(out / "x.png")]
     proc = run_cli(*args, *dest, timeout=120)
     assert_one_line_error(proc)
-    assert not out.exists() or not any(out.rglob("*")), list(out.rglob("*"))
+    assert listing(tmp_path) == []
 
 
-def test_unwritable_output_is_bad_input(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
-    assert_one_line_error(run_cli("render", "--out", str(blocker / "out"), timeout=120))
-    assert_one_line_error(run_cli("still", "--chapter", "1", "--out", str(blocker / "s.png"), timeout=120))
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def wav(path: Path, frames: int) -> Path:
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\1" * frames)
+    return path
+
+
+AUDIO = {  # file name -> how to make it (from a folder), words in the refusal
+    "text.wav": (lambda d: (d / "text.wav").write_text("narration, but as text\n" * 20), "not audio"),
+    "picture.wav": (lambda d: (d / "picture.wav").write_bytes(
+        next((Path(__file__).parent / "reference_frames").glob("*.png")).read_bytes()), "not audio"),
+    "empty.mp3": (lambda d: (d / "empty.mp3").write_bytes(b""), "is empty"),
+    "cut.wav": (lambda d: (d / "cut.wav").write_bytes(wav(d / "whole.wav", 800).read_bytes()[:30]), "not audio"),
+    "silent.wav": (lambda d: wav(d / "silent.wav", 0), "no sound"),
+    "noise.ogg": (lambda d: (d / "noise.ogg").write_bytes(os.urandom(4000)), "not audio"),
+    "song.mid": (lambda d: (d / "song.mid").write_bytes(b"MThd"), "unsupported type"),
+}
+
+
+@pytest.mark.parametrize("name", list(AUDIO))
+def test_audio_that_is_not_audio_is_refused_before_planning(name, tmp_path):
+    make, words = AUDIO[name]
+    src = tmp_path / "in"
+    src.mkdir()
+    make(src)
+    before = listing(tmp_path)
+    proc = run_cli("render", "no_such_story", "--audio", str(src / name), "--out", str(tmp_path / "out"),
+                   timeout=120)
+    assert_one_line_error(proc)
+    assert words in proc.stderr and ".wav" in proc.stderr and "no_such_story" not in proc.stderr, proc.stderr
+    assert listing(tmp_path) == before
+
+
+def test_real_audio_passes_the_check(tmp_path):
+    proc = run_cli("render", "no_such_story", "--audio", str(wav(tmp_path / "tone.wav", 8000)),
+                   "--out", str(tmp_path / "out"), timeout=120)
+    assert_one_line_error(proc)
+    assert "no_such_story" in proc.stderr and listing(tmp_path) == ["tone.wav"]
+
+
+def test_bad_input_after_planning_leaves_an_existing_output_folder_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    for args in (("render", "--chapter", "no-such-chapter", "--out", str(out)),
+                 ("still", "--chapter", "no-such-chapter", "--out", str(out / "x.png"))):
+        assert_one_line_error(run_cli(*args, timeout=120))
+        assert listing(tmp_path) == ["out", "out/mine.txt"]
+
+
+def test_still_with_a_bare_file_name_in_the_working_folder(tmp_path):
+    proc = run_cli("still", *SIZE, "--quality", "draft", "--chapter", "1", "--out", "x.png", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert listing(tmp_path) == ["x.png"] and fr.png_info((tmp_path / "x.png").read_bytes())["width"] == 160
 
 
 # ---- resume ------------------------------------------------------------------------------------------
