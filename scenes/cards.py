@@ -1,7 +1,7 @@
 """Title cards stay clean: labels whose text would show around the card's band are hidden while it shows.
 
-The add-on draws a title card on an opaque band across the middle of the frame (CARD_BAND of the frame
-height, full width). The camera is still travelling to the chapter's first shot while the card shows, so
+The add-on draws a title card on an opaque band across the middle of the frame (hud.CARD_BAND of the
+frame height, full width). The camera is still travelling to the chapter's first shot while the card shows, so
 the check samples every card frame with the camera interpolated between its keys (linearly: the add-on
 eases, hence the margin), and hides a label for the whole card if any sample puts it on the band.
 """
@@ -13,9 +13,9 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners, project_many
 from llmreel.scenes.geometry import label_bounds
+from llmreel.scenes.hud import CARD_BAND
 from llmreel.scenes.spec import CameraKey, Label, TitleCard
 
-CARD_BAND = 0.30                 # band height, fraction of the frame height (blender_addon/build.py)
 CARD_MARGIN = 0.04               # kept clear around it, fraction of the frame height
 
 

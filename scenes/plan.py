@@ -20,6 +20,8 @@ from llmreel.model.weights import DEFAULT_WEIGHTS, init_params, load_weights, we
 from llmreel.scenes import captions as cap
 from llmreel.scenes.cards import clear_title_cards
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
+from llmreel.scenes.hud import plan_hud
+from llmreel.scenes.look import plan_look
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds, view
 from llmreel.scenes.layout import DEPTH, CELL, PITCH, Layout, Slot, layout, merged_tensors, text_width
 from llmreel.scenes.moments import focus_moments
@@ -189,10 +191,7 @@ def _overview(blocks: list[Block], beats: list[BeatPlan], fps: int, trace) -> No
 # ---- labels and paths ----------------------------------------------------------------------------------
 
 def _labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int, frame_end: int) -> list[Label]:
-    labels = [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
-                    align=l[5], color=l[6], block=s.id) for s in lay.slots for l in s.labels]
-    labels += [Label(id=l[0], kind=l[1], text=l[2], location=tuple(map(float, l[3])), size=float(l[4]),
-                     align=l[5], color=l[6], block=l[7]) for l in lay.section_labels]
+    labels = [l for s in lay.slots for l in s.labels] + list(lay.section_labels)     # the plan's own layout
     size = min(0.9 * PITCH / 0.6, 0.9 * lay.sizes.title)
     toks = list(trace.tokens)
     preds = np.argmax(trace["probs"], axis=-1)                               # [T] next-token guess per column
@@ -508,7 +507,8 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
                 weights=wname, weights_sha256=wsha, config=cfg.to_dict())
     return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=highlights, flying=flying, value_texts=value_texts, camera=camera,
-                     chapters=chapters, captions=caps, title_cards=cards)
+                     chapters=chapters, captions=caps, title_cards=cards,
+                     hud=plan_hud(camera, aspect, caps, cards), look=plan_look(theme_obj, fps))
 
 
 def plan_summary(spec: SceneSpec) -> dict:
