@@ -12,7 +12,9 @@ from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
 from llmreel.scenes.camera import box_corners, project
-from llmreel.scenes.plan import _model, focus_bounds, plan_scene, shot_boxes, shot_safe_area
+from llmreel.scenes.inputs import load_model as _model
+from llmreel.scenes.plan import plan_scene
+from llmreel.scenes.shots import focus_bounds, shot_boxes, shot_safe_area
 from llmreel.scenes.reveal import token_axis
 from llmreel.scenes.spec import SceneSpec
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, MIN_SWEEP_SECONDS
