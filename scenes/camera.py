@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from llmreel.core.options import parse_aspect
 from llmreel.scenes import hud
 from llmreel.scenes.spec import CameraKey
 
@@ -18,7 +19,6 @@ WORLD_UP = np.array([0.0, 0.0, 1.0])
 
 def _aspect(aspect) -> tuple[float, float]:
     if isinstance(aspect, str):
-        from llmreel.core.options import parse_aspect
         aspect = parse_aspect(aspect)
     w, h = aspect
     return float(w), float(h)

@@ -13,6 +13,9 @@ Conventions (world units, Blender axes: Z up):
   which a cell lights; `np.inf` means never in this story. Intervals are (first_frame, last_frame).
 - Colours are linear RGB floats in 0..1 (what Blender's colour attributes and shaders take).
 - Text is a dict language -> string with at least "en" and "ko".
+- Everything the add-on draws is here, decided by scenes/: `hud` places captions and title cards on the
+  camera's HUD plane (scenes/hud.py), `look` is how a cell looks over time (scenes/look.cell_look), each
+  CameraKey says how it is keyed.
 
 Save/load: one `.npz` (readable with allow_pickle=False) holding a JSON document under `__spec__` and
 every numpy array under its own key. `SceneSpec.load(p)` returns an object equal to the one saved.
@@ -29,6 +32,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import numpy as np
 
+from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 
 SPEC_VERSION = 2                     # 2: hud, look, CameraKey interpolation
@@ -327,8 +331,6 @@ class SceneSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "SceneSpec":
-        from llmreel.core.errors import InputError
-
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
