@@ -7,10 +7,10 @@ returns: x, y in 0..1 across the frame (origin bottom-left) and z, the depth alo
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from llmreel.core.options import parse_aspect
+from llmreel.scenes import hud
 from llmreel.scenes.spec import CameraKey
 
 SENSOR = 36.0                   # mm, along the larger image side (Blender sensor fit AUTO)
@@ -19,7 +19,6 @@ WORLD_UP = np.array([0.0, 0.0, 1.0])
 
 def _aspect(aspect) -> tuple[float, float]:
     if isinstance(aspect, str):
-        from llmreel.core.options import parse_aspect
         aspect = parse_aspect(aspect)
     w, h = aspect
     return float(w), float(h)
@@ -79,30 +78,24 @@ def box_corners(lo, hi) -> np.ndarray:
     return np.where(idx == 1, hi, lo)                                # [8, 3]
 
 
-# The add-on draws each caption on an opaque band at the bottom of the frame (blender_addon/build.py,
-# _captions); these mirror its sizes in units of the frame's long side so framing can keep clear of it.
-CAPTION_SIZE = 0.03 / 0.5625    # caption text size, times the frame's short side
-CAPTION_BASE = 0.045            # first baseline above the bottom, fraction of the frame height
-CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
 MARGIN = 0.035                  # clear margin kept on every side, fraction of the frame
 BAND_GAP = 0.015                # gap kept above the caption band (the band is already padded)
 
 
+def _unit_frame(aspect) -> tuple[float, float]:
+    """The frame's (width, height) with its long side 1 (the HUD's layout, scaled)."""
+    return hud.frame_size(1.0, _aspect(aspect))
+
+
 def caption_lines(text: str, aspect) -> int:
-    """Wrapped line count of a caption, estimated as the add-on does (CJK ~1 em wide, Latin ~0.55 em)."""
-    w, h = _aspect(aspect)
-    fw, fh = (1.0, h / w) if w >= h else (w / h, 1.0)
-    size = CAPTION_SIZE * min(fw, fh)
-    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
-    return max(1, math.ceil(width / (CAPTION_WRAP * fw)))
+    """Wrapped line count of a caption, as the HUD lays it out (llmreel.scenes.hud)."""
+    return hud.caption_lines(text, *_unit_frame(aspect))
 
 
 def caption_band_top(aspect, lines: int) -> float:
     """Top of the caption band, as a fraction of the frame height from the bottom."""
-    w, h = _aspect(aspect)
-    fw, fh = (1.0, h / w) if w >= h else (w / h, 1.0)
-    size = CAPTION_SIZE * min(fw, fh)
-    return (CAPTION_BASE * fh + lines * size * 1.3 + 0.5 * size) / fh
+    fw, fh = _unit_frame(aspect)
+    return (hud.caption_top(fw, fh, lines) + fh / 2) / fh
 
 
 def safe_area(aspect, caption_lines: int = 0, margin: float = MARGIN) -> tuple[float, float, float, float]:

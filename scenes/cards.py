@@ -1,7 +1,7 @@
 """Title cards stay clean: labels whose text would show around the card's band are hidden while it shows.
 
-The add-on draws a title card on an opaque band across the middle of the frame (CARD_BAND of the frame
-height, full width). The camera is still travelling to the chapter's first shot while the card shows, so
+The add-on draws a title card on an opaque band across the middle of the frame (hud.CARD_BAND of the
+frame height, full width). The camera is still travelling to the chapter's first shot while the card shows, so
 the check samples every card frame with the camera interpolated between its keys (linearly: the add-on
 eases, hence the margin), and hides a label for the whole card if any sample puts it on the band.
 """
@@ -13,10 +13,30 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners, project_many
 from llmreel.scenes.geometry import label_bounds
-from llmreel.scenes.spec import CameraKey, Label, TitleCard
+from llmreel.scenes.hud import CARD_BAND
+from llmreel.scenes.spec import Beat, CameraKey, Chapter, Label, TitleCard
+from llmreel.scenes.storyboard import CHAPTERS, BeatPlan
 
-CARD_BAND = 0.30                 # band height, fraction of the frame height (blender_addon/build.py)
 CARD_MARGIN = 0.04               # kept clear around it, fraction of the frame height
+
+
+def plan_chapters(spec_beats: list[Beat], beats: list[BeatPlan], fps: int) -> tuple[list[Chapter], list[TitleCard]]:
+    """The chapters the story keeps, numbered as in the full story, and a title card opening each
+    (2.5 s, at most half the chapter)."""
+    chapters, cards = [], []
+    for num, (slug, (ten, tko), (sen, sko)) in enumerate(CHAPTERS, start=1):
+        mine = [b for b in spec_beats if b.id.startswith(slug + ".")]
+        if not mine:
+            continue
+        tensors = list(dict.fromkeys(t for b in beats if b.chapter == slug for s in b.steps for t in s.tensors))
+        ch = Chapter(slug=slug, title={"en": ten, "ko": tko}, first_frame=mine[0].first_frame,
+                     last_frame=mine[-1].last_frame, beats=mine, tensors=tensors)
+        chapters.append(ch)
+        card_len = min(int(round(2.5 * fps)), (ch.last_frame - ch.first_frame + 1) // 2)
+        cards.append(TitleCard(chapter=slug, text={"en": f"{num}. {ten}", "ko": f"{num}. {tko}"},
+                               subtitle={"en": sen, "ko": sko},
+                               frames=(float(ch.first_frame), float(ch.first_frame + card_len - 1))))
+    return chapters, cards
 
 
 def card_rect() -> tuple[float, float, float, float]:

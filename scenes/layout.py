@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from llmreel.model.config import GPTConfig
+from llmreel.scenes.spec import Label
 
 # Contract tensors that get no block of their own, and the blocks that show their values instead.
 # (The one place this is listed; tests check that every other trace tensor is laid out.)
@@ -50,7 +51,7 @@ class Slot:
     cols: int
     section: str = ""
     origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    labels: list = field(default_factory=list)   # (id, kind, text, (x, y, z), size, align, color)
+    labels: list[Label] = field(default_factory=list)   # name tag, formal name, axis tags (block = id)
 
 
 @dataclass
@@ -167,7 +168,14 @@ def _size(node, sz: Sizes) -> tuple[float, float]:
     return max(w for w, _ in sizes), sum(h for _, h in sizes) + gap * (len(sizes) - 1)
 
 
-def _place(node, right: float, top: float, sz: Sizes, out_slots: list, out_labels: list) -> None:
+@dataclass
+class _Placed:
+    slots: list[Slot] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)                          # section headings
+    spaces: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+
+
+def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
     """Place `node` with its rectangle's top-right corner at (right, top)."""
     kind = node[0]
     if kind == "leaf":
@@ -179,38 +187,45 @@ def _place(node, right: float, top: float, sz: Sizes, out_slots: list, out_label
         bl, bt = x0 + bx, top - by                                        # block left / top edge
         br, bb = bl + slot.cols * PITCH, bt - slot.rows * PITCH
         y = -DEPTH / 2 - 0.02
+        def tag(suffix, kind, text, location, size, align, color):
+            return Label(id=f"{slot.id}:{suffix}", kind=kind, text=text, location=_vec(location),
+                         size=float(size), align=align, color=color, block=slot.id)
         slot.labels = [
-            (f"{slot.id}:title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
-            (f"{slot.id}:formal", "formal", {"en": slot.formal, "ko": slot.formal},
-             (x0, y, top - 1.75 * t), 0.6 * t, "left", "text_dim"),
-            (f"{slot.id}:cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
-             ((bl + br) / 2, y, bb - 0.85 * t), 0.7 * t, "center", "text_dim"),
-            (f"{slot.id}:rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
-             (bl - 0.3 * t, y, (bt + bb) / 2 - 0.25 * t), 0.7 * t, "right", "text_dim"),
+            tag("title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
+            tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
+                (x0, y, top - 1.75 * t), 0.6 * t, "left", "text_dim"),
+            tag("cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
+                ((bl + br) / 2, y, bb - 0.85 * t), 0.7 * t, "center", "text_dim"),
+            tag("rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
+                (bl - 0.3 * t, y, (bt + bb) / 2 - 0.25 * t), 0.7 * t, "right", "text_dim"),
         ]
-        out_slots.append(slot)
+        out.slots.append(slot)
         return
     if kind == "space":
         _, sid, w, h = node
-        out_labels.append((sid, "space", {}, (right - w, 0.0, top), 0.0, (right, top - h), ""))
+        out.spaces[sid] = (right - w, top, right, top - h)
         return
     if kind == "text":
         _, lid, texts, size = node
         w, _ = _size(node, sz)
-        out_labels.append((lid, "section", dict(texts), (right - w, -DEPTH / 2 - 0.02, top - 1.1 * size),
-                           size, "left", "text"))
+        out.labels.append(Label(id=lid, kind="section", text=dict(texts), size=float(size),
+                                location=_vec((right - w, -DEPTH / 2 - 0.02, top - 1.1 * size))))
         return
     _, children, gap = node
     if kind == "h":
         x = right
         for child in reversed(children):
-            _place(child, x, top, sz, out_slots, out_labels)
+            _place(child, x, top, sz, out)
             x -= _size(child, sz)[0] + gap
     else:
         z = top
         for child in children:
-            _place(child, right, z, sz, out_slots, out_labels)
+            _place(child, right, z, sz, out)
             z -= _size(child, sz)[1] + gap
+
+
+def _vec(p) -> tuple[float, float, float]:
+    return tuple(float(v) for v in p)  # type: ignore[return-value]
 
 
 # ---- the model as stacks of slots ------------------------------------------------------------------
@@ -320,7 +335,7 @@ SECTION_TITLES: dict[str, tuple[str, str]] = {
 class Layout:
     slots: list[Slot]
     sections: dict[str, tuple[float, float]]       # section -> (top z, bottom z)
-    section_labels: list                            # label tuples (see Slot.labels) + the block they head
+    section_labels: list[Label]                     # section headings (block: the first block they head)
     spaces: dict[str, tuple[float, float, float, float]]   # id -> (x0, z_top, x1, z_bottom) reserved areas
     sizes: Sizes
     residual_x: float                               # x of the residual column's cell 0
@@ -333,8 +348,7 @@ class Layout:
 def layout(config: GPTConfig, T: int) -> Layout:
     """Place every block of a T-token trace of `config` (see module doc)."""
     sz = Sizes.for_config(config)
-    slots: list[Slot] = []
-    labels: list = []
+    out = _Placed()
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
@@ -356,21 +370,19 @@ def layout(config: GPTConfig, T: int) -> Layout:
             if name.endswith(".ln_1"):                 # legible when a shot frames the whole block
                 hsize = max(hsize, 0.022 * layer_h[name.split(".")[0]])
             node = ("text", f"section:{name}", {"en": heading[0], "ko": heading[1]}, hsize)
-            _place(node, -gap_r, top, sz, slots, labels)
+            _place(node, -gap_r, top, sz, out)
             top -= _size(node, sz)[1] + sz.gap
         h = _size(content, sz)[1]
-        first_slot = len(slots)
-        _place(content, -gap_r, top, sz, slots, labels)
+        first_slot = len(out.slots)
+        _place(content, -gap_r, top, sz, out)
         if heading:                                     # the heading annotates its section's first block
-            labels[-1] = labels[-1] + (slots[first_slot].id,)
+            out.labels[-1].block = out.slots[first_slot].id
         if resid is not None:
             rw, rh = _size(resid, sz)
-            _place(resid, rw, top, sz, slots, labels)
+            _place(resid, rw, top, sz, out)
             h = max(h, rh)
         sections[name] = (top, top - h)
         top -= h + sz.section_gap
-    res_x = next(s.origin[0] for s in slots if s.tensor == "embed.out")
-    spaces = {l[0]: (l[3][0], l[3][2], l[5][0], l[5][1]) for l in labels if l[1] == "space"}
-    labels = [l for l in labels if l[1] != "space"]
-    return Layout(slots=slots, sections=sections, section_labels=labels, spaces=spaces, sizes=sz,
+    res_x = next(s.origin[0] for s in out.slots if s.tensor == "embed.out")
+    return Layout(slots=out.slots, sections=sections, section_labels=out.labels, spaces=out.spaces, sizes=sz,
                   residual_x=res_x, T=T)

@@ -1,18 +1,49 @@
 """How a cell looks over time, decided once for every renderer (no bpy).
 
 A cell is dim until its reveal frame `t_on`, flashes for `flash_frames` after it and then settles into its
-value's colour; a block preview shows every cell settled. The Geometry Nodes look group and the image-plane
-shader in blender_addon/nodes.py draw this rule; `static_look` and `block_phases` decide which blocks need
-it evaluated per frame at all.
+value's colour; a block preview shows every cell settled. `cell_look` is that rule, with the parameters a
+SceneSpec carries (`plan_look` -> spec.look); the Geometry Nodes look group and the image-plane shader in
+blender_addon/nodes.py draw it. `static_look` and `block_phases` decide which blocks need it evaluated per
+frame at all.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from llmreel.scenes.spec import CellLook
+
 
 def flash_frames(theme, fps: int) -> float:
     """How many frames a cell's flash lasts (never zero: the look divides by it)."""
     return max(theme.flash_seconds * fps, 1e-3)
+
+
+def plan_look(theme, fps: int) -> CellLook:
+    """The cell-look parameters of a story in `theme` at `fps`."""
+    return CellLook(dim=tuple(theme.dim), flash=tuple(theme.flash), flash_frames=flash_frames(theme, fps))
+
+
+def cell_look(settled_rgb, t_on, frame: float, look: CellLook, preview=False) -> tuple[np.ndarray, np.ndarray]:
+    """(colour [..., 3], glow [...]) of cells with settled colours `settled_rgb` [..., 3] revealed at `t_on`
+    [...], at `frame`; `preview` (bool, per block or per cell) shows them as during a block preview.
+    float32 throughout, the order of operations of the look node group (nodes.cell_look_group):
+        age  = frame + preview * preview_offset - clamp(t_on, +-t_on_limit)
+        fade = clamp(age / flash_frames, 0, 1);   lit = age > lit_after (1 or 0)
+        colour = mix(dim, mix(flash, settled, fade), lit);   glow = clamp(lit - fade, 0, 1)
+    where mix(a, b, f) = (1 - f) a + f b."""
+    f32 = np.float32
+    settled = np.asarray(settled_rgb, dtype=f32)
+    limit = f32(look.t_on_limit)
+    t = np.clip(np.asarray(t_on, dtype=f32), -limit, limit)
+    now = np.asarray(preview, dtype=f32) * f32(look.preview_offset) + f32(frame)
+    age = (now - t).astype(f32)
+    fade = np.clip(age / f32(look.flash_frames), f32(0), f32(1)).astype(f32)
+    lit = (age > f32(look.lit_after)).astype(f32)
+    flash, dim = np.asarray(look.flash, dtype=f32), np.asarray(look.dim, dtype=f32)
+    lit_col = (f32(1) - fade)[..., None] * flash + fade[..., None] * settled
+    col = (f32(1) - lit)[..., None] * dim + lit[..., None] * lit_col
+    glow = np.clip(lit - fade, f32(0), f32(1))
+    return col.astype(f32), glow.astype(f32)
 
 
 def static_look(block, frame_start: int, frame_end: int) -> np.ndarray | None:

@@ -1,4 +1,5 @@
-"""Focus moments: highlight frames, flying cells and value texts, all with REAL values from the trace.
+"""Focus moments: highlight frames, flying cells, value texts (and the odd label or block preview), all
+with REAL values from the trace. `Moments` is the toolkit; each beat's recipe (beats_*.py) uses it.
 
 A ValueText's id names its sources in order: "value:<beat>:<tensor>[i,j];<tensor>[k];..." and its text
 shows exactly those values (two decimals, real minus sign) in that order, so a test can check every
@@ -11,7 +12,7 @@ import numpy as np
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
 from llmreel.scenes.layout import text_width
-from llmreel.scenes.spec import Block, FlyingCell, Highlight, ValueText, Theme
+from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme
 from llmreel.scenes.storyboard import BeatPlan
 
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
@@ -33,12 +34,23 @@ def _find(blocks: dict[str, Block], tensor: str, index) -> Block | None:
     return None
 
 
-class _Moments:
-    def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int):
+class Moments:
+    """What the recipes see (the trace, the blocks by id, the base tag size, fps, the input length, the
+    story's input and output text, its last frame) and what they make."""
+
+    def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
+                 input_text: str = "", output: str = "", frame_end: int = 0):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
+        self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
         self.highlights: list[Highlight] = []
         self.flying: list[FlyingCell] = []
         self.values: list[ValueText] = []
+        self.labels: list[Label] = []
+
+    @property
+    def t(self) -> int:
+        """The column that makes the first prediction (the last input column)."""
+        return self.n_in - 1
 
     def window(self, beat: BeatPlan, a: float = 0.15, b: float = 0.98) -> tuple[float, float]:
         n = beat.last_frame - beat.first_frame
@@ -110,93 +122,9 @@ class _Moments:
                                       frames=(f0, f1), hold=float(round(0.3 * (beat.last_frame - f1)))))
 
 
-def focus_moments(beats: list[BeatPlan], trace, blocks: dict[str, Block], theme: Theme, size: float,
-                  n_in: int, fps: int) -> tuple[list[Highlight], list[FlyingCell], list[ValueText]]:
-    m = _Moments(trace, blocks, theme, size, fps)
-    cfg = trace.config
-    C, A = cfg.n_embd, cfg.head_dim
-    toks = list(trace.tokens)
-    t = n_in - 1                                                        # the column that predicts
+def focus_moments(beats: list[BeatPlan], m: Moments) -> Moments:
+    """Run every beat's focus-moments recipe (its BeatDef's `moments`) in story order."""
     for beat in beats:
-        key = beat.id
-        if key == "embedding.token":
-            m.column(beat, "wte.weight", toks[0])
-            m.column(beat, "embed.tok", 0)
-            m.fly(beat, ("wte.weight", (toks[0], 0)), "embed.tok", (0, 0))
-            m.value(beat, "{}", [("wte.weight", (toks[0], 0))], ("embed.tok", (0, 0)))
-        elif key == "embedding.position":
-            m.column(beat, "wpe.weight", 0)
-            m.column(beat, "embed.pos", 0)
-            m.fly(beat, ("wpe.weight", (0, 0)), "embed.pos", (0, 0))
-        elif key == "embedding.sum":
-            for bid in ("embed.tok", "embed.pos", "embed.out"):
-                m.column(beat, bid, 0)
-            m.value(beat, "{} + {} = {}", [("embed.tok", (0, 0)), ("embed.pos", (0, 0)), ("embed.out", (0, 0))],
-                    ("embed.out", (0, 0)))
-        elif key == "layer-norm.column":
-            for bid in ("embed.out", "h0.ln_1.mean", "h0.ln_1.rstd", "h0.ln_1"):
-                m.column(beat, bid, 0)
-            m.value(beat, "mean {}   1/std {}", [("h0.ln_1.mean", (0,)), ("h0.ln_1.rstd", (0,))],
-                    ("h0.ln_1.rstd", (0,)), frames=m.window(beat, 0.2, 0.55))
-            m.value(beat, "({} − mean) × {} × γ {} + β {} = {}",
-                    [("embed.out", (0, 0)), ("h0.ln_1.rstd", (0,)), ("h0.ln_1.weight", (0,)),
-                     ("h0.ln_1.bias", (0,)), ("h0.ln_1", (0, 0))], ("h0.ln_1", (0, 0)),
-                    frames=m.window(beat, 0.58, 0.98))
-        elif key == "self-attention.qkv":
-            W, B = "h0.attn.c_attn.weight", "h0.attn.c_attn.bias"
-            m.highlight(beat, f"{W}.q[0]", (0, 1), (0, C))
-            m.column(beat, "h0.ln_1", t)
-            m.highlight(beat, "h0.attn.q[0]", (0, 1), (t, t + 1))
-            m.fly(beat, ("h0.ln_1", (t, 0)), "h0.attn.q[0]", (0, t))          # input x weight, element 0
-            m.fly(beat, (W, (0, 0)), "h0.attn.q[0]", (0, t))
-            m.value(beat, "{} × {} + {} × {} + … + {} = {}",
-                    [("h0.ln_1", (t, 0)), (W, (0, 0)), ("h0.ln_1", (t, 1)), (W, (1, 0)), (B, (0,)),
-                     ("h0.attn.q", (0, t, 0))], ("h0.attn.q", (0, t, 0)))
-        elif key == "self-attention.scores":
-            m.column(beat, "h0.attn.q[0]", t)
-            m.highlight(beat, "h0.attn.k[0]", (0, A), (0, t + 1))
-            m.highlight(beat, "h0.attn.scores[0]", (0, t + 1), (t, t + 1))
-            m.value(beat, "q·k / √A = {}", [("h0.attn.scores", (0, t, 0))], ("h0.attn.scores", (0, t, 0)))
-        elif key == "self-attention.softmax":
-            row = trace["h0.attn.probs"][0, t, : t + 1]
-            s = int(np.argmax(row))
-            m.highlight(beat, "h0.attn.probs[0]", (0, t + 1), (t, t + 1))
-            m.value(beat, "max {}   Σ exp {}   p = {}",
-                    [("h0.attn.max", (0, t)), ("h0.attn.expsum", (0, t)), ("h0.attn.probs", (0, t, s))],
-                    ("h0.attn.probs", (0, t, s)))
-        elif key == "self-attention.mix":
-            m.column(beat, "h0.attn.y", t)
-        elif key == "projection.residual":
-            for bid in ("embed.out", "h0.attn.proj", "h0.attn.resid"):
-                m.column(beat, bid, 0)
-            m.value(beat, "{} + {} = {}", [("embed.out", (0, 0)), ("h0.attn.proj", (0, 0)),
-                                            ("h0.attn.resid", (0, 0))], ("h0.attn.resid", (0, 0)))
-        elif key == "mlp.gelu":
-            gi = int(np.argmin(np.abs(trace["h0.mlp.fc"][0] + 1.0)))
-            m.highlight(beat, "h0.mlp.fc", (gi, gi + 1), (0, 1))
-            m.fly(beat, ("h0.mlp.fc", (0, gi)), "h0.mlp.gelu", (gi, 0))
-            m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (0, gi)), ("h0.mlp.gelu", (0, gi))],
-                    ("h0.mlp.gelu", (0, gi)))
-        elif key == "softmax.probs":
-            m.column(beat, "probs", t)
-            V = min(cfg.vocab_size, 3)
-            names = "   ".join(f"{chr(65 + v)} {{}}" if cfg.vocab_size == 3 else f"#{v} {{}}" for v in range(V))
-            m.value(beat, names, [("probs", (t, v)) for v in range(V)], ("probs", (t, 0)))
-        elif key == "output.pick":
-            best = int(np.argmax(trace["probs"][t]))
-            m.highlight(beat, "probs", (best, best + 1), (t, t + 1))
-            emb = blocks.get("embed.tok")
-            if t + 1 < len(toks) and emb is not None:
-                # to where the fed-back token's letter appears, under the token-vector block
-                below = emb.shape[0] - 0.5 + 2.1 * size / emb.pitch
-                m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
-            m.value(beat, "argmax p = {}", [("probs", (t, best))], ("probs", (t, best)))
-        elif beat.fast:
-            col = n_in + beat.pass_index - 2
-            for bid in ("embed.out", "probs"):
-                m.column(beat, bid, col)
-        elif key == "output.answer":
-            b = blocks.get("probs")
-            if b is not None:
-                m.highlight(beat, "probs", (0, b.shape[0]), (n_in - 1, b.shape[1]))
-    return m.highlights, m.flying, m.values
+        if beat.moments is not None:
+            beat.moments(m, beat)
+    return m

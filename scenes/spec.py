@@ -13,6 +13,9 @@ Conventions (world units, Blender axes: Z up):
   which a cell lights; `np.inf` means never in this story. Intervals are (first_frame, last_frame).
 - Colours are linear RGB floats in 0..1 (what Blender's colour attributes and shaders take).
 - Text is a dict language -> string with at least "en" and "ko".
+- Everything the add-on draws is here, decided by scenes/: `hud` places captions and title cards on the
+  camera's HUD plane (scenes/hud.py), `look` is how a cell looks over time (scenes/look.cell_look), each
+  CameraKey says how it is keyed.
 
 Save/load: one `.npz` (readable with allow_pickle=False) holding a JSON document under `__spec__` and
 every numpy array under its own key. `SceneSpec.load(p)` returns an object equal to the one saved.
@@ -21,16 +24,18 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 import numpy as np
 
-SPEC_VERSION = 1
+from llmreel.core.errors import InputError
+from llmreel.core.files import atomic_output
+
+SPEC_VERSION = 2                     # 2: hud, look, CameraKey interpolation
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -157,6 +162,70 @@ class CameraKey:
     location: Vec3
     target: Vec3
     lens: float                      # focal length in mm (sensor width 36 mm)
+    # How the add-on keys location, target and lens at this key (f-curve keyframe interpolation and
+    # handle type): Bezier with auto-clamped handles eases in and out of every key without overshoot.
+    interpolation: str = "BEZIER"
+    handles: str = "AUTO_CLAMPED"
+
+
+@dataclass
+class CellLook:
+    """How a cell looks over time (the rule: llmreel.scenes.look.cell_look). Per cell, at frame f:
+    age = f + preview * preview_offset - clamp(t_on, +-t_on_limit); lit = age > lit_after;
+    fade = clamp(age / flash_frames, 0, 1); colour = dim if not lit else mix(flash, settled, fade);
+    glow = clamp(lit - fade, 0, 1); emission strength = 1 + glow_gain * glow."""
+    dim: RGB                         # a cell before it is computed
+    flash: RGB                       # its colour at the moment it is computed
+    flash_frames: float              # frames the flash takes to fade into the settled colour (> 0)
+    lit_after: float = -1e-4         # a cell is lit once frame - t_on exceeds this
+    preview_offset: float = 1e12     # added to the frame during a block preview: every cell long settled
+    t_on_limit: float = 1e9          # t_on is stored clamped to +-this (never / always), so previews win
+    glow_gain: float = 3.0           # emission above 1 at the flash (the compositor blooms only that)
+
+
+@dataclass
+class HudText:
+    """A text on the HUD plane (x right, y up, the frame's centre at 0; world units of that plane)."""
+    location: Vec3
+    size: float
+    align: str = "center"            # left | center | right
+    align_y: str = "BOTTOM_BASELINE" # Blender text align_y: BOTTOM_BASELINE | BOTTOM | ...
+    wrap: float = 0.0                # wrap width; 0 = no wrapping
+    color: str = "text"              # theme colour name
+
+
+@dataclass
+class HudBand:
+    """An opaque rectangle on the HUD plane behind a text."""
+    location: Vec3                   # centre
+    size: tuple[float, float]        # (width, height)
+    color: str = "background"        # theme colour name
+
+
+@dataclass
+class CaptionHud:
+    lines: int                       # estimated wrapped line count of the caption in this language
+    text: HudText
+    band: HudBand
+
+
+@dataclass
+class CardHud:
+    band: HudBand
+    title: HudText
+    subtitle: HudText
+
+
+@dataclass
+class Hud:
+    """Captions and title cards, drawn on a plane parented to the camera (llmreel.scenes.hud)."""
+    width: float                     # units the frame's long side spans in the HUD plane
+    frame: tuple[float, float]       # (width, height) of the frame in the HUD plane
+    depth: list[tuple[float, float]] # (frame, z) keys of the plane in camera space (z = -lens / 36 * width),
+                                     # keyed like the camera (CameraKey.interpolation / handles)
+    clip_start: float                # camera clip start: in front of the plane, far out for depth precision
+    captions: list[dict[str, CaptionHud]]   # per SceneSpec.captions[i], per language
+    cards: list[CardHud]             # per SceneSpec.title_cards[i] (the same in every language)
 
 
 @dataclass
@@ -223,6 +292,8 @@ class SceneSpec:
     chapters: list[Chapter]
     captions: list[Caption]
     title_cards: list[TitleCard]
+    hud: Hud
+    look: CellLook
     version: int = SPEC_VERSION
 
     def block(self, block_id: str) -> Block:
@@ -243,21 +314,23 @@ class SceneSpec:
         arrays: dict[str, np.ndarray] = {}
         doc = _encode(self, arrays, "")
         arrays["__spec__"] = np.array(json.dumps(doc, ensure_ascii=False))
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp.npz", dir=path.parent)
-        os.close(fd)
-        try:
-            np.savez_compressed(tmp, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(path) as tmp, open(tmp, "wb") as f:      # a file object: no .npz appended
+            np.savez_compressed(f, **arrays)
+
+    def digest(self) -> str:
+        """sha256 of the spec's content: its JSON document and every array's dtype, shape and bytes
+        (not the .npz file bytes, which carry zip timestamps)."""
+        arrays: dict[str, np.ndarray] = {}
+        doc = _encode(self, arrays, "")
+        h = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())
+        for name in sorted(arrays):
+            a = np.ascontiguousarray(arrays[name])
+            h.update(f"{name}|{a.dtype.str}|{a.shape}".encode())
+            h.update(a.tobytes())
+        return h.hexdigest()
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "SceneSpec":
-        from llmreel.core.errors import InputError
-
         try:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}

@@ -17,23 +17,37 @@
     captions.task.en = "The input is {input}."   # optional caption override per language;
                                                  # {input} {output} {tokens} {n} are filled in
 
+    [chapter.beat.tokens]                 # optional: override any field of one beat (docs/beat-overrides.md)
+    seconds = 6                           # 0.5 .. 120
+    caption = { en = "...", ko = "..." }  # caption templates, per language
+    focus = ["wte.weight", "embed.tok"]   # tensors the shot frames ("*": the whole model)
+    shot = { yaw = 10, pitch = 6, orbit = -4, lens = 35, fill = 0.8, framing = "whole" }
+
 Timing is in seconds; frames come from the fps in effect. Unknown keys or bad values -> InputError.
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmreel.core.errors import InputError
 from llmreel.core.options import LANGUAGES, check_fps, check_pace, parse_aspect
+from llmreel.scenes.beats import beat_names
+from llmreel.scenes.storyboard import CHAPTER_SLUGS, FRAMINGS
+from llmreel.scenes.themes import THEMES
 
 STORY_DIR = Path(__file__).resolve().parent
 DEFAULT_STORY = STORY_DIR / "sort_explainer.toml"
 
 _TOP_KEYS = ("name", "title", "input", "weights", "fps", "aspect", "pace", "theme", "language", "chapter")
-_CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "loop_seconds", "loop_speedup")
+_CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "beat", "loop_seconds", "loop_speedup")
+_BEAT_KEYS = ("seconds", "caption", "focus", "shot")
+SECONDS_RANGE = (0.5, 120.0)
+# shot override key -> (lowest, highest) accepted; angles in degrees (see docs/beat-overrides.md)
+SHOT_RANGES = {"yaw": (-60.0, 60.0), "pitch": (-45.0, 45.0), "orbit": (-30.0, 30.0), "lens": (10.0, 300.0),
+               "fill": (0.1, 1.0)}
+SHOT_KEYS = (*SHOT_RANGES, "framing")
 
 
 @dataclass
@@ -43,6 +57,8 @@ class ChapterCut:
     beats: list[str] | None = None                              # None = every beat of the chapter
     seconds: dict[str, float] = field(default_factory=dict)
     captions: dict[str, dict[str, str]] = field(default_factory=dict)   # beat -> lang -> template
+    focus: dict[str, list[str]] = field(default_factory=dict)           # beat -> tensor names ("*": all)
+    shots: dict[str, dict[str, float | str]] = field(default_factory=dict)   # beat -> SHOT_KEYS -> value
     loop_seconds: float | None = None                           # output chapter: first fed-back pass
     loop_speedup: float | None = None                           # each later pass lasts this fraction
 
@@ -86,9 +102,60 @@ def _lang_dict(value, where: str) -> dict[str, str]:
     return {k: _str(v, f"{where}.{k}") for k, v in value.items()}
 
 
-def _chapter(doc, where: str) -> ChapterCut:
-    from llmreel.scenes.storyboard import CHAPTER_SLUGS, beat_names
+def _number(value, lo: float, hi: float, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise InputError(f"{where} = {value!r}; accepted: a number {lo:g}..{hi:g}")
+    return float(value)
 
+
+def _shot(value, where: str) -> dict[str, float | str]:
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: expected a table of {', '.join(SHOT_KEYS)}")
+    _unknown(value, SHOT_KEYS, where)
+    out: dict[str, float | str] = {}
+    for key, v in value.items():
+        if key == "framing":
+            if v not in FRAMINGS:
+                raise InputError(f"{where}.framing = {v!r}; accepted: {', '.join(FRAMINGS)}")
+            out[key] = v
+        else:
+            out[key] = _number(v, *SHOT_RANGES[key], f"{where}.{key}")
+    return out
+
+
+def _focus(value, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(t, str) and t for t in value):
+        raise InputError(f"{where} = {value!r}; accepted: a non-empty list of tensor names, or [\"*\"] for the "
+                         f"whole model")
+    return list(dict.fromkeys(value))
+
+
+def _beat_overrides(cut: ChapterCut, doc, names: list[str], where: str) -> None:
+    """[chapter.beat.<name>] tables: any field of one beat; a field set twice (also by the chapter's
+    seconds / captions tables) is refused."""
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: beat must be a table of beat tables, e.g. [chapter.beat.{names[0]}]")
+    _unknown(doc, names, f"{where} beat")
+    for name, over in doc.items():
+        at = f"{where} beat.{name}"
+        if not isinstance(over, dict):
+            raise InputError(f"{at}: expected a table of {', '.join(_BEAT_KEYS)}")
+        _unknown(over, _BEAT_KEYS, at)
+        if "seconds" in over:
+            if name in cut.seconds:
+                raise InputError(f"{at}.seconds: also set in the chapter's seconds table; accepted: one of the two")
+            cut.seconds[name] = _number(over["seconds"], *SECONDS_RANGE, f"{at}.seconds")
+        if "caption" in over:
+            if name in cut.captions:
+                raise InputError(f"{at}.caption: also set in the chapter's captions table; accepted: one of the two")
+            cut.captions[name] = _lang_dict(over["caption"], f"{at}.caption")
+        if "focus" in over:
+            cut.focus[name] = _focus(over["focus"], f"{at}.focus")
+        if "shot" in over:
+            cut.shots[name] = _shot(over["shot"], f"{at}.shot")
+
+
+def _chapter(doc, where: str) -> ChapterCut:
     if not isinstance(doc, dict):
         raise InputError(f"{where}: expected a [[chapter]] table")
     _unknown(doc, _CHAPTER_KEYS, where)
@@ -110,23 +177,19 @@ def _chapter(doc, where: str) -> ChapterCut:
         raise InputError(f"{where}: seconds must be a table beat = seconds")
     _unknown(seconds, names, f"{where} seconds")
     for beat, s in seconds.items():
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not 0.5 <= s <= 120:
-            raise InputError(f"{where} seconds.{beat} = {s!r}; accepted: a number 0.5..120")
-        cut.seconds[beat] = float(s)
+        cut.seconds[beat] = _number(s, *SECONDS_RANGE, f"{where} seconds.{beat}")
     captions = doc.get("captions", {})
     if not isinstance(captions, dict):
         raise InputError(f"{where}: captions must be a table beat.language = text")
     _unknown(captions, names, f"{where} captions")
     cut.captions = {b: _lang_dict(v, f"{where} captions.{b}") for b, v in captions.items()}
+    _beat_overrides(cut, doc.get("beat", {}), names, where)
     for key in ("loop_seconds", "loop_speedup"):
         if key in doc:
             if slug != "output":
                 raise InputError(f"{where}: {key} only applies to chapter 'output'")
-            v = doc[key]
             lo, hi = (1.0, 60.0) if key == "loop_seconds" else (0.3, 1.0)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-                raise InputError(f"{where} {key} = {v!r}; accepted: a number {lo:g}..{hi:g}")
-            setattr(cut, key, float(v))
+            setattr(cut, key, _number(doc[key], lo, hi, f"{where} {key}"))
     return cut
 
 
@@ -146,8 +209,6 @@ def _resolve(path_or_name) -> Path:
 
 def load_story(path_or_name: str | Path | None = None) -> Story:
     """Read and validate a story: a shipped name ("sort_explainer", "attention_only"), a path, or None."""
-    from llmreel.scenes.themes import THEMES
-
     path = _resolve(path_or_name)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -167,7 +228,6 @@ def load_story(path_or_name: str | Path | None = None) -> Story:
     if not isinstance(chapters, list) or not chapters:
         raise InputError(f"{where}: needs at least one [[chapter]] table")
     cuts = [_chapter(c, f"{where} chapter {i + 1}") for i, c in enumerate(chapters)]
-    from llmreel.scenes.storyboard import CHAPTER_SLUGS
     order = [CHAPTER_SLUGS.index(c.slug) for c in cuts]
     if order != sorted(set(order)):
         raise InputError(f"{where}: chapters must be unique and in story order: {', '.join(CHAPTER_SLUGS)}")

@@ -1,14 +1,16 @@
-"""The storyboard as data: nine chapters, their beats, which tensors each beat computes, and timing.
+"""The storyboard's vocabulary: the nine chapters, what a beat is (BeatDef: its definition; BeatPlan: one
+beat of a planned story), its Shot, reveal steps of the model's tensors, and the timing rules.
 
 A *step* is a group of tensors revealed together over a slice of token columns; a beat runs its steps
 one after another. Chapters 1-8 compute the first pass (columns 0..n_in-1); chapter 9's loop reveals one
 new column per later pass. Beats a cut leaves out hand their steps to the next beat it keeps, so the
-dependency order holds in every cut.
+dependency order holds in every cut. The beats themselves are defined in beats_*.py (see beats.py).
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from llmreel.model.config import GPTConfig
 
@@ -26,26 +28,11 @@ CHAPTERS: list[tuple[str, tuple[str, str], tuple[str, str]]] = [
 ]
 CHAPTER_SLUGS = [c[0] for c in CHAPTERS]
 
-# chapter -> [(beat name, default seconds)] (story files may pick a subset and change seconds)
-BEATS: dict[str, list[tuple[str, float]]] = {
-    "introduction": [("task", 8.0), ("tokens", 7.0), ("weights", 8.0), ("overview", 9.0)],
-    "embedding": [("token", 7.0), ("position", 6.0), ("sum", 6.0)],
-    "layer-norm": [("column", 9.0), ("all", 5.0)],
-    "self-attention": [("qkv", 9.0), ("scores", 8.0), ("softmax", 7.0), ("mix", 7.0)],
-    "projection": [("project", 6.0), ("residual", 6.0)],
-    "mlp": [("norm", 5.0), ("expand", 6.0), ("gelu", 6.0), ("project", 5.0), ("residual", 5.0)],
-    "transformer": [("blocks", 7.0)],            # one beat per block after the first: blocks.1, blocks.2 ...
-    "softmax": [("norm", 5.0), ("logits", 6.0), ("probs", 8.0)],
-    "output": [("pick", 7.0), ("loop", 7.0), ("answer", 6.0)],   # loop: one beat per fed-back pass
-}
+FRAME_START = 1
 DEFAULT_LOOP_SPEEDUP = 0.8
 MIN_SWEEP_SECONDS = 0.3      # an op's cells light over at least this long (first pass)
 STEP_SECONDS = 0.36          # smallest first-pass step slot: the sweep plus a gap
 LOOP_STEP_SECONDS = 1 / 15   # smallest step slot in the fed-back passes (two frames at 30 fps)
-
-
-def beat_names(slug: str) -> list[str]:
-    return [b for b, _ in BEATS[slug]]
 
 
 Cols = tuple[int, int]
@@ -57,30 +44,111 @@ class Step:
     cols: Cols                      # [first, stop) token columns revealed
 
 
+FRAMINGS = ("auto", "whole")
+
+
+@dataclass(frozen=True)
+class Shot:
+    """How a beat's camera frames its focus (the subject): seen from direction (side, -1, rise), i.e. from
+    the subject towards the camera (the wall faces -Y), drifting sideways by `drift` over the beat (a slow
+    orbit; None: 0.07 back towards straight on), through a `lens` mm lens, the subject filling `fill` of
+    the safe area (clear of the frame's edges and of the caption band); `framing` "auto" pans down a
+    subject much taller than the frame, "whole" always shows it whole."""
+    side: float = 0.0
+    rise: float = 0.10
+    drift: float | None = None
+    lens: float = 50.0
+    fill: float = 1.0
+    framing: str = "auto"
+
+    def sides(self) -> tuple[float, float]:
+        """The side component at the shot's first and last key."""
+        drift = self.drift if self.drift is not None else (0.07 if self.side < 0 else -0.07)
+        return self.side, self.side + drift
+
+
+SIDES = (0.22, -0.12, 0.16)        # the side angles beats take in turn (a beat names its own)
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a beat's steps and focus depend on: the model and the input and output lengths."""
+    config: GPTConfig
+    n_in: int
+    n_out: int
+
+
 @dataclass
 class BeatPlan:
     chapter: str
     name: str                       # e.g. "qkv", "blocks.2", "loop.3"
     seconds: float                  # before the global pace
     steps: list[Step]
-    focus: list[str]                # tensor names (every block of each) the shot frames
+    focus: list[str]                # tensor names (every block of each; "*": all) the shot frames
     fast: bool = False              # fed-back pass: short steps
     layer: int = 0
     pass_index: int = 0             # 1-based generation pass shown (loop beats)
     first_frame: int = 0
     last_frame: int = 0
-    caption: dict[str, str] = field(default_factory=dict)
+    caption: dict[str, str] = field(default_factory=dict)       # filled in, per language
+    templates: dict[str, str] = field(default_factory=dict)     # caption templates, per language
+    shot: Shot = Shot()
+    moments: Callable | None = None   # recipe(m: moments.Moments, beat) adding its focus moments
 
     @property
     def id(self) -> str:
         return f"{self.chapter}.{self.name}"
 
+    @property
+    def base(self) -> str:
+        """The beat's name in its chapter's list (a story's key): "blocks" for "blocks.2"."""
+        return self.name.split(".")[0]
 
-def _ln(name: str, cols: Cols) -> list[Step]:
+
+def no_steps(ctx: Ctx) -> list[Step]:
+    return []
+
+
+def whole_model(ctx: Ctx) -> list[str]:
+    return ["*"]
+
+
+@dataclass(frozen=True)
+class BeatDef:
+    """One beat, everything about it in one place: its chapter and name, default seconds, caption templates
+    (en, ko; str.format fields from captions.caption_context and plan.beat_fields), the steps it reveals
+    and the tensors its shot frames (functions of the Ctx), its focus-moments recipe and its shot.
+    `expand` (optional) makes several beats of it (one per later transformer block, per fed-back pass)."""
+    chapter: str
+    name: str
+    seconds: float
+    caption: tuple[str, str]
+    steps: Callable[[Ctx], list[Step]] = no_steps
+    focus: Callable[[Ctx], list[str]] = whole_model
+    moments: Callable | None = None
+    shot: Shot = Shot()
+    expand: Callable[["BeatDef", Ctx], list[BeatPlan]] | None = None
+
+    def plans(self, ctx: Ctx) -> list[BeatPlan]:
+        return self.expand(self, ctx) if self.expand else [self.plan(ctx)]
+
+    def plan(self, ctx: Ctx, **kw) -> BeatPlan:
+        """This beat as one BeatPlan; `kw` replaces fields (name, steps, focus, shot, ...)."""
+        en, ko = self.caption
+        b = BeatPlan(self.chapter, self.name, self.seconds, [], [], templates={"en": en, "ko": ko},
+                     shot=self.shot, moments=self.moments)
+        if "steps" not in kw:
+            b.steps = self.steps(ctx)
+        if "focus" not in kw:
+            b.focus = self.focus(ctx)
+        return replace(b, **kw)
+
+
+def ln_steps(name: str, cols: Cols) -> list[Step]:
     return [Step((f"{name}.mean",), cols), Step((f"{name}.rstd",), cols), Step((name,), cols)]
 
 
-def _ln_focus(name: str) -> list[str]:
+def ln_focus(name: str) -> list[str]:
     return [f"{name}.weight", f"{name}.bias", f"{name}.mean", f"{name}.rstd", name]
 
 
@@ -88,7 +156,7 @@ def layer_steps(i: int, cols: Cols) -> dict[str, list[Step]]:
     """Steps of transformer block i by the beat that explains them (chapters 3-6)."""
     p = f"h{i}"
     return {
-        "ln_1": _ln(f"{p}.ln_1", cols),
+        "ln_1": ln_steps(f"{p}.ln_1", cols),
         "qkv": [Step((f"{p}.attn.q", f"{p}.attn.k", f"{p}.attn.v"), cols)],
         "scores": [Step((f"{p}.attn.scores",), cols)],
         "softmax": [Step((f"{p}.attn.max",), cols), Step((f"{p}.attn.expsum",), cols),
@@ -96,7 +164,7 @@ def layer_steps(i: int, cols: Cols) -> dict[str, list[Step]]:
         "mix": [Step((f"{p}.attn.y",), cols)],
         "project": [Step((f"{p}.attn.proj",), cols)],
         "residual": [Step((f"{p}.attn.resid",), cols)],
-        "ln_2": _ln(f"{p}.ln_2", cols),
+        "ln_2": ln_steps(f"{p}.ln_2", cols),
         "expand": [Step((f"{p}.mlp.fc",), cols)],
         "gelu": [Step((f"{p}.mlp.gelu",), cols)],
         "mlp_project": [Step((f"{p}.mlp.proj",), cols)],
@@ -109,14 +177,14 @@ def layer_focus(i: int) -> dict[str, list[str]]:
     heads = [f"{p}.attn.c_attn.weight", f"{p}.attn.c_attn.bias", f"{p}.attn.q", f"{p}.attn.k", f"{p}.attn.v"]
     soft = [f"{p}.attn.scores", f"{p}.attn.max", f"{p}.attn.expsum", f"{p}.attn.probs"]
     return {
-        "ln_1": ["embed.out" if i == 0 else f"h{i - 1}.mlp.resid"] + _ln_focus(f"{p}.ln_1"),
+        "ln_1": ["embed.out" if i == 0 else f"h{i - 1}.mlp.resid"] + ln_focus(f"{p}.ln_1"),
         "qkv": heads,
         "scores": [f"{p}.attn.q", f"{p}.attn.k", f"{p}.attn.scores"],
         "softmax": soft,
         "mix": soft + [f"{p}.attn.v", f"{p}.attn.y"],
         "project": [f"{p}.attn.c_proj.weight", f"{p}.attn.c_proj.bias", f"{p}.attn.proj"],   # not the heads: too wide to read
         "residual": [f"{p}.attn.c_proj.weight", f"{p}.attn.proj", f"{p}.attn.resid"],
-        "ln_2": [f"{p}.attn.resid"] + _ln_focus(f"{p}.ln_2"),
+        "ln_2": [f"{p}.attn.resid"] + ln_focus(f"{p}.ln_2"),
         "expand": [f"{p}.mlp.c_fc.weight", f"{p}.mlp.c_fc.bias", f"{p}.mlp.fc"],
         "gelu": [f"{p}.mlp.fc", f"{p}.mlp.gelu"],
         "mlp_project": [f"{p}.mlp.c_proj.weight", f"{p}.mlp.c_proj.bias", f"{p}.mlp.proj"],
@@ -124,71 +192,16 @@ def layer_focus(i: int) -> dict[str, list[str]]:
     }
 
 
-def _all_steps_for(config: GPTConfig, cols: Cols) -> list[Step]:
+def all_steps_for(config: GPTConfig, cols: Cols) -> list[Step]:
     """Every activation step of one pass, in compute order (used by the fed-back passes)."""
     steps = [Step(("embed.tok", "embed.pos"), cols), Step(("embed.out",), cols)]
     for i in range(config.n_layer):
         for group in layer_steps(i, cols).values():
             steps += group
-    steps += _ln("ln_f", cols)
+    steps += ln_steps("ln_f", cols)
     steps += [Step(("logits",), cols), Step(("logits.max",), cols), Step(("logits.expsum",), cols),
               Step(("probs",), cols)]
     return steps
-
-
-def canonical_beats(config: GPTConfig, n_in: int, n_out: int) -> list[BeatPlan]:
-    """Every beat of the full story, in order, with its steps and focus (seconds = defaults)."""
-    first, c0 = (0, n_in), (0, 1)
-    rest = (1, n_in)
-    sec = {(ch, b): s for ch, beats in BEATS.items() for b, s in beats}
-    L0, F0 = layer_steps(0, first), layer_focus(0)
-    model = ["*"]                                            # "*": every block
-    out: list[BeatPlan] = []
-
-    def add(ch, name, steps, focus, **kw):
-        base = name.split(".")[0]
-        out.append(BeatPlan(ch, name, sec[(ch, base)], steps, focus, **kw))
-
-    add("introduction", "task", [], model)
-    add("introduction", "tokens", [], ["wte.weight", "wpe.weight", "embed.tok", "embed.pos"])
-    add("introduction", "weights", [], ["h0.ln_1.weight", "h0.attn.c_attn.weight", "h0.attn.q", "h0.attn.k",
-                                        "h0.attn.v", "h0.attn.y"])
-    add("introduction", "overview", [], model)
-    add("embedding", "token", [Step(("embed.tok",), first)], ["wte.weight", "embed.tok"])
-    add("embedding", "position", [Step(("embed.pos",), first)], ["wpe.weight", "embed.pos"])
-    add("embedding", "sum", [Step(("embed.out",), first)], ["embed.tok", "embed.pos", "embed.out"])
-    ln1 = "h0.ln_1"
-    add("layer-norm", "column", _ln(ln1, c0), F0["ln_1"])
-    add("layer-norm", "all", _ln(ln1, rest), F0["ln_1"])
-    # Q, K, V: first the focus token (the last input column: it sees every earlier token), then the rest
-    t = n_in - 1
-    qkv = L0["qkv"][0].tensors
-    add("self-attention", "qkv", [Step(qkv, (t, t + 1))] + ([Step(qkv, (0, t))] if t else []), F0["qkv"])
-    for b in ("scores", "softmax", "mix"):
-        add("self-attention", b, L0[b], F0[b])
-    add("projection", "project", L0["project"], F0["project"])
-    add("projection", "residual", L0["residual"], F0["residual"])
-    add("mlp", "norm", L0["ln_2"], F0["ln_2"])
-    add("mlp", "expand", L0["expand"], F0["expand"])
-    add("mlp", "gelu", L0["gelu"], F0["gelu"])
-    add("mlp", "project", L0["mlp_project"], F0["mlp_project"])
-    add("mlp", "residual", L0["mlp_residual"], F0["mlp_residual"])
-    if config.n_layer == 1:
-        add("transformer", "blocks.0", [], model)
-    for i in range(1, config.n_layer):
-        steps = [s for group in layer_steps(i, first).values() for s in group]
-        focus = sorted({t for f in layer_focus(i).values() for t in f})
-        add("transformer", f"blocks.{i}", steps, focus, layer=i)
-    add("softmax", "norm", _ln("ln_f", first), [f"h{config.n_layer - 1}.mlp.resid"] + _ln_focus("ln_f"))
-    add("softmax", "logits", [Step(("logits",), first)], ["ln_f", "lm_head.weight", "logits"])
-    add("softmax", "probs", [Step(("logits.max",), first), Step(("logits.expsum",), first),
-                             Step(("probs",), first)], ["logits", "logits.max", "logits.expsum", "probs"])
-    add("output", "pick", [], ["logits", "probs"], pass_index=1)
-    for p in range(2, n_out + 1):
-        col = n_in + p - 2                                   # the token fed back after pass p-1
-        add("output", f"loop.{p}", _all_steps_for(config, (col, col + 1)), model, fast=True, pass_index=p)
-    add("output", "answer", [], ["logits", "probs"], pass_index=n_out)
-    return out
 
 
 def min_frames(beat: BeatPlan, fps: int) -> int:

@@ -6,6 +6,8 @@ import numpy as np
 
 from llmreel.scenes.spec import (Block, CameraKey, Caption, Chapter, FlowPath, FlyingCell, Highlight, Label,
                                  Meta, SceneSpec, TitleCard, ValueText)
+from llmreel.scenes.hud import plan_hud
+from llmreel.scenes.look import plan_look
 from llmreel.scenes.themes import get_theme
 
 
@@ -57,7 +59,8 @@ def small_spec(seed: int = 0, fps: int = 24, frames: int = 96) -> SceneSpec:
                 aspect=(16, 9), language="en", theme="dark", weights="none", weights_sha256="", config={})
     return SceneSpec(meta=meta, theme=get_theme("dark"), blocks=blocks, labels=labels, paths=paths,
                      highlights=highlights, flying=flying, value_texts=vtexts, camera=camera, chapters=chapters,
-                     captions=captions, title_cards=cards)
+                     captions=captions, title_cards=cards, hud=plan_hud(camera, meta.aspect, captions, cards),
+                     look=plan_look(get_theme("dark"), fps))
 
 
 def shots(bpy, tmp_path, tag: str, frames) -> list[np.ndarray]:

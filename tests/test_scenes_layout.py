@@ -32,9 +32,10 @@ def overlapping_pairs(r: np.ndarray, q: np.ndarray | None = None) -> list[tuple[
 def label_rects(slots: list[Slot], sizes) -> tuple[np.ndarray, list[str]]:
     out, owner = [], []
     for s in slots:
-        for lid, kind, text, (x, _, z), size, align, _ in s.labels:
-            w = max(text_width(t, size) for t in text.values())
-            x0 = {"left": x, "center": x - w / 2, "right": x - w}[align]
+        for l in s.labels:
+            (x, _, z), size = l.location, l.size
+            w = max(text_width(t, size) for t in l.text.values())
+            x0 = {"left": x, "center": x - w / 2, "right": x - w}[l.align]
             out.append((x0, z - 0.3 * size, x0 + w, z + 0.85 * size))
             owner.append(s.id)
     return np.asarray(out), owner
@@ -123,9 +124,11 @@ def test_labels_scale_with_their_blocks():
     lay = layout(NANO, 11)
     by = {s.id: s for s in lay.slots}
     assert slot_title(by["h0.mlp.c_fc.weight"], lay.sizes) > slot_title(by["h0.ln_1.mean"], lay.sizes)
-    kinds = {l[1] for s in lay.slots for l in s.labels}
+    kinds = {l.kind for s in lay.slots for l in s.labels}
     assert kinds == {"title", "formal", "dim"}
-    dims = {l[2]["en"] for s in lay.slots for l in s.labels if l[1] == "dim"}
+    assert all(l.block == s.id for s in lay.slots for l in s.labels)
+    dims = {l.text["en"] for s in lay.slots for l in s.labels if l.kind == "dim"}
     assert {"T", "C", "A", "4C", "vocab"} <= dims
-    sections = [l[2]["en"] for l in lay.section_labels]
+    sections = [l.text["en"] for l in lay.section_labels]
+    assert all(l.kind == "section" and l.block for l in lay.section_labels)
     assert sections[0] == "Embedding" and "Transformer block 2" in sections and sections[-1] == "Output"

@@ -12,7 +12,9 @@ from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
 from llmreel.scenes.camera import box_corners, project
-from llmreel.scenes.plan import _model, focus_bounds, plan_scene, shot_boxes, shot_safe_area
+from llmreel.scenes.inputs import load_model as _model
+from llmreel.scenes.plan import plan_scene
+from llmreel.scenes.shots import focus_bounds, shot_boxes, shot_safe_area
 from llmreel.scenes.reveal import token_axis
 from llmreel.scenes.spec import SceneSpec
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, MIN_SWEEP_SECONDS
@@ -252,6 +254,30 @@ def test_round_trip_is_exact(spec, tmp_path):
     assert back == spec
     assert back.blocks[0].axis_range == spec.blocks[0].axis_range
     assert isinstance(back.blocks[0].index_prefix, tuple)
+    # the HUD, the cell look and the camera keys' interpolation travel typed and whole
+    assert back.hud == spec.hud and back.look == spec.look
+    assert type(back.hud.captions[0]["ko"].band).__name__ == "HudBand" and isinstance(back.hud.frame, tuple)
+    assert isinstance(back.hud.depth[0], tuple) and isinstance(back.look.dim, tuple)
+    assert [(k.interpolation, k.handles) for k in back.camera] == [("BEZIER", "AUTO_CLAMPED")] * len(spec.camera)
+    assert back.digest() == spec.digest()
+
+
+def test_digest_is_content_not_file(spec, tmp_path):
+    """digest() is the render key's spec part (what render_scripts/frames.py hashed itself): the content,
+    not the file bytes."""
+    import copy
+
+    from llmreel.render_scripts.frames import spec_digest
+
+    assert spec.digest() == spec_digest(spec)
+    other = copy.deepcopy(spec)
+    assert other.digest() == spec.digest()
+    other.blocks[0].t_on = other.blocks[0].t_on.copy()
+    other.blocks[0].t_on[0, 0] += 1
+    assert other.digest() != spec.digest()
+    other = copy.deepcopy(spec)
+    other.look.flash_frames += 1
+    assert other.digest() != spec.digest()
 
 
 def test_overview_lights_whole_blocks_in_compute_order_then_resets(spec, traces):

@@ -115,7 +115,7 @@ def test_themes_keep_roles_apart_and_signs_readable():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from llmreel.scenes.storyboard import BEATS  # noqa: E402
+from llmreel.scenes.beats import BEATS  # noqa: E402
 
 
 @st.composite
@@ -140,7 +140,7 @@ def test_any_cut_plans_in_dependency_order(tmp_path, text):
     ch = spec.chapters
     assert ch[0].first_frame == 1 and all(b.first_frame == a.last_frame + 1 for a, b in zip(ch, ch[1:]))
     # reassemble each tensor's times and check every lit cell comes >= 1 frame after its inputs
-    from llmreel.scenes.plan import _model
+    from llmreel.scenes.inputs import load_model as _model
     from llmreel.model.gpt import generate
     cfg, params, _, _ = _model(None, None)
     _, traces = generate(params, cfg, [2, 1, 0, 1, 1, 2], 6)

@@ -1,0 +1,116 @@
+"""Beats of chapters 8-9: softmax and output (each beat whole: see storyboard.BeatDef). Chapter 9's loop
+feeds each output letter back and computes one new column per pass."""
+from __future__ import annotations
+
+import numpy as np
+
+from llmreel.scenes.moments import Moments
+from llmreel.scenes.spec import Label
+from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, all_steps_for, ln_focus,
+                                       ln_steps)
+
+
+def first(ctx: Ctx) -> tuple[int, int]:
+    return 0, ctx.n_in
+
+
+# ---- focus moments -------------------------------------------------------------------------------------
+
+def probabilities(m: Moments, beat: BeatPlan) -> None:
+    t, V_all = m.t, m.trace.config.vocab_size
+    m.column(beat, "probs", t)
+    V = min(V_all, 3)
+    names = "   ".join(f"{chr(65 + v)} {{}}" if V_all == 3 else f"#{v} {{}}" for v in range(V))
+    m.value(beat, names, [("probs", (t, v)) for v in range(V)], ("probs", (t, 0)))
+
+
+def pick_letter(m: Moments, beat: BeatPlan) -> None:
+    t = m.t
+    best = int(np.argmax(m.trace["probs"][t]))
+    m.highlight(beat, "probs", (best, best + 1), (t, t + 1))
+    emb = m.blocks.get("embed.tok")
+    if t + 1 < len(m.trace.tokens) and emb is not None:
+        # to where the fed-back token's letter appears, under the token-vector block
+        below = emb.shape[0] - 0.5 + 2.1 * m.size / emb.pitch
+        m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
+    m.value(beat, "argmax p = {}", [("probs", (t, best))], ("probs", (t, best)))
+
+
+def new_column(m: Moments, beat: BeatPlan) -> None:
+    col = m.n_in + beat.pass_index - 2
+    for bid in ("embed.out", "probs"):
+        m.column(beat, bid, col)
+
+
+def answer(m: Moments, beat: BeatPlan) -> None:
+    """The output columns framed, and the sorted answer under the output from this beat to the end."""
+    b = m.blocks.get("probs")
+    if b is None:
+        return
+    m.highlight(beat, "probs", (0, b.shape[0]), (m.n_in - 1, b.shape[1]))
+    t = m.size
+    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * t - 1.6 * t
+    text = f"{m.input_text} \u2192 {m.output}"
+    x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
+    m.labels.append(Label(id="answer", kind="value", text={"en": text, "ko": text},
+                          location=(x, b.origin[1] - b.depth / 2 - 0.02, z), size=float(1.4 * t), align="center",
+                          color="accent", block="probs", visible=[(float(beat.first_frame), float(m.frame_end))]))
+
+
+# ---- the beats -----------------------------------------------------------------------------------------
+
+SOFTMAX = [
+    BeatDef("softmax", "norm", 5.0, (
+        "A final layer norm prepares each column for the output.",
+        "마지막 레이어 정규화가 각 열을 출력에 맞게 준비합니다."),
+        steps=lambda ctx: ln_steps("ln_f", first(ctx)),
+        focus=lambda ctx: [f"h{ctx.config.n_layer - 1}.mlp.resid"] + ln_focus("ln_f"), shot=Shot(side=-0.12)),
+    BeatDef("softmax", "logits", 6.0, (
+        "The LM head turns each column into {V} scores, called logits: one per letter.",
+        "LM 헤드가 각 열을 {V}개의 점수, 곧 로짓으로 바꿉니다: 글자마다 하나."),
+        steps=lambda ctx: [Step(("logits",), first(ctx))], focus=lambda ctx: ["ln_f", "lm_head.weight", "logits"],
+        shot=Shot(side=0.16)),
+    BeatDef("softmax", "probs", 8.0, (
+        "Softmax turns the last column's logits into probabilities: {probs_list}.",
+        "소프트맥스가 마지막 열의 로짓을 확률로 바꿉니다: {probs_list}."),
+        steps=lambda ctx: [Step(("logits.max",), first(ctx)), Step(("logits.expsum",), first(ctx)),
+                           Step(("probs",), first(ctx))],
+        focus=lambda ctx: ["logits", "logits.max", "logits.expsum", "probs"], moments=probabilities,
+        shot=Shot(side=0.22)),
+]
+
+# Passes after the second get this shorter caption (a story's caption override replaces both).
+LOOP_MORE = ("Pass {pass}: only column {col} is new. Next: {letter}.",
+             "{pass}번째 계산: 새 열 {col}만. 다음: {letter}.")
+
+
+def fed_back_passes(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
+    """One beat per later pass p = 2..n_out ("loop.2", ...): every step of the pass, one new column (the
+    token fed back after pass p-1), the whole model in view; pass p takes side angle SIDES[p % 3]."""
+    out = []
+    for p in range(2, ctx.n_out + 1):
+        col = ctx.n_in + p - 2
+        b = d.plan(ctx, name=f"loop.{p}", steps=all_steps_for(ctx.config, (col, col + 1)), fast=True,
+                   pass_index=p, shot=Shot(side=SIDES[p % 3]))
+        if p > 2:
+            b.templates = dict(zip(("en", "ko"), LOOP_MORE))
+        out.append(b)
+    return out
+
+
+OUTPUT = [
+    BeatDef("output", "pick", 7.0, (
+        "The most likely letter, {first_out} ({p_best}), is the first output. It is appended and fed back.",
+        "가장 가능성 높은 글자 {first_out}({p_best})이(가) 첫 출력입니다. 뒤에 붙여 다시 넣습니다."),
+        focus=lambda ctx: ["logits", "probs"], moments=pick_letter, shot=Shot(side=-0.12),
+        expand=lambda d, ctx: [d.plan(ctx, pass_index=1)]),
+    BeatDef("output", "loop", 7.0, (
+        "Pass {pass}: only the new column {col} is computed; earlier columns stay as they were. Next: {letter}.",
+        "{pass}번째 계산: 새 열 {col}만 계산하고 앞의 열은 그대로입니다. 다음 글자: {letter}."),
+        moments=new_column, expand=fed_back_passes),
+    BeatDef("output", "answer", 6.0, (
+        "After {n_out} passes the answer is complete: {input} sorted is {output}.",
+        "{n_out}번의 계산 끝에 답이 완성됩니다: {input}을(를) 정렬하면 {output}."),
+        focus=lambda ctx: ["logits", "probs"], moments=answer, shot=Shot(side=-0.12),
+        expand=lambda d, ctx: [d.plan(ctx, pass_index=ctx.n_out)]),
+]

@@ -1,0 +1,101 @@
+"""The HUD: where captions and title cards sit, how big, on what bands; computed once, here (no bpy).
+
+The add-on draws captions and title cards on a plane parented to the camera, at a distance that follows
+the lens, so the frame's long side always spans `hud_width` units there. Everything on it is laid out in
+that plane's units (x right, y up, the frame's centre at 0). Shot framing (camera.py) keeps subjects
+clear of the caption band with the same rules, in units of the frame's long side (width 1).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from llmreel.core.options import LANGUAGES
+from llmreel.scenes.spec import CameraKey, Caption, CaptionHud, CardHud, Hud, HudBand, HudText, TitleCard
+
+CAPTION_SIZE = 0.03             # caption text size, times the frame's short side / 0.5625 (~32 px at 1080p)
+CAPTION_BASE = 0.045            # first baseline above the frame's bottom, fraction of the frame height
+CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
+LINE_HEIGHT = 1.3               # caption line advance, times the text size
+CARD_BAND = 0.30                # title-card band height, fraction of the frame height
+BAND_DEPTH = 0.002              # bands sit this far behind their text (captions: units; cards: x unit)
+
+
+def hud_width(camera: list[CameraKey]) -> float:
+    """How many units the frame's long side spans in the HUD's plane: the plane sits at a quarter of the
+    closest shot's distance to its target, in front of the scene but as far out as that allows, so the
+    camera's clip start can sit far out too."""
+    near = min((float(np.linalg.norm(np.subtract(k.location, k.target))) for k in camera), default=4.0)
+    lens = max((k.lens for k in camera), default=50.0)
+    return max(1e-3, 0.25 * near * 36.0 / lens)
+
+
+def frame_size(width: float, aspect) -> tuple[float, float]:
+    """(width, height) of the frame whose long side is `width`."""
+    ax, ay = aspect
+    return (width, width * ay / ax) if ax >= ay else (width * ax / ay, width)
+
+
+def caption_size(fw: float, fh: float) -> float:
+    return CAPTION_SIZE * min(fw, fh) / 0.5625
+
+
+def caption_base(fh: float) -> float:
+    """The first caption line's baseline (the text's bottom)."""
+    return -fh / 2 + CAPTION_BASE * fh
+
+
+def text_lines(text: str, size: float, wrap: float) -> int:
+    """Estimated wrapped line count (CJK glyphs ~1 em wide, Latin ~0.55 em)."""
+    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
+    return max(1, math.ceil(width / wrap))
+
+
+def caption_lines(text: str, fw: float, fh: float) -> int:
+    return text_lines(text, caption_size(fw, fh), CAPTION_WRAP * fw)
+
+
+def caption_top(fw: float, fh: float, lines: int) -> float:
+    """Top of a caption band of `lines` lines."""
+    size = caption_size(fw, fh)
+    return caption_base(fh) + lines * size * LINE_HEIGHT + 0.5 * size
+
+
+def caption_hud(text: str, fw: float, fh: float) -> CaptionHud:
+    size = caption_size(fw, fh)
+    lines = caption_lines(text, fw, fh)
+    top = caption_top(fw, fh, lines)
+    return CaptionHud(
+        lines=lines,
+        text=HudText(location=(0.0, caption_base(fh), 0.0), size=size, align="center", align_y="BOTTOM",
+                     wrap=CAPTION_WRAP * fw, color="text"),
+        band=HudBand(location=(0.0, (top - fh / 2 - 0.02 * fh) / 2, -BAND_DEPTH),
+                     size=(fw * 1.05, top + fh / 2 + 0.02 * fh), color="background"))
+
+
+def card_hud(fw: float, fh: float) -> CardHud:
+    """A title card: a band across the middle, the chapter's title and, under it, its subtitle."""
+    unit = min(fw, fh) / 0.5625
+    return CardHud(
+        band=HudBand(location=(0.0, 0.0, -BAND_DEPTH * unit), size=(fw * 1.02, CARD_BAND * fh)),
+        title=HudText(location=(0.0, 0.01 * unit, 0.0), size=0.06 * unit, color="text"),
+        subtitle=HudText(location=(0.0, -0.05 * unit, 0.0), size=0.026 * unit, color="accent"))
+
+
+def pick(text: dict[str, str], language: str) -> str:
+    """The text in `language`, falling back to English (as the add-on shows it)."""
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
+
+
+def plan_hud(camera: list[CameraKey], aspect, captions: list[Caption], cards: list[TitleCard]) -> Hud:
+    """The HUD of a scene with these camera keys, aspect, captions and title cards."""
+    width = hud_width(camera)
+    fw, fh = frame_size(width, aspect)
+    keys = sorted(camera, key=lambda k: k.frame)
+    lens = min((k.lens for k in camera), default=50.0)
+    return Hud(width=width, frame=(fw, fh),
+               depth=[(float(k.frame), -k.lens / 36.0 * width) for k in keys],
+               clip_start=0.5 * lens / 36.0 * width,
+               captions=[{lang: caption_hud(pick(c.text, lang), fw, fh) for lang in LANGUAGES} for c in captions],
+               cards=[card_hud(fw, fh) for _ in cards])

@@ -1,0 +1,105 @@
+"""spec.hud: caption and title-card layout, numerically what blender_addon/build.py computed itself before
+the HUD moved into the SceneSpec (re-derived here from build.py's literal formulas)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from llmreel.core.options import LANGUAGES
+from llmreel.scenes.camera import caption_band_top, caption_lines
+from llmreel.scenes.hud import plan_hud
+from llmreel.scenes.plan import plan_scene
+from llmreel.scenes.spec import Caption, CameraKey, SceneSpec, TitleCard
+
+
+def _old_hud_width(spec) -> float:
+    keys = spec.camera or []
+    near = min((float(np.linalg.norm(np.subtract(k.location, k.target))) for k in keys), default=4.0)
+    lens = max((k.lens for k in keys), default=50.0)
+    return max(1e-3, 0.25 * near * 36.0 / lens)
+
+
+def _old_frame_size(spec) -> tuple[float, float]:
+    ax, ay = spec.meta.aspect
+    w = _old_hud_width(spec)
+    return (w, w * ay / ax) if ax >= ay else (w * ax / ay, w)
+
+
+def _old_text_lines(text: str, size: float, wrap: float) -> int:
+    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
+    return max(1, math.ceil(width / wrap))
+
+
+def _pick(text, language):
+    return text.get(language) or text.get("en") or next(iter(text.values()), "")
+
+
+def check_hud_as_build_did(spec: SceneSpec) -> None:
+    hud = spec.hud
+    assert hud.width == _old_hud_width(spec)
+    fw, fh = _old_frame_size(spec)
+    assert hud.frame == (fw, fh)
+    keys = sorted(spec.camera, key=lambda k: k.frame)
+    assert hud.depth == [(k.frame, -k.lens / 36.0 * hud.width) for k in keys]
+    lens = min((k.lens for k in spec.camera), default=50.0)
+    assert hud.clip_start == 0.5 * lens / 36.0 * hud.width
+    size = 0.03 * min(fw, fh) / 0.5625
+    base = -fh / 2 + 0.045 * fh
+    assert len(hud.captions) == len(spec.captions)
+    for cap, per_lang in zip(spec.captions, hud.captions):
+        assert set(per_lang) == set(LANGUAGES)
+        for language, h in per_lang.items():
+            body = _pick(cap.text, language)
+            lines = _old_text_lines(body, size, 0.8 * fw)
+            top = base + lines * size * 1.3 + 0.5 * size
+            assert h.lines == lines
+            assert (h.text.size, h.text.location, h.text.wrap) == (size, (0, base, 0), 0.8 * fw)
+            assert (h.text.align, h.text.align_y, h.text.color) == ("center", "BOTTOM", "text")
+            assert h.band.size == (fw * 1.05, top + fh / 2 + 0.02 * fh)
+            assert h.band.location == (0, (top - fh / 2 - 0.02 * fh) / 2, -0.002)
+            assert h.band.color == "background"
+    unit = min(fw, fh) / 0.5625
+    assert len(hud.cards) == len(spec.title_cards)
+    for c in hud.cards:
+        assert (c.band.size, c.band.location, c.band.color) == ((fw * 1.02, 0.3 * fh), (0, 0, -0.002 * unit),
+                                                                 "background")
+        assert (c.title.size, c.title.location, c.title.color) == (0.06 * unit, (0, 0.01 * unit, 0), "text")
+        assert (c.subtitle.size, c.subtitle.location, c.subtitle.color) == (0.026 * unit, (0, -0.05 * unit, 0),
+                                                                             "accent")
+        assert c.title.align == c.subtitle.align == "center"
+        assert c.title.align_y == c.subtitle.align_y == "BOTTOM_BASELINE" and c.title.wrap == 0.0
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_planned_hud_is_what_build_computed(aspect):
+    check_hud_as_build_did(plan_scene(aspect=aspect))
+
+
+def test_hud_of_a_hand_made_scene():
+    """Short and long captions (one language missing: English is shown), no camera keys (defaults)."""
+    caps = [Caption(1, 10, {"en": "short", "ko": "짧다"}), Caption(11, 20, {"en": "word " * 80}),
+            Caption(21, 30, {"en": "", "ko": "한국어 " * 60})]
+    cards = [TitleCard("one", {"en": "One", "ko": "하나"}, {"en": "sub", "ko": "부"}, (1.0, 5.0))]
+    keys = [CameraKey(1.0, (0.0, -30.0, 2.0), (0.0, 0.0, 1.0), 35.0), CameraKey(9.0, (3.0, -8.0, 0.0), (1.0, 0.0, 0.0), 85.0)]
+    for camera in (keys, []):
+        spec = plan_scene()
+        spec.camera, spec.captions, spec.title_cards = camera, caps, cards
+        spec.meta.aspect = (4, 5)
+        spec.hud = plan_hud(camera, spec.meta.aspect, caps, cards)
+        check_hud_as_build_did(spec)
+        assert spec.hud.captions[1]["ko"].lines == spec.hud.captions[1]["en"].lines > 3     # ko falls back
+        assert spec.hud.captions[2]["ko"].lines > 1 and spec.hud.captions[2]["en"].lines == 1
+
+
+@pytest.mark.parametrize("aspect", [(16, 9), (9, 16), (1, 1)])
+def test_shot_framing_uses_the_hud_band(aspect):
+    """camera.py's band (frame fractions) is the HUD's band, whatever the HUD's width."""
+    spec = plan_scene(aspect=f"{aspect[0]}:{aspect[1]}")
+    fw, fh = spec.hud.frame
+    for cap, per_lang in zip(spec.captions, spec.hud.captions):
+        for language, h in per_lang.items():
+            assert caption_lines(_pick(cap.text, language), aspect) == h.lines
+            band_top = h.band.location[1] + h.band.size[1] / 2                 # HUD units, centre 0
+            assert caption_band_top(aspect, h.lines) == pytest.approx((band_top + fh / 2) / fh, abs=1e-12)
