@@ -13,7 +13,7 @@ from pathlib import Path
 
 import bpy
 
-from llmreel.blender_addon import compat
+from . import compat, keys
 
 # Workbench anti-aliasing samples -> the enum Blender takes.
 _WORKBENCH_AA = ((0, "OFF"), (1, "FXAA"), (5, "5"), (8, "8"), (11, "11"), (16, "16"), (32, "32"))
@@ -104,9 +104,9 @@ def simplify_text(scene: bpy.types.Scene, resolution: int) -> None:
         if obj.type != "FONT":
             continue
         cu = obj.data
-        if "llmreel_resolution_u" not in cu:
-            cu["llmreel_resolution_u"] = cu.resolution_u
-        cu.resolution_u = resolution if resolution > 0 else int(cu["llmreel_resolution_u"])
+        if keys.RESOLUTION_U not in cu:
+            cu[keys.RESOLUTION_U] = cu.resolution_u
+        cu.resolution_u = resolution if resolution > 0 else int(cu[keys.RESOLUTION_U])
 
 
 @contextlib.contextmanager
