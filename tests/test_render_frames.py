@@ -117,10 +117,13 @@ def test_panel_buttons_render_still_and_animation(spec, tmp_path):
         scene.frame_current = spec.chapters[1].first_frame + 10
         assert bpy.ops.llmreel.render_still(quality="draft", resolution=SIZE) == {"FINISHED"}
         (still,) = tmp_path.glob("llmreel_still_*.png")
-        assert fr.png_info(still.read_bytes())["width"] == 160
+        info = fr.png_info(still.read_bytes())
+        assert info["width"] == 160 and info["key"]                   # sealed like the CLI's stills
         scene.frame_start, scene.frame_end = scene.frame_current, scene.frame_current + 2
         assert bpy.ops.llmreel.render_animation(quality="draft", resolution=SIZE) == {"FINISHED"}
-        assert len(list((tmp_path / "llmreel_frames").glob(fr.FRAME_GLOB))) == 3
+        made = sorted((tmp_path / "llmreel_frames").glob(fr.FRAME_GLOB))
+        assert len(made) == 3 and len({fr.png_info(f.read_bytes())["key"] for f in made}) == 1
+        assert not list(tmp_path.rglob(".*tmp*"))                      # no temporary left behind
         assert bpy.data.movieclips.load(str(tmp_path / "llmreel.mp4")).frame_duration == 3
     finally:
         scene.frame_start, scene.frame_end, scene.frame_current, scene.render.filepath = old
