@@ -51,14 +51,20 @@ def run_local(spec, settings: RenderSettings, key: str, frames: list[int], frame
     render_chunk(spec, settings, key, frames, frames_dir, token, threads=None, on_frame=on_frame)
 
 
+def _render_chunk(*args):
+    """render_chunk, imported where it runs: bpy imported here, in the client, would put Blender's script
+    folders on the sys.path that local worker processes inherit, and their own `import bpy` would fail."""
+    from llmreel.blender_addon.render import render_chunk
+
+    return render_chunk(*args)
+
+
 def run_dask(spec_blob: bytes, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
              on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
              poll: float = 0.5) -> None:
     """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
     single-threaded processes. Frames returned as bytes (no shared disk) are written here."""
     from distributed import Client, LocalCluster
-
-    from llmreel.blender_addon.render import render_chunk
 
     cluster = None
     if scheduler:
@@ -79,7 +85,7 @@ def run_dask(spec_blob: bytes, settings: RenderSettings, key: str, frames: list[
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")             # "large object in task graph": intended
             chunks = make_chunks(frames, n)
-            futures = [client.submit(render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
+            futures = [client.submit(_render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
                                      key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}",
                                      pure=False, retries=2)
                        for chunk in chunks]
