@@ -15,6 +15,7 @@ from .text import make_text, pick
 
 
 def frame_size(spec) -> tuple[float, float]:
+    """(width, height) of the picture in the HUD plane's units."""
     ax, ay = spec.meta.aspect
     w = hud_width(spec)
     return (w, w * ay / ax) if ax >= ay else (w * ax / ay, w)
