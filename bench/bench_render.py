@@ -49,14 +49,13 @@ def sample_preset(quality: str, samples: int, fps: int | None = None) -> dict:
     """Build the default story once, then render `samples` frames spread over it as one job."""
     import bpy
 
-    from llmreel.blender_addon.render import configure_render, quiet
-    from llmreel.render_scripts import presets
-    from llmreel.render_scripts.worker import prepare_scene
+    from llmreel.blender_addon import presets
+    from llmreel.blender_addon.render import configure_render, prepare_scene, quiet
     from llmreel.scenes.plan import plan_scene
 
     t0 = time.monotonic()
     spec = plan_scene(fps=fps or presets.preset_fps(quality))
-    settings = presets.resolve(quality).key_fields()
+    settings = presets.resolve(quality)
     scene = prepare_scene(spec, settings)
     t_build = time.monotonic() - t0
     stamps: list[float] = []
@@ -79,7 +78,7 @@ def sample_preset(quality: str, samples: int, fps: int | None = None) -> dict:
             scene.frame_step = 1
     first = stamps[0] - t1
     per = [b - a for a, b in zip(stamps, stamps[1:])]
-    return {"quality": quality, "size": f"{settings['width']}x{settings['height']}", "engine": settings["engine"],
+    return {"quality": quality, "size": f"{settings.width}x{settings.height}", "engine": settings.engine,
             "frames": len(stamps), "build_s": t_build, "first_frame_s": first,
             "s_per_frame": sum(per) / len(per) if per else first, "story_frames": spec.meta.frame_end}
 

@@ -1,28 +1,19 @@
 """LLM Reel Blender add-on / extension: build the llmreel explainer scene and tweak it from a sidebar panel.
 
-`register()` registers, in order, the CLASSES of every module in MODULES (the render module `ui_render`
-only when it is present), then adds `Scene.llmreel`. Imports inside the add-on are relative, so the same
-files work as `llmreel.blender_addon` (pip) and as an installed extension (`bl_ext.<repo>.llmreel`).
+`register()` registers, in order, the CLASSES of every module in MODULE_NAMES, then adds `Scene.llmreel`.
+Imports inside the add-on are relative, so the same files work as `llmreel.blender_addon` (pip) and as an
+installed extension (`bl_ext.<repo>.llmreel`).
 """
 from __future__ import annotations
 
 import importlib
 
 MODULE_NAMES = ("props", "operators", "ui_panel", "ui_render")
-_OPTIONAL = {"ui_render"}           # written by the render engineer; registered when present
 _registered: list = []
 
 
 def _modules() -> list:
-    mods = []
-    for name in MODULE_NAMES:
-        try:
-            mods.append(importlib.import_module(f".{name}", __package__))
-        except ModuleNotFoundError as exc:
-            if name in _OPTIONAL and exc.name == f"{__package__}.{name}":
-                continue
-            raise
-    return mods
+    return [importlib.import_module(f".{name}", __package__) for name in MODULE_NAMES]
 
 
 def register() -> None:

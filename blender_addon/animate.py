@@ -4,7 +4,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import compat
+from . import compat, keys
 from .nodes import tag
 
 
@@ -86,7 +86,7 @@ class Visibility:
             empty = self.make_empty(name, self.collection)
             empty.instance_type, empty.instance_collection = "COLLECTION", coll
             empty.parent = parent
-            empty["llmreel_visibility"] = 1
+            empty[keys.VISIBILITY] = 1
             hidden = [1.0 - v for v in values]
             for path in ("hide_viewport", "hide_render"):
                 key(empty, path, frames, hidden, interpolation="CONSTANT")
@@ -131,6 +131,6 @@ def is_shown(obj) -> bool:
         return False
     for coll in obj.users_collection:
         for inst in coll.users_dupli_group:
-            if inst.get("llmreel_visibility"):
+            if inst.get(keys.VISIBILITY):
                 return not (inst.hide_render or inst.hide_viewport)
     return True

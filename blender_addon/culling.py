@@ -15,9 +15,9 @@ import bpy
 import numpy as np
 from mathutils import Matrix
 
-from . import animate, compat
+from . import animate, compat, keys
 
-CULLED = "llmreel_culled"
+CULLED = keys.CULLED
 
 
 def _channel(idblock, path: str, size: int, frames: np.ndarray, static) -> np.ndarray:

@@ -11,12 +11,12 @@ import json
 import bpy
 import numpy as np
 
-from . import compat
+from . import compat, keys
 from .nodes import tag
 from .text import configure_text, font_for
 
 KINDS = ("FONT", "MESH", "CURVE")
-TEXTS_KEY = "llmreel_texts"
+TEXTS_KEY = keys.TEXTS
 
 
 def mergeable(obj) -> bool:
@@ -25,7 +25,7 @@ def mergeable(obj) -> bool:
     data = obj.data
     return (obj.type in KINDS and obj.animation_data is None and obj.parent is None and not obj.modifiers
             and getattr(data, "animation_data", None) is None
-            and not obj.get("llmreel_block"))
+            and not obj.get(keys.BLOCK))
 
 
 def text_record(obj) -> dict:
@@ -38,7 +38,7 @@ def text_record(obj) -> dict:
         rec["body"] = obj.data.body
         rec["font"] = bpy.path.basename(obj.data.font.filepath) if obj.data.font else ""
     for k in obj.keys():
-        if k.startswith("llmreel_") and isinstance(obj[k], (int, float, str)):
+        if k.startswith(keys.PREFIX) and isinstance(obj[k], (int, float, str)):
             rec[k] = obj[k]
     return rec
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import bpy
 
 from . import compat
+from .keys import TAG
 
-TAG = "llmreel"                       # custom property set on every data block the add-on makes
 CELL_LOOK = "LLMReel Cell Look v2"
 CELL_MATERIAL = "LLMReel Cell v2"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)

@@ -9,6 +9,8 @@ from bpy.props import (BoolProperty, CollectionProperty, EnumProperty, FloatProp
 
 from llmreel.core.options import LANGUAGE_NAMES, LANGUAGES as OPTION_LANGUAGES
 
+from . import keys
+
 ASPECTS = (("16:9", "16:9", "Landscape video"), ("9:16", "9:16", "Portrait (phones)"),
            ("1:1", "1:1", "Square"), ("4:3", "4:3", "Classic"))
 LANGUAGES = tuple((code, LANGUAGE_NAMES[code], "") for code in OPTION_LANGUAGES)
@@ -60,7 +62,7 @@ class LLMReelSettings(bpy.types.PropertyGroup):
 def fill_chapters(settings, root) -> None:
     """Copy the chapter list stored on the built collection into the panel's list."""
     settings.chapters.clear()
-    for ch in json.loads(root.get("llmreel_chapters", "[]")) if root is not None else []:
+    for ch in json.loads(root.get(keys.CHAPTERS, "[]")) if root is not None else []:
         item = settings.chapters.add()
         item.slug = ch["slug"]
         item.title = ch["title"].get(settings.language) or ch["title"].get("en", ch["slug"])

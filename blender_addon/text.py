@@ -10,8 +10,10 @@ from pathlib import Path
 
 import bpy
 
+from llmreel.core.files import atomic_output
+
 from . import compat
-from .nodes import flat_material, tag
+from .nodes import flat_material, is_ours, tag
 
 # Blender's own Inter.woff2 is a variable font whose overlapping contours fill wrongly as 3D text (holes
 # in k, K, 4, w, √), so Latin text uses the static Inter cut shipped beside this file.
@@ -38,12 +40,10 @@ def cjk_font_path() -> str:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llmreel" / "fonts"
         dst = cache / f"NotoSansCJK-Regular-{st.st_size}-{int(st.st_mtime)}.otf"
         if not dst.is_file():
-            cache.mkdir(parents=True, exist_ok=True)
-            tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
             font = TTFont(src)
             font.flavor = None
-            font.save(str(tmp))
-            os.replace(tmp, dst)
+            with atomic_output(dst) as tmp:
+                font.save(str(tmp))
         return str(dst)
     except Exception:          # noqa: BLE001 - unreadable source, full disk, bad cache: the WOFF2 still works
         return src
@@ -65,7 +65,7 @@ def font_for(text: str):
     kind = "cjk" if needs_cjk(text) else "latin"
     name = f"LLMReel {kind} font"
     font = bpy.data.fonts.get(name)
-    if font is not None and font.get("llmreel"):
+    if font is not None and is_ours(font):
         return font
     font = tag(bpy.data.fonts.load(cjk_font_path() if kind == "cjk" else LATIN_FONT))
     font.name = name

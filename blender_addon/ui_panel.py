@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import bpy
 
-from . import build, merge
+from . import cell_inspector, keys, merge
+from .scene_io import our_collection
 from .props import current_chapter
 
 
@@ -32,13 +33,13 @@ def inspector_text(obj) -> str:
         shown = " · ".join(words[:6]) + (" …" if len(words) > 6 else "")
         return (f"{len(words)} texts shown together, merged into one mesh: {shown}. "
                 "Rebuild with 'Editable text' on to retype them.")
-    if obj is None or obj.get("llmreel_block") is None:
+    if obj is None or obj.get(keys.BLOCK) is None:
         return "Select a cell of an LLM Reel block (Edit Mode, face select)."
     face = selected_face(obj)
     if face is None:
-        return f"{obj['llmreel_block']}: select a cell (face) to inspect it."
+        return f"{obj[keys.BLOCK]}: select a cell (face) to inspect it."
     try:
-        return build.cell_info(obj, face)
+        return cell_inspector.cell_info(obj, face)
     except ValueError as exc:
         return str(exc)
 
@@ -73,7 +74,7 @@ class LLMREEL_PT_main(_Sidebar, bpy.types.Panel):
         col.prop(settings, "aspect")
         col.prop(settings, "editable_text")
         row = col.row(align=True)
-        built = build.our_collection(context.scene) is not None
+        built = our_collection(context.scene) is not None
         row.operator("llmreel.rebuild" if built else "llmreel.build", icon="FILE_REFRESH" if built else "PLAY")
         row.operator("llmreel.clear", icon="TRASH")
 
@@ -96,9 +97,9 @@ class LLMREEL_PT_inspector(_Sidebar, bpy.types.Panel):
     def draw(self, context):
         obj = context.active_object
         col = self.layout.column(align=True)
-        if obj is not None and obj.get("llmreel_block") is not None:
-            col.label(text=f"{obj.get('llmreel_formal')}  ({obj.get('llmreel_role')}, "
-                           f"{obj['llmreel_shape'][0]}×{obj['llmreel_shape'][1]} {obj.get('llmreel_axes', '')})")
+        if obj is not None and obj.get(keys.BLOCK) is not None:
+            col.label(text=f"{obj.get(keys.FORMAL)}  ({obj.get(keys.ROLE)}, "
+                           f"{obj[keys.SHAPE][0]}×{obj[keys.SHAPE][1]} {obj.get(keys.AXES, '')})")
         for line in _wrap(inspector_text(obj), 48):
             col.label(text=line)
 

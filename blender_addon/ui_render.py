@@ -1,20 +1,23 @@
 """Render still / Render animation buttons for the "LLM Reel" sidebar tab.
 
-They call the same Python API as `llmreel still` / `llmreel render`: `configure_render` with a preset from
-`llmreel.render_scripts.presets`, `render_frame` / `render_frames` (frames sealed and renamed atomically)
-and `assemble_mp4` (Blender's FFmpeg). They render the scene as it is now, tweaks included, into the
-folder of the scene's Output path (Properties > Output), and block Blender until done.
+They call the same rendering module as `llmreel still` / `llmreel render` (render.py): `configure_render`
+with a preset from presets.py, `render_still` / `render_sequence` (frames sealed and written whole) and
+`assemble_mp4` (Blender's FFmpeg). They render the scene as it is now, tweaks included, into the folder of
+the scene's Output path (Properties > Output), and block Blender until done.
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, StringProperty
 
-from . import render
+from llmreel.core.options import LANGUAGES, parse_aspect
+
+from . import frames as fr
+from . import keys, render
+from .presets import resolve
 
 QUALITIES = (("draft", "Draft", "Workbench, fast"), ("preview", "Preview", "Workbench, anti-aliased"),
              ("final", "Final", "Cycles on the CPU, denoised"))
@@ -33,15 +36,17 @@ def output_folder(scene) -> Path:
 
 def panel_settings(scene, quality: str, resolution: str = "", transparent: bool = False):
     """RenderSettings for the panel: the preset at the scene's aspect, captions and language as built."""
-    from llmreel.render_scripts import presets
-
     r = scene.render
     aspect = (r.resolution_x, r.resolution_y) if r.resolution_x and r.resolution_y else (16, 9)
-    root = next((c for c in bpy.data.collections if c.get("llmreel_root")), None)
-    language = (root.get("llmreel_language") if root else None) or "en"
-    return presets.resolve(quality, aspect=presets.parse_aspect(f"{aspect[0]}:{aspect[1]}"),
-                           resolution=resolution or None, language=language if language in presets.LANGUAGES
-                           else "en", captions=True, transparent=transparent)
+    root = next((c for c in bpy.data.collections if c.get(keys.ROOT)), None)
+    language = (root.get(keys.LANGUAGE) if root else None) or "en"
+    return resolve(quality, aspect=parse_aspect(f"{aspect[0]}:{aspect[1]}"), resolution=resolution or None,
+                   language=language if language in LANGUAGES else "en", captions=True, transparent=transparent)
+
+
+def panel_key(settings) -> str:
+    """A render key that no later render reuses: the scene may have been tweaked since."""
+    return fr.render_key("panel", settings, extra=f"{time.time()}")
 
 
 class _RenderOp:
@@ -56,8 +61,6 @@ class _RenderOp:
     def execute(self, context):
         try:
             return self.run(context)
-        except ImportError as exc:      # installed as a bare extension, without the llmreel package
-            self.report({"ERROR"}, f"rendering needs the llmreel package (pip install llmreel): {exc}")
         except (OSError, RuntimeError, ValueError) as exc:     # InputError is a ValueError
             self.report({"ERROR"}, str(exc))
         return {"CANCELLED"}
@@ -70,18 +73,12 @@ class LLMREEL_OT_render_still(_RenderOp, bpy.types.Operator):
     transparent: BoolProperty(name="Transparent", default=False)
 
     def run(self, context):
-        from llmreel.render_scripts import frames as fr
-
         scene = context.scene
         settings = panel_settings(scene, self.quality, self.resolution, self.transparent)
-        folder = output_folder(scene)
-        folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"llmreel_still_{scene.frame_current:05d}.png"
+        out = output_folder(scene) / f"llmreel_still_{scene.frame_current:05d}.png"
         render.configure_render(scene, settings)
-        raw = fr.temp_path(out, f"r{os.getpid()}")
         t0 = time.monotonic()
-        render.render_frame(scene, scene.frame_current, raw)
-        os.replace(raw, out)
+        render.render_still(scene, scene.frame_current, out, panel_key(settings))
         self.report({"INFO"}, f"LLM Reel: still {settings.width}x{settings.height} in "
                               f"{time.monotonic() - t0:.1f} s -> {out}")
         return {"FINISHED"}
@@ -93,9 +90,6 @@ class LLMREEL_OT_render_animation(_RenderOp, bpy.types.Operator):
     bl_label = "Render Animation"
 
     def run(self, context):
-        from llmreel.render_scripts import frames as fr
-        from llmreel.render_scripts.video import assemble_mp4
-
         scene = context.scene
         settings = panel_settings(scene, self.quality, self.resolution)
         if settings.width % 2 or settings.height % 2:
@@ -104,27 +98,24 @@ class LLMREEL_OT_render_animation(_RenderOp, bpy.types.Operator):
         frames_dir = folder / "llmreel_frames"
         frames_dir.mkdir(parents=True, exist_ok=True)
         render.configure_render(scene, settings)
-        key = fr.render_key("panel", settings.key_fields(), extra=f"{time.time()}")   # tweaks: never reuse
-        first, last = scene.frame_start, scene.frame_end
+        frames = list(range(scene.frame_start, scene.frame_end + 1))
         done: list[int] = []
         wm = context.window_manager
-        wm.progress_begin(0, last - first + 1)
+        wm.progress_begin(0, len(frames))
 
-        def written(f: int, raw: Path) -> None:
-            fr.seal_frame(raw, fr.frame_path(frames_dir, f), key)
+        def sealed(f: int, _png: bytes) -> None:
             done.append(f)
             wm.progress_update(len(done))
 
         t0 = time.monotonic()
         try:
-            render.render_frames(scene, first, last, frames_dir / f".frame_#####.r{os.getpid()}.tmp.png", written)
+            render.render_sequence(scene, frames, frames_dir, panel_key(settings), sealed)
         finally:
             wm.progress_end()
-        frames = list(range(first, last + 1))
         if sorted(done) != frames:
             raise RuntimeError(f"only {len(done)} of {len(frames)} frames were rendered")
-        mp4 = assemble_mp4([fr.frame_path(frames_dir, f) for f in frames], scene.render.fps,
-                           (settings.width, settings.height), folder / "llmreel.mp4")
+        mp4 = render.assemble_mp4([fr.frame_path(frames_dir, f) for f in frames], scene.render.fps,
+                                  (settings.width, settings.height), folder / "llmreel.mp4")
         self.report({"INFO"}, f"LLM Reel: {len(frames)} frames in {time.monotonic() - t0:.1f} s -> {mp4}")
         return {"FINISHED"}
 

@@ -12,14 +12,14 @@ import re
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from llmreel.blender_addon import frames as fr
+from llmreel.blender_addon import presets
 from llmreel.core.errors import InputError
 from llmreel.core.files import check_input_file, check_output_file, check_output_folder, write_text_atomic
 from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
-from llmreel.render_scripts import frames as fr
-from llmreel.render_scripts import presets
 from llmreel.render_scripts import video
 
 RESUME_HINT = "rerun the same command to resume; finished frames are kept"
@@ -129,7 +129,7 @@ def plan_job(args, *, transparent: bool = False, fps: int | None = None) -> Job:
         bpy_version = md.version("bpy")
     except md.PackageNotFoundError:
         bpy_version = "?"
-    key = fr.render_key(fr.spec_digest(spec), settings.key_fields(), extra=f"bpy {bpy_version}")
+    key = fr.render_key(fr.spec_digest(spec), settings, extra=f"bpy {bpy_version}")
     return Job(spec, settings, key)
 
 
@@ -189,7 +189,7 @@ def cmd_render(args) -> int:
                     rendered += 1
                     bar.update(1)
 
-                settings = job.settings.key_fields()
+                settings = job.settings
                 if scheduler or args.workers > 1:
                     from llmreel.render_scripts.distributed import run_dask
 
@@ -237,17 +237,17 @@ def _failed(what: str, exc: Exception) -> int:
 def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir: Path, wanted: list[int],
                    audio: Path | None) -> list[tuple[str, Path]]:
     """SRT, chapters, MP4 (from the complete frame set) and the .blend."""
-    from llmreel.render_scripts.worker import prepare_scene
+    from llmreel.blender_addon.render import assemble_mp4, prepare_scene
 
     spec, lang, fps = job.spec, job.settings.language, job.spec.meta.fps
     first, last = wanted[0], wanted[-1]
     srt, chapters, mp4, blend = output_files(out_dir, name, suffix).values()
     write_text_atomic(srt, video.srt_text(spec.captions, fps, first, last, lang))
     write_text_atomic(chapters, video.chapters_text(spec.chapters, fps, first, last, lang))
-    video.assemble_mp4([fr.frame_path(frames_dir, f) for f in wanted], fps,
-                       (job.settings.width, job.settings.height), mp4, audio)
+    assemble_mp4([fr.frame_path(frames_dir, f) for f in wanted], fps,
+                 (job.settings.width, job.settings.height), mp4, audio)
     # the .blend gets full-resolution text (texts are merged into meshes at build time)
-    scene = prepare_scene(spec, {**job.settings.key_fields(), "text_resolution": 0}, job.key)
+    scene = prepare_scene(spec, replace(job.settings, text_resolution=0))
     save_blend(scene, blend)
     return [("video", mp4), ("frames", frames_dir), ("captions", srt), ("chapters", chapters), ("blend", blend)]
 
@@ -308,19 +308,9 @@ def cmd_still(args) -> int:
 
 
 def render_still(job: Job, frame: int, out: Path) -> Path:
-    from llmreel.blender_addon.render import quiet, render_frame
-    from llmreel.render_scripts.worker import prepare_scene
+    from llmreel.blender_addon import render
 
-    scene = prepare_scene(job.spec, job.settings.key_fields(), job.key)
-    # absolute: Blender cannot save to a bare relative name such as '.x.r123.tmp.png' (`--out x.png`)
-    raw = fr.temp_path(Path(os.path.abspath(out)), f"r{os.getpid()}")
-    try:
-        with quiet():
-            render_frame(scene, frame, raw)
-        fr.seal_frame(raw, out, job.key)
-    finally:
-        raw.unlink(missing_ok=True)
-    return out
+    return render.render_still(render.prepare_scene(job.spec, job.settings), frame, out, job.key)
 
 
 # ---- contact sheet ---------------------------------------------------------------------------------

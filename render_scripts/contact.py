@@ -39,11 +39,11 @@ def srgb(c: float) -> float:
 
 def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -> int:
     """Render each chapter's frame at `at` of its length, label it 'N  Title', compose, save; -> count."""
-    from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
-    from llmreel.render_scripts.worker import prepare_scene
+    from llmreel.blender_addon.render import (label_with_stamp, load_pixels, prepare_scene, quiet, render_frame,
+                                              save_pixels)
 
     spec, lang = job.spec, job.settings.language
-    scene = prepare_scene(spec, job.settings.key_fields(), job.key)
+    scene = prepare_scene(spec, job.settings)
     label_with_stamp(scene, "", font_size=max(12, job.settings.height // 22))
     tiles = []
     with tempfile.TemporaryDirectory(prefix="llmreel-sheet-") as d:

@@ -2,20 +2,21 @@
 started here with one single-threaded worker process per `--workers`, or an existing one at `--scheduler`).
 
 Dask reschedules the chunk of a worker that dies; the chunk's frames that already landed in the shared
-frames folder are skipped on the retry (see `worker.render_chunk`), so the result equals a one-process run.
+frames folder are skipped on the retry (see `blender_addon.render.render_chunk`), so the result equals a one-process run.
 """
 from __future__ import annotations
 
 import os
 import time
 import warnings
-from pathlib import Path
 from typing import Callable
 
-from llmreel.render_scripts import frames as fr
+from llmreel.blender_addon import frames as fr
+from llmreel.blender_addon.presets import RenderSettings
+from llmreel.core.files import write_bytes_atomic
 
 
-MIN_CHUNK = 24          # frames: one animation job (see worker.render_chunk)
+MIN_CHUNK = 24          # frames: one animation job (see blender_addon.render.render_sequence)
 
 
 def make_chunks(frames: list[int], n_workers: int, per_worker: int = 16) -> list[list[int]]:
@@ -41,22 +42,28 @@ def threads_per_worker(n_workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, n_workers))
 
 
-def run_local(spec, settings: dict, key: str, frames: list[int], frames_dir: str, token: str,
+def run_local(spec, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
               on_frame: Callable[[int], None]) -> None:
     """Render in this process, one frame after another."""
-    from llmreel.render_scripts.worker import render_chunk
+    from llmreel.blender_addon.render import render_chunk
 
     render_chunk(spec, settings, key, frames, frames_dir, token, threads=None, on_frame=on_frame)
 
 
-def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], frames_dir: str, token: str,
+def _render_chunk(*args):
+    """render_chunk, imported where it runs: bpy imported here, in the client, would put Blender's script
+    folders on the sys.path that local worker processes inherit, and their own `import bpy` would fail."""
+    from llmreel.blender_addon.render import render_chunk
+
+    return render_chunk(*args)
+
+
+def run_dask(spec_blob: bytes, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
              on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
              poll: float = 0.5) -> None:
     """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
     single-threaded processes. Frames returned as bytes (no shared disk) are written here."""
     from distributed import Client, LocalCluster
-
-    from llmreel.render_scripts.worker import render_chunk
 
     cluster = None
     if scheduler:
@@ -77,7 +84,7 @@ def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], fram
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")             # "large object in task graph": intended
             chunks = make_chunks(frames, n)
-            futures = [client.submit(render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
+            futures = [client.submit(_render_chunk, spec_blob, settings, key, chunk, frames_dir, token, threads,
                                      key=f"llmreel-chunk-{token.lstrip('.')}-{chunk[0]}-{chunk[-1]}",
                                      pure=False, retries=2)
                        for chunk in chunks]
@@ -87,7 +94,7 @@ def run_dask(spec_blob: bytes, settings: dict, key: str, frames: list[int], fram
                 futures.remove(fut)
                 for f, data in fut.result():          # re-raises a chunk's error here
                     if data is not None:
-                        fr.write_atomic(fr.frame_path(frames_dir, f), data)
+                        write_bytes_atomic(fr.frame_path(frames_dir, f), data)
             # Progress: frames that have landed in the shared folder (a few stats per chunk per poll).
             for i, chunk in enumerate(chunks):
                 while cursors[i] < len(chunk) and fr.frame_path(frames_dir, chunk[cursors[i]]).exists():

@@ -1,17 +1,14 @@
-"""The video and its side files: MP4 assembly through Blender's own FFmpeg, SRT captions, chapter list.
+"""The video's side files: SRT captions and the chapter list (pure text, no bpy); the audio types the MP4
+can carry. The MP4 itself is made by the add-on's render module (`blender_addon.render.assemble_mp4`).
 
 Times in the side files are relative to the first frame of the rendered part, so a `--chapter` or
 `--frames` render gets captions and chapters that match its own MP4.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a", ".aac", ".opus")
 
 
-# ---- text side files (pure) ------------------------------------------------------------------------
 def srt_time(seconds: float) -> str:
     """SubRip time stamp: 0:01:02,500 -> '00:01:02,500'."""
     ms = int(round(seconds * 1000))
@@ -55,62 +52,3 @@ def chapters_text(chapters, fps: float, first: int, last: int, lang: str = "en")
         lines.append(f"{chapter_time((start - first) / fps)} {_text(ch.title, lang)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    from llmreel.render_scripts.frames import write_atomic
-
-    write_atomic(path, text.encode("utf-8"))
-
-
-# ---- MP4 -------------------------------------------------------------------------------------------
-def assemble_mp4(frame_files: list[str | os.PathLike], fps: int, size: tuple[int, int],
-                 out: str | os.PathLike, audio: str | os.PathLike | None = None) -> Path:
-    """Encode the PNG frames (in order) to H.264 MP4 at `out` via Blender's sequencer, muxing `audio`
-    (AAC) when given; written to a temporary name and renamed, so `out` is never half a video."""
-    import bpy
-
-    from llmreel.blender_addon import compat
-    from llmreel.blender_addon.render import quiet
-
-    out = Path(out)
-    files = [Path(f) for f in frame_files]
-    if not files:
-        raise ValueError("no frames to encode")
-    if len({f.parent for f in files}) != 1:
-        raise ValueError("frames must share one folder")
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
-    scene = bpy.data.scenes.new("llmreel-encode")
-    try:
-        ed = scene.sequence_editor_create()
-        strips = ed.strips if hasattr(ed, "strips") else ed.sequences
-        strip = strips.new_image("frames", str(files[0]), channel=1, frame_start=1)
-        for f in files[1:]:
-            strip.elements.append(f.name)
-        if audio:
-            strips.new_sound("audio", str(audio), channel=2, frame_start=1)
-        scene.frame_start, scene.frame_end = 1, len(files)
-        r = scene.render
-        r.fps, r.fps_base = int(fps), 1.0
-        r.resolution_x, r.resolution_y, r.resolution_percentage = size[0], size[1], 100
-        r.use_sequencer, r.use_compositing = True, False
-        # The frames are finished display pictures: pass them through untouched. A new scene's default
-        # view transform (AgX) would tone-map them a second time, and byte frames would go through float.
-        scene.view_settings.view_transform, scene.view_settings.look = "Standard", "None"
-        scene.view_settings.exposure, scene.view_settings.gamma = 0.0, 1.0
-        compat.set_video_output(scene, "MPEG4", "H264", "HIGH", audio=bool(audio))
-        ff = r.ffmpeg
-        ff.ffmpeg_preset = "GOOD"
-        ff.gopsize = max(1, int(fps))
-        if audio:
-            ff.audio_codec, ff.audio_bitrate = "AAC", 192
-        r.filepath = str(tmp)
-        r.use_file_extension = False
-        with quiet(), bpy.context.temp_override(scene=scene):
-            bpy.ops.render.render(animation=True, scene=scene.name)
-        if not tmp.exists() or tmp.stat().st_size == 0:
-            raise RuntimeError(f"Blender's FFmpeg wrote no video at {tmp}")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-        bpy.data.scenes.remove(scene)
-    return out

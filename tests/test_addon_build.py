@@ -62,7 +62,7 @@ def _expected(spec, block, frame, preview=False):
 
 def test_default_objects_and_attributes(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import build, merge
+    from llmreel.blender_addon import build, cell_inspector, merge
 
     spec = small_spec()
     root = build.build_scene(spec)
@@ -71,7 +71,7 @@ def test_default_objects_and_attributes(bpy_factory):
     assert set(blocks) == {b.id for b in spec.blocks}
     for b in spec.blocks:
         obj = blocks[b.id]
-        assert np.array_equal(build.block_values(obj), b.values)
+        assert np.array_equal(cell_inspector.block_values(obj), b.values)
         assert len(obj.data.polygons) == b.values.size                    # default shape: one tile per cell
         assert tuple(obj.location) == pytest.approx(b.origin)
     items = merge.built_items(bpy.data.objects)
@@ -235,12 +235,12 @@ def test_image_plane_renders_values(bpy_factory, tmp_path):
 
 def test_clear_leaves_nothing(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, scene_io
 
-    before = {a: len(getattr(bpy.data, a)) for a in build._ID_COLLECTIONS}
+    before = {a: len(getattr(bpy.data, a)) for a in scene_io.ID_COLLECTIONS}
     build.build_scene(small_spec(), image_threshold=10)
     build.clear_scene()
-    after = {a: len(getattr(bpy.data, a)) for a in build._ID_COLLECTIONS}
+    after = {a: len(getattr(bpy.data, a)) for a in scene_io.ID_COLLECTIONS}
     assert after == before
     assert build.our_collection() is None and not bpy.context.scene.timeline_markers
 
@@ -248,7 +248,7 @@ def test_clear_leaves_nothing(bpy_factory):
 @pytest.mark.parametrize("shape, faces", [("tile", 1), ("box", 5)])
 def test_cell_info(bpy_factory, shape, faces):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, cell_inspector
 
     spec = small_spec()
     build.build_scene(spec, cell_shape=shape)
@@ -257,9 +257,9 @@ def test_cell_info(bpy_factory, shape, faces):
     assert len(obj.data.polygons) == q.values.size * faces
     for r in range(3):
         for c in range(5):
-            text = build.cell_info(obj, (r * 5 + c) * faces + faces - 1)
+            text = cell_inspector.cell_info(obj, (r * 5 + c) * faces + faces - 1)
             assert text.startswith(f"h0.attn.q[1,{r},{c}] = ") and text.endswith(f"= {q.values[r, c]:.4g}")
     with pytest.raises(ValueError):
-        build.cell_info(obj, 10_000)
+        cell_inspector.cell_info(obj, 10_000)
     with pytest.raises(ValueError):
-        build.cell_info(bpy.context.scene.camera, 0)
+        cell_inspector.cell_info(bpy.context.scene.camera, 0)

@@ -27,7 +27,7 @@ def _find_sub_block(big: np.ndarray, small: np.ndarray) -> bool:
 
 def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     bpy = bpy_factory
-    from llmreel.blender_addon import build, merge
+    from llmreel.blender_addon import build, cell_inspector, merge
     from llmreel.model.gpt import sort_letters
 
     spec = default_spec
@@ -52,7 +52,7 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     trace = traces[-1]
     checked = 0
     for b in spec.blocks:
-        stored = build.block_values(rest[b.id])
+        stored = cell_inspector.block_values(rest[b.id])
         assert np.array_equal(stored, b.values), b.id                           # attribute == spec
         if b.tensor not in trace:
             continue
@@ -69,7 +69,7 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
 def test_inspector_index_points_at_the_trace_value(bpy_factory, default_spec):
     """For sampled cells of every block, the inspector's tensor index holds the cell's value in the trace."""
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, cell_inspector
     from llmreel.blender_addon.geometry import faces_per_cell
     from llmreel.model.gpt import sort_letters
 
@@ -81,13 +81,13 @@ def test_inspector_index_points_at_the_trace_value(bpy_factory, default_spec):
     for obj in bpy.data.objects:
         if not obj.get("llmreel_block") or obj["llmreel_tensor"] not in trace:
             continue
-        stored = build.block_values(obj)
+        stored = cell_inspector.block_values(obj)
         for cell in rng.choice(stored.size, size=min(4, stored.size), replace=False):
             per = faces_per_cell(obj["llmreel_cell_shape"])
             face = int(cell) * per + per - 1                                     # the cell's last face
-            index = build.cell_index(obj, face)
+            index = cell_inspector.cell_index(obj, face)
             want = np.float32(np.asarray(trace[obj["llmreel_tensor"]])[index])
             assert stored.flat[cell] == want, (obj.name, index)
-            assert build.cell_info(obj, face).startswith(f"{obj['llmreel_tensor']}[")
+            assert cell_inspector.cell_info(obj, face).startswith(f"{obj['llmreel_tensor']}[")
             checked += 1
     assert checked > 400

@@ -85,14 +85,14 @@ def test_saved_file_renders_same_in_fresh_process(bpy_factory, tmp_path):
 
 
 def _counts(bpy):
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import scene_io
 
-    return {a: len(getattr(bpy.data, a)) for a in build._ID_COLLECTIONS}
+    return {a: len(getattr(bpy.data, a)) for a in scene_io.ID_COLLECTIONS}
 
 
 def test_rebuilds_keep_user_data_and_counts_stable(bpy_factory):
     bpy = bpy_factory
-    from llmreel.blender_addon import build
+    from llmreel.blender_addon import build, scene_io
 
     sc = bpy.context.scene
     mesh = bpy.data.meshes.new("user mesh")
@@ -125,4 +125,14 @@ def test_rebuilds_keep_user_data_and_counts_stable(bpy_factory):
     build.clear_scene()
     assert _counts(bpy) == before
     assert sc.world == user_world and sc.camera == user_cam
-    assert not [i for a in build._ID_COLLECTIONS for i in getattr(bpy.data, a) if i.get("llmreel")]
+    assert not [i for a in scene_io.ID_COLLECTIONS for i in getattr(bpy.data, a) if i.get("llmreel")]
+
+
+def test_property_keys_keep_their_saved_names():
+    """Saved .blend files are read back through these keys: each is the prefix + its constant's name."""
+    from llmreel.blender_addon import keys
+
+    named = {k: v for k, v in vars(keys).items() if k.isupper()}
+    assert named.pop("TAG") == "llmreel" and named.pop("PREFIX") == "llmreel_"
+    assert len(named) >= 30 and len(set(named.values())) == len(named)
+    assert all(v == "llmreel_" + k.lower() for k, v in named.items())

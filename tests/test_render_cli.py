@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_one_line_error, run_cli
-from llmreel.render_scripts import frames as fr
+from llmreel.blender_addon import frames as fr
 
 pytestmark = [pytest.mark.bpy, pytest.mark.slow]
 SIZE = ("--resolution", "160x90", "--no-captions")
@@ -238,10 +238,10 @@ def test_changed_setting_or_input_re_renders(resumed, part, tmp_path):
     new_key = fr.png_info(frame_files(out)[frames[0]].read_bytes())["key"]
     assert new_key != old_key
     # a changed input gives another scene, so another key for the same frame numbers and settings
-    from llmreel.render_scripts.presets import resolve
+    from llmreel.blender_addon.presets import resolve
     from llmreel.scenes.plan import plan_scene
 
-    s = resolve("draft", resolution="160x90", captions=False).key_fields()
+    s = resolve("draft", resolution="160x90", captions=False)
     keys = {fr.render_key(fr.spec_digest(plan_scene(fps=12, input=i)), s) for i in ("CBABBC", "ABCCBA")}
     assert len(keys) == 2
 

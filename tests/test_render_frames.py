@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmreel.render_scripts import frames as fr
-from llmreel.render_scripts import presets
+from llmreel.blender_addon import frames as fr
+from llmreel.blender_addon import presets
 
 pytestmark = [pytest.mark.bpy, pytest.mark.slow]
 SIZE = "160x90"
@@ -24,15 +24,14 @@ def spec():
 
 def render(spec, tmp_path, frames, **overrides):
     """Frames through the same worker function the CLI uses; returns {frame: float [H, W, 4]}."""
-    from llmreel.blender_addon.render import load_pixels
-    from llmreel.render_scripts.worker import render_chunk
+    from llmreel.blender_addon.render import load_pixels, render_chunk
 
     s = presets.resolve("draft", resolution=SIZE, **overrides)
-    key = fr.render_key(fr.spec_digest(spec), s.key_fields())
+    key = fr.render_key(fr.spec_digest(spec), s)
     out = tmp_path / s.engine
     out.mkdir()
     (out / ".token").write_text("")
-    done = render_chunk(spec, s.key_fields(), key, frames, str(out), ".token")
+    done = render_chunk(spec, s, key, frames, str(out), ".token")
     assert sorted(f for f, _ in done) == sorted(frames)
     for f in frames:
         assert fr.is_valid_frame(fr.frame_path(out, f), key, (s.width, s.height))
@@ -67,7 +66,7 @@ def test_two_chapters_on_workbench_and_one_on_cycles(spec, tmp_path):
 def test_mp4_of_a_few_frames_reads_back(spec, tmp_path):
     import bpy
 
-    from llmreel.render_scripts.video import assemble_mp4
+    from llmreel.blender_addon.render import assemble_mp4
 
     ch = spec.chapters[2]
     frames = list(range(ch.first_frame, ch.first_frame + 6))
@@ -107,9 +106,9 @@ def test_panel_buttons_render_still_and_animation(spec, tmp_path):
     import bpy
 
     import llmreel.blender_addon as addon
-    from llmreel.render_scripts.worker import prepare_scene
+    from llmreel.blender_addon.render import prepare_scene
 
-    scene = prepare_scene(spec, presets.resolve("draft", resolution=SIZE).key_fields())
+    scene = prepare_scene(spec, presets.resolve("draft", resolution=SIZE))
     bpy.context.window_manager  # noqa: B018 - present headless too
     addon.register()
     old = scene.frame_start, scene.frame_end, scene.frame_current, scene.render.filepath
@@ -118,10 +117,13 @@ def test_panel_buttons_render_still_and_animation(spec, tmp_path):
         scene.frame_current = spec.chapters[1].first_frame + 10
         assert bpy.ops.llmreel.render_still(quality="draft", resolution=SIZE) == {"FINISHED"}
         (still,) = tmp_path.glob("llmreel_still_*.png")
-        assert fr.png_info(still.read_bytes())["width"] == 160
+        info = fr.png_info(still.read_bytes())
+        assert info["width"] == 160 and info["key"]                   # sealed like the CLI's stills
         scene.frame_start, scene.frame_end = scene.frame_current, scene.frame_current + 2
         assert bpy.ops.llmreel.render_animation(quality="draft", resolution=SIZE) == {"FINISHED"}
-        assert len(list((tmp_path / "llmreel_frames").glob(fr.FRAME_GLOB))) == 3
+        made = sorted((tmp_path / "llmreel_frames").glob(fr.FRAME_GLOB))
+        assert len(made) == 3 and len({fr.png_info(f.read_bytes())["key"] for f in made}) == 1
+        assert not list(tmp_path.rglob(".*tmp*"))                      # no temporary left behind
         assert bpy.data.movieclips.load(str(tmp_path / "llmreel.mp4")).frame_duration == 3
     finally:
         scene.frame_start, scene.frame_end, scene.frame_current, scene.render.filepath = old

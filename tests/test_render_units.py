@@ -10,14 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmreel.core.errors import InputError
+from llmreel.blender_addon import frames as fr
+from llmreel.blender_addon import presets
 from llmreel.core import options
+from llmreel.core.errors import InputError
+from llmreel.core.files import write_bytes_atomic
 from llmreel.core.options import parse_resolution
-from llmreel.render_scripts import frames as fr
-from llmreel.render_scripts import presets, video
+from llmreel.render_scripts import video
 from llmreel.render_scripts.cmd_render import check_scheduler, parse_frames
 from llmreel.render_scripts.distributed import MIN_CHUNK, make_chunks
-from llmreel.render_scripts.worker import batches
 
 
 def tiny_png(width: int, height: int, extra: bytes = b"") -> bytes:
@@ -73,10 +74,23 @@ def test_unknown_quality():
 
 
 def test_settings_change_the_key():
-    a = presets.resolve("draft").key_fields()
-    b = presets.resolve("draft", samples=8).key_fields()
-    assert fr.render_key("s", a) == fr.render_key("s", dict(a))
+    a = presets.resolve("draft")
+    b = presets.resolve("draft", samples=8)
+    assert fr.render_key("s", a) == fr.render_key("s", presets.resolve("draft"))
     assert fr.render_key("s", a) != fr.render_key("s", b) != fr.render_key("t", b)
+    assert fr.render_key("s", a) != fr.render_key("s", a, extra="bpy 5.0.1")
+
+
+def test_settings_travel_whole():
+    """Dask ships RenderSettings to its workers: it pickles to an equal, still frozen value."""
+    import dataclasses
+    import pickle
+
+    s = presets.resolve("preview", aspect=(9, 16), language="ko")
+    back = pickle.loads(pickle.dumps(s))
+    assert back == s and type(back) is presets.RenderSettings
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        back.width = 1
 
 
 # ---- PNG frames ----------------------------------------------------------------------------------
@@ -106,7 +120,7 @@ def test_any_truncation_or_bit_flip_is_rejected(data):
 def test_valid_frame_needs_key_and_size(tmp_path):
     p = fr.frame_path(tmp_path, 3)
     assert p.name == "frame_00003.png"
-    fr.write_atomic(p, fr.with_key(tiny_png(8, 6), "k1"))
+    write_bytes_atomic(p, fr.with_key(tiny_png(8, 6), "k1"))
     assert fr.is_valid_frame(p, "k1", (8, 6))
     assert not fr.is_valid_frame(p, "k2", (8, 6))
     assert not fr.is_valid_frame(p, "k1", (6, 8))
@@ -142,7 +156,7 @@ def test_chunks_cover_frames_in_order(frames, workers):
 
 @given(st.lists(st.integers(1, 500), unique=True, max_size=200), st.integers(1, 30))
 def test_batches_are_contiguous_runs(frames, size):
-    runs = batches(frames, size)
+    runs = fr.batches(frames, size)
     assert [f for a, b in runs for f in range(a, b + 1)] == sorted(frames)
     assert all(0 <= b - a < size for a, b in runs)
 

@@ -6,11 +6,10 @@ A preset fixes the picture's short side; the long side follows the scene's aspec
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 
 from llmreel.core.errors import InputError
-from llmreel.core.options import LANGUAGES, check_language, parse_aspect, parse_resolution
+from llmreel.core.options import check_language, parse_resolution
 
 ENGINES = ("workbench", "cycles", "eevee")
 

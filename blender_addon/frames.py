@@ -1,4 +1,4 @@
-"""Frame files: names, the render key, PNG checks and atomic writes (pure Python, no bpy).
+"""Frame files: names, the render key, PNG checks, sealing, runs of frames (pure Python, no bpy).
 
 Every frame carries the key it was made with in a PNG `tEXt` chunk (keyword `llmreel-key`). The key is
 a hash of the SceneSpec's content, the render settings and the add-on's code, so a rerun keeps a frame
@@ -15,6 +15,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
+from llmreel.core.files import write_bytes_atomic
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KEY_WORD = b"llmreel-key"
@@ -40,30 +42,35 @@ def spec_digest(spec) -> str:
 def code_digest() -> str:
     """sha256 of the Blender-side code that turns a spec into pixels (the add-on package), so frames made
     by an older build of the scene are not reused."""
-    import llmreel.blender_addon as addon
-
     h = hashlib.sha256()
-    files = sorted(p for root in addon.__path__ for p in Path(root).glob("*.py"))
+    files = sorted(Path(__file__).resolve().parent.glob("*.py"))
     for p in files:
         h.update(p.name.encode())
         h.update(p.read_bytes())
     return h.hexdigest()
 
 
-def render_key(spec_sha: str, settings: dict, extra: str = "") -> str:
-    """The key frames are stored under: spec content + render settings + add-on code (+ bpy version)."""
-    doc = {"spec": spec_sha, "settings": settings, "code": code_digest(), "extra": extra}
+def render_key(spec_sha: str, settings, extra: str = "") -> str:
+    """The key frames are stored under: spec content + render settings (a presets.RenderSettings, every
+    field of which changes pixels) + add-on code (+ bpy version)."""
+    doc = {"spec": spec_sha, "settings": settings.key_fields(), "code": code_digest(), "extra": extra}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:32]
 
 
-# ---- names -----------------------------------------------------------------------------------------
+# ---- names and runs --------------------------------------------------------------------------------
 def frame_path(frames_dir: str | os.PathLike, frame: int) -> Path:
     return Path(frames_dir) / f"frame_{frame:05d}.png"
 
 
-def temp_path(final: Path, tag: str) -> Path:
-    """A hidden sibling of `final` for writing; never matches FRAME_GLOB."""
-    return final.with_name(f".{final.stem}.{tag}.tmp.png")
+def batches(frames: list[int], size: int) -> list[tuple[int, int]]:
+    """Contiguous (first, last) runs of the sorted `frames`, each at most `size` long."""
+    runs: list[tuple[int, int]] = []
+    for f in sorted(frames):
+        if runs and f == runs[-1][1] + 1 and f - runs[-1][0] < size:
+            runs[-1] = (runs[-1][0], f)
+        else:
+            runs.append((f, f))
+    return runs
 
 
 # ---- PNG checks ------------------------------------------------------------------------------------
@@ -133,27 +140,12 @@ def is_valid_frame(path: str | os.PathLike, key: str, size: tuple[int, int]) -> 
     return info["key"] == key and (info["width"], info["height"]) == tuple(size)
 
 
-# ---- atomic writes ---------------------------------------------------------------------------------
-def write_atomic(final: str | os.PathLike, data: bytes) -> None:
-    """Write bytes to `final` through a temporary sibling and a rename: readers see all or nothing."""
-    final = Path(final)
-    tmp = temp_path(final, f"w{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
+# ---- sealing and resuming ---------------------------------------------------------------------
 def seal_frame(rendered: str | os.PathLike, final: str | os.PathLike, key: str) -> bytes:
     """Stamp the key into a freshly rendered PNG and move it atomically to its final name."""
     rendered = Path(rendered)
     data = with_key(rendered.read_bytes(), key)
-    write_atomic(final, data)
+    write_bytes_atomic(final, data)
     rendered.unlink(missing_ok=True)
     return data
 

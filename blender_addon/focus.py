@@ -1,0 +1,57 @@
+"""What points the eye at a moment: highlight frames around cells, flying cells, value texts.
+
+    add_highlights(spec, coll, vis);  add_flying_cells(spec, coll, vis);  add_value_texts(spec, coll, vis, texts)
+"""
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from . import animate, compat
+from .nodes import flat_material, tag
+from .paths import curve
+from .text import make_text
+
+
+def add_highlights(spec, coll, vis) -> None:
+    for hl in spec.highlights:
+        b = spec.block(hl.block)
+        ox, oy, oz = b.origin
+        p = b.pitch
+        x0, x1 = ox + (hl.cols[0] - 0.5) * p, ox + (hl.cols[1] - 0.5) * p
+        z0, z1 = oz - (hl.rows[1] - 0.5) * p, oz - (hl.rows[0] - 0.5) * p
+        y = oy - b.depth / 2 - 0.3 * p
+        obj = curve(f"highlight {hl.id}", [[(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)]],
+                     0.12 * p, spec.theme.accent, coll, cyclic=True)
+        vis.during(obj, [hl.frames])
+
+
+def add_flying_cells(spec, coll, vis) -> None:
+    if not spec.flying:
+        return
+    size = float(np.median([b.cell for b in spec.blocks])) if spec.blocks else 0.1
+    mesh = tag(bpy.data.meshes.new("LLMReel flying cell"))
+    h = size / 2
+    verts = [(x * h, y * h, z * h) for z in (-1, 1) for y in (-1, 1) for x in (-1, 1)]
+    mesh.from_pydata(verts, [], [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)])
+    mesh.materials.append(flat_material(spec.theme.flash))
+    for i, fc in enumerate(spec.flying):
+        own = mesh
+        if compat.WORKBENCH_NEEDS_COLOR_ATTRIBUTE:            # its colour must live in its own mesh there
+            own = mesh if i == 0 else tag(mesh.copy())
+            compat.flat_color_attribute(own, fc.color)
+        obj = tag(bpy.data.objects.new(f"flying {fc.id}", own))
+        obj.color = (*fc.color, 1.0)
+        obj.material_slots[0].link = "OBJECT"             # shared mesh, a colour per flying cell
+        obj.material_slots[0].material = flat_material(fc.color)
+        a, b = fc.frames
+        animate.key_vector(obj, "location", [a, max(b, a + 1)], [fc.start, fc.end])
+        coll.objects.link(obj)
+        vis.during(obj, [(a, b + fc.hold)])
+
+
+def add_value_texts(spec, coll, vis, texts) -> None:
+    for vt in spec.value_texts:
+        obj = make_text(f"value {vt.id}", vt.text, vt.size, spec.theme.accent, coll, location=vt.location,
+                        align="center", pending=texts)
+        vis.during(obj, [vt.frames])

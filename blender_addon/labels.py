@@ -1,0 +1,17 @@
+"""Labels: the text beside each block (name, axes, formula), shown over the frames the spec gives.
+
+    add_labels(spec, coll, language, vis, texts)
+"""
+from __future__ import annotations
+
+from . import keys
+from .text import make_text, pick
+
+
+def add_labels(spec, coll, language: str, vis, texts) -> None:
+    for label in spec.labels:
+        color = getattr(spec.theme, label.color, spec.theme.text)
+        obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
+                        location=label.location, align=label.align, pending=texts)
+        obj[keys.LABEL] = label.id
+        vis.during(obj, label.visible)
