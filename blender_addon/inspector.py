@@ -12,7 +12,7 @@ def _short(name: str) -> str:
 
 
 def explain(tensor: str, index: tuple[int, ...]) -> str:
-    """Formula for cell `index` of trace tensor `tensor` (DESIGN.md names); '' when unknown."""
+    """Formula for cell `index` of trace tensor `tensor` (GPT-2 names, docs/ARCHITECTURE.md); '' when unknown."""
     i = list(index)
     m = re.match(r"^h(\d+)\.(.+)$", tensor)
     layer, rest = (m.group(1), m.group(2)) if m else (None, tensor)

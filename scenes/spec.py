@@ -70,7 +70,7 @@ class Theme:
 @dataclass
 class Block:
     id: str                          # unique, e.g. "h0.attn.q[1]" for head 1 of h0.attn.q
-    tensor: str                      # trace tensor name (DESIGN.md contract)
+    tensor: str                      # trace tensor name (docs/ARCHITECTURE.md: the contracts)
     index_prefix: tuple[int, ...]    # leading tensor indices selecting this 2D slice (e.g. (head,))
     transpose: bool                  # True: block rows run over the tensor's last axis
     role: str                        # weight | activation | aggregate | residual
@@ -335,11 +335,16 @@ class SceneSpec:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
             doc = json.loads(str(arrays.pop("__spec__")))
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError) as exc:
             raise InputError(f"{path}: not a llmreel scene spec (.npz with __spec__): {exc}") from None
-        if doc.get("version") != SPEC_VERSION:
-            raise InputError(f"{path}: scene spec version {doc.get('version')!r}, this llmreel reads {SPEC_VERSION}")
-        return _decode(cls, doc, arrays)
+        version = doc.get("version") if isinstance(doc, dict) else None
+        if version != SPEC_VERSION:
+            raise InputError(f"{path}: scene spec version {version!r}, this llmreel reads {SPEC_VERSION}")
+        try:
+            return _decode(cls, doc, arrays)
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            raise InputError(f"{path}: a damaged llmreel scene spec ({type(exc).__name__}: {exc}); "
+                             "accepted: a file written by `llmreel plan --out`") from None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SceneSpec) and _equal(self, other)

@@ -89,7 +89,7 @@ CONTRACT_BLOCK = ["ln_1", "ln_1.mean", "ln_1.rstd", "attn.qkv", "attn.q", "attn.
 
 
 def contract_shapes(cfg: GPTConfig, T: int) -> dict[str, tuple[int, ...]]:
-    """DESIGN.md's contract, written out independently of the implementation."""
+    """The trace-name contract (docs/ARCHITECTURE.md), written out independently of the implementation."""
     C, H, V = cfg.n_embd, cfg.n_head, cfg.vocab_size
     A = C // H
     s = {"embed.tok": (T, C), "embed.pos": (T, C), "embed.out": (T, C)}

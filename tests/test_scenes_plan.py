@@ -263,13 +263,12 @@ def test_round_trip_is_exact(spec, tmp_path):
 
 
 def test_digest_is_content_not_file(spec, tmp_path):
-    """digest() is the render key's spec part (what render_scripts/frames.py hashed itself): the content,
-    not the file bytes."""
+    """digest() is the render key's spec part: the content (the same after a save and load), not the file
+    bytes, and any change of content changes it."""
     import copy
 
-    from llmreel.render_scripts.frames import spec_digest
-
-    assert spec.digest() == spec_digest(spec)
+    spec.save(tmp_path / "a.npz")
+    assert SceneSpec.load(tmp_path / "a.npz").digest() == spec.digest()
     other = copy.deepcopy(spec)
     assert other.digest() == spec.digest()
     other.blocks[0].t_on = other.blocks[0].t_on.copy()
