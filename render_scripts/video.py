@@ -6,6 +6,8 @@ Times in the side files are relative to the first frame of the rendered part, so
 """
 from __future__ import annotations
 
+from llmreel.scenes.hud import pick
+
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac", ".m4a", ".aac", ".opus")
 
 
@@ -26,10 +28,6 @@ def chapter_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def _text(d: dict, lang: str) -> str:
-    return d.get(lang) or d.get("en") or next(iter(d.values()), "")
-
-
 def srt_text(captions, fps: float, first: int, last: int, lang: str = "en") -> str:
     """SubRip document for captions overlapping frames first..last (inclusive), clipped to them."""
     items = []
@@ -38,7 +36,7 @@ def srt_text(captions, fps: float, first: int, last: int, lang: str = "en") -> s
         if a > b:
             continue
         start, end = (a - first) / fps, (b - first + 1) / fps
-        items.append(f"{len(items) + 1}\n{srt_time(start)} --> {srt_time(end)}\n{_text(cap.text, lang).strip()}\n")
+        items.append(f"{len(items) + 1}\n{srt_time(start)} --> {srt_time(end)}\n{pick(cap.text, lang).strip()}\n")
     return "\n".join(items)
 
 
@@ -49,6 +47,6 @@ def chapters_text(chapters, fps: float, first: int, last: int, lang: str = "en")
         if ch.last_frame < first or ch.first_frame > last:
             continue
         start = max(ch.first_frame, first)
-        lines.append(f"{chapter_time((start - first) / fps)} {_text(ch.title, lang)}")
+        lines.append(f"{chapter_time((start - first) / fps)} {pick(ch.title, lang)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
