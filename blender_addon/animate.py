@@ -8,28 +8,34 @@ from . import compat, keys
 from .nodes import tag
 
 
-def key(idblock, data_path: str, frames, values, index: int = 0, interpolation: str = "BEZIER"):
-    """Key `data_path[index]` at `frames` to `values`; BEZIER keys ease in and out (auto-clamped)."""
+def key(idblock, data_path: str, frames, values, index: int = 0, interpolation="BEZIER",
+        handles="AUTO_CLAMPED"):
+    """Key `data_path[index]` at `frames` to `values`. `interpolation` and `handles` (keyframe handle
+    type) are one name for every key or a sequence of one per key; BEZIER AUTO_CLAMPED keys ease in and
+    out without overshoot."""
     frames = np.asarray(frames, dtype=np.float32)
     values = np.asarray(values, dtype=np.float32)
+    n = len(frames)
+    interps = [interpolation] * n if isinstance(interpolation, str) else list(interpolation)
+    hands = [handles] * n if isinstance(handles, str) else list(handles)
     fc = compat.fcurve_ensure(idblock, data_path, index)
     tag(idblock.animation_data.action)
     kps = fc.keyframe_points
     start = len(kps)
-    kps.add(len(frames))
+    kps.add(n)
     for i, (f, v) in enumerate(zip(frames, values)):
         kp = kps[start + i]
         kp.co = (float(f), float(v))
-        kp.interpolation = interpolation
-        kp.handle_left_type = kp.handle_right_type = "AUTO_CLAMPED"
+        kp.interpolation = interps[i]
+        kp.handle_left_type = kp.handle_right_type = hands[i]
     fc.update()
     return fc
 
 
-def key_vector(idblock, data_path: str, frames, vectors, interpolation: str = "BEZIER"):
+def key_vector(idblock, data_path: str, frames, vectors, interpolation="BEZIER", handles="AUTO_CLAMPED"):
     vectors = np.asarray(vectors, dtype=np.float32)
     for i in range(vectors.shape[1]):
-        key(idblock, data_path, frames, vectors[:, i], index=i, interpolation=interpolation)
+        key(idblock, data_path, frames, vectors[:, i], index=i, interpolation=interpolation, handles=handles)
 
 
 def merge_intervals(intervals) -> list[tuple[float, float]]:

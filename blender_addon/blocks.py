@@ -11,7 +11,7 @@ import re
 import bpy
 import numpy as np
 
-from llmreel.scenes.look import block_phases, flash_frames as look_flash_frames, interval_mask, static_look
+from llmreel.scenes.look import block_phases, interval_mask, static_look
 
 from . import animate, compat, geometry, keys
 from .attributes import set_attribute
@@ -23,6 +23,12 @@ LOOK_MODIFIER = "LLM Reel Look"
 
 def _rgba(rgb: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, np.ones((*rgb.shape[:-1], 1), dtype=np.float32)], axis=-1)
+
+
+def _clamp_t_on(t_on: np.ndarray, look) -> np.ndarray:
+    """t_on as stored (float32, clamped to +-look.t_on_limit: never / always, finite for EXR)."""
+    limit = np.float32(look.t_on_limit)
+    return np.clip(t_on, -limit, limit)
 
 
 def last_axis_offset(block, config: dict) -> int:
@@ -50,29 +56,29 @@ def _block_props(obj, block, config: dict) -> None:
     obj[keys.ROW_AXIS], obj[keys.COL_AXIS] = block.row_axis, block.col_axis
 
 
-def _cell_block(block, spec, coll, flash_frames: float, shape: str):
+def _cell_block(block, spec, coll, shape: str):
     """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. A block
     whose look never changes stores it and needs nothing more (costs nothing per frame). The others store
     their look of their longest quiet stretch and get the cell-look Geometry Nodes modifier (Scene Time
     driven), switched on by keys only while live, and hide while all their cells are dim (block_phases)."""
     r, k = block.shape
-    theme, m = spec.theme, spec.meta
+    theme, m, cl = spec.theme, spec.meta, spec.look
     mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth, shape))
     mesh[keys.PITCH] = float(block.pitch)
     values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
     t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
     lit = static_look(block, m.frame_start, m.frame_end)                                   # [N] or None
-    phases = None if lit is not None else block_phases(block, m.frame_start, m.frame_end, flash_frames)
+    phases = None if lit is not None else block_phases(block, m.frame_start, m.frame_end, cl.flash_frames)
     base = lit > 0 if lit is not None else phases["base_lit"]                              # [N]
-    look = np.where(base[:, None], settled, np.array([*theme.dim, 1.0], np.float32))       # [N, 4]
-    t_store = np.clip(t_on, np.float32(-1e9), np.float32(1e9))                           # never / always
+    look = np.where(base[:, None], settled, np.array([*cl.dim, 1.0], np.float32))          # [N, 4]
+    t_store = _clamp_t_on(t_on, cl)
     for name, data, kind in (("value", values, "FLOAT"), ("t_on", t_store, "FLOAT"),
                              ("settled", settled, "FLOAT_COLOR"), ("Col", look, "FLOAT_COLOR")):
         set_attribute(mesh, name, geometry.per_vertex(data, shape), kind, "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
-    mesh.materials.append(cell_material())
+    mesh.materials.append(cell_material(cl))
     obj = tag(bpy.data.objects.new(block.id, mesh))
     obj.location = block.origin
     obj[keys.CELL_SHAPE] = shape
@@ -85,9 +91,11 @@ def _cell_block(block, spec, coll, flash_frames: float, shape: str):
     group = cell_look_group()
     mod = obj.modifiers.new(LOOK_MODIFIER, "NODES")
     mod.node_group = group
-    compat.set_modifier_input(mod, group, "Flash Frames", float(flash_frames))
-    compat.set_modifier_input(mod, group, "Dim", (*theme.dim, 1.0))
-    compat.set_modifier_input(mod, group, "Flash", (*theme.flash, 1.0))
+    for name, value in (("Preview Offset", cl.preview_offset), ("Flash Frames", cl.flash_frames),
+                        ("Lit After", cl.lit_after)):
+        compat.set_modifier_input(mod, group, name, float(value))
+    compat.set_modifier_input(mod, group, "Dim", (*cl.dim, 1.0))
+    compat.set_modifier_input(mod, group, "Flash", (*cl.flash, 1.0))
     ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
     if block.preview:
         at, on = animate.on_off_keys(block.preview, m.frame_start - 1)
@@ -111,19 +119,20 @@ def _backdrop(blocks, spec, coll):
                + np.array([0.0, b.depth / 2, 0.0], np.float32) for b in blocks]
     sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
     centres = np.concatenate(centres)
-    obj = _tile_object("LLM Reel dim cells", centres, sizes, np.tile(spec.theme.dim, (len(centres), 1)), coll)
+    obj = _tile_object("LLM Reel dim cells", centres, sizes, np.tile(spec.look.dim, (len(centres), 1)), coll,
+                       spec.look)
     obj[keys.BACKDROP] = 1
     return obj
 
 
-def _tile_object(name: str, centres, sizes, colours, coll):
+def _tile_object(name: str, centres, sizes, colours, coll, look):
     """A static object of flat tiles (geometry.build_tile_mesh), tile i in colours[i] (linear RGB)."""
     mesh = tag(geometry.build_tile_mesh(name, np.asarray(centres, np.float32), np.asarray(sizes, np.float32)))
     rgba = _rgba(np.repeat(np.asarray(colours, np.float32), 4, axis=0))                   # [4N, 4]
     set_attribute(mesh, "Col", rgba, "FLOAT_COLOR", "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
-    mesh.materials.append(cell_material())
+    mesh.materials.append(cell_material(look))
     obj = tag(bpy.data.objects.new(name, mesh))
     coll.objects.link(obj)
     return obj
@@ -149,8 +158,8 @@ def _plates(blocks, spec, coll):
             mean = theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3).mean(axis=0)
             colours.append(PLATE_SHADE * mean)
         else:                                        # between background and dim: the dim grid still reads
-            colours.append((np.asarray(theme.dim) + np.asarray(theme.background)) / 2)
-    obj = _tile_object("LLM Reel block plates", centres, sizes, colours, coll)
+            colours.append((np.asarray(spec.look.dim) + np.asarray(theme.background)) / 2)
+    obj = _tile_object("LLM Reel block plates", centres, sizes, colours, coll, spec.look)
     obj[keys.PLATES] = 1
     return obj
 
@@ -166,21 +175,20 @@ def _float_image(name: str, rgba: np.ndarray):
     return img
 
 
-def _image_block(block, spec, coll, flash_frames: float):
+def _image_block(block, spec, coll):
     """One textured quad, a pixel per cell (nearest); per-cell reveal in Cycles/EEVEE via the material,
     per block in Workbench (object colour keyed dim -> mean settled colour at the block's first reveal)."""
     r, k = block.shape
-    theme, m = spec.theme, spec.meta
+    theme, m, cl = spec.theme, spec.meta, spec.look
     values = np.asarray(block.values, dtype=np.float32)                                     # [R, K]
     t_on = np.asarray(block.t_on, dtype=np.float32)                                         # [R, K]
     settled = _rgba(theme.cell_colors(block.role, values, block.scale))                     # [R, K, 4]
-    t_img = np.clip(t_on, np.float32(-1e9), np.float32(1e9))                                # EXR-safe ±inf
+    t_img = _clamp_t_on(t_on, cl)                                                           # EXR-safe ±inf
     t_rgba = np.stack([t_img, values, np.zeros_like(t_img), np.ones_like(t_img)], axis=-1)   # [R, K, 4]
     col_img = _float_image(f"{block.id} colours", settled[::-1])                            # image rows bottom-up
     ton_img = _float_image(f"{block.id} t_on", t_rgba[::-1])
     mesh = tag(geometry.build_plane_mesh(block.id, r, k, block.pitch, block.cell))
-    mat = tag(image_material(f"LLMReel Image {block.id}", col_img, ton_img, theme.dim, theme.flash,
-                             flash_frames))
+    mat = tag(image_material(f"LLMReel Image {block.id}", col_img, ton_img, cl))
     mesh.materials.append(mat)
     obj = tag(bpy.data.objects.new(block.id, mesh))
     obj.location = block.origin
@@ -188,12 +196,12 @@ def _image_block(block, spec, coll, flash_frames: float):
     coll.objects.link(obj)
     mean = tuple(float(x) for x in settled[..., :3].reshape(-1, 3).mean(axis=0))
     first = float(np.min(t_on)) if np.isfinite(np.min(t_on)) else math.inf
-    obj.color = (*theme.dim, 1.0)
+    obj.color = (*cl.dim, 1.0)
     if first <= m.frame_start:
         obj.color = (*mean, 1.0)
     elif math.isfinite(first) and first <= m.frame_end:
         for i, v in enumerate(mean):
-            animate.key(obj, "color", [m.frame_start, first], [theme.dim[i], v], index=i, interpolation="CONSTANT")
+            animate.key(obj, "color", [m.frame_start, first], [cl.dim[i], v], index=i, interpolation="CONSTANT")
     if block.preview:
         frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
         animate.key(mat.node_tree, 'nodes["Preview"].outputs[0].default_value', frames, on,
@@ -202,17 +210,16 @@ def _image_block(block, spec, coll, flash_frames: float):
 
 
 def add_blocks(spec, coll, image_threshold: int, shape: str) -> None:
-    flash_frames = look_flash_frames(spec.theme, spec.meta.fps)
     behind, cells = [], []
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
-            obj = _image_block(block, spec, coll, flash_frames)
+            obj = _image_block(block, spec, coll)
             if block.visible:
                 frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
                 animate.key_mask_hidden(obj, frames, interval_mask(frames, block.visible))
         else:
-            obj, hides = _cell_block(block, spec, coll, flash_frames, shape)
+            obj, hides = _cell_block(block, spec, coll, shape)
             cells.append(block)
             if hides:
                 behind.append(block)

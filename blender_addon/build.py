@@ -58,7 +58,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     focus.add_value_texts(spec, parts["Focus"], vis, texts)
     cam, shots = camera.add_camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
-    plane = camera.add_hud(cam, shots, parts["Camera"], camera.hud_width(spec))
+    plane = camera.add_hud(cam, shots, parts["Camera"], spec.hud)
     if captions:
         hud.add_captions(spec, plane, parts["Camera"], language, vis, texts)
     hud.add_title_cards(spec, plane, parts["Camera"], language, vis, texts)

@@ -1,7 +1,10 @@
 """The camera (keyed location, target and lens) and the HUD empty in front of it that carries captions
 and title cards.
 
-    add_camera(scene, spec, coll) -> (camera, shots);  add_hud(cam, shots, coll, width);  hud_width(spec)
+    add_camera(scene, spec, coll) -> (camera, shots);  add_hud(cam, shots, coll, hud)
+
+Every number here comes from the spec: the keys (with their interpolation and handles) from spec.camera,
+the HUD plane's depth keys and the clip start from spec.hud (scenes/hud.py).
 """
 from __future__ import annotations
 
@@ -18,10 +21,7 @@ def add_camera(scene, spec, coll):
     cam_data.sensor_width, cam_data.sensor_fit = 36.0, "AUTO"
     lo, hi = scene_bounds(spec)
     cam_data.clip_end = float(np.linalg.norm(hi - lo)) * 10 + 100
-    # A clip start well out from the camera keeps the depth buffer precise across the whole model (cells
-    # and the plates behind them are a cell depth apart at thousands of units); the HUD stays beyond it.
-    lens = min((k.lens for k in spec.camera), default=50.0)
-    cam_data.clip_start = 0.5 * lens / 36.0 * hud_width(spec)
+    cam_data.clip_start = spec.hud.clip_start
     cam = tag(bpy.data.objects.new("LLM Reel Camera", cam_data))
     target = tag(bpy.data.objects.new("LLM Reel Camera Target", None))
     coll.objects.link(cam)
@@ -33,9 +33,10 @@ def add_camera(scene, spec, coll):
         cam_data.lens = 35.0
     else:
         frames = [k.frame for k in shots]
-        animate.key_vector(cam, "location", frames, [k.location for k in shots])
-        animate.key_vector(target, "location", frames, [k.target for k in shots])
-        animate.key(cam_data, "lens", frames, [k.lens for k in shots])
+        ease = _easing(shots)
+        animate.key_vector(cam, "location", frames, [k.location for k in shots], **ease)
+        animate.key_vector(target, "location", frames, [k.target for k in shots], **ease)
+        animate.key(cam_data, "lens", frames, [k.lens for k in shots], **ease)
     track = cam.constraints.new("TRACK_TO")
     track.target, track.track_axis, track.up_axis = target, "TRACK_NEGATIVE_Z", "UP_Y"
     cam_data.dof.focus_object = target
@@ -46,24 +47,20 @@ def add_camera(scene, spec, coll):
     return cam, shots
 
 
-def hud_width(spec) -> float:
-    """How many units the frame's long side spans in the HUD's plane (captions, title cards): the plane
-    sits at a quarter of the closest shot's distance to its target, in front of the scene but as far out
-    as that allows, so the camera's clip start can sit far out too."""
-    shots = spec.camera or []
-    near = min((float(np.linalg.norm(np.subtract(k.location, k.target))) for k in shots), default=4.0)
-    lens = max((k.lens for k in shots), default=50.0)
-    return max(1e-3, 0.25 * near * 36.0 / lens)
+def _easing(shots) -> dict:
+    """animate.key's per-key interpolation and handle types of these camera keys."""
+    return {"interpolation": [k.interpolation for k in shots], "handles": [k.handles for k in shots]}
 
 
-def add_hud(cam, shots, coll, width: float):
-    """An empty in front of the camera whose distance follows the lens (z = -lens/36, keyed with the same
-    easing as the lens), so the frame's long side always spans `width` units in the HUD's plane."""
-    hud = tag(bpy.data.objects.new("LLM Reel HUD", None))
-    hud.parent = cam
-    coll.objects.link(hud)
-    if shots:
-        animate.key(hud, "location", [k.frame for k in shots], [-k.lens / 36.0 * width for k in shots], index=2)
+def add_hud(cam, shots, coll, hud):
+    """An empty in front of the camera at spec.hud's depth keys (z = -lens/36 * hud.width, keyed with the
+    camera keys' easing, as the lens is), so the frame's long side always spans hud.width units there."""
+    plane = tag(bpy.data.objects.new("LLM Reel HUD", None))
+    plane.parent = cam
+    coll.objects.link(plane)
+    if hud.depth:
+        animate.key(plane, "location", [f for f, _ in hud.depth], [z for _, z in hud.depth], index=2,
+                    **_easing(shots))
     else:
-        hud.location.z = -cam.data.lens / 36.0 * width
-    return hud
+        plane.location.z = -cam.data.lens / 36.0 * hud.width
+    return plane

@@ -14,8 +14,6 @@ import struct
 import zlib
 from pathlib import Path
 
-import numpy as np
-
 from llmreel.core.files import write_bytes_atomic
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -25,18 +23,8 @@ FRAME_GLOB = "frame_*.png"
 
 # ---- keys ------------------------------------------------------------------------------------------
 def spec_digest(spec) -> str:
-    """sha256 of a SceneSpec's content: its JSON document and every array's dtype, shape and bytes
-    (not the .npz file bytes, which carry zip timestamps)."""
-    from llmreel.scenes.spec import _encode
-
-    arrays: dict[str, np.ndarray] = {}
-    doc = _encode(spec, arrays, "")
-    h = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}|{a.dtype.str}|{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+    """sha256 of a SceneSpec's content (SceneSpec.digest)."""
+    return spec.digest()
 
 
 def code_digest() -> str:

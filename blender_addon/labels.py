@@ -4,8 +4,10 @@
 """
 from __future__ import annotations
 
+from llmreel.scenes.hud import pick
+
 from . import keys
-from .text import make_text, pick
+from .text import make_text
 
 
 def add_labels(spec, coll, language: str, vis, texts) -> None:

@@ -1,9 +1,13 @@
 """Node groups and materials, built in Python with versioned names (get-or-create, tagged).
 
-The cell look is ONE mechanism for every engine: a Geometry Nodes modifier reads the point attributes
-`t_on` (frame a cell lights) and `settled` (its value colour), compares with the Scene Time node and
-stores `Col` (dim -> flash -> settled) and `glow` (1 at the flash, 0 when settled). Workbench shows `Col`
-as the colour attribute; Cycles/EEVEE materials read the same attributes. No Python runs at playback.
+The cell look is ONE rule, llmreel.scenes.look.cell_look, with the parameters of spec.look; `_look_tree`
+builds it out of math and mix nodes, the same nodes in both places that draw it:
+- cell blocks: a Geometry Nodes modifier reads the point attributes `t_on` (frame a cell lights) and
+  `settled` (its value colour), compares with the Scene Time node and stores `Col` (dim -> flash ->
+  settled) and `glow` (1 at the flash, 0 when settled). Workbench shows `Col` as the colour attribute;
+  Cycles/EEVEE materials read the same attributes;
+- image-plane blocks: their material reads t_on and the settled colour from two images.
+No Python runs at playback.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import bpy
 from . import compat
 from .keys import TAG
 
-CELL_LOOK = "LLMReel Cell Look v2"
+CELL_LOOK = "LLMReel Cell Look v3"   # v3: Preview Offset and Lit After inputs (spec.look)
 CELL_MATERIAL = "LLMReel Cell v2"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
@@ -61,15 +65,37 @@ def _mix_color(nodes, links, fac, a, b):
     return _sock(n.outputs, "Result_Color")
 
 
+def _look_tree(nodes, links, frame, preview, t_on, settled, p):
+    """The nodes of scenes/look.cell_look, in its order of operations; `p` maps the CellLook parameters
+    "Preview Offset", "Flash Frames", "Lit After", "Dim", "Flash" to sockets. Returns (colour, glow)
+    sockets:
+        age  = frame + preview * preview_offset - t_on      (t_on is stored clamped to +-t_on_limit)
+        fade = clamp(age / flash_frames);   lit = age > lit_after
+        colour = mix(dim, mix(flash, settled, fade), lit);   glow = clamp(lit - fade)"""
+    now = _math(nodes, "MULTIPLY_ADD", preview, p["Preview Offset"], links)
+    links.new(frame, now.inputs[2])
+    age = _math(nodes, "SUBTRACT", now.outputs[0], t_on, links)
+    fade = _math(nodes, "DIVIDE", age.outputs[0], p["Flash Frames"], links)
+    fade.use_clamp = True
+    lit = _math(nodes, "GREATER_THAN", age.outputs[0], p["Lit After"], links)
+    glow = _math(nodes, "SUBTRACT", lit.outputs[0], fade.outputs[0], links)
+    glow.use_clamp = True
+    lit_col = _mix_color(nodes, links, fade.outputs[0], p["Flash"], settled)
+    return _mix_color(nodes, links, lit.outputs[0], p["Dim"], lit_col), glow.outputs[0]
+
+
+def _strength(nodes, links, glow, gain: float):
+    """Emission strength 1 + glow_gain * glow (1 when settled; the compositor's glare blooms above 1)."""
+    strength = _math(nodes, "MULTIPLY_ADD", glow, float(gain), links)
+    strength.inputs[2].default_value = 1.0
+    return strength.outputs[0]
+
+
 def cell_look_group():
-    """Geometry Nodes group: inputs Geometry, Preview (0/1, keyed per block), Flash Frames, Dim, Flash;
-    the frame comes from the Scene Time node. Per point (six field operations: every one costs on each
-    frame change of a live block):
-        age  = frame + Preview * 1e12 - t_on        (a preview makes every cell long settled)
-        fade = clamp(age / Flash Frames)            0 at the reveal, 1 once settled
-        lit  = age > -1e-4
-        Col  = mix(Dim, mix(Flash, settled, fade), lit);   glow = clamp(lit - fade)
-    t_on is stored clamped to +-1e9 (never / always), so the preview offset always wins."""
+    """Geometry Nodes group drawing scenes/look.cell_look per point (see _look_tree): inputs Geometry,
+    Preview (0/1, keyed per block) and the CellLook parameters Preview Offset, Flash Frames, Lit After,
+    Dim, Flash (set per modifier from spec.look); the frame comes from the Scene Time node. Six field
+    operations: every one costs on each frame change of a live block."""
     name = CELL_LOOK
     group = _get_ours(bpy.data.node_groups, name)
     if group is not None:
@@ -79,10 +105,10 @@ def cell_look_group():
     iface.new_socket("Geometry", in_out="INPUT", socket_type="NodeSocketGeometry")
     p = iface.new_socket("Preview", in_out="INPUT", socket_type="NodeSocketFloat")
     p.min_value, p.max_value = 0.0, 1.0
-    f = iface.new_socket("Flash Frames", in_out="INPUT", socket_type="NodeSocketFloat")
-    f.default_value, f.min_value = 12.0, 0.001
-    iface.new_socket("Dim", in_out="INPUT", socket_type="NodeSocketColor").default_value = (0.02, 0.02, 0.03, 1)
-    iface.new_socket("Flash", in_out="INPUT", socket_type="NodeSocketColor").default_value = (1, 0.9, 0.7, 1)
+    for param in ("Preview Offset", "Flash Frames", "Lit After"):
+        iface.new_socket(param, in_out="INPUT", socket_type="NodeSocketFloat")
+    for param in ("Dim", "Flash"):
+        iface.new_socket(param, in_out="INPUT", socket_type="NodeSocketColor")
     iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
 
     nodes, links = group.nodes, group.links
@@ -94,17 +120,9 @@ def cell_look_group():
     settled = nodes.new("GeometryNodeInputNamedAttribute")
     settled.data_type = "FLOAT_COLOR"
     settled.inputs["Name"].default_value = "settled"
-
-    now = _math(nodes, "MULTIPLY_ADD", gin.outputs["Preview"], 1e12, links)                   # single value
-    links.new(frame, now.inputs[2])
-    age = _math(nodes, "SUBTRACT", now.outputs[0], t_on.outputs["Attribute"], links)
-    fade = _math(nodes, "DIVIDE", age.outputs[0], gin.outputs["Flash Frames"], links)
-    fade.use_clamp = True
-    lit = _math(nodes, "GREATER_THAN", age.outputs[0], -1e-4, links)
-    glow = _math(nodes, "SUBTRACT", lit.outputs[0], fade.outputs[0], links)
-    glow.use_clamp = True
-    lit_col = _mix_color(nodes, links, fade.outputs[0], gin.outputs["Flash"], settled.outputs["Attribute"])
-    col = _mix_color(nodes, links, lit.outputs[0], gin.outputs["Dim"], lit_col)
+    params = {k: gin.outputs[k] for k in ("Preview Offset", "Flash Frames", "Lit After", "Dim", "Flash")}
+    col, glow = _look_tree(nodes, links, frame, gin.outputs["Preview"], t_on.outputs["Attribute"],
+                           settled.outputs["Attribute"], params)
 
     store_col = nodes.new("GeometryNodeStoreNamedAttribute")
     store_col.data_type, store_col.domain = "FLOAT_COLOR", "POINT"
@@ -115,7 +133,7 @@ def cell_look_group():
     links.new(gin.outputs["Geometry"], store_col.inputs["Geometry"])
     links.new(col, store_col.inputs["Value"])
     links.new(store_col.outputs["Geometry"], store_glow.inputs["Geometry"])
-    links.new(glow.outputs[0], store_glow.inputs["Value"])
+    links.new(glow, store_glow.inputs["Value"])
     links.new(store_glow.outputs["Geometry"], gout.inputs["Geometry"])
     return group
 
@@ -146,20 +164,19 @@ def _emissive_surface(nodes, links, color_out, strength_out, roughness=0.35):
     return bsdf
 
 
-def cell_material():
-    """Reads the GN-stored `Col` and `glow`: emission 1 when settled, up to 4 at the flash (compositor glare
-    threshold sits above 1, so only flashing cells bloom)."""
-    mat = _get_ours(bpy.data.materials, CELL_MATERIAL)
+def cell_material(look):
+    """Reads the GN-stored `Col` and `glow`: emission 1 when settled, up to 1 + look.glow_gain at the flash
+    (compositor glare threshold sits above 1, so only flashing cells bloom). One material per glow gain."""
+    name = f"{CELL_MATERIAL} glow {look.glow_gain:g}"
+    mat = _get_ours(bpy.data.materials, name)
     if mat is not None:
         return mat
-    mat, nodes, links = _new_material(CELL_MATERIAL)
+    mat, nodes, links = _new_material(name)
     col = nodes.new("ShaderNodeAttribute")
     col.attribute_type, col.attribute_name = "GEOMETRY", "Col"
     glow = nodes.new("ShaderNodeAttribute")
     glow.attribute_type, glow.attribute_name = "GEOMETRY", "glow"
-    strength = _math(nodes, "MULTIPLY_ADD", glow.outputs["Fac"], 3.0, links)
-    strength.inputs[2].default_value = 1.0
-    _emissive_surface(nodes, links, col.outputs["Color"], strength.outputs[0])
+    _emissive_surface(nodes, links, col.outputs["Color"], _strength(nodes, links, glow.outputs["Fac"], look.glow_gain))
     return mat
 
 
@@ -182,10 +199,11 @@ def flat_material(color):
     return mat
 
 
-def image_material(name: str, colors_img, t_on_img, dim, flash, flash_frames: float):
-    """Material for an image-plane block: per-pixel settled colour and t_on from two packed images
-    (nearest filtering); the current frame comes from a driver whose expression is just `frame`
-    (a simple expression: evaluates with Python auto-exec off)."""
+def image_material(name: str, colors_img, t_on_img, look):
+    """Material for an image-plane block drawing scenes/look.cell_look (see _look_tree) with the parameters
+    of `look` (spec.look): per-pixel settled colour and t_on from two packed images (nearest filtering);
+    the current frame comes from a driver whose expression is just `frame` (a simple expression: evaluates
+    with Python auto-exec off); the "Preview" value node is keyed per block."""
     mat, nodes, links = _new_material(name)
     col = nodes.new("ShaderNodeTexImage")
     col.image, col.interpolation, col.extension = colors_img, "Closest", "EXTEND"
@@ -197,23 +215,21 @@ def image_material(name: str, colors_img, t_on_img, dim, flash, flash_frames: fl
     drv.type, drv.expression = "SCRIPTED", "frame"
     preview = nodes.new("ShaderNodeValue")
     preview.name = preview.label = "Preview"
-    age = _math(nodes, "SUBTRACT", frame.outputs[0], _sep_r(nodes, links, ton.outputs["Color"]), links)
-    computed = _math(nodes, "GREATER_THAN", age.outputs[0], -1e-4, links)
-    lit = _math(nodes, "MAXIMUM", computed.outputs[0], preview.outputs[0], links)
-    fade = _math(nodes, "DIVIDE", age.outputs[0], max(flash_frames, 1e-3), links)
-    fade.use_clamp = True
-    settle = _math(nodes, "MAXIMUM", fade.outputs[0], preview.outputs[0], links)
-    flash_rgb = nodes.new("ShaderNodeRGB")
-    flash_rgb.outputs[0].default_value = (*flash, 1.0)
-    dim_rgb = nodes.new("ShaderNodeRGB")
-    dim_rgb.outputs[0].default_value = (*dim, 1.0)
-    lit_col = _mix_color(nodes, links, settle.outputs[0], flash_rgb.outputs[0], col.outputs["Color"])
-    out_col = _mix_color(nodes, links, lit.outputs[0], dim_rgb.outputs[0], lit_col)
-    glow = _math(nodes, "MULTIPLY", computed.outputs[0],
-                 _math(nodes, "SUBTRACT", 1.0, settle.outputs[0], links).outputs[0], links)
-    strength = _math(nodes, "MULTIPLY_ADD", glow.outputs[0], 3.0, links)
-    strength.inputs[2].default_value = 1.0
-    bsdf = _emissive_surface(nodes, links, out_col, strength.outputs[0])
+    params = {}
+    for param, value in (("Preview Offset", look.preview_offset), ("Flash Frames", look.flash_frames),
+                         ("Lit After", look.lit_after)):
+        node = nodes.new("ShaderNodeValue")
+        node.name = node.label = param
+        node.outputs[0].default_value = float(value)
+        params[param] = node.outputs[0]
+    for param, rgb in (("Dim", look.dim), ("Flash", look.flash)):
+        node = nodes.new("ShaderNodeRGB")
+        node.name = node.label = param
+        node.outputs[0].default_value = (*rgb, 1.0)
+        params[param] = node.outputs[0]
+    out_col, glow = _look_tree(nodes, links, frame.outputs[0], preview.outputs[0],
+                               _sep_r(nodes, links, ton.outputs["Color"]), col.outputs["Color"], params)
+    bsdf = _emissive_surface(nodes, links, out_col, _strength(nodes, links, glow, look.glow_gain))
     bsdf.inputs["Specular IOR Level"].default_value = 0.1      # a big flat quad would mirror the lights
     return mat
 

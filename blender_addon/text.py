@@ -72,11 +72,6 @@ def font_for(text: str):
     return font
 
 
-def pick(text: dict, language: str) -> str:
-    """The text in `language`, falling back to English."""
-    return text.get(language) or text.get("en") or next(iter(text.values()), "")
-
-
 def configure_text(cu, body: str, size: float, color, *, align: str = "left",
                    align_y: str = "BOTTOM_BASELINE", wrap_width: float = 0.0) -> None:
     """Set a FONT curve's words, font, size, alignment, wrapping, resolution and (single) flat material."""

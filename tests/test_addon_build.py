@@ -45,19 +45,11 @@ def _eval_colors(bpy, obj, frame):
 
 
 def _expected(spec, block, frame, preview=False):
-    """The look contract: dim before t_on, flash at t_on fading to the theme's settled colour."""
-    th = spec.theme
-    settled = th.cell_colors(block.role, block.values, block.scale).reshape(-1, 3)
-    t_on = block.t_on.reshape(-1)
-    flash_frames = th.flash_seconds * spec.meta.fps
-    age = frame - t_on
-    fade = np.clip(age / flash_frames, 0, 1)                             # t_on -inf: settled; +inf: unused
-    if preview:
-        fade = np.ones_like(fade)
-    lit = (age >= 0) | preview
-    flash = np.asarray(th.flash, np.float32)
-    col = flash + fade[:, None] * (settled - flash)
-    return np.where(lit[:, None], col, np.asarray(th.dim, np.float32))
+    """The look contract (scenes/look.cell_look): per-cell RGB of `block` at `frame`."""
+    from llmreel.scenes.look import cell_look
+
+    settled = spec.theme.cell_colors(block.role, block.values, block.scale).reshape(-1, 3)
+    return cell_look(settled, block.t_on.reshape(-1), frame, spec.look, preview)[0]
 
 
 def test_default_objects_and_attributes(bpy_factory):
