@@ -22,11 +22,6 @@ FRAME_GLOB = "frame_*.png"
 
 
 # ---- keys ------------------------------------------------------------------------------------------
-def spec_digest(spec) -> str:
-    """sha256 of a SceneSpec's content (SceneSpec.digest)."""
-    return spec.digest()
-
-
 def code_digest() -> str:
     """sha256 of the Blender-side code that turns a spec into pixels (the add-on package), so frames made
     by an older build of the scene are not reused."""

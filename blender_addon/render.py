@@ -167,7 +167,7 @@ def build_id(spec, settings: RenderSettings) -> str:
     elif isinstance(spec, (str, os.PathLike)):
         digest = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
     else:
-        digest = fr.spec_digest(spec)
+        digest = spec.digest()
     return (f"{digest}|{settings.language}|{bool(settings.captions)}|{settings.cell_shape}"
             f"|{int(settings.text_resolution)}")
 

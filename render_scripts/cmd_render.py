@@ -129,7 +129,7 @@ def plan_job(args, *, transparent: bool = False, fps: int | None = None) -> Job:
         bpy_version = md.version("bpy")
     except md.PackageNotFoundError:
         bpy_version = "?"
-    key = fr.render_key(fr.spec_digest(spec), settings, extra=f"bpy {bpy_version}")
+    key = fr.render_key(spec.digest(), settings, extra=f"bpy {bpy_version}")
     return Job(spec, settings, key)
 
 

@@ -26,7 +26,8 @@ def plan_look(theme, fps: int) -> CellLook:
 def cell_look(settled_rgb, t_on, frame: float, look: CellLook, preview=False) -> tuple[np.ndarray, np.ndarray]:
     """(colour [..., 3], glow [...]) of cells with settled colours `settled_rgb` [..., 3] revealed at `t_on`
     [...], at `frame`; `preview` (bool, per block or per cell) shows them as during a block preview.
-    float32 throughout, the order of operations of the look node group (nodes.cell_look_group):
+    float32 throughout, in the order of operations of the node tree Blender draws it with
+    (blender_addon/nodes.py: _look_tree):
         age  = frame + preview * preview_offset - clamp(t_on, +-t_on_limit)
         fade = clamp(age / flash_frames, 0, 1);   lit = age > lit_after (1 or 0)
         colour = mix(dim, mix(flash, settled, fade), lit);   glow = clamp(lit - fade, 0, 1)

@@ -242,7 +242,7 @@ def test_changed_setting_or_input_re_renders(resumed, part, tmp_path):
     from llmreel.scenes.plan import plan_scene
 
     s = resolve("draft", resolution="160x90", captions=False)
-    keys = {fr.render_key(fr.spec_digest(plan_scene(fps=12, input=i)), s) for i in ("CBABBC", "ABCCBA")}
+    keys = {fr.render_key(plan_scene(fps=12, input=i).digest(), s) for i in ("CBABBC", "ABCCBA")}
     assert len(keys) == 2
 
 

@@ -27,7 +27,7 @@ def render(spec, tmp_path, frames, **overrides):
     from llmreel.blender_addon.render import load_pixels, render_chunk
 
     s = presets.resolve("draft", resolution=SIZE, **overrides)
-    key = fr.render_key(fr.spec_digest(spec), s)
+    key = fr.render_key(spec.digest(), s)
     out = tmp_path / s.engine
     out.mkdir()
     (out / ".token").write_text("")
