@@ -77,7 +77,7 @@ def configure_text(cu, body: str, size: float, color, *, align: str = "left",
     """Set a FONT curve's words, font, size, alignment, wrapping, resolution and (single) flat material;
     `grow` > 0 widens every glyph's outline by that many units (an outline drawn behind a text)."""
     cu.body = body
-    cu.offset = grow / size if grow > 0 else 0.0      # the curve's offset is in font units (times size)
+    cu.offset = grow if grow > 0 else 0.0             # offsets each glyph contour along its normal (units)
     cu.resolution_u = TEXT_RESOLUTION
     cu.font = font_for(body)
     cu.size = size
