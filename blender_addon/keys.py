@@ -43,6 +43,7 @@ PLATES = "llmreel_plates"               # the plates behind cell blocks
 LABEL = "llmreel_label"                 # label id
 PATHS = "llmreel_paths"                 # comma-separated ids of the flow paths in one curve
 CAPTION = "llmreel_caption"             # caption index
+OUTLINE = "llmreel_outline"             # 1: the outline drawn behind a HUD text (not the text itself)
 VISIBILITY = "llmreel_visibility"       # 1: an instancer empty of animate.Visibility
 TEXTS = "llmreel_texts"                 # on a merged text mesh: JSON of the texts it holds
 CULLED = "llmreel_culled"               # culling.py: visibility keys it added

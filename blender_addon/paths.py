@@ -42,7 +42,7 @@ def add_paths(spec, coll, vis) -> None:
     for path in spec.paths:
         groups.setdefault((path.role, tuple(path.grow), float(path.width)), []).append(path)
     for (role, (a, b), width), paths in groups.items():
-        color = theme.pos.get("residual", theme.flow) if role == "residual" else theme.flow
+        color = theme.flow_residual if role == "residual" else theme.flow
         name = f"path {paths[0].id}" + (f" +{len(paths) - 1}" if len(paths) > 1 else "")
         obj = curve(name, [p.points for p in paths], width, color, coll)
         obj[keys.PATHS] = ",".join(p.id for p in paths)

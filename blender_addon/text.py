@@ -73,9 +73,11 @@ def font_for(text: str):
 
 
 def configure_text(cu, body: str, size: float, color, *, align: str = "left",
-                   align_y: str = "BOTTOM_BASELINE", wrap_width: float = 0.0) -> None:
-    """Set a FONT curve's words, font, size, alignment, wrapping, resolution and (single) flat material."""
+                   align_y: str = "BOTTOM_BASELINE", wrap_width: float = 0.0, grow: float = 0.0) -> None:
+    """Set a FONT curve's words, font, size, alignment, wrapping, resolution and (single) flat material;
+    `grow` > 0 widens every glyph's outline by that many units (an outline drawn behind a text)."""
     cu.body = body
+    cu.offset = grow if grow > 0 else 0.0             # offsets each glyph contour along its normal (units)
     cu.resolution_u = TEXT_RESOLUTION
     cu.font = font_for(body)
     cu.size = size
@@ -119,12 +121,12 @@ class PendingText:
 
 def make_text(name: str, body: str, size: float, color, collection, *, location=(0, 0, 0),
               facing_camera_wall: bool = True, align: str = "left", align_y: str = "BOTTOM_BASELINE",
-              wrap_width: float = 0.0, parent=None, pending: list | None = None):
+              wrap_width: float = 0.0, parent=None, pending: list | None = None, grow: float = 0.0):
     """A text object coloured `color` (linear RGB) by a flat emission material; with a `pending` list, a
-    PendingText appended to it instead (to be merged into a mesh).
+    PendingText appended to it instead (to be merged into a mesh). `grow`: see configure_text.
     `facing_camera_wall`: lies in the XZ wall plane, readable from -Y; otherwise in the parent's XY plane."""
     rotation = (math.pi / 2, 0.0, 0.0) if facing_camera_wall else (0.0, 0.0, 0.0)
-    options = {"align": align, "align_y": align_y, "wrap_width": wrap_width}
+    options = {"align": align, "align_y": align_y, "wrap_width": wrap_width, "grow": grow}
     if pending is not None:
         text = PendingText(name, body, size, tuple(color[:3]), collection, tuple(location), rotation,
                            options, parent)

@@ -90,7 +90,7 @@ def find_chapter(spec, name: str):
 
 
 # ---- shared setup ----------------------------------------------------------------------------------
-def add_scene_args(p: argparse.ArgumentParser, quality: str) -> None:
+def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True) -> None:
     p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     p.add_argument("--quality", default=quality, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality})")
@@ -99,7 +99,9 @@ def add_scene_args(p: argparse.ArgumentParser, quality: str) -> None:
     p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
-    p.add_argument("--no-captions", action="store_true", help="do not burn captions into the picture")
+    p.add_argument("--theme", default=None, help="colour theme: dark | light (default: the story's)")
+    p.add_argument("--captions", action=argparse.BooleanOptionalAction, default=captions,
+                   help="burn captions into the picture (default: %(default)s)")
 
 
 @dataclass
@@ -109,20 +111,25 @@ class Job:
     key: str
 
 
-def plan_job(args, *, transparent: bool = False, fps: int | None = None) -> Job:
-    """Check the scene arguments, plan the story and compute the render key (no bpy)."""
+def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int | None = None) -> Job:
+    """Check the scene arguments, plan the story and compute the render key (no bpy). `on`: the slide
+    background a still is for; `transparent` pictures get outlined texts instead of opaque bands."""
     from llmreel.scenes.plan import plan_scene
+    from llmreel.scenes.themes import check_slide, get_theme
 
+    get_theme(args.theme)                         # bad --theme or --on: one line, before planning
+    check_slide(on, "--on")
     aspect = parse_aspect(args.aspect, "--aspect") if args.aspect else None
     settings = presets.resolve(args.quality, aspect=aspect or (16, 9), resolution=args.resolution,
                                engine=args.engine, samples=args.samples, language=args.lang,
-                               captions=not args.no_captions, transparent=transparent)
+                               captions=args.captions, transparent=transparent)
     fps = fps or presets.preset_fps(args.quality)
-    spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang)
+    spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang, theme=args.theme,
+                      on=on, bands=not transparent)
     if aspect is None and not args.resolution:   # the story may choose its own aspect
         settings = presets.resolve(args.quality, aspect=tuple(spec.meta.aspect), resolution=None,
                                    engine=args.engine, samples=args.samples, language=args.lang,
-                                   captions=not args.no_captions, transparent=transparent)
+                                   captions=args.captions, transparent=transparent)
     import importlib.metadata as md
 
     try:
@@ -299,7 +306,7 @@ def cmd_still(args) -> int:
     if args.chapter is None and args.frame is None:
         raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
     check_at(args.at)
-    job = plan_job(args, transparent=args.transparent)
+    job = plan_job(args, transparent=args.transparent, on=args.on)
     f = still_frame(job.spec, args.chapter, args.at, args.frame)
     render_still(job, f, out)
     print(f"llmreel still: frame {f} at {job.settings.width}x{job.settings.height} "
@@ -342,11 +349,14 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("still", help="render one frame as a PNG (slides, posters)")
-    add_scene_args(p, "final")
+    add_scene_args(p, "final", captions=False)
     p.add_argument("--chapter", default=None, help="chapter (slug, number or title)")
     p.add_argument("--at", type=float, default=None, help="position in the chapter, 0..1 (default 0.5)")
     p.add_argument("--frame", type=int, default=None, help="frame N, counted from the chapter's first (1-based)")
-    p.add_argument("--transparent", action="store_true", help="transparent background (RGBA)")
+    p.add_argument("--transparent", action="store_true",
+                   help="transparent background (RGBA); captions and titles outlined instead of on bands")
+    p.add_argument("--on", default=None,
+                   help="the slide's background: light | dark (texts, outlines and paths that read on it)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(func=cmd_still)
 

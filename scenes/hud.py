@@ -20,6 +20,7 @@ CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
 LINE_HEIGHT = 1.3               # caption line advance, times the text size
 CARD_BAND = 0.30                # title-card band height, fraction of the frame height
 BAND_DEPTH = 0.002              # bands sit this far behind their text (captions: units; cards: x unit)
+OUTLINE = 0.08                  # without bands (transparent stills): outline width, times the text size
 
 
 def hud_width(camera: list[CameraKey]) -> float:
@@ -83,19 +84,35 @@ def card_hud(fw: float, fh: float) -> CardHud:
         subtitle=HudText(location=(0.0, -0.05 * unit, 0.0), size=0.026 * unit, color="accent"))
 
 
+def unbanded(layout, depth: float):
+    """`layout` (CaptionHud or CardHud) for a transparent picture: no band (it would cover the slide), and
+    each text outlined in the theme's `outline` colour, halfway to where the band was."""
+    layout.band.color = ""
+    for text in (getattr(layout, name, None) for name in ("text", "title", "subtitle")):
+        if text is not None:
+            text.outline, text.outline_width, text.outline_depth = "outline", OUTLINE * text.size, depth / 2
+    return layout
+
+
 def pick(text: dict[str, str], language: str) -> str:
     """The text in `language`, falling back to English (as the add-on shows it)."""
     return text.get(language) or text.get("en") or next(iter(text.values()), "")
 
 
-def plan_hud(camera: list[CameraKey], aspect, captions: list[Caption], cards: list[TitleCard]) -> Hud:
-    """The HUD of a scene with these camera keys, aspect, captions and title cards."""
+def plan_hud(camera: list[CameraKey], aspect, captions: list[Caption], cards: list[TitleCard],
+             bands: bool = True) -> Hud:
+    """The HUD of a scene with these camera keys, aspect, captions and title cards; `bands` False (a
+    transparent still): texts outlined instead of set on opaque bands."""
     width = hud_width(camera)
     fw, fh = frame_size(width, aspect)
     keys = sorted(camera, key=lambda k: k.frame)
     lens = min((k.lens for k in camera), default=50.0)
+    caps = [{lang: caption_hud(pick(c.text, lang), fw, fh) for lang in LANGUAGES} for c in captions]
+    card_layouts = [card_hud(fw, fh) for _ in cards]
+    if not bands:
+        unit = min(fw, fh) / 0.5625
+        caps = [{lang: unbanded(c, BAND_DEPTH) for lang, c in per_lang.items()} for per_lang in caps]
+        card_layouts = [unbanded(c, BAND_DEPTH * unit) for c in card_layouts]
     return Hud(width=width, frame=(fw, fh),
                depth=[(float(k.frame), -k.lens / 36.0 * width) for k in keys],
-               clip_start=0.5 * lens / 36.0 * width,
-               captions=[{lang: caption_hud(pick(c.text, lang), fw, fh) for lang in LANGUAGES} for c in captions],
-               cards=[card_hud(fw, fh) for _ in cards])
+               clip_start=0.5 * lens / 36.0 * width, captions=caps, cards=card_layouts)

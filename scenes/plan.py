@@ -31,21 +31,24 @@ from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import Story, load_story
 from llmreel.scenes.storyboard import FRAME_START
-from llmreel.scenes.themes import get_theme
+from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
 
 
 def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, language=None,
-               theme=None, pace=None, config=None) -> SceneSpec:
+               theme=None, pace=None, config=None, on=None, bands=True) -> SceneSpec:
     """Everything a render needs, as a SceneSpec. `story`: a Story, a shipped name, a path or None
     (default story); the keyword arguments override the story's values. `input`: letters (or a list of
     token ids for a non-letter vocabulary); `weights`: a path, or (config, params); `config`: with no
-    weights, a preset name / GPTConfig run with seeded random weights (e.g. "gpt2" for a size check)."""
+    weights, a preset name / GPTConfig run with seeded random weights (e.g. "gpt2" for a size check).
+    A still for a slide: `on` "light" | "dark" colours texts, outlines and paths for that slide
+    (themes.slide_theme); `bands` False (a transparent picture) outlines captions and title cards instead
+    of setting them on opaque bands."""
     st = story if isinstance(story, Story) else load_story(story)
     fps = st.fps if fps is None else check_fps(fps)
     aspect = st.aspect if aspect is None else parse_aspect(aspect)
     pace = st.pace if pace is None else check_pace(pace)
-    theme_obj = copy.deepcopy(get_theme(st.theme if theme is None else theme))
+    theme_obj = copy.deepcopy(slide_theme(get_theme(st.theme if theme is None else theme), on))
     language = st.language if language is None else language
     check_language(language)
     cfg, params, wname, wsha = load_model(weights if weights is not None else (st.weights or None), config)
@@ -89,7 +92,7 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=m.highlights, flying=m.flying, value_texts=m.values, camera=camera,
                      chapters=chapters, captions=caps, title_cards=cards,
-                     hud=plan_hud(camera, aspect, caps, cards), look=plan_look(theme_obj, fps))
+                     hud=plan_hud(camera, aspect, caps, cards, bands), look=plan_look(theme_obj, fps))
 
 
 def plan_summary(spec: SceneSpec) -> dict:

@@ -35,7 +35,7 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 
-SPEC_VERSION = 2                     # 2: hud, look, CameraKey interpolation
+SPEC_VERSION = 3                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -51,7 +51,9 @@ class Theme:
     text: RGB
     text_dim: RGB
     accent: RGB                     # highlight frames, focus
-    flow: RGB                       # flow paths
+    flow: RGB                       # flow paths between operations
+    flow_residual: RGB              # the residual stream's flow path
+    outline: RGB                    # around texts drawn without a band (HudText.outline)
     # Value -> shade per role: colour = zero + |s| * (pos - zero) for s = clamp(v / scale, -1, 1) >= 0,
     # neg instead of pos for s < 0. Keys: weight, activation, aggregate, residual.
     zero: dict[str, RGB] = field(default_factory=dict)
@@ -192,6 +194,9 @@ class HudText:
     align_y: str = "BOTTOM_BASELINE" # Blender text align_y: BOTTOM_BASELINE | BOTTOM | ...
     wrap: float = 0.0                # wrap width; 0 = no wrapping
     color: str = "text"              # theme colour name
+    outline: str = ""                # theme colour name of an outline around the glyphs; "" = none
+    outline_width: float = 0.0       # how far the outline reaches beyond the glyphs (units of the plane)
+    outline_depth: float = 0.0       # how far behind the text the outline sits
 
 
 @dataclass
@@ -199,7 +204,7 @@ class HudBand:
     """An opaque rectangle on the HUD plane behind a text."""
     location: Vec3                   # centre
     size: tuple[float, float]        # (width, height)
-    color: str = "background"        # theme colour name
+    color: str = "background"        # theme colour name; "" = no band (transparent stills)
 
 
 @dataclass

@@ -103,6 +103,10 @@ BAD = [
     ("still", "--chapter", "no-such-chapter"),
     ("still", "--chapter", "1", "--at", "1.5"),
     ("contact-sheet", "--columns", "0"),
+    ("still", "--chapter", "1", "--on", "beige"),
+    ("still", "--chapter", "1", "--theme", "neon"),
+    ("render", "--theme", "neon"),
+    ("contact-sheet", "--theme", "neon"),
 ]
 
 
@@ -302,7 +306,7 @@ def test_still_transparent_has_requested_size_and_alpha(tmp_path):
     px = pixels(out)
     assert px.shape == (180, 320, 4)
     assert px[0, 0, 3] == 0 and px[0, -1, 3] == 0           # top corners: background, see-through
-    # (the bottom edge holds the caption band, opaque by design)
+    assert px[-1, 0, 3] == 0 and px[-1, -1, 3] == 0         # bottom corners too: no caption band
     assert (px[..., 3] == 1).mean() > 0.001                 # blocks are opaque
 
 
@@ -322,3 +326,66 @@ def test_contact_sheet_in_korean(tmp_path):
         r, c = divmod(i, cols)
         tile = px[GAP + r * (90 + GAP):GAP + r * (90 + GAP) + 90, GAP + c * (160 + GAP):GAP + c * (160 + GAP) + 160]
         assert tile[..., :3].std() > 0.02, f"tile {i} is blank"
+
+
+# ---- stills for slides: --on, --captions, --theme ---------------------------------------------------
+def test_theme_is_accepted_by_every_scene_command():
+    from llmreel.render_scripts.cli import build_parser
+    from llmreel.render_scripts.cmd_render import plan_job
+
+    parser = build_parser()
+    for cmd in ("plan", "build", "render", "still", "contact-sheet"):
+        extra = ["--out", "x.blend"] if cmd == "build" else ["--out", "x.png"] if cmd != "plan" else []
+        args = parser.parse_args([cmd, "--theme", "light", *extra])
+        assert args.theme == "light", cmd
+        if cmd in ("render", "still", "contact-sheet"):        # and reaches the plan
+            args.quality = "draft"
+            job = plan_job(args, on=getattr(args, "on", None))
+            assert job.spec.meta.theme == "light" and job.spec.theme.background == (0.92, 0.93, 0.95), cmd
+    args = parser.parse_args(["still", "--theme", "light", "--on", "dark", "--out", "x.png"])
+    assert args.captions is False                                # stills: captions only when asked
+    args.quality = "draft"
+    assert plan_job(args, on=args.on).spec.meta.theme == "light-on-dark"
+    for cmd in ("render", "contact-sheet"):
+        assert parser.parse_args([cmd, "--out", "x.png"]).captions is True
+
+
+@pytest.mark.parametrize("args", [("plan", "--theme", "neon"), ("build", "--theme", "neon", "--out", "x.blend")])
+def test_bad_theme_for_plan_and_build_is_one_line(args, tmp_path):
+    assert_one_line_error(run_cli(*args, timeout=120, cwd=tmp_path))
+    assert listing(tmp_path) == []
+
+
+def test_transparent_still_has_no_caption_band_and_captions_only_when_asked(tmp_path):
+    """`--captions` on a transparent still draws the caption as outlined text: nothing of the old opaque
+    band (the background colour at full alpha) in the band's rectangle, and the caption's words show."""
+    from llmreel.blender_addon.presets import size_for_aspect
+    from llmreel.render_scripts.contact import srgb
+    from llmreel.scenes.plan import plan_scene
+
+    spec = plan_scene(fps=12)                                   # the draft's plan, with its bands
+    ch = spec.chapters[1]
+    frame = ch.first_frame + int(round(0.6 * (ch.last_frame - ch.first_frame)))
+    (i,) = [k for k, c in enumerate(spec.captions) if c.first_frame <= frame <= c.last_frame]
+    band = spec.hud.captions[i]["en"].band
+    (fw, fh), (w, h) = spec.hud.frame, size_for_aspect(180, (16, 9))
+    x0, x1 = (np.array([-0.5, 0.5]) * band.size[0] + band.location[0]) / fw + 0.5
+    y0, y1 = 0.5 - (np.array([0.5, -0.5]) * band.size[1] + band.location[1]) / fh
+    rows, cols = slice(max(0, int(y0 * h)), int(np.ceil(y1 * h))), slice(max(0, int(x0 * w)), int(np.ceil(x1 * w)))
+    old_band = np.array([srgb(c) for c in spec.theme.background])
+
+    px = {}
+    for name, flags in (("with", ["--captions"]), ("without", [])):
+        out = tmp_path / f"{name}.png"
+        proc = run_cli("still", "--quality", "draft", "--resolution", f"{w}x{h}", "--chapter", "2", "--at", "0.6",
+                       "--transparent", *flags, "--out", str(out), timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        px[name] = pixels(out)[rows, cols]
+    for p in px.values():
+        opaque_band = (np.abs(p[..., :3] - old_band).max(axis=-1) < 2 / 255) & (p[..., 3] == 1)
+        assert not opaque_band.any(), int(opaque_band.sum())
+    drawn = np.abs(px["with"] - px["without"]).max(axis=-1) > 0.1
+    assert drawn.sum() > 50                                      # the caption's words (and their outline)
+    text = drawn & (np.abs(px["with"][..., :3] - [srgb(c) for c in spec.theme.text]).max(axis=-1) < 2 / 255)
+    outline = drawn & (px["with"][..., :3].max(axis=-1) < 2 / 255) & (px["with"][..., 3] == 1)
+    assert text.sum() > 10 and outline.sum() > 10, (int(text.sum()), int(outline.sum()))
