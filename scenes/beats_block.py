@@ -61,10 +61,7 @@ def weighted_sum(m: Moments, beat: BeatPlan) -> None:
 
 
 def attention_residual(m: Moments, beat: BeatPlan) -> None:
-    for bid in ("embed.out", "h0.attn.proj", "h0.attn.resid"):
-        m.column(beat, bid, 0)
-    m.value(beat, "{} + {} = {}", [("embed.out", (0, 0)), ("h0.attn.proj", (0, 0)), ("h0.attn.resid", (0, 0))],
-            ("h0.attn.resid", (0, 0)))
+    m.addition(beat, "embed.out", "h0.attn.proj", "h0.attn.resid")
 
 
 def gelu_bend(m: Moments, beat: BeatPlan) -> None:

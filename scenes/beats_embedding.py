@@ -41,10 +41,7 @@ def position_lookup(m: Moments, beat: BeatPlan) -> None:
 
 
 def embedding_sum(m: Moments, beat: BeatPlan) -> None:
-    for bid in ("embed.tok", "embed.pos", "embed.out"):
-        m.column(beat, bid, 0)
-    m.value(beat, "{} + {} = {}", [("embed.tok", (0, 0)), ("embed.pos", (0, 0)), ("embed.out", (0, 0))],
-            ("embed.out", (0, 0)))
+    m.addition(beat, "embed.tok", "embed.pos", "embed.out")
 
 
 def norm_column(m: Moments, beat: BeatPlan) -> None:

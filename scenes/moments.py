@@ -87,6 +87,12 @@ class Moments:
                                      text=text, location=loc, size=float(size),
                                      frames=frames or self.window(beat, 0.25)))
 
+    def addition(self, beat: BeatPlan, a: str, b: str, total: str) -> None:
+        """Column 0 of `a`, `b` and their sum `total` framed, and their first numbers as 'a + b = total'."""
+        for bid in (a, b, total):
+            self.column(beat, bid, 0)
+        self.value(beat, "{} + {} = {}", [(a, (0, 0)), (b, (0, 0)), (total, (0, 0))], (total, (0, 0)))
+
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int]) -> tuple[float, float, float]:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block; the first spot whose text box keeps clear of every
