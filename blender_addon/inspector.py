@@ -7,10 +7,6 @@ from __future__ import annotations
 import re
 
 
-def _short(name: str) -> str:
-    return name.split(".")[-1]
-
-
 def explain(tensor: str, index: tuple[int, ...]) -> str:
     """Formula for cell `index` of trace tensor `tensor` (GPT-2 names, docs/ARCHITECTURE.md); '' when unknown."""
     i = list(index)
