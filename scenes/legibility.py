@@ -1,0 +1,157 @@
+"""The legibility rules for texts in the picture, frame by frame, and the level of detail that follows them.
+
+A text is drawn in a frame only when, seen through that frame's camera, it is
+- large enough: its cap height is at least MIN_CAP of the frame's short side (16 px at 1080p);
+- inside the title-safe area (TITLE_SAFE in from every edge), clear of the caption band and title cards;
+- clear of every block's cells and of every text drawn before it (sections, then block titles, token
+  letters, formal names and axis tags; larger first).
+A text wholly outside the frame is simply not seen. `plan_lod` hides every label in the frames where it
+breaks a rule (tensor names and axis tags then appear in close-ups, titles in medium shots, section names in
+wide ones); `frame_check.py` measures the same rules on a finished SceneSpec.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from llmreel.scenes import hud
+from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
+from llmreel.scenes.cards import card_rect
+from llmreel.scenes.geometry import label_bounds, value_text_bounds
+from llmreel.scenes.screen import CAP, TITLE_SAFE, Cameras, box_screen, heights, inside, outside, overlaps
+from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
+
+MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
+MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
+MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
+PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
+SAFE = (TITLE_SAFE, 1 - TITLE_SAFE, TITLE_SAFE, 1 - TITLE_SAFE)
+
+
+def intervals_mask(intervals, frames: np.ndarray) -> np.ndarray:
+    """[F] bool: frames inside any inclusive interval (empty list: every frame)."""
+    if not intervals:
+        return np.ones(len(frames), dtype=bool)
+    m = np.zeros(len(frames), dtype=bool)
+    for a, b in intervals:
+        m |= (frames >= a) & (frames <= b)
+    return m
+
+
+def mask_intervals(mask: np.ndarray, frames: np.ndarray) -> list[tuple[float, float]]:
+    """Inverse of intervals_mask over consecutive integer `frames`."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return [(float(frames[a]), float(frames[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def band_tops(captions: list[Caption], cards: list[TitleCard], frames: np.ndarray, aspect) -> np.ndarray:
+    """[F, 2]: per frame the caption band's top (frame fraction; 0 when none) and the card rectangle's
+    (y0, y1) packed as a second column of y0 (1 when no card; its y1 follows from card_rect)."""
+    top = np.zeros(len(frames))
+    for c in captions:
+        lines = max((caption_lines(t, aspect) for t in c.text.values() if t), default=0)
+        if lines:
+            sel = (frames >= c.first_frame) & (frames <= c.last_frame)
+            top[sel] = np.maximum(top[sel], caption_band_top(aspect, lines))
+    card = np.zeros(len(frames), dtype=bool)
+    for c in cards:
+        card |= (frames >= c.frames[0]) & (frames <= c.frames[1])
+    return top, card
+
+
+class Texts:
+    """Labels and value texts as one set: their world corners, baselines, cap lengths and priorities."""
+
+    def __init__(self, labels: list[Label], values: list[ValueText] = ()):
+        self.labels, self.values = labels, list(values)
+        bounds = [label_bounds(l) for l in labels] + [value_text_bounds(v) for v in self.values]
+        self.corners = np.array([box_corners(*b) for b in bounds]).reshape(-1, 8, 3)
+        self.anchor = np.array([l.location for l in labels] + [v.location for v in self.values]).reshape(-1, 3)
+        sizes = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
+        self.cap = CAP * sizes
+        self.is_value = np.r_[np.zeros(len(labels), bool), np.ones(len(self.values), bool)]
+        self.priority = np.array([PRIORITY.get(l.kind, 5) for l in labels] + [-1] * len(self.values), float)
+        self.order = np.lexsort((-sizes, self.priority))     # value texts, sections, titles, ...; larger first
+
+    def shown(self, frames: np.ndarray) -> np.ndarray:
+        """[F, N] the texts' own visibility (label intervals, value text frames)."""
+        cols = [intervals_mask(l.visible, frames) for l in self.labels]
+        cols += [(frames >= v.frames[0]) & (frames <= v.frames[1]) for v in self.values]
+        return np.stack(cols, 1) if cols else np.zeros((len(frames), 0), bool)
+
+
+def block_screen(blocks: list[Block], cams: Cameras, aspect, frames) -> tuple[np.ndarray, np.ndarray]:
+    """[K, B, 5] projected cell boxes of every block and [K, B] whether each is shown."""
+    corners = np.array([box_corners(*b.bounds()) for b in blocks])
+    shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
+    return box_screen(corners, cams, aspect), shown
+
+
+def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_xy: np.ndarray,
+                blocks_on: np.ndarray, band_top: np.ndarray, card: np.ndarray,
+                seen: np.ndarray) -> dict[str, np.ndarray]:
+    """Per rule, [K, N]: seen texts that break it in each frame if drawn (the overlap between texts is
+    left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
+    cap = heights(texts.anchor, texts.cap, cams, aspect)
+    small = np.where(texts.is_value, cap < MIN_VALUE_CAP, cap < MIN_CAP) & seen
+    edge = seen & ~inside(boxes, SAFE)
+    y0, y1 = card_rect()[2:]
+    on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
+    band = seen & ((boxes[..., 2] < band_top[:, None]) | on_card)
+    # cells only where nothing else failed: the [pairs, blocks] test is the costly one
+    k, n = np.nonzero(seen & ~small & ~edge & ~band)
+    cells = np.zeros_like(seen)
+    for a in range(0, len(k), 4096):
+        kk, nn = k[a:a + 4096], n[a:a + 4096]
+        t, bx = boxes[kk, nn][:, None, :], blocks_xy[kk]                       # [M, 1, 5], [M, B, 5]
+        hit = ((t[..., 0] < bx[..., 1]) & (bx[..., 0] < t[..., 1]) & (t[..., 2] < bx[..., 3])
+               & (bx[..., 2] < t[..., 3]) & blocks_on[kk] & (bx[..., 4] > 0))
+        cells[kk, nn] = hit.any(1)
+    return {"small": small, "edge": edge, "band": band, "cells": cells}
+
+
+def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """[K, N] candidates -> [K, N] drawn: in `order`, a text that overlaps one already drawn is dropped."""
+    drawn = candidate.copy()
+    for k in range(len(boxes)):
+        idx = order[candidate[k, order]]
+        if len(idx) < 2:
+            continue
+        hit = overlaps(boxes[k, idx], boxes[k, idx])
+        np.fill_diagonal(hit, False)
+        if not hit.any():
+            continue
+        keep = np.ones(len(idx), dtype=bool)
+        for i in np.flatnonzero(hit.any(1)):
+            if keep[i]:
+                later = hit[i].copy()
+                later[: i + 1] = False
+                keep &= ~later
+        drawn[k, idx[~keep]] = False
+    return drawn
+
+
+def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect, frames: np.ndarray):
+    """(seen [K, N]: shown and not wholly off screen, faults {rule: [K, N]}, drawn [K, N]) at `frames`."""
+    cams = Cameras(camera, frames)
+    boxes = box_screen(texts.corners, cams, aspect)
+    bxy, bon = block_screen(blocks, cams, aspect, frames)
+    top, card = band_tops(captions, cards, frames, aspect)
+    seen = texts.shown(frames) & ~outside(boxes) & (boxes[..., 4] > 0)
+    faults = rule_faults(texts, cams, aspect, boxes, bxy, bon, top, card, seen)
+    ok = seen & ~np.any(list(faults.values()), axis=0)
+    return seen, faults, resolve(boxes, ok, texts.order), boxes
+
+
+def plan_lod(labels: list[Label], blocks: list[Block], camera, captions, cards, aspect, start: int, end: int,
+             fps: int) -> None:
+    """Set (in place) each label's visible frames to those where it is legible and clear (the rules above),
+    within its own visible frames; runs shorter than MIN_RUN are dropped so nothing flickers."""
+    if not camera or not labels:
+        return
+    frames = np.arange(start, end + 1, dtype=np.float64)
+    texts = Texts(labels)
+    _, _, drawn, _ = evaluate(texts, blocks, camera, captions, cards, aspect, frames)
+    shortest = max(1, int(round(MIN_RUN * fps)))
+    for i, l in enumerate(labels):
+        runs = [(a, b) for a, b in mask_intervals(drawn[:, i], frames) if b - a + 1 >= shortest]
+        l.visible = runs or [(float(end + 1), float(end + 1))]      # empty would mean "always"

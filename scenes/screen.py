@@ -1,0 +1,111 @@
+"""Where things land on screen, frame by frame: the spec's camera at any frame, and boxes of texts and
+blocks projected through it, in frame fractions (x right, y up, 0..1 inside the frame). Level of detail
+(legibility.py) and the frame check (frame_check.py) both measure with these.
+
+Sizes are compared on the frame's short side: `scale(aspect)` turns a width or height in frame fractions
+into fractions of the short side.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from llmreel.scenes.camera import _aspect, half_extents
+from llmreel.scenes.spec import CameraKey
+
+CAP = 0.72                      # Latin cap height per unit of text size (Noto Sans / Inter: ~0.71-0.73 em)
+TITLE_SAFE = 0.05               # broadcast title-safe margin, fraction of the frame on every side
+CHUNK = 256                     # frames projected at once (bounds the [K, N, 3] working set)
+
+
+class Cameras:
+    """The camera at many frames at once, interpolated linearly between the spec's keys and held past the
+    ends (within a beat the keys are a slow drift, so linear and the add-on's eased curve agree closely)."""
+
+    def __init__(self, keys: list[CameraKey], frames):
+        keys = sorted(keys, key=lambda k: k.frame)
+        f = np.asarray(frames, dtype=np.float64)
+        kf = np.array([k.frame for k in keys])
+        self.frames = f
+        self.location = np.stack([np.interp(f, kf, [k.location[i] for k in keys]) for i in range(3)], 1)
+        self.target = np.stack([np.interp(f, kf, [k.target[i] for k in keys]) for i in range(3)], 1)
+        self.lens = np.interp(f, kf, [k.lens for k in keys])
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def key(self, i: int) -> CameraKey:
+        return CameraKey(float(self.frames[i]), tuple(self.location[i]), tuple(self.target[i]), float(self.lens[i]))
+
+
+def scale(aspect) -> tuple[float, float]:
+    """(x, y) factors from frame fractions to fractions of the frame's short side."""
+    w, h = _aspect(aspect)
+    s = min(w, h)
+    return w / s, h / s
+
+
+def project(cams: Cameras, points, aspect, rows=slice(None)) -> np.ndarray:
+    """World points [N, 3] -> [K, N, 3] for the cameras `cams[rows]`: x, y in frame fractions, z depth."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    loc, tgt, lens = cams.location[rows], cams.target[rows], cams.lens[rows]
+    fwd = tgt - loc
+    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
+    right = np.cross(fwd, [0.0, 0.0, 1.0])
+    right[np.linalg.norm(right, axis=1) < 1e-9] = (1.0, 0.0, 0.0)
+    right /= np.linalg.norm(right, axis=1, keepdims=True)
+    up = np.cross(right, fwd)
+    axes = np.stack([right, up, fwd], axis=1)                                   # [K, 3, 3]
+    cam = np.einsum("nc,kac->kan", p, axes) - np.einsum("kc,kac->ka", loc, axes)[:, :, None]  # [K, 3, N]
+    t = np.array([half_extents(float(x), aspect) for x in lens])                # [K, 2]
+    z = cam[:, 2]
+    out = np.empty((len(loc), p.shape[0], 3))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[..., 0] = (cam[:, 0] / (z * t[:, :1]) + 1) / 2
+        out[..., 1] = (cam[:, 1] / (z * t[:, 1:]) + 1) / 2
+    out[..., 2] = z
+    return out
+
+
+def box_screen(corners: np.ndarray, cams: Cameras, aspect) -> np.ndarray:
+    """[N, P, 3] world corners of N boxes -> [K, N, 5]: x0, x1, y0, y1 of each projected box and its
+    nearest depth (<= 0: partly behind the camera)."""
+    n, pts = corners.shape[:2]
+    out = np.empty((len(cams), n, 5))
+    for a in range(0, len(cams), CHUNK):
+        uv = project(cams, corners.reshape(-1, 3), aspect, slice(a, a + CHUNK)).reshape(-1, n, pts, 3)
+        out[a:a + CHUNK, :, 0], out[a:a + CHUNK, :, 1] = uv[..., 0].min(2), uv[..., 0].max(2)
+        out[a:a + CHUNK, :, 2], out[a:a + CHUNK, :, 3] = uv[..., 1].min(2), uv[..., 1].max(2)
+        out[a:a + CHUNK, :, 4] = uv[..., 2].min(2)
+    return out
+
+
+def heights(anchors, lengths, cams: Cameras, aspect) -> np.ndarray:
+    """[K, N]: the on-screen height, as a fraction of the short side, of a vertical segment of world length
+    `lengths[n]` standing on `anchors[n]` (a text's cap height standing on its baseline)."""
+    a = np.asarray(anchors, dtype=np.float64).reshape(-1, 3)
+    b = a + np.outer(np.asarray(lengths, dtype=np.float64), [0.0, 0.0, 1.0])
+    out = np.empty((len(cams), len(a)))
+    sy = scale(aspect)[1]
+    for k in range(0, len(cams), CHUNK):
+        pa = project(cams, a, aspect, slice(k, k + CHUNK))
+        pb = project(cams, b, aspect, slice(k, k + CHUNK))
+        out[k:k + CHUNK] = np.abs(pb[..., 1] - pa[..., 1]) * sy
+    return out
+
+
+def overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """[..., N, 4+] and [..., M, 4+] boxes (x0, x1, y0, y1) -> [..., N, M] whether they intersect."""
+    return ((a[..., :, None, 0] < b[..., None, :, 1]) & (b[..., None, :, 0] < a[..., :, None, 1])
+            & (a[..., :, None, 2] < b[..., None, :, 3]) & (b[..., None, :, 2] < a[..., :, None, 3]))
+
+
+def inside(box: np.ndarray, rect) -> np.ndarray:
+    """[..., 4+] boxes wholly inside rect (x0, x1, y0, y1)."""
+    x0, x1, y0, y1 = rect
+    return (box[..., 0] >= x0) & (box[..., 1] <= x1) & (box[..., 2] >= y0) & (box[..., 3] <= y1)
+
+
+def outside(box: np.ndarray, rect=(0.0, 1.0, 0.0, 1.0)) -> np.ndarray:
+    """[..., 4+] boxes wholly outside rect (not drawn in that frame at all)."""
+    x0, x1, y0, y1 = rect
+    return (box[..., 1] <= x0) | (box[..., 0] >= x1) | (box[..., 3] <= y0) | (box[..., 2] >= y1)
