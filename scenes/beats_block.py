@@ -144,7 +144,7 @@ def later_blocks(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
         steps = [s for group in layer_steps(i, (0, ctx.n_in)).values() for s in group]
         focus = sorted({t for f in layer_focus(i).values() for t in f})
         out.append(d.plan(ctx, name=f"blocks.{i}", steps=steps, focus=focus, layer=i,
-                          shot=Shot(side=SIDES[(i + 1) % 3])))
+                          shot=Shot(side=SIDES[(i + 1) % 3], kind="establishing")))   # the block's shape
     return out
 
 

@@ -23,7 +23,15 @@ def overview_previews(m: Moments, beat: BeatPlan) -> None:
     end = beat.last_frame - min(m.fps, span // 5)
     for b in acts:
         start = start0 + (end - 1 - start0) * order[b.tensor] / n
-        b.preview = [(float(round(start, 3)), float(end))]
+        b.preview.append((float(round(start, 3)), float(end)))
+
+
+def activations_preview(m: Moments, beat: BeatPlan) -> None:
+    """The green blocks the caption points at light whole, from before its midpoint to the beat's end."""
+    span = beat.last_frame - beat.first_frame
+    for b in m.blocks.values():
+        if b.tensor in beat.focus and b.role != "weight":
+            b.preview.append((float(beat.first_frame + span // 3), float(beat.last_frame)))
 
 
 def token_lookup(m: Moments, beat: BeatPlan) -> None:
@@ -70,7 +78,9 @@ INTRODUCTION = [
         "Blue blocks are weights: {n_params} numbers fixed by training. Green blocks are activations, computed from the input.",
         "파란 블록은 가중치입니다: 학습으로 정해진 {n_params}개의 수. 초록 블록은 입력으로 계산되는 활성값입니다."),
         focus=lambda ctx: ["h0.ln_1.weight", "h0.attn.c_attn.weight", "h0.attn.q", "h0.attn.k", "h0.attn.v",
-                           "h0.attn.y"], shot=Shot(side=0.16)),
+                           "h0.attn.y"], shows=lambda ctx: ["h0.ln_1.weight", "h0.attn.c_attn.weight", "h0.attn.q",
+                                                            "h0.attn.k", "h0.attn.v", "h0.attn.y"],
+        moments=activations_preview, shot=Shot(side=0.16)),
     BeatDef("introduction", "overview", 9.0, (
         "A quick pass: the data flows down through {n_layer} blocks to the first prediction, {first_out}.",
         "빠르게 한 번: 데이터가 {n_layer}개의 블록을 지나 첫 예측 {first_out}까지 흘러갑니다."),

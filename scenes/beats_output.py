@@ -91,7 +91,7 @@ def fed_back_passes(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
     for p in range(2, ctx.n_out + 1):
         col = ctx.n_in + p - 2
         b = d.plan(ctx, name=f"loop.{p}", steps=all_steps_for(ctx.config, (col, col + 1)), fast=True,
-                   pass_index=p, shot=Shot(side=SIDES[p % 3]))
+                   pass_index=p, shot=Shot(side=SIDES[p % 3]), shows=["probs"])   # "Next: B": the pick
         if p > 2:
             b.templates = dict(zip(("en", "ko"), LOOP_MORE))
         out.append(b)

@@ -78,7 +78,7 @@ def box_corners(lo, hi) -> np.ndarray:
     return np.where(idx == 1, hi, lo)                                # [8, 3]
 
 
-MARGIN = 0.035                  # clear margin kept on every side, fraction of the frame
+MARGIN = 0.05                   # clear margin kept on every side, fraction of the frame: title-safe
 BAND_GAP = 0.015                # gap kept above the caption band (the band is already padded)
 
 

@@ -24,6 +24,8 @@ MIN_CAP = 0.015                 # every text's cap height, fraction of the frame
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
+# the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
+ESSENTIAL = {"establishing": (), "medium": ("title",), "close-up": ("title", "formal", "dim"), "insert": ("title",)}
 SAFE = (TITLE_SAFE, 1 - TITLE_SAFE, TITLE_SAFE, 1 - TITLE_SAFE)
 
 
@@ -88,11 +90,11 @@ def block_screen(blocks: list[Block], cams: Cameras, aspect, frames) -> tuple[np
 
 def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_xy: np.ndarray,
                 blocks_on: np.ndarray, band_top: np.ndarray, card: np.ndarray,
-                seen: np.ndarray) -> dict[str, np.ndarray]:
+                seen: np.ndarray, strict: float = 1.0) -> dict[str, np.ndarray]:
     """Per rule, [K, N]: seen texts that break it in each frame if drawn (the overlap between texts is
     left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
     cap = heights(texts.anchor, texts.cap, cams, aspect)
-    small = np.where(texts.is_value, cap < MIN_VALUE_CAP, cap < MIN_CAP) & seen
+    small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
     edge = seen & ~inside(boxes, SAFE)
     y0, y1 = card_rect()[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
@@ -130,27 +132,38 @@ def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.n
     return drawn
 
 
-def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect, frames: np.ndarray):
+def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect, frames: np.ndarray,
+             strict: float = 1.0):
     """(seen [K, N]: shown and not wholly off screen, faults {rule: [K, N]}, drawn [K, N]) at `frames`."""
     cams = Cameras(camera, frames)
     boxes = box_screen(texts.corners, cams, aspect)
     bxy, bon = block_screen(blocks, cams, aspect, frames)
     top, card = band_tops(captions, cards, frames, aspect)
     seen = texts.shown(frames) & ~outside(boxes) & (boxes[..., 4] > 0)
-    faults = rule_faults(texts, cams, aspect, boxes, bxy, bon, top, card, seen)
+    faults = rule_faults(texts, cams, aspect, boxes, bxy, bon, top, card, seen, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)
+    ok[:, texts.is_value] = seen[:, texts.is_value]        # value texts are drawn whenever shown: no LOD
     return seen, faults, resolve(boxes, ok, texts.order), boxes
 
 
-def plan_lod(labels: list[Label], blocks: list[Block], camera, captions, cards, aspect, start: int, end: int,
-             fps: int) -> None:
+def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], camera, captions, cards, aspect,
+             start: int, end: int, fps: int, step: int = 3) -> None:
     """Set (in place) each label's visible frames to those where it is legible and clear (the rules above),
-    within its own visible frames; runs shorter than MIN_RUN are dropped so nothing flickers."""
+    within its own visible frames, clear of the focus moments' value texts (always drawn); runs shorter than
+    MIN_RUN are dropped so nothing flickers. Measured
+    every `step` frames; a frame between two samples draws a label only if both do."""
     if not camera or not labels:
         return
     frames = np.arange(start, end + 1, dtype=np.float64)
-    texts = Texts(labels)
-    _, _, drawn, _ = evaluate(texts, blocks, camera, captions, cards, aspect, frames)
+    sampled = frames[::step] if frames[-1] in frames[::step] else np.r_[frames[::step], frames[-1]]
+    texts = Texts(labels, values)
+    # a little stricter than the rule, so frames between samples keep to it while the camera moves
+    _, _, drawn_s, _ = evaluate(texts, blocks, camera, captions, cards, aspect, sampled, strict=1.06)
+    drawn_s = drawn_s[:, :len(labels)]
+    pos = np.searchsorted(sampled, frames)                       # first sample at or after each frame
+    after = drawn_s[np.minimum(pos, len(sampled) - 1)]
+    before = drawn_s[np.maximum(np.where(sampled[np.minimum(pos, len(sampled) - 1)] == frames, pos, pos - 1), 0)]
+    drawn = after & before
     shortest = max(1, int(round(MIN_RUN * fps)))
     for i, l in enumerate(labels):
         runs = [(a, b) for a, b in mask_intervals(drawn[:, i], frames) if b - a + 1 >= shortest]

@@ -4,7 +4,8 @@ The model runs here: greedy generation sorts the input (one pass per output lett
 values come from the LAST pass's trace (T = n_in + n_out - 1 columns). Causality makes its first columns
 equal to the earlier passes' values, so chapters 1-8 reveal columns 0..n_in-1 as "the first pass" and
 chapter 9 reveals one new column per later pass. Each kind of element is planned in its own module:
-beats (beats.py, timeline.py), blocks, labels, paths, focus moments, shots, title cards, HUD, cell look.
+beats (beats.py, timeline.py), blocks, labels, paths, focus moments, shots, title cards, the labels' level
+of detail (legibility.py), HUD, cell look.
 """
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from llmreel.model.tokenizer import VOCAB
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
-from llmreel.scenes.cards import clear_title_cards, plan_chapters
+from llmreel.scenes.cards import plan_chapters
 from llmreel.scenes.hud import plan_hud
 from llmreel.scenes.inputs import load_model, text_of, tokens
 from llmreel.scenes.labels import plan_labels
+from llmreel.scenes.legibility import plan_lod
 from llmreel.scenes.layout import layout, merged_tensors
 from llmreel.scenes.look import plan_look
 from llmreel.scenes.moments import Moments, focus_moments
@@ -84,8 +86,8 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     sbeats = spec_beats(beats, blocks)
     camera = plan_camera(sbeats, [b.shot for b in beats], blocks, labels, m.values, aspect, fps)
     chapters, cards = plan_chapters(sbeats, beats, fps)
-    clear_title_cards(labels, cards, camera, aspect, float(FRAME_START), float(frame_end))
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in sbeats]
+    plan_lod(labels, m.values, blocks, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
                 frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,
                 weights=wname, weights_sha256=wsha, config=cfg.to_dict())

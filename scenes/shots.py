@@ -7,8 +7,10 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
+from llmreel.scenes.screen import CAP
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
-from llmreel.scenes.storyboard import BeatPlan, Shot
+from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
 
 def block_boxes(spec_blocks: list[Block], labels: list[Label]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -44,29 +46,71 @@ def shot_safe_area(beat: Beat, aspect, fill: float = 1.0) -> tuple[float, float,
     return cx - hx, cx + hx, cy - hy, cy + hy
 
 
-PAN_MIN = 8            # a focus taller than this many safe-area-shaped windows of its width pans ...
-PAN_WINDOWS = 4        # ... from a top window to a bottom one, each 1/PAN_WINDOWS of its height
+FILL = 0.5             # the area share of the safe area a shot aims its subject at (the frame check asks 0.3)
+MAX_TILT = 40.0        # degrees: how far above the wall a shot may look down to fit a tall subject
+WHOLE_SIDE, WHOLE_RISE = 0.45, 0.45   # the whole model: a three-quarter view from the right and above
 
 
-def shot_boxes(lo, hi, aspect, safe) -> list[tuple[np.ndarray, np.ndarray]]:
-    """What a beat's two camera keys frame: the focus box whole (for both keys), or, when the focus is
-    much taller than the safe area's shape (the whole model in the output loop), a top and a bottom
-    window of it, so the shot pans down the model with the data instead of showing a thin strip."""
-    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+def safe_ratio(aspect, safe) -> float:
+    """Width / height of the safe area, in the frame's own proportions."""
     x0, x1, y0, y1 = safe
     ax, ay = aspect
-    ratio = (y1 - y0) * ay / ((x1 - x0) * ax)                        # safe area height / width
-    width, height = hi[0] - lo[0], hi[2] - lo[2]
-    if height < PAN_MIN * ratio * width:
-        return [(lo, hi), (lo, hi)]
-    win = height / PAN_WINDOWS
-    top = (np.array([lo[0], lo[1], hi[2] - win]), hi)
-    bottom = (lo, np.array([hi[0], hi[1], lo[2] + win]))
-    return [top, bottom]
+    return (x1 - x0) * ax / ((y1 - y0) * ay)
+
+
+def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
+               keep=None, begin=None) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+    """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
+    the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
+    (up to MAX_TILT, foreshortening it), then, if still too tall, panned from a top window to a bottom one
+    (the data flows down); one much wider is panned from a left window to a right one. `max_short` (world
+    units) caps the frame's short side at the subject, so that the labels the shot must show stay legible:
+    a subject larger than that is panned too, from its top left (or the box `begin`: what lights first) to
+    its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat). Windows take the safe area's shape, so
+    the subject fills the frame while the camera moves along it."""
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    ra = safe_ratio(aspect, safe)
+    width, height = max(hi[0] - lo[0], 1e-6), max(hi[2] - lo[2], 1e-6)
+    cos = 1 / np.hypot(1.0, rise)
+    if width / (height * cos) < FILL * ra:                      # too tall: look from higher up
+        cos = max(np.cos(np.radians(MAX_TILT)), min(cos, width / (height * FILL * ra)))
+        rise = max(rise, float(np.tan(np.arccos(cos))))
+    seen_h = height * cos
+    win_w, win_h = width, seen_h                                # the window, as seen (heights foreshortened)
+    if width / seen_h < FILL * ra * (1 - 1e-6):                 # still too tall (past MAX_TILT)
+        win_h = width / ra
+    elif width / seen_h > ra / FILL:                            # too wide
+        win_w = seen_h * ra
+    if max_short is not None:
+        x0, x1, y0, y1 = safe
+        limit_h = max_short * (y1 - y0) if aspect[0] >= aspect[1] else max_short * (x1 - x0) / ra
+        if max(win_h, win_w / ra) > limit_h:
+            win_w, win_h = min(width, ra * limit_h), min(seen_h, limit_h)
+    if win_w >= width - 1e-9 and win_h >= seen_h - 1e-9:
+        return [(lo, hi), (lo, hi)], rise
+    dz = win_h / cos
+
+    def window(centre, corner):                  # the window around `centre` (else at `corner`), inside
+        cx, cz = corner if centre is None else ((centre[0][0] + centre[1][0]) / 2, (centre[0][2] + centre[1][2]) / 2)
+        cx = float(np.clip(cx, lo[0] + win_w / 2, hi[0] - win_w / 2))
+        cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
+        return np.array([cx - win_w / 2, lo[1], cz - dz / 2]), np.array([cx + win_w / 2, hi[1], cz + dz / 2])
+
+    return [window(begin, (lo[0], hi[2])), window(keep, (hi[0], lo[2]))], rise
+
+
+def legible_short_side(labels: list[Label], values, focus: set[str], kinds) -> float | None:
+    """World length of the frame's short side at which the smallest of the focus blocks' labels of `kinds`
+    is MIN_CAP tall and every value text `values` MIN_VALUE_CAP (with room for perspective and tilt);
+    None when there are none."""
+    sides = [CAP * l.size / MIN_CAP for l in labels if l.block in focus and l.kind in kinds]
+    sides += [CAP * v.size / MIN_VALUE_CAP for v in values]
+    return min(sides) / 1.3 if sides else None
 
 
 def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
-    """The SceneSpec's beats: frames, caption and focus as block ids (every block of each focus tensor)."""
+    """The SceneSpec's beats: frames, caption, focus and the tensors the caption shows as block ids (every
+    block of each tensor) and the shot's kind."""
     slots_of: dict[str, list[str]] = {}
     for b in blocks:
         slots_of.setdefault(b.tensor, []).append(b.id)
@@ -77,23 +121,44 @@ def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
             raise InputError(f"beat {b.chapter}.{b.base} focus: unknown tensor {bad[0]!r}; accepted: \"*\" (the "
                              f"whole model) or tensors shown as blocks, e.g. {', '.join(list(slots_of)[:4])}")
         focus = [x.id for x in blocks] if "*" in b.focus else [i for t in b.focus for i in slots_of[t]]
+        shows = [i for t in b.shows for i in slots_of.get(t, [])]
         out.append(Beat(id=b.id, first_frame=b.first_frame, last_frame=b.last_frame, caption=dict(b.caption),
-                        focus=focus))
+                        focus=focus, shot=b.shot.kind_for(len(focus), "*" in b.focus), shows=shows))
     return out
 
 
 def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_texts, aspect,
                 fps: int) -> list[CameraKey]:
-    """Two keys per beat: on arrival (a little after the cut, for the camera to travel) and at its end."""
+    """Two keys per beat: on arrival (a little after the cut, for the camera to travel) and at its end; a
+    pan that must show a focus moment's numbers ends on them when they appear and holds there (a third
+    key)."""
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
     for i, (beat, shot) in enumerate(zip(beats, shots)):
         lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame), boxes)
         safe = shot_safe_area(beat, aspect, shot.fill)
-        n = beat.last_frame - beat.first_frame
-        arrive = beat.first_frame if i == 0 else beat.first_frame + min(int(round(1.2 * fps)), n // 3)
-        framed = shot_boxes(lo, hi, aspect, safe) if shot.framing == "auto" else [(lo, hi), (lo, hi)]
-        for frame, s, (blo, bhi) in zip((arrive, beat.last_frame), shot.sides(), framed):
-            loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, shot.rise), safe=safe)
+        arrive = beat.first_frame if i == 0 else arrival(beat.first_frame, beat.last_frame, fps)
+        whole = beat.shot == "establishing"
+        sides = shot.sides()
+        if whole:                                       # three-quarter, on the side the shot names
+            s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
+            sides = (s0, s0 + sides[1] - sides[0])
+        rise = max(shot.rise, WHOLE_RISE) if whole else shot.rise
+        values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
+        most = legible_short_side(labels, values, set(beat.focus), ESSENTIAL[beat.shot])
+        keep = union([value_text_bounds(v) for v in values]) if values else None
+        early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
+        first = [boxes[b.id] for b in blocks if b.id in set(beat.focus) and beat.first_frame <= np.min(b.t_on) <= early]
+        begin = union(first) if first else None
+        framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin) if shot.framing == "auto"
+                        else ([(lo, hi), (lo, hi)], rise))
+        frames, sides = [arrive, beat.last_frame], list(sides)
+        shown = min((v.frames[0] for v in values), default=beat.last_frame)
+        if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps // 2 < shown < beat.last_frame:
+            frames.insert(1, int(shown))                # arrive on the numbers as they appear, then hold
+            sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
+            framed = [framed[0], framed[1], framed[1]]
+        for frame, s, (blo, bhi) in zip(frames, sides, framed):
+            loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
             keys.append(CameraKey(float(frame), loc, tgt, shot.lens))
     return keys

@@ -35,7 +35,8 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 
-SPEC_VERSION = 3                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours
+SPEC_VERSION = 4                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+                                     # 4: Beat.shot, Beat.shows
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -246,7 +247,9 @@ class Beat:
     first_frame: int
     last_frame: int
     caption: dict[str, str]
-    focus: list[str] = field(default_factory=list)   # block ids the shot frames
+    focus: list[str] = field(default_factory=list)   # block ids the shot frames (its subject)
+    shot: str = "medium"             # establishing | medium | close-up | insert (scenes/storyboard.py: Shot)
+    shows: list[str] = field(default_factory=list)   # block ids the caption talks about (lit by its midpoint)
 
 
 @dataclass
@@ -306,6 +309,14 @@ class SceneSpec:
             if b.id == block_id:
                 return b
         raise KeyError(block_id)
+
+    @property
+    def beats(self) -> list[Beat]:
+        return [b for c in self.chapters for b in c.beats]
+
+    def camera_keys(self, beat: Beat) -> list[CameraKey]:
+        """The camera keys of a beat (two, or three for a pan that holds on its numbers), in time order."""
+        return [k for k in self.camera if beat.first_frame <= k.frame <= beat.last_frame]
 
     def chapter(self, slug: str) -> Chapter:
         for c in self.chapters:

@@ -33,6 +33,7 @@ DEFAULT_LOOP_SPEEDUP = 0.8
 MIN_SWEEP_SECONDS = 0.3      # an op's cells light over at least this long (first pass)
 STEP_SECONDS = 0.36          # smallest first-pass step slot: the sweep plus a gap
 LOOP_STEP_SECONDS = 1 / 15   # smallest step slot in the fed-back passes (two frames at 30 fps)
+LEAD_SECONDS = 1.0           # before a beat's first step: the camera's move to the beat's shot
 
 
 Cols = tuple[int, int]
@@ -45,6 +46,7 @@ class Step:
 
 
 FRAMINGS = ("auto", "whole")
+SHOT_KINDS = ("establishing", "medium", "close-up", "insert")   # what its level of detail must show
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,21 @@ class Shot:
     the subject towards the camera (the wall faces -Y), drifting sideways by `drift` over the beat (a slow
     orbit; None: 0.07 back towards straight on), through a `lens` mm lens, the subject filling `fill` of
     the safe area (clear of the frame's edges and of the caption band); `framing` "auto" pans down a
-    subject much taller than the frame, "whole" always shows it whole."""
+    subject much taller than the frame, "whole" always shows it whole. `kind` (SHOT_KINDS) says what the
+    frame check expects to read in it; "auto": establishing for the whole model, close-up for three
+    blocks or fewer, else medium."""
     side: float = 0.0
     rise: float = 0.10
     drift: float | None = None
     lens: float = 50.0
     fill: float = 1.0
     framing: str = "auto"
+    kind: str = "auto"
+
+    def kind_for(self, n_blocks: int, whole: bool) -> str:
+        if self.kind != "auto":
+            return self.kind
+        return "establishing" if whole else "close-up" if n_blocks <= 3 else "medium"
 
     def sides(self) -> tuple[float, float]:
         """The side component at the shot's first and last key."""
@@ -85,6 +95,7 @@ class BeatPlan:
     seconds: float                  # before the global pace
     steps: list[Step]
     focus: list[str]                # tensor names (every block of each; "*": all) the shot frames
+    shows: list[str] = field(default_factory=list)   # tensors the caption talks about (lit by its midpoint)
     fast: bool = False              # fed-back pass: short steps
     layer: int = 0
     pass_index: int = 0             # 1-based generation pass shown (loop beats)
@@ -127,6 +138,7 @@ class BeatDef:
     focus: Callable[[Ctx], list[str]] = whole_model
     moments: Callable | None = None
     shot: Shot = Shot()
+    shows: Callable[[Ctx], list[str]] | None = None     # None: the tensors its steps reveal
     expand: Callable[["BeatDef", Ctx], list[BeatPlan]] | None = None
 
     def plans(self, ctx: Ctx) -> list[BeatPlan]:
@@ -141,7 +153,12 @@ class BeatDef:
             b.steps = self.steps(ctx)
         if "focus" not in kw:
             b.focus = self.focus(ctx)
-        return replace(b, **kw)
+        b = replace(b, **kw)
+        if self.shows is not None:
+            b.shows = self.shows(ctx)
+        elif not b.shows:
+            b.shows = list(dict.fromkeys(t for s in b.steps for t in s.tensors))
+        return b
 
 
 def ln_steps(name: str, cols: Cols) -> list[Step]:
@@ -227,4 +244,9 @@ def _lead_tail(beat: BeatPlan, fps: int) -> tuple[int, int]:
     """Frames before the first step and after the last one (shorter in the fed-back passes)."""
     if beat.fast:
         return math.ceil(0.15 * fps), math.ceil(0.15 * fps)
-    return math.ceil(0.6 * fps), math.ceil(0.4 * fps)
+    return math.ceil(LEAD_SECONDS * fps), math.ceil(0.4 * fps)
+
+
+def arrival(first: int, last: int, fps: int) -> int:
+    """The frame a beat's camera arrives at its shot: when a (not fed-back) beat's first step starts."""
+    return first + min(math.ceil(LEAD_SECONDS * fps), max(1, (last - first + 1) // 6))

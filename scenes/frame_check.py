@@ -1,0 +1,199 @@
+"""The frame check: the picture's rules measured on a finished SceneSpec, frame by frame, in any aspect.
+
+Pure numpy over the spec (no Blender): the same projection the planner uses (screen.py), so it runs in
+seconds over every 4th frame of a whole story. Rules (docs/ARCHITECTURE.md, issue "The picture"):
+- texts: every text drawn is at least legibility.MIN_CAP tall (focus-moment numbers MIN_VALUE_CAP), inside
+  the title-safe area, clear of the caption band, title cards, cells and each other;
+- fill: at the settled frames of each beat (the camera arrived) the subject (its focus blocks) covers at
+  least FILL_AREA of the safe area's area and FILL_SPAN of its width or height;
+- essentials: in medium shots and closer every block of the subject shows its title; in close-ups also
+  its tensor name and axis labels;
+- captions: at a caption's midpoint the blocks it talks about (`Beat.shows`) are in the frame, and lit by
+  then or lighting while it plays (a caption may tell a sequence: max, then exp, then sum).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmreel.scenes.camera import box_corners
+from llmreel.scenes.geometry import value_text_bounds
+from llmreel.scenes.legibility import ESSENTIAL, SAFE, Texts, band_tops, block_screen, evaluate
+from llmreel.scenes.screen import Cameras, box_screen, overlaps
+from llmreel.scenes.spec import SceneSpec
+from llmreel.scenes.storyboard import arrival
+
+FILL_AREA = 0.30               # the subject's share of the safe area's area ...
+FILL_SPAN = 0.60               # ... and of its width or its height
+STEP = 4                       # frames between samples
+TEXT_RULES = ("small", "edge", "band", "cells", "overlap")
+
+
+@dataclass(frozen=True)
+class Fault:
+    rule: str                  # small | edge | band | cells | overlap | fill | essential | caption
+    frame: int
+    beat: str
+    what: str                  # the text, block or tensor concerned
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.rule:9s} frame {self.frame:5d} {self.beat:28s} {self.what} {self.detail}".rstrip()
+
+
+def beat_at(spec: SceneSpec, frames: np.ndarray) -> np.ndarray:
+    """[F] index of the beat playing at each frame."""
+    starts = np.array([b.first_frame for b in spec.beats])
+    return np.clip(np.searchsorted(starts, frames, side="right") - 1, 0, len(spec.beats) - 1)
+
+
+def settled(beat, fps: int) -> np.ndarray:
+    """Frames of a beat after the camera's arrival (keys: shots.plan_camera) and before its end."""
+    arrive = arrival(beat.first_frame, beat.last_frame, fps)
+    return np.arange(arrive, beat.last_frame + 1, STEP, dtype=np.float64)
+
+
+def text_faults(spec: SceneSpec, aspect, frames: np.ndarray) -> list[Fault]:
+    """Every text drawn (by the spec's own visibility) that breaks a text rule in a sampled frame."""
+    texts = Texts(spec.labels, spec.value_texts)
+    seen, faults, _, boxes = evaluate(texts, spec.blocks, spec.camera, spec.captions, spec.title_cards, aspect,
+                                      frames)
+    names = [l.text.get("en", l.id) for l in spec.labels] + [v.text for v in spec.value_texts]
+    beat = beat_at(spec, frames)
+    out = []
+    for rule, bad in faults.items():
+        for k, n in zip(*np.nonzero(bad & seen)):
+            out.append(Fault(rule, int(frames[k]), spec.beats[beat[k]].id, repr(names[n])))
+    for k in range(len(frames)):
+        idx = np.flatnonzero(seen[k])
+        hit = np.triu(overlaps(boxes[k, idx], boxes[k, idx]), 1)
+        for i, j in zip(*np.nonzero(hit)):
+            out.append(Fault("overlap", int(frames[k]), spec.beats[beat[k]].id,
+                             f"{names[idx[i]]!r} x {names[idx[j]]!r}"))
+    return out
+
+
+def safe_rect(spec: SceneSpec, aspect, frame: float) -> tuple[float, float, float, float]:
+    """The title-safe area above the caption band at `frame`."""
+    top, _ = band_tops(spec.captions, spec.title_cards, np.array([frame]), aspect)
+    x0, x1, y0, y1 = SAFE
+    return x0, x1, max(y0, float(top[0])), y1
+
+
+def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarray:
+    """[F, 2]: the subject's share of the safe area's area and its largest share of width or height. The
+    subject: the beat's focus blocks and the numbers its focus moments show beside them."""
+    ids = set(beat.focus)
+    blocks = [b for b in spec.blocks if b.id in ids]
+    if not blocks:
+        return np.ones((len(frames), 2))
+    cams = Cameras(spec.camera, frames)
+    xy, on = block_screen(blocks, cams, aspect, frames)
+    values = [v for v in spec.value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
+    if values:
+        vxy = box_screen(np.array([box_corners(*value_text_bounds(v)) for v in values]), cams, aspect)
+        von = np.stack([(frames >= v.frames[0]) & (frames <= v.frames[1]) for v in values], 1)
+        xy, on = np.concatenate([xy, vxy], 1), np.concatenate([on, von], 1)
+    out = np.zeros((len(frames), 2))
+    for k, f in enumerate(frames):
+        sx0, sx1, sy0, sy1 = safe_rect(spec, aspect, f)
+        b = xy[k, on[k] & (xy[k, :, 4] > 0)]
+        if not len(b):
+            continue
+        w = max(0.0, min(sx1, b[:, 1].max()) - max(sx0, b[:, 0].min()))
+        h = max(0.0, min(sy1, b[:, 3].max()) - max(sy0, b[:, 2].min()))
+        out[k] = w * h / ((sx1 - sx0) * (sy1 - sy0)), max(w / (sx1 - sx0), h / (sy1 - sy0))
+    return out
+
+
+def in_view(box, rect, share: float = 0.5) -> bool:
+    """A projected box is in view when at least `share` of it, or of the rect if the box is larger, is
+    inside the rect (a block taller than the frame is in view when it fills half of it)."""
+    w = max(0.0, min(box[1], rect[1]) - max(box[0], rect[0]))
+    h = max(0.0, min(box[3], rect[3]) - max(box[2], rect[2]))
+    area = min((box[1] - box[0]) * (box[3] - box[2]), (rect[1] - rect[0]) * (rect[3] - rect[2]))
+    return w * h >= share * area
+
+
+def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:
+    """Blocks among `ids` whose centre is inside the frame at `frame`."""
+    blocks = [b for b in spec.blocks if b.id in set(ids)]
+    if not blocks:
+        return set()
+    xy, on = block_screen(blocks, Cameras(spec.camera, [frame]), aspect, np.array([frame]))
+    cx, cy = (xy[0, :, 0] + xy[0, :, 1]) / 2, (xy[0, :, 2] + xy[0, :, 3]) / 2
+    ok = on[0] & (xy[0, :, 4] > 0) & (cx > 0) & (cx < 1) & (cy > 0) & (cy < 1)
+    return {b.id for b, k in zip(blocks, ok) if k}
+
+
+def shot_faults(spec: SceneSpec, aspect) -> list[Fault]:
+    """Fill and essentials at each beat's settled frames."""
+    fps, out = spec.meta.fps, []
+    texts = Texts(spec.labels)
+    for beat in spec.beats:
+        frames = settled(beat, fps)
+        if not len(frames):
+            continue
+        fill = subject_fill(spec, beat, aspect, frames)
+        worst = int(np.argmin(fill[:, 0] + fill[:, 1]))
+        if fill[worst, 0] < FILL_AREA or fill[worst, 1] < FILL_SPAN:
+            out.append(Fault("fill", int(frames[worst]), beat.id, f"{len(beat.focus)} blocks",
+                             f"area {fill[worst, 0]:.0%} < {FILL_AREA:.0%} or span {fill[worst, 1]:.0%} < {FILL_SPAN:.0%}"))
+        kinds = ESSENTIAL.get(beat.shot, ())
+        if not kinds:
+            continue
+        mid = frames[len(frames) // 2: len(frames) // 2 + 1]
+        framed = in_frame(spec, beat.focus, aspect, mid[0])          # a pan shows its blocks in turn
+        need = [i for i, l in enumerate(spec.labels) if l.kind in kinds and l.block in framed]
+        if not need:
+            continue
+        seen, faults, _, _ = evaluate(texts, spec.blocks, spec.camera, spec.captions, spec.title_cards, aspect, mid)
+        drawn = seen[0] & ~np.any([f[0] for f in faults.values()], axis=0)
+        for i in need:
+            if not drawn[i]:
+                l = spec.labels[i]
+                out.append(Fault("essential", int(mid[0]), beat.id, f"{l.kind} {l.text.get('en')!r}",
+                                 f"of {l.block} not legible in a {beat.shot}"))
+    return out
+
+
+def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
+    """Each block a beat's caption talks about is in the frame and lit: at the moment it starts lighting
+    if that falls within the caption (the camera follows the data), else at the caption's midpoint, when it
+    must be lit already (or shown whole by a preview)."""
+    out = []
+    for beat in spec.beats:
+        ids = set(beat.shows)
+        blocks = [b for b in spec.blocks if b.id in ids]
+        if not blocks:
+            continue
+        mid = float((beat.first_frame + beat.last_frame) // 2)
+        first = [float(np.min(b.t_on)) for b in blocks]
+        when = np.array([f if beat.first_frame <= f <= beat.last_frame else mid for f in first])
+        cams = Cameras(spec.camera, when)
+        xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)
+        for i, b in enumerate(blocks):
+            f, box = when[i], xy[i, i]
+            x0, x1, y0, y1 = safe_rect(spec, aspect, f)
+            shown = not b.visible or any(a <= f <= z for a, z in b.visible)
+            lit = first[i] <= f or any(a <= f <= z for a, z in b.preview)
+            if not (shown and box[4] > 0 and in_view(box, (x0, x1, y0, y1))):
+                out.append(Fault("caption", int(f), beat.id, b.id, "not in the frame"))
+            elif not lit:
+                out.append(Fault("caption", int(f), beat.id, b.id, "not lit"))
+    return out
+
+
+def check_frames(spec: SceneSpec, aspect=None, step: int = STEP) -> list[Fault]:
+    """Every fault of the picture's rules in `spec` seen in `aspect` (default: the spec's own)."""
+    aspect = tuple(spec.meta.aspect) if aspect is None else aspect
+    frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, step, dtype=np.float64)
+    return text_faults(spec, aspect, frames) + shot_faults(spec, aspect) + caption_faults(spec, aspect)
+
+
+def summary(faults: list[Fault]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for f in faults:
+        out[f.rule] = out.get(f.rule, 0) + 1
+    return out
