@@ -7,7 +7,7 @@ frame height, full width); `card_rect` is the part of the frame labels keep clea
 from __future__ import annotations
 
 from llmreel.scenes.hud import CARD_BAND
-from llmreel.scenes.spec import Beat, Chapter, TitleCard
+from llmreel.scenes.spec import Beat, Chapter, TitleCard, ValueText
 from llmreel.scenes.storyboard import CHAPTERS, BeatPlan
 
 CARD_MARGIN = 0.04               # kept clear around it, fraction of the frame height
@@ -36,3 +36,12 @@ def card_rect() -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the frame (0..1) that must stay free of labels during a card."""
     h = CARD_BAND / 2 + CARD_MARGIN
     return 0.0, 1.0, 0.5 - h, 0.5 + h
+
+
+def after_cards(values: list[ValueText], cards: list[TitleCard]) -> None:
+    """Value texts wait (in place) for a title card over their first frames to go: the card's band covers
+    the middle of the frame, and numbers are never hidden by level of detail."""
+    for v in values:
+        for c in cards:
+            if c.frames[0] <= v.frames[0] <= c.frames[1] < v.frames[1]:
+                v.frames = (c.frames[1] + 1, v.frames[1])

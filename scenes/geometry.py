@@ -51,10 +51,12 @@ def label_bounds(label: Label) -> tuple[np.ndarray, np.ndarray]:
 
 
 def value_text_box(text: str, size: float, location) -> tuple[np.ndarray, np.ndarray]:
-    """World box of a value text; the add-on draws it centred on `location` with its baseline there."""
+    """World box of a value text; the add-on draws it centred on `location` with its last line's baseline
+    there (earlier lines above it, one text size apart)."""
     w = text_width(text, size)
     x, y, z = location
-    return np.array([x - w / 2, y - 0.01, z - 0.3 * size]), np.array([x + w / 2, y + 0.01, z + 0.85 * size])
+    up = text.count("\n") * size
+    return np.array([x - w / 2, y - 0.01, z - 0.3 * size]), np.array([x + w / 2, y + 0.01, z + 0.85 * size + up])
 
 
 def value_text_bounds(v: ValueText) -> tuple[np.ndarray, np.ndarray]:

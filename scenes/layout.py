@@ -119,8 +119,9 @@ def _title(key: str) -> dict[str, str]:
 
 
 def text_width(text: str, size: float) -> float:
-    """Rough advance width of `text` at `size` (Noto Sans: ~0.6 em Latin, ~1 em Hangul/CJK)."""
-    return size * _ems(text)
+    """Rough advance width of `text` at `size` (Noto Sans: ~0.6 em Latin, ~1 em Hangul/CJK); of its widest
+    line when it has several."""
+    return size * max(_ems(line) for line in text.split("\n"))
 
 
 @lru_cache(maxsize=4096)

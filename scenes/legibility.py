@@ -26,6 +26,7 @@ MIN_RUN = 0.4                   # seconds: a label shown for less than this is n
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
 ESSENTIAL = {"establishing": (), "medium": ("title",), "close-up": ("title", "formal", "dim"), "insert": ("title",)}
+EPS = 1e-3                      # frame fractions: a text framed right on the safe edge is inside
 SAFE = (TITLE_SAFE, 1 - TITLE_SAFE, TITLE_SAFE, 1 - TITLE_SAFE)
 
 
@@ -95,7 +96,7 @@ def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_x
     left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
     cap = heights(texts.anchor, texts.cap, cams, aspect)
     small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
-    edge = seen & ~inside(boxes, SAFE)
+    edge = seen & ~inside(boxes, (SAFE[0] - EPS, SAFE[1] + EPS, SAFE[2] - EPS, SAFE[3] + EPS))
     y0, y1 = card_rect()[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
     band = seen & ((boxes[..., 2] < band_top[:, None]) | on_card)

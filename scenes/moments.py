@@ -18,6 +18,35 @@ from llmreel.scenes.storyboard import BeatPlan
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
 
 
+def line_chars(aspect) -> int:
+    """Characters a value text line may hold: its numbers must be 4% of the frame's short side, so a
+    portrait or square frame holds about half of what a wide one does."""
+    w, h = aspect
+    return 34 if w >= 1.3 * h else 18
+
+
+def wrap_formula(text: str, width: int) -> str:
+    """`text` broken into lines of at most `width` characters where it can, at the gaps between terms
+    ('mean 0.1   1/std 2') or before '=' and '+' past the first third of the line, else at the last
+    space that fits: '(x − mean) × 17.57 × γ 0.89 + β −0.018 = 0.13' -> '(x − mean) × 17.57\n× γ 0.89 + β
+    −0.018\n= 0.13'."""
+    lines, rest = [], text
+    while len(rest) > width:
+        spaces = [i for i in range(1, width + 1) if rest[i] == " " and rest[i - 1] != " "]
+        if not spaces:
+            cut = rest.find(" ", width)
+            if cut < 0:
+                break
+            spaces = [cut]
+        late = [i for i in spaces if i >= width // 3]
+        gaps = [i for i in late if rest[i + 1:i + 3] == "  "]
+        ops = [i for i in late if rest[i + 1] in "=+"]
+        cut = (gaps or ops or spaces)[-1]
+        lines.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return "\n".join(lines + [rest])
+
+
 def _src(name: str, index) -> str:
     return f"{name}[{','.join(str(int(i)) for i in index)}]"
 
@@ -39,8 +68,9 @@ class Moments:
     story's input and output text, its last frame) and what they make."""
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
-                 input_text: str = "", output: str = "", frame_end: int = 0):
+                 input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
+        self.line_chars = line_chars        # a value text longer than this breaks into lines
         self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
         self.highlights: list[Highlight] = []
         self.flying: list[FlyingCell] = []
@@ -80,7 +110,7 @@ class Moments:
         if b is None or any(s[0] not in self.trace for s in sources):
             return
         vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
-        text = fmt_text.format(*vals)
+        text = wrap_formula(fmt_text.format(*vals), self.line_chars)
         size = VALUE_SIZE * self.size
         loc = self.place(text, size, b, block_cell(b, anchor[1]))
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),

@@ -19,14 +19,14 @@ from llmreel.model.tokenizer import VOCAB
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
-from llmreel.scenes.cards import plan_chapters
+from llmreel.scenes.cards import after_cards, plan_chapters
 from llmreel.scenes.hud import plan_hud
 from llmreel.scenes.inputs import load_model, text_of, tokens
 from llmreel.scenes.labels import plan_labels
 from llmreel.scenes.legibility import plan_lod
 from llmreel.scenes.layout import layout, merged_tensors
 from llmreel.scenes.look import plan_look
-from llmreel.scenes.moments import Moments, focus_moments
+from llmreel.scenes.moments import Moments, focus_moments, line_chars
 from llmreel.scenes.paths import gelu_curves, plan_paths
 from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.shots import plan_camera, spec_beats
@@ -81,11 +81,12 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     paths = plan_paths(blocks, trace, merged, fps, width=0.12 * lay.sizes.title, n_in=n_in)
     paths += gelu_curves(lay, by_id, width=0.2 * lay.sizes.title, n_in=n_in)
     m = focus_moments(beats, Moments(trace, by_id, theme_obj, lay.sizes.title, fps, n_in, input_text, output,
-                                     frame_end))
+                                     frame_end, line_chars(aspect)))
     labels += m.labels
     sbeats = spec_beats(beats, blocks)
-    camera = plan_camera(sbeats, [b.shot for b in beats], blocks, labels, m.values, aspect, fps)
     chapters, cards = plan_chapters(sbeats, beats, fps)
+    after_cards(m.values, cards)
+    camera = plan_camera(sbeats, [b.shot for b in beats], blocks, labels, m.values, aspect, fps)
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in sbeats]
     plan_lod(labels, m.values, blocks, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,

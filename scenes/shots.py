@@ -86,6 +86,9 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         limit_h = max_short * (y1 - y0) if aspect[0] >= aspect[1] else max_short * (x1 - x0) / ra
         if max(win_h, win_w / ra) > limit_h:
             win_w, win_h = min(width, ra * limit_h), min(seen_h, limit_h)
+    if keep is not None:                                         # the numbers fit in the end window
+        win_w = max(win_w, min(width, keep[1][0] - keep[0][0]))
+        win_h = max(win_h, min(seen_h, (keep[1][2] - keep[0][2]) * cos))
     if win_w >= width - 1e-9 and win_h >= seen_h - 1e-9:
         return [(lo, hi), (lo, hi)], rise
     dz = win_h / cos
@@ -150,11 +153,13 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
         early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
         first = [boxes[b.id] for b in blocks if b.id in set(beat.focus) and beat.first_frame <= np.min(b.t_on) <= early]
         begin = union(first) if first else None
+        shown = min((v.frames[0] for v in values), default=beat.last_frame)
+        if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them
+            begin = keep
         framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin) if shot.framing == "auto"
                         else ([(lo, hi), (lo, hi)], rise))
         frames, sides = [arrive, beat.last_frame], list(sides)
-        shown = min((v.frames[0] for v in values), default=beat.last_frame)
-        if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps // 2 < shown < beat.last_frame:
+        if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps < shown < beat.last_frame:
             frames.insert(1, int(shown))                # arrive on the numbers as they appear, then hold
             sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
             framed = [framed[0], framed[1], framed[1]]
