@@ -173,3 +173,38 @@ def test_every_text_of_a_slide_still_reads_on_the_slide(bpy_factory, tmp_path, o
           f"min {every.min():.2f}, median {np.median(every):.2f}; {len(blank)} texts too small to draw a pixel")
     assert not low, low
     assert not lost, lost
+
+
+def test_panel_still_for_a_slide_is_planned_for_it_and_leaves_the_scene_alone(bpy_factory, tmp_path):
+    """The Render panel's "On Light Slide" button: a transparent still with the slide's text colours and
+    no opaque band, built in a scene of its own; the user's scene, its objects and world stay as they were."""
+    bpy = bpy_factory
+    import llmreel.blender_addon as addon
+    from llmreel.blender_addon import render
+    from llmreel.render_scripts.contact import srgb
+    from llmreel.scenes.plan import plan_scene
+    from llmreel.scenes.themes import SLIDES
+
+    addon.register()
+    try:
+        sc = bpy.context.scene
+        sc.llmreel.story_file = "attention_only"
+        assert bpy.ops.llmreel.build() == {"FINISHED"}
+        spec = plan_scene("attention_only")
+        cap = spec.captions[len(spec.captions) // 2]
+        sc.frame_set((cap.first_frame + cap.last_frame) // 2)
+        sc.render.filepath = str(tmp_path) + "/"
+        before = (len(bpy.data.scenes), sorted(o.name for o in sc.objects), sc.world.name, sc.frame_current)
+        assert bpy.ops.llmreel.render_still(quality="draft", resolution="480x270", slide="light",
+                                            transparent=True) == {"FINISHED"}
+        assert (len(bpy.data.scenes), sorted(o.name for o in sc.objects), sc.world.name, sc.frame_current) == before
+        (still,) = tmp_path.glob("llmreel_still_*_on_light.png")
+        px = render.load_pixels(still)
+    finally:
+        addon.unregister()
+    assert (px[..., 3] == 0).mean() > 0.3                              # the slide shows through
+    bottom = px[int(0.8 * 270):]
+    assert not (bottom[..., 3] == 1).all(axis=1).any()                  # no opaque band across the frame
+    text = (np.abs(bottom[..., :3] - [srgb(c) for c in SLIDES["light"]["text"]]).max(axis=-1) < 2 / 255)
+    outline = (bottom[..., :3].min(axis=-1) > 1 - 2 / 255) & (bottom[..., 3] == 1)
+    assert text.sum() > 20 and outline.sum() > 20, (int(text.sum()), int(outline.sum()))   # the caption, outlined
