@@ -16,6 +16,7 @@ import bpy
 from . import animate, blocks, camera, compositor, focus, geometry, hud, keys, labels, merge, paths, world
 from .blocks import DEFAULT_IMAGE_THRESHOLD
 from .nodes import tag
+from .text import set_strokes
 from .scene_io import clear_scene, collect_objects, mark_chapters, our_collection, save_blend
 
 __all__ = ["COLLECTION_NAME", "DEFAULT_IMAGE_THRESHOLD", "build_scene", "clear_scene", "our_collection",
@@ -26,11 +27,13 @@ COLLECTION_NAME = "LLM Reel"
 
 def build_scene(spec, *, scene=None, language: str | None = None, captions: bool = True,
                 image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False,
-                cell_shape: str = "tile", editable_text: bool = False, text_resolution: int = 0):
+                cell_shape: str = "tile", editable_text: bool = False, text_resolution: int = 0,
+                aliased: bool = False):
     """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build.
     `cell_shape`: "tile" (one quad per cell: light to draw and scrub) or "box" (lit 3D cells, for finals).
     Static texts, bands and outlines shown over the same frames become one mesh (see merge.py) unless
-    `editable_text`; `text_resolution` > 0: curve steps per glyph segment (default text.TEXT_RESOLUTION)."""
+    `editable_text`; `text_resolution` > 0: curve steps per glyph segment (default text.TEXT_RESOLUTION);
+    `aliased`: for pictures drawn without anti-aliasing (text.set_strokes: CJK strokes thickened)."""
     if cell_shape not in geometry.SHAPES:
         raise ValueError(f"unknown cell shape {cell_shape!r}: choose one of {', '.join(geometry.SHAPES)}")
     scene = scene or bpy.context.scene
@@ -62,15 +65,17 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     if captions:
         hud.add_captions(spec, plane, parts["Camera"], language, vis, texts)
     hud.add_title_cards(spec, plane, parts["Camera"], language, vis, texts)
-    if editable_text and text_resolution > 0:
+    if editable_text:
         built: list = []
         collect_objects(root, built)
         for obj in built:
             if obj.type == "FONT":
-                obj.data.resolution_u = int(text_resolution)
-    if not editable_text:
+                if text_resolution > 0:
+                    obj.data.resolution_u = int(text_resolution)
+                set_strokes(obj.data, aliased)
+    else:
         merge.merge_collections([parts[p] for p in ("Labels", "Focus", "Camera")] + list(vis.groups.values()),
-                                texts, int(text_resolution))
+                                texts, int(text_resolution), aliased)
     world.add_lights(parts["Lights"], spec)
     mark_chapters(scene, spec, root)
     root[keys.LANGUAGE] = language

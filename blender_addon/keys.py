@@ -50,3 +50,4 @@ CULLED = "llmreel_culled"               # culling.py: visibility keys it added
 
 # data
 RESOLUTION_U = "llmreel_resolution_u"   # a text curve's resolution before render.simplify_text
+TEXT_GROW = "llmreel_text_grow"         # a text curve's own contour growth (an outline's), before text.set_strokes

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import compat, keys
 from .nodes import tag
-from .text import configure_text, font_for
+from .text import configure_text, font_for, set_strokes
 
 KINDS = ("FONT", "MESH", "CURVE")
 TEXTS_KEY = keys.TEXTS
@@ -73,11 +73,14 @@ def _set(attrs, name: str, values: np.ndarray, kind: str, domain: str, prop: str
     attr.data.foreach_set(prop, np.ascontiguousarray(values).ravel())
 
 
-def _mesh_arrays(obj, resolution: int) -> dict:
+def _mesh_arrays(obj, resolution: int, aliased: bool = False) -> dict:
     """`obj` as Blender tessellates it: positions [V,3] in its parent's space, edges [E,2], corner
-    vertices and edges, face starts, face material slots, materials."""
+    vertices and edges, face starts, face material slots, materials. Text: `resolution` > 0 curve steps,
+    strokes for an `aliased` picture or not (text.set_strokes)."""
     if obj.type == "FONT" and resolution > 0:
         obj.data.resolution_u = resolution
+    if obj.type == "FONT":
+        set_strokes(obj.data, aliased)
     me = obj.to_mesh()                                   # owned by the object: no data block to remove
     try:
         nv, ne, nl, nf = len(me.vertices), len(me.edges), len(me.loops), len(me.polygons)
@@ -95,13 +98,15 @@ def _mesh_arrays(obj, resolution: int) -> dict:
         obj.to_mesh_clear()
 
 
-def merge_objects(objs: list, name: str, collection, resolution: int, trash: list, scratch: _Scratch):
+def merge_objects(objs: list, name: str, collection, resolution: int, trash: list, scratch: _Scratch,
+                  aliased: bool = False):
     """One tagged mesh object in `collection` with the geometry and materials of `objs` (objects or
     PendingTexts), or None when they have no faces. The objects and their data go to `trash` (for one
-    batch_remove). `resolution` > 0 sets the curve steps per glyph segment before text is tessellated."""
+    batch_remove). `resolution` > 0 sets the curve steps per glyph segment before text is tessellated;
+    `aliased`: strokes for a picture drawn without anti-aliasing (text.set_strokes)."""
     parts, materials = [], []
     for obj in objs:
-        part = _mesh_arrays(scratch.get(obj) if getattr(obj, "pending", False) else obj, resolution)
+        part = _mesh_arrays(scratch.get(obj) if getattr(obj, "pending", False) else obj, resolution, aliased)
         remap = []
         for m in part["materials"]:
             if m not in materials:
@@ -148,7 +153,7 @@ def merge_objects(objs: list, name: str, collection, resolution: int, trash: lis
     return out
 
 
-def merge_collections(collections, pending=(), resolution: int = 0) -> int:
+def merge_collections(collections, pending=(), resolution: int = 0, aliased: bool = False) -> int:
     """In each collection, join the mergeable objects and the PendingTexts placed there (per parent)
     into one mesh named after the first ('+N' more), when that removes objects or makes text mesh;
     returns how many objects and pending texts went into merged meshes."""
@@ -165,7 +170,7 @@ def merge_collections(collections, pending=(), resolution: int = 0) -> int:
             if len(objs) < 2 and not any(o.type == "FONT" for o in objs):
                 continue
             name = objs[0].name + (f" +{len(objs) - 1}" if len(objs) > 1 else " (mesh)")
-            out = merge_objects(objs, name, coll, resolution, trash, scratch)
+            out = merge_objects(objs, name, coll, resolution, trash, scratch, aliased)
             if out is not None:
                 out.parent = parent
                 merged += len(objs)

@@ -8,8 +8,9 @@ from . import build
 from .props import fill_chapters
 
 
-def _plan_from_settings(settings):
-    """SceneSpec for the panel's settings, via the scenes planner (no bpy inside)."""
+def plan_from_settings(settings, *, on: str | None = None, bands: bool = True):
+    """SceneSpec for the panel's settings, via the scenes planner (no bpy inside); `on` and `bands` as for
+    plan_scene (a still for a light or dark slide, a transparent one without bands)."""
     from llmreel.scenes.plan import plan_scene
     from llmreel.core.options import parse_aspect
 
@@ -17,7 +18,7 @@ def _plan_from_settings(settings):
                       input=settings.input_letters.strip() or None,
                       weights=bpy.path.abspath(settings.weights_file) or None,
                       language=settings.language, theme=settings.theme, pace=settings.pace,
-                      aspect=parse_aspect(settings.aspect))
+                      aspect=parse_aspect(settings.aspect), on=on, bands=bands)
 
 
 class _Guarded:
@@ -43,7 +44,7 @@ class _BuildBase(_Guarded):
 
     def run(self, context):
         settings = context.scene.llmreel
-        spec = _plan_from_settings(settings)
+        spec = plan_from_settings(settings)
         root = build.build_scene(spec, scene=context.scene, language=settings.language,
                                  captions=settings.captions, editable_text=settings.editable_text)
         fill_chapters(settings, root)

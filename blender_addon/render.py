@@ -33,6 +33,7 @@ from . import frames as fr
 from .build import build_scene
 from .culling import cull_offscreen
 from .presets import RenderSettings
+from .text import set_strokes
 
 # Workbench anti-aliasing samples -> the enum Blender takes.
 _WORKBENCH_AA = ((0, "OFF"), (1, "FXAA"), (5, "5"), (8, "8"), (11, "11"), (16, "16"), (32, "32"))
@@ -62,7 +63,7 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
         r.threads = max(1, int(threads))
     r.use_sequencer = False
     r.use_compositing = bool(s.compositor)              # the add-on's glow lives in the compositor
-    simplify_text(scene, int(s.text_resolution))
+    simplify_text(scene, int(s.text_resolution), aliased(s))
     # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
     r.use_stamp = False
     for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
@@ -91,9 +92,15 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
             eevee.taa_render_samples = max(1, samples)
 
 
-def simplify_text(scene: bpy.types.Scene, resolution: int) -> None:
+def aliased(settings: RenderSettings) -> bool:
+    """Drawn without anti-aliasing (Workbench at 0 samples: the draft): thin strokes drop out."""
+    return settings.engine == "workbench" and int(settings.samples) == 0
+
+
+def simplify_text(scene: bpy.types.Scene, resolution: int, aliased: bool = False) -> None:
     """Set every text curve in `scene` to `resolution` steps per segment (fewer triangles for drafts);
-    0 restores the resolution each had when first simplified."""
+    0 restores the resolution each had when first simplified. `aliased`: strokes for a picture without
+    anti-aliasing (text.set_strokes). Merged texts keep what their build chose."""
     for obj in scene.objects:
         if obj.type != "FONT":
             continue
@@ -101,6 +108,7 @@ def simplify_text(scene: bpy.types.Scene, resolution: int) -> None:
         if keys.RESOLUTION_U not in cu:
             cu[keys.RESOLUTION_U] = cu.resolution_u
         cu.resolution_u = resolution if resolution > 0 else int(cu[keys.RESOLUTION_U])
+        set_strokes(cu, aliased)
 
 
 # ---- Ctrl-C and Blender's chatter ------------------------------------------------------------------
@@ -169,7 +177,7 @@ def build_id(spec, settings: RenderSettings) -> str:
     else:
         digest = spec.digest()
     return (f"{digest}|{settings.language}|{bool(settings.captions)}|{settings.cell_shape}"
-            f"|{int(settings.text_resolution)}")
+            f"|{int(settings.text_resolution)}|{aliased(settings)}")
 
 
 def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cull: bool = False):
@@ -186,7 +194,8 @@ def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cu
             bpy.ops.wm.read_factory_settings(use_empty=True)
         scene = bpy.context.scene
         build_scene(spec, scene=scene, language=settings.language, captions=settings.captions,
-                    cell_shape=settings.cell_shape, text_resolution=int(settings.text_resolution))
+                    cell_shape=settings.cell_shape, text_resolution=int(settings.text_resolution),
+                    aliased=aliased(settings))
         _BUILT.clear()
         _BUILT[ident] = scene.name
     scene = bpy.data.scenes[_BUILT[ident]]

@@ -12,7 +12,7 @@ import bpy
 
 from llmreel.core.files import atomic_output
 
-from . import compat
+from . import compat, keys
 from .nodes import flat_material, is_ours, tag
 
 # Blender's own Inter.woff2 is a variable font whose overlapping contours fill wrongly as 3D text (holes
@@ -22,6 +22,13 @@ CJK_WOFF2 = "Noto Sans CJK Regular.woff2"
 # Curve steps per glyph segment: at 1080p a title card looks the same as with Blender's 12, and text
 # has half the triangles (faster to merge at build and to draw).
 TEXT_RESOLUTION = 6
+# A picture drawn without anti-aliasing (the draft) samples each pixel once, at its centre. A Hangul glyph
+# stacks three to five strokes in the height of a Latin capital, so at label sizes its strokes are thinner
+# than a pixel and whole strokes drop out ("임베딩" drew as "임베닝"). Curve steps do not matter (2, 6 and
+# 12 steps drop the same strokes, tests/test_addon_text_draft.py); thicker strokes do: such pictures grow
+# every CJK contour by this share of the text size: a Hangul stroke is about 0.03 of it, so about 40%
+# bolder, no stroke lost at 8-16 px glyphs and almost no filled gaps (measured in that test).
+ALIASED_CJK_GROW = 0.006
 
 
 def cjk_font_path() -> str:
@@ -78,6 +85,7 @@ def configure_text(cu, body: str, size: float, color, *, align: str = "left",
     `grow` > 0 widens every glyph's outline by that many units (an outline drawn behind a text)."""
     cu.body = body
     cu.offset = grow if grow > 0 else 0.0             # offsets each glyph contour along its normal (units)
+    cu[keys.TEXT_GROW] = cu.offset
     cu.resolution_u = TEXT_RESOLUTION
     cu.font = font_for(body)
     cu.size = size
@@ -91,6 +99,14 @@ def configure_text(cu, body: str, size: float, color, *, align: str = "left",
         cu.materials[0] = mat
     else:
         cu.materials.append(mat)
+
+
+def set_strokes(cu, aliased: bool) -> None:
+    """A FONT curve's strokes for a picture drawn with (`aliased` False) or without anti-aliasing: without,
+    a CJK text's contours grow by ALIASED_CJK_GROW of its size on top of its own growth (an outline's)."""
+    base = float(cu.get(keys.TEXT_GROW, cu.offset))
+    cu[keys.TEXT_GROW] = base
+    cu.offset = base + (ALIASED_CJK_GROW * cu.size if aliased and needs_cjk(cu.body) else 0.0)
 
 
 @dataclass

@@ -3,7 +3,9 @@
 They call the same rendering module as `llmreel still` / `llmreel render` (render.py): `configure_render`
 with a preset from presets.py, `render_still` / `render_sequence` (frames sealed and written whole) and
 `assemble_mp4` (Blender's FFmpeg). They render the scene as it is now, tweaks included, into the folder of
-the scene's Output path (Properties > Output), and block Blender until done.
+the scene's Output path (Properties > Output), and block Blender until done. A still for a slide (on a
+light or dark slide, or transparent) is planned again from the panel's settings, as `llmreel still --on
+--transparent` plans it, and built into a scene of its own that is removed afterwards.
 """
 from __future__ import annotations
 
@@ -17,10 +19,15 @@ from llmreel.core.options import LANGUAGES, parse_aspect
 
 from . import frames as fr
 from . import keys, render
+from .build import build_scene, clear_scene
+from .operators import plan_from_settings
 from .presets import resolve
 
 QUALITIES = (("draft", "Draft", "Workbench, fast"), ("preview", "Preview", "Workbench, anti-aliased"),
              ("final", "Final", "Cycles on the CPU, denoised"))
+SLIDES = (("scene", "As Built", "The scene as it is now, tweaks included"),
+          ("light", "Light Slide", "Planned again for a white slide: dark texts with light outlines, dark paths"),
+          ("dark", "Dark Slide", "Planned again for a black slide: light texts with dark outlines"))
 
 
 def output_folder(scene) -> Path:
@@ -42,6 +49,24 @@ def panel_settings(scene, quality: str, resolution: str = "", transparent: bool 
     language = (root.get(keys.LANGUAGE) if root else None) or "en"
     return resolve(quality, aspect=parse_aspect(f"{aspect[0]}:{aspect[1]}"), resolution=resolution or None,
                    language=language if language in LANGUAGES else "en", captions=True, transparent=transparent)
+
+
+def slide_still(scene, settings, on: str | None, out: Path) -> Path:
+    """`scene`'s current frame as a still for a slide: the panel's story planned again for the slide `on`
+    (None: the theme as is) and, when `settings.transparent`, without opaque bands (captions and titles
+    outlined), built into a scene of its own, rendered and removed. The user's scene is left as it was
+    (tweaks made to it do not show)."""
+    spec = plan_from_settings(scene.llmreel, on=on, bands=not settings.transparent)
+    temp = bpy.data.scenes.new("LLM Reel slide still")
+    try:
+        build_scene(spec, scene=temp, language=settings.language, captions=scene.llmreel.captions,
+                    cell_shape=settings.cell_shape, text_resolution=int(settings.text_resolution),
+                    aliased=render.aliased(settings))
+        render.configure_render(temp, settings)
+        return render.render_still(temp, scene.frame_current, out, panel_key(settings))
+    finally:
+        clear_scene(temp)
+        bpy.data.scenes.remove(temp)
 
 
 def panel_key(settings) -> str:
@@ -67,18 +92,24 @@ class _RenderOp:
 
 
 class LLMREEL_OT_render_still(_RenderOp, bpy.types.Operator):
-    """Render the current frame to a PNG in the output folder"""
+    """Render the current frame to a PNG in the output folder (for a slide: planned again for it)"""
     bl_idname = "llmreel.render_still"
     bl_label = "Render Still"
-    transparent: BoolProperty(name="Transparent", default=False)
+    transparent: BoolProperty(name="Transparent", default=False,
+                              description="Transparent background; captions and titles outlined, no opaque bands")
+    slide: EnumProperty(name="Slide", items=SLIDES, default="scene")
 
     def run(self, context):
         scene = context.scene
         settings = panel_settings(scene, self.quality, self.resolution, self.transparent)
-        out = output_folder(scene) / f"llmreel_still_{scene.frame_current:05d}.png"
-        render.configure_render(scene, settings)
+        name = f"llmreel_still_{scene.frame_current:05d}" + ("" if self.slide == "scene" else f"_on_{self.slide}")
+        out = output_folder(scene) / f"{name}.png"
         t0 = time.monotonic()
-        render.render_still(scene, scene.frame_current, out, panel_key(settings))
+        if self.slide == "scene" and not self.transparent:
+            render.configure_render(scene, settings)
+            render.render_still(scene, scene.frame_current, out, panel_key(settings))
+        else:
+            slide_still(scene, settings, None if self.slide == "scene" else self.slide, out)
         self.report({"INFO"}, f"LLM Reel: still {settings.width}x{settings.height} in "
                               f"{time.monotonic() - t0:.1f} s -> {out}")
         return {"FINISHED"}
@@ -139,6 +170,11 @@ class LLMREEL_PT_render(bpy.types.Panel):
             op = row.operator(LLMREEL_OT_render_animation.bl_idname, text=f"Animation ({label})",
                               icon="RENDER_ANIMATION")
             op.quality = quality
+        layout.label(text="Still for a slide (transparent, final):")
+        row = layout.row(align=True)
+        for slide, label, _ in SLIDES[1:]:
+            op = row.operator(LLMREEL_OT_render_still.bl_idname, text=f"On {label}", icon="IMAGE_RGB_ALPHA")
+            op.quality, op.slide, op.transparent = "final", slide, True
 
 
 CLASSES = (LLMREEL_OT_render_still, LLMREEL_OT_render_animation, LLMREEL_PT_render)

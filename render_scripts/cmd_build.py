@@ -1,5 +1,6 @@
-"""`llmreel build [STORY] [--input ...] [--lang en|ko] [--theme ...] --out F.blend`: plan the explainer,
-build it in Blender (headless) and save the .blend. Everything is checked before bpy is imported."""
+"""`llmreel build [STORY] [--input ...] [--lang en|ko] [--theme ...] [--on light|dark] [--transparent]
+--out F.blend`: plan the explainer, build it in Blender (headless) and save the .blend. Everything is checked
+before bpy is imported."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +9,7 @@ import time
 from llmreel.core.errors import InputError
 from llmreel.core.files import check_input_file, check_output_file
 from llmreel.core.options import LANGUAGES, PACE_RANGE, check_language, check_pace, parse_aspect
+from llmreel.render_scripts.cmd_plan import add_look_args, check_look_args
 
 
 def check_threshold(value: int | None) -> int | None:
@@ -20,19 +22,25 @@ def cmd_build(args) -> int:
     out = check_output_file(args.out, "--out", (".blend",))
     check_language(args.lang, "--lang")
     threshold = check_threshold(args.image_threshold)
+    look = check_look_args(args)
     if args.spec is not None:
         from llmreel.scenes.spec import SceneSpec
 
         if args.story is not None or args.input is not None:
             raise InputError("--spec builds a saved scene spec; do not also give STORY or --input")
+        if args.theme is not None or args.on is not None:
+            raise InputError("--spec builds a saved scene spec with its colours; plan it with --theme/--on")
         spec = SceneSpec.load(check_input_file(args.spec, "--spec", (".npz",)))
+        bands = [c.band for c in spec.hud.cards] + [c.band for per in spec.hud.captions for c in per.values()]
+        if args.transparent and any(b.color for b in bands):
+            raise InputError("--transparent: this spec sets texts on opaque bands; plan it with --transparent")
     else:
         from llmreel.scenes.plan import plan_scene
 
         aspect = parse_aspect(args.aspect, "--aspect") if args.aspect is not None else None
         pace = check_pace(args.pace, "--pace") if args.pace is not None else None
         spec = plan_scene(args.story, input=args.input, weights=args.weights, language=args.lang,
-                          theme=args.theme, aspect=aspect, pace=pace)
+                          aspect=aspect, pace=pace, **look)
     t0 = time.perf_counter()
     import bpy
 
@@ -42,6 +50,7 @@ def cmd_build(args) -> int:
     kwargs = {} if threshold is None else {"image_threshold": threshold}
     build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof,
                       cell_shape=args.cells, editable_text=args.editable_text, **kwargs)
+    bpy.context.scene.render.film_transparent = bool(args.transparent)
     build.save_blend(out)
     print(f"{out}: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-{spec.meta.frame_end} at "
           f"{spec.meta.fps} fps, built in {time.perf_counter() - t0:.1f} s")
@@ -56,7 +65,7 @@ def register(subparsers) -> None:
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     p.add_argument("--weights", default=None, help=".safetensors or .npz weights (default: the bundled model)")
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
-    p.add_argument("--theme", default=None, help="colour theme: dark | light")
+    add_look_args(p)
     p.add_argument("--pace", type=float, default=None, help="duration multiplier, {:g} .. {:g}".format(*PACE_RANGE))
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
     p.add_argument("--spec", default=None, help="build a saved SceneSpec (.npz) instead of planning")

@@ -8,6 +8,26 @@ from llmreel.core.files import check_output_file
 from llmreel.core.options import LANGUAGES, PACE_RANGE
 
 
+def add_look_args(p, slide: bool = True) -> None:
+    """`--theme` (every scene command) and, with `slide`, `--on` and `--transparent`: the options of a still
+    for a slide, shared by plan, build and still so that a saved spec or .blend matches the still."""
+    p.add_argument("--theme", default=None, help="colour theme: dark | light (default: the story's)")
+    if slide:
+        p.add_argument("--on", default=None,
+                       help="the slide's background: light | dark (texts, outlines and paths that read on it)")
+        p.add_argument("--transparent", action="store_true",
+                       help="transparent background (RGBA); captions and titles outlined instead of on bands")
+
+
+def check_look_args(args) -> dict:
+    """The checked theme options as plan_scene keywords: `theme`, `on` and `bands` (InputError first)."""
+    from llmreel.scenes.themes import check_slide, get_theme
+
+    get_theme(args.theme)
+    on = check_slide(getattr(args, "on", None), "--on")
+    return {"theme": args.theme, "on": on, "bands": not getattr(args, "transparent", False)}
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("plan", help="plan a story: chapters, frames, captions, counts (no Blender)",
                               description="Run the model on the input, lay out every tensor and write the "
@@ -18,7 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--fps", type=int, default=None, help="frames per second (default: the story's)")
     p.add_argument("--aspect", default=None, help="16:9 | 9:16 | 1:1 (default: the story's)")
     p.add_argument("--pace", type=float, default=None, help="duration multiplier {:g}..{:g}".format(*PACE_RANGE))
-    p.add_argument("--theme", default=None, help="dark | light")
+    add_look_args(p)
     p.add_argument("--language", default=None, help=f"default caption language: {' | '.join(LANGUAGES)}")
     p.add_argument("--weights", default=None, help=".safetensors / .npz weights (default: shipped)")
     p.add_argument("--json", action="store_true", help="print the plan summary as JSON")
@@ -31,8 +51,9 @@ def run(args) -> int:
 
     if args.out is not None:
         check_output_file(args.out, "--out", (".npz",))
+    look = check_look_args(args)
     spec = plan_scene(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
-                      theme=args.theme, language=args.language, weights=args.weights)
+                      language=args.language, weights=args.weights, **look)
     summary = plan_summary(spec)
     if args.out:
         spec.save(args.out)

@@ -21,6 +21,7 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import check_input_file, check_output_file, check_output_folder, write_text_atomic
 from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
 from llmreel.render_scripts import video
+from llmreel.render_scripts.cmd_plan import add_look_args
 
 RESUME_HINT = "rerun the same command to resume; finished frames are kept"
 
@@ -90,7 +91,8 @@ def find_chapter(spec, name: str):
 
 
 # ---- shared setup ----------------------------------------------------------------------------------
-def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True) -> None:
+def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True, slide: bool = False) -> None:
+    """The options every scene command shares; `slide`: also --on and --transparent (cmd_plan.add_look_args)."""
     p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     p.add_argument("--quality", default=quality, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality})")
@@ -99,7 +101,7 @@ def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = Tr
     p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
-    p.add_argument("--theme", default=None, help="colour theme: dark | light (default: the story's)")
+    add_look_args(p, slide)
     p.add_argument("--captions", action=argparse.BooleanOptionalAction, default=captions,
                    help="burn captions into the picture (default: %(default)s)")
 
@@ -349,14 +351,10 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("still", help="render one frame as a PNG (slides, posters)")
-    add_scene_args(p, "final", captions=False)
+    add_scene_args(p, "final", captions=False, slide=True)
     p.add_argument("--chapter", default=None, help="chapter (slug, number or title)")
     p.add_argument("--at", type=float, default=None, help="position in the chapter, 0..1 (default 0.5)")
     p.add_argument("--frame", type=int, default=None, help="frame N, counted from the chapter's first (1-based)")
-    p.add_argument("--transparent", action="store_true",
-                   help="transparent background (RGBA); captions and titles outlined instead of on bands")
-    p.add_argument("--on", default=None,
-                   help="the slide's background: light | dark (texts, outlines and paths that read on it)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(func=cmd_still)
 

@@ -70,16 +70,18 @@ def get_theme(name: str | None) -> Theme:
         raise InputError(f"unknown theme {name!r}; accepted: {', '.join(THEMES)}") from None
 
 
-# A still that lands on a slide: the colours of everything that is not a cell (texts, their outlines, flow
-# paths, highlight frames) chosen for the slide's background; the cells keep the theme's colour language.
-# Every text colour reads at least 4.5:1 (WCAG) against its slide: see `contrast`.
+# A still that lands on a slide: the colours of everything that is not a value's cell (texts, their
+# outlines, flow paths, highlight frames, and `dim`: cells not yet computed, the plates and backdrop
+# behind blocks) chosen for the slide's background, so nothing shows as a dark box on a white slide; the
+# cells that hold values keep the theme's colour language. Every text colour reads at least 4.5:1 (WCAG)
+# against its slide: see `contrast`.
 SLIDES: dict[str, dict] = {
     "light": {"background": (1.0, 1.0, 1.0), "text": (0.015, 0.015, 0.02), "text_dim": (0.10, 0.11, 0.13),
               "accent": (0.40, 0.07, 0.0), "flow": (0.02, 0.22, 0.06), "flow_residual": (0.0, 0.25, 0.20),
-              "outline": (1.0, 1.0, 1.0)},
+              "outline": (1.0, 1.0, 1.0), "dim": (0.80, 0.81, 0.84)},
     "dark": {"background": (0.0, 0.0, 0.0), "text": (0.90, 0.92, 0.95), "text_dim": (0.35, 0.38, 0.45),
              "accent": (1.0, 0.45, 0.05), "flow": (0.10, 0.55, 0.25), "flow_residual": (0.10, 0.90, 0.70),
-             "outline": (0.0, 0.0, 0.0)},
+             "outline": (0.0, 0.0, 0.0), "dim": (0.018, 0.020, 0.028)},
 }
 TEXT_COLOURS = ("text", "text_dim", "accent")      # the theme colours texts are drawn in
 

@@ -350,7 +350,46 @@ def test_theme_is_accepted_by_every_scene_command():
         assert parser.parse_args([cmd, "--out", "x.png"]).captions is True
 
 
-@pytest.mark.parametrize("args", [("plan", "--theme", "neon"), ("build", "--theme", "neon", "--out", "x.blend")])
+def test_on_and_transparent_are_accepted_by_plan_and_build_as_by_still(tmp_path):
+    """`plan --on light --transparent --out spec.npz` saves the still's spec (slide colours, no bands); `build`
+    takes the same options, or that spec, and saves a .blend with a transparent film and no band."""
+    from llmreel.render_scripts.cli import build_parser
+    from llmreel.scenes.spec import SceneSpec
+    from llmreel.scenes.themes import SLIDES
+
+    parser = build_parser()
+    for cmd in ("plan", "build", "still"):
+        extra = ["--out", "x.blend"] if cmd == "build" else ["--out", "x.png"] if cmd == "still" else []
+        args = parser.parse_args([cmd, "--on", "light", "--transparent", *extra])
+        assert (args.on, args.transparent) == ("light", True), cmd
+    spec_file = tmp_path / "slide.npz"
+    proc = run_cli("plan", "attention_only", "--theme", "light", "--on", "dark", "--transparent",
+                   "--out", str(spec_file), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "theme light-on-dark" in proc.stdout
+    spec = SceneSpec.load(spec_file)
+    assert spec.meta.theme == "light-on-dark" and spec.theme.text == SLIDES["dark"]["text"]
+    bands = [c.band.color for c in spec.hud.cards] + [c.band.color for p in spec.hud.captions for c in p.values()]
+    assert bands and not any(bands)
+    outs = {"spec": tmp_path / "spec.blend", "planned": tmp_path / "planned.blend"}
+    for name, flags in (("spec", ["--spec", str(spec_file)]), ("planned", ["attention_only", "--on", "light"])):
+        proc = run_cli("build", *flags, "--transparent", "--out", str(outs[name]), timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    probe = ("import bpy, sys; bpy.ops.wm.open_mainfile(filepath=sys.argv[-1]); s = bpy.context.scene; "
+             "print('RESULT', s.render.film_transparent, sum('band' in o.name for o in s.objects), "
+             "tuple(round(c, 3) for c in s.world.color))")
+    for name, world in (("spec", SLIDES["dark"]["background"]), ("planned", SLIDES["light"]["background"])):
+        proc = subprocess.run([sys.executable, "-c", probe, str(outs[name])], capture_output=True, text=True,
+                              timeout=300)
+        line = next(l for l in proc.stdout.splitlines() if l.startswith("RESULT"))
+        assert line == f"RESULT True 0 {tuple(round(c, 3) for c in world)}", (name, line)
+
+
+BAD_LOOK = [("plan", "--theme", "neon"), ("build", "--theme", "neon", "--out", "x.blend"),
+            ("plan", "--on", "beige"), ("build", "--on", "beige", "--out", "x.blend")]
+
+
+@pytest.mark.parametrize("args", BAD_LOOK, ids=[" ".join(a) for a in BAD_LOOK])
 def test_bad_theme_for_plan_and_build_is_one_line(args, tmp_path):
     assert_one_line_error(run_cli(*args, timeout=120, cwd=tmp_path))
     assert listing(tmp_path) == []

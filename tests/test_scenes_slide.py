@@ -11,7 +11,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.themes import SLIDES, THEMES, check_slide, contrast, slide_theme
 
-CELL_FIELDS = ("dim", "flash", "zero", "pos", "neg", "flash_seconds")
+CELL_FIELDS = ("flash", "zero", "pos", "neg", "flash_seconds")      # a value's cell; `dim` follows the slide
 
 
 def wcag_contrast(a, b) -> float:
@@ -45,6 +45,9 @@ def test_slide_theme_texts_read_on_the_slide_and_cells_keep_their_colours(theme,
         assert wcag_contrast(getattr(th, name), backdrop) >= 3.0, (theme, on, name)
     for name in CELL_FIELDS:
         assert getattr(th, name) == getattr(base, name), name
+    # cells not yet computed (and the plates behind blocks, between dim and background) sit on the slide
+    # as a faint grid, never as a dark box on white or a bright one on black
+    assert 1.1 <= wcag_contrast(th.dim, backdrop) <= 1.6, (theme, on)
     assert slide_theme(base, None) is base
 
 
@@ -67,7 +70,8 @@ def test_slide_spec_keeps_the_cells_of_the_default(slides):
     for spec in slides.values():
         for name in CELL_FIELDS:
             assert getattr(spec.theme, name) == getattr(default.theme, name)
-        assert spec.look == default.look
+        assert (spec.look.flash, spec.look.flash_frames) == (default.look.flash, default.look.flash_frames)
+        assert spec.look.dim == spec.theme.dim
         assert [b.id for b in spec.blocks] == [b.id for b in default.blocks]
         assert all(np.array_equal(a.values, b.values) for a, b in zip(spec.blocks, default.blocks))
         assert spec.flying == default.flying
