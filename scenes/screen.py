@@ -11,8 +11,8 @@ import numpy as np
 
 from llmreel.scenes.camera import _aspect, half_extents
 from llmreel.scenes.spec import CameraKey
+from llmreel.scenes.text_metrics import CAP  # noqa: F401  Latin cap height per unit of text size (measured)
 
-CAP = 0.72                      # Latin cap height per unit of text size (Noto Sans / Inter: ~0.71-0.73 em)
 TITLE_SAFE = 0.05               # broadcast title-safe margin, fraction of the frame on every side
 CHUNK = 256                     # frames projected at once (bounds the [K, N, 3] working set)
 

@@ -11,7 +11,7 @@ from llmreel.model.opgraph import max_over_deps
 from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
-from llmreel.scenes.camera import box_corners, project
+from llmreel.scenes.camera import box_corners, caption_band_top, project
 from llmreel.scenes.inputs import load_model as _model
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.shots import focus_bounds, shot_boxes, shot_safe_area
@@ -239,7 +239,7 @@ def test_every_shot_frames_its_focus(aspect, spec):
             assert max(w, h) >= 0.4, (aspect, beat.id, w, h)
             # and clear of the caption band and the frame margins
             x0, x1, y0, y1 = shot_safe_area(beat, s.meta.aspect)
-            assert y0 > 0.15, (aspect, beat.id)                   # a caption band is really there
+            assert y0 > caption_band_top(s.meta.aspect, 1), (aspect, beat.id)   # a caption band is there
             uv = project(key, box_corners(lo, hi), s.meta.aspect)
             assert uv[:, 0].min() >= x0 - 1e-6 and uv[:, 0].max() <= x1 + 1e-6, (aspect, beat.id)
             assert uv[:, 1].min() >= y0 - 1e-6 and uv[:, 1].max() <= y1 + 1e-6, (aspect, beat.id)
