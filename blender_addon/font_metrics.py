@@ -53,8 +53,9 @@ class _Layout:
         bpy.data.curves.remove(self.cu)
 
 
-def measure(path: str) -> dict:
-    """The metrics of the font file at `path` (see the module doc)."""
+def measure(path: str, hangul: bool = False) -> dict:
+    """The metrics of the font file at `path` (see the module doc); Hangul only with `hangul` (Inter has
+    none: Blender would measure its own fallback glyphs)."""
     font = bpy.data.fonts.load(path, check_existing=True)
     lay = _Layout(font)
     try:
@@ -62,16 +63,16 @@ def measure(path: str) -> dict:
         for ch in CHARS:
             box = lay.ink(ch)
             chars[ch] = (lay.advance(ch), *(box if box is not None else (0.0, 0.0, 0.0, 0.0)))
-        hangul = np.array([(lay.advance(ch), *lay.ink(ch)) for ch in HANGUL_SAMPLE if lay.ink(ch) is not None])
+        rows = np.array([(lay.advance(ch), *lay.ink(ch)) for ch in HANGUL_SAMPLE]) if hangul else []
         return {"cap": lay.ink("H")[3], "x_height": lay.ink("x")[3], "chars": chars,
-                "hangul": tuple(float(v) for v in np.median(hangul, axis=0)) if len(hangul) else None}
+                "hangul": tuple(float(v) for v in np.median(rows, axis=0)) if len(rows) else None}
     finally:
         lay.free()
 
 
 def measure_all() -> dict:
     """{"latin": Inter (static cut, fonts/), "cjk": Blender's Noto Sans CJK} as text.font_for picks them."""
-    return {"latin": measure(LATIN_FONT), "cjk": measure(cjk_font_path())}
+    return {"latin": measure(LATIN_FONT), "cjk": measure(cjk_font_path(), hangul=True)}
 
 
 def _r(v: float) -> str:

@@ -1,5 +1,5 @@
 """The planner's screen boxes are the ones on screen: the default story built in Blender, in English and in
-Korean, at sampled frames (close-ups, medium and wide shots, part way through camera moves). Every label
+Korean (16:9, and Korean 9:16, where the camera fits its sensor to the frame's height), at sampled frames (close-ups, medium and wide shots, part way through camera moves). Every label
 Blender shows there, and every cell block, is projected through the real scene camera
 (bpy_extras.object_utils.world_to_camera_view on the evaluated objects' bounds) and compared with what
 scenes/screen.py and scenes/legibility.py compute from the SceneSpec alone (Cameras, box_screen,
@@ -77,8 +77,8 @@ def _faults(name, planned: np.ndarray, real: np.ndarray, sx: float, sy: float) -
             f"error/extent {np.round(err / np.repeat(np.maximum(ext, MIN_CAP), 2), 3)}"]
 
 
-@pytest.mark.parametrize("language", ["en", "ko"])
-def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language):
+@pytest.mark.parametrize("language, aspect", [("en", "16:9"), ("ko", "16:9"), ("ko", "9:16")])
+def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     bpy = bpy_factory
     from llmreel.blender_addon import build
     from llmreel.scenes.camera import box_corners
@@ -87,9 +87,10 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language):
     from llmreel.scenes.plan import plan_scene
     from llmreel.scenes.screen import Cameras, box_screen, scale
 
-    spec = plan_scene(language=language)
+    spec = plan_scene(language=language, aspect=aspect)
     build.build_scene(spec, editable_text=True)
     scene, aspect = bpy.context.scene, spec.meta.aspect
+    assert scene.render.resolution_x * aspect[1] == scene.render.resolution_y * aspect[0]
     frames = sample_frames(spec)
     assert len(frames) >= N_FRAMES - 1
     cams = Cameras(spec.camera, frames)

@@ -39,7 +39,8 @@ def test_the_table_is_what_blender_measures(bpy_factory):
     for name, f in m.items():
         cap, x_height, hangul, chars = text_metrics.FONTS[name]
         assert abs(cap - f["cap"]) < 2e-4 and abs(x_height - f["x_height"]) < 2e-4, name
-        if f["hangul"] is not None:
+        assert (hangul is None) == (f["hangul"] is None), name
+        if hangul is not None:
             assert np.allclose(hangul, f["hangul"], atol=2e-4), name
         assert np.allclose(np.array(chars), np.array([f["chars"][c] for c in CHARS]), atol=2e-4), name
 
