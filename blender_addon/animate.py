@@ -9,10 +9,11 @@ from .nodes import tag
 
 
 def key(idblock, data_path: str, frames, values, index: int = 0, interpolation="BEZIER",
-        handles="AUTO_CLAMPED"):
+        handles="AUTO_CLAMPED", smoothing: str | None = None):
     """Key `data_path[index]` at `frames` to `values`. `interpolation` and `handles` (keyframe handle
     type) are one name for every key or a sequence of one per key; BEZIER AUTO_CLAMPED keys ease in and
-    out without overshoot."""
+    out without overshoot. `smoothing`: the curve's auto-handle smoothing (NONE | CONT_ACCEL); None keeps
+    Blender's default for new curves (a user preference)."""
     frames = np.asarray(frames, dtype=np.float32)
     values = np.asarray(values, dtype=np.float32)
     n = len(frames)
@@ -20,6 +21,8 @@ def key(idblock, data_path: str, frames, values, index: int = 0, interpolation="
     hands = [handles] * n if isinstance(handles, str) else list(handles)
     fc = compat.fcurve_ensure(idblock, data_path, index)
     tag(idblock.animation_data.action)
+    if smoothing is not None:
+        fc.auto_smoothing = smoothing
     kps = fc.keyframe_points
     start = len(kps)
     kps.add(n)
@@ -32,10 +35,12 @@ def key(idblock, data_path: str, frames, values, index: int = 0, interpolation="
     return fc
 
 
-def key_vector(idblock, data_path: str, frames, vectors, interpolation="BEZIER", handles="AUTO_CLAMPED"):
+def key_vector(idblock, data_path: str, frames, vectors, interpolation="BEZIER", handles="AUTO_CLAMPED",
+               smoothing: str | None = None):
     vectors = np.asarray(vectors, dtype=np.float32)
     for i in range(vectors.shape[1]):
-        key(idblock, data_path, frames, vectors[:, i], index=i, interpolation=interpolation, handles=handles)
+        key(idblock, data_path, frames, vectors[:, i], index=i, interpolation=interpolation, handles=handles,
+            smoothing=smoothing)
 
 
 def merge_intervals(intervals) -> list[tuple[float, float]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
+from llmreel.scenes import fcurve
+
 from . import animate, keys
 from .nodes import is_ours, tag
 from .world import scene_bounds
@@ -48,8 +50,10 @@ def add_camera(scene, spec, coll):
 
 
 def _easing(shots) -> dict:
-    """animate.key's per-key interpolation and handle types of these camera keys."""
-    return {"interpolation": [k.interpolation for k in shots], "handles": [k.handles for k in shots]}
+    """animate.key's per-key interpolation and handle types of these camera keys, and the curves'
+    smoothing the planner follows (scenes/fcurve.py), whatever the user's preference for new curves."""
+    return {"interpolation": [k.interpolation for k in shots], "handles": [k.handles for k in shots],
+            "smoothing": fcurve.SMOOTHING}
 
 
 def add_hud(cam, shots, coll, hud):

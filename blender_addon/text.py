@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bpy
 
 from llmreel.core.files import atomic_output
+from llmreel.scenes.text_metrics import drawn_size, needs_cjk
 
 from . import compat, keys
 from .nodes import flat_material, is_ours, tag
@@ -56,17 +56,6 @@ def cjk_font_path() -> str:
         return src
 
 
-_CJK_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
-               (0xFE30, 0xFE4F), (0xFF00, 0xFFEF))
-_CJK = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
-
-
-def needs_cjk(text: str) -> bool:
-    """Hangul / CJK characters present. Only such text uses the (large, slow to lay out) CJK font; Inter
-    covers Latin, Greek and the math signs labels use (× − · Σ √ →)."""
-    return _CJK.search(text) is not None
-
-
 def font_for(text: str):
     """The tagged font data block for `text` (loaded once per build, reused by name)."""
     kind = "cjk" if needs_cjk(text) else "latin"
@@ -88,7 +77,7 @@ def configure_text(cu, body: str, size: float, color, *, align: str = "left",
     cu[keys.TEXT_GROW] = cu.offset
     cu.resolution_u = TEXT_RESOLUTION
     cu.font = font_for(body)
-    cu.size = size
+    cu.size = drawn_size(body, size)                  # the role's size; Korean larger (text_metrics.py)
     cu.align_x = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}[align]
     cu.align_y = align_y
     box = cu.text_boxes[0]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.layout import text_width
+from llmreel.scenes.hud import pick
 from llmreel.scenes.spec import Block, Label, ValueText
+from llmreel.scenes.text_metrics import drawn_size, ink_box
 
 
 def view(arr: np.ndarray, index_prefix, axis_range, transpose: bool) -> np.ndarray:
@@ -42,21 +43,29 @@ def cell_point(block: Block, row: float, col: float, front: bool = True) -> tupl
     return (o[0] + col * block.pitch, y, o[2] - row * block.pitch)
 
 
-def label_bounds(label: Label) -> tuple[np.ndarray, np.ndarray]:
-    """Approximate world box of a label's text (all languages)."""
-    w = max(text_width(t, label.size) for t in label.text.values())
-    x, y, z = label.location
-    x0 = {"left": x, "center": x - w / 2, "right": x - w}[label.align]
-    return (np.array([x0, y - 0.01, z - 0.3 * label.size]), np.array([x0 + w, y + 0.01, z + 0.85 * label.size]))
+def text_box(text: str, size: float, location, align: str = "left") -> tuple[np.ndarray, np.ndarray]:
+    """World box of the ink of a text drawn on the wall (readable from -Y) with its baseline at `location`
+    (text_metrics: the measured fonts, Korean drawn at its size factor); 0.01 thick in Y."""
+    lines = text.split("\n")
+    boxes = [ink_box(line, size, align) for line in lines]
+    x0, x1 = min(b[0] for b in boxes), max(b[1] for b in boxes)
+    step = drawn_size(text, size)                       # Blender's line spacing (space_line 1.0), upwards
+    z0 = min(b[2] + (len(lines) - 1 - i) * step for i, b in enumerate(boxes))
+    z1 = max(b[3] + (len(lines) - 1 - i) * step for i, b in enumerate(boxes))
+    x, y, z = location
+    return np.array([x + x0, y - 0.01, z + z0]), np.array([x + x1, y + 0.01, z + z1])
+
+
+def label_bounds(label: Label, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """World box of a label's text in `language` (as the add-on picks it), or of all its languages."""
+    texts = [pick(label.text, language)] if language else [t for t in label.text.values() if t]
+    return union(text_box(t, label.size, label.location, label.align) for t in texts or [""])
 
 
 def value_text_box(text: str, size: float, location) -> tuple[np.ndarray, np.ndarray]:
-    """World box of a value text; the add-on draws it centred on `location` with its last line's baseline
-    there (earlier lines above it, one text size apart)."""
-    w = text_width(text, size)
-    x, y, z = location
-    up = text.count("\n") * size
-    return np.array([x - w / 2, y - 0.01, z - 0.3 * size]), np.array([x + w / 2, y + 0.01, z + 0.85 * size + up])
+    """World box of a value text; the add-on draws it centred on `location` with its (last line's) baseline
+    there."""
+    return text_box(text, size, location, "center")
 
 
 def value_text_bounds(v: ValueText) -> tuple[np.ndarray, np.ndarray]:

@@ -7,12 +7,11 @@ clear of the caption band with the same rules, in units of the frame's long side
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from llmreel.core.options import LANGUAGES
 from llmreel.scenes.spec import CameraKey, Caption, CaptionHud, CardHud, Hud, HudBand, HudText, TitleCard
+from llmreel.scenes.text_metrics import wrapped_lines
 
 CAPTION_SIZE = 0.03             # caption text size, times the frame's short side / 0.5625 (~32 px at 1080p)
 CAPTION_BASE = 0.045            # first baseline above the frame's bottom, fraction of the frame height
@@ -48,9 +47,8 @@ def caption_base(fh: float) -> float:
 
 
 def text_lines(text: str, size: float, wrap: float) -> int:
-    """Estimated wrapped line count (CJK glyphs ~1 em wide, Latin ~0.55 em)."""
-    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
-    return max(1, math.ceil(width / wrap))
+    """Wrapped line count (word wrap over the fonts' measured advances, text_metrics.py)."""
+    return wrapped_lines(text, size, wrap)
 
 
 def caption_lines(text: str, fw: float, fh: float) -> int:

@@ -12,10 +12,10 @@ config. Everything here is geometry from the config and T alone: no values, no t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from llmreel.model.config import GPTConfig
 from llmreel.scenes.spec import Label
+from llmreel.scenes.text_metrics import advance_width
 
 # Contract tensors that get no block of their own, and the blocks that show their values instead.
 # (The one place this is listed; tests check that every other trace tensor is laid out.)
@@ -119,14 +119,9 @@ def _title(key: str) -> dict[str, str]:
 
 
 def text_width(text: str, size: float) -> float:
-    """Rough advance width of `text` at `size` (Noto Sans: ~0.6 em Latin, ~1 em Hangul/CJK); of its widest
-    line when it has several."""
-    return size * max(_ems(line) for line in text.split("\n"))
-
-
-@lru_cache(maxsize=4096)
-def _ems(text: str) -> float:
-    return sum(1.0 if ord(ch) >= 0x1100 else 0.6 for ch in text)
+    """Advance width of `text` drawn for a role of text size `size` (measured fonts, text_metrics.py); of
+    its widest line when it has several."""
+    return max(advance_width(line, size) for line in text.split("\n"))
 
 
 # ---- box packer -----------------------------------------------------------------------------------

@@ -96,10 +96,11 @@ def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_x
     left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
     cap = heights(texts.anchor, texts.cap, cams, aspect)
     small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
-    edge = seen & ~inside(boxes, (SAFE[0] - EPS, SAFE[1] + EPS, SAFE[2] - EPS, SAFE[3] + EPS))
+    pad = EPS - (strict - 1) / 10                   # planning keeps a little inside the rule's own edges
+    edge = seen & ~inside(boxes, (SAFE[0] - pad, SAFE[1] + pad, SAFE[2] - pad, SAFE[3] + pad))
     y0, y1 = card_rect()[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
-    band = seen & ((boxes[..., 2] < band_top[:, None]) | on_card)
+    band = seen & ((boxes[..., 2] < band_top[:, None] + (strict - 1) / 10) | on_card)
     # cells only where nothing else failed: the [pairs, blocks] test is the costly one
     k, n = np.nonzero(seen & ~small & ~edge & ~band)
     cells = np.zeros_like(seen)
@@ -151,12 +152,16 @@ def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], 
              start: int, end: int, fps: int, step: int = 3) -> None:
     """Set (in place) each label's visible frames to those where it is legible and clear (the rules above),
     within its own visible frames, clear of the focus moments' value texts (always drawn); runs shorter than
-    MIN_RUN are dropped so nothing flickers. Measured
-    every `step` frames; a frame between two samples draws a label only if both do."""
+    MIN_RUN are dropped so nothing flickers. Measured every `step` frames and around every cut, caption and
+    card; a frame between two samples draws a label only if both do."""
     if not camera or not labels:
         return
     frames = np.arange(start, end + 1, dtype=np.float64)
-    sampled = frames[::step] if frames[-1] in frames[::step] else np.r_[frames[::step], frames[-1]]
+    # every `step` frames, and every frame around a cut, a caption or a card coming or going
+    edges = [c.first_frame for c in captions] + [c.last_frame for c in captions]
+    edges += [f for c in cards for f in c.frames]
+    near = np.add.outer(np.asarray(edges, dtype=np.float64), np.arange(-2.0, 3.0)).ravel()
+    sampled = np.unique(np.r_[frames[::step], frames[-1], near[(near >= start) & (near <= end)]])
     texts = Texts(labels, values)
     # a little stricter than the rule, so frames between samples keep to it while the camera moves
     _, _, drawn_s, _ = evaluate(texts, blocks, camera, captions, cards, aspect, sampled, strict=1.06)

@@ -9,27 +9,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from llmreel.scenes import fcurve
 from llmreel.scenes.camera import _aspect, half_extents
 from llmreel.scenes.spec import CameraKey
+from llmreel.scenes.text_metrics import CAP  # noqa: F401  Latin cap height per unit of text size (measured)
 
-CAP = 0.72                      # Latin cap height per unit of text size (Noto Sans / Inter: ~0.71-0.73 em)
 TITLE_SAFE = 0.05               # broadcast title-safe margin, fraction of the frame on every side
 THIN = 0.05                     # world units: a box this thin in Y is treated as flat
 CHUNK = 256                     # frames projected at once (bounds the [K, N, 3] working set)
 
 
 class Cameras:
-    """The camera at many frames at once, interpolated linearly between the spec's keys and held past the
-    ends (within a beat the keys are a slow drift, so linear and the add-on's eased curve agree closely)."""
+    """The camera at many frames at once, eased between the spec's keys exactly as the add-on keys them
+    (each key's interpolation and handles, Blender's F-curve rule: scenes/fcurve.py) and held past the
+    ends."""
 
     def __init__(self, keys: list[CameraKey], frames):
         keys = sorted(keys, key=lambda k: k.frame)
         f = np.asarray(frames, dtype=np.float64)
         kf = np.array([k.frame for k in keys])
+        how = [k.interpolation for k in keys], [k.handles for k in keys]
+
+        def curve(values):
+            return fcurve.evaluate(kf, values, f, *how)
+
         self.frames = f
-        self.location = np.stack([np.interp(f, kf, [k.location[i] for k in keys]) for i in range(3)], 1)
-        self.target = np.stack([np.interp(f, kf, [k.target[i] for k in keys]) for i in range(3)], 1)
-        self.lens = np.interp(f, kf, [k.lens for k in keys])
+        self.location = np.stack([curve([k.location[i] for k in keys]) for i in range(3)], 1)
+        self.target = np.stack([curve([k.target[i] for k in keys]) for i in range(3)], 1)
+        self.lens = curve([k.lens for k in keys])
 
     def __len__(self) -> int:
         return len(self.frames)

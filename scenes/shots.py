@@ -82,6 +82,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     elif width / seen_h > ra / FILL:                            # too wide
         win_w = seen_h * ra
     if max_short is not None:
+        max_short *= cos                                         # texts on the wall foreshorten as it tilts
         x0, x1, y0, y1 = safe
         limit_h = max_short * (y1 - y0) if aspect[0] >= aspect[1] else max_short * (x1 - x0) / ra
         if max(win_h, win_w / ra) > limit_h:

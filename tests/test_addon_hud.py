@@ -47,6 +47,7 @@ def test_camera_and_hud_plane_follow_spec(bpy_factory):
 def test_captions_and_cards_follow_spec_hud(bpy_factory, language):
     bpy = bpy_factory
     from llmreel.blender_addon import build
+    from llmreel.scenes.text_metrics import drawn_size
 
     spec = small_spec()
     # moved off what scenes/hud.py plans: the add-on must draw what it is given, not recompute it
@@ -68,7 +69,7 @@ def test_captions_and_cards_follow_spec_hud(bpy_factory, language):
 
     def check_text(obj, text, body):
         cu = obj.data
-        assert cu.body == body and cu.size == pytest.approx(text.size, rel=1e-6)
+        assert cu.body == body and cu.size == pytest.approx(drawn_size(body, text.size), rel=1e-6)  # Korean larger
         assert np.allclose(obj.location, text.location, atol=1e-7)
         assert cu.align_x == text.align.upper() and cu.align_y == text.align_y
         assert cu.text_boxes[0].width == pytest.approx(text.wrap, rel=1e-6)

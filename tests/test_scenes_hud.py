@@ -12,6 +12,7 @@ from llmreel.scenes.camera import caption_band_top, caption_lines
 from llmreel.scenes.hud import plan_hud
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.spec import Caption, CameraKey, SceneSpec, TitleCard
+from llmreel.scenes.text_metrics import wrapped_lines
 
 
 def _old_hud_width(spec) -> float:
@@ -28,8 +29,8 @@ def _old_frame_size(spec) -> tuple[float, float]:
 
 
 def _old_text_lines(text: str, size: float, wrap: float) -> int:
-    width = sum(size * (1.0 if ord(ch) >= 0x1100 else 0.55) for ch in text)
-    return max(1, math.ceil(width / wrap))
+    """Line counts come from the measured fonts since issue 11 (word wrap, Korean at its size factor)."""
+    return wrapped_lines(text, size, wrap)
 
 
 def _pick(text, language):

@@ -11,7 +11,7 @@ from llmreel.model.opgraph import max_over_deps
 from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.geometry import view
 from llmreel.scenes.layout import merged_tensors
-from llmreel.scenes.camera import box_corners, project
+from llmreel.scenes.camera import box_corners, caption_band_top, project
 from llmreel.scenes.inputs import load_model as _model
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.shots import focus_bounds, shot_safe_area
@@ -230,7 +230,7 @@ def test_every_shot_frames_its_focus(aspect, spec):
         assert len(keys) in (2, 3) and [k.frame for k in keys] == sorted(k.frame for k in keys), beat.id
         flo, fhi = focus_bounds(s.blocks, s.labels, s.value_texts, beat.focus, (beat.first_frame, beat.last_frame))
         x0, x1, y0, y1 = shot_safe_area(beat, s.meta.aspect)
-        assert y0 > 0.15, (aspect, beat.id)                      # a caption band is really there
+        assert y0 > caption_band_top(s.meta.aspect, 1), (aspect, beat.id)   # a caption band is there
         moved = False
         for key in keys:
             uv = project(key, box_corners(flo, fhi), s.meta.aspect)
