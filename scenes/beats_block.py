@@ -17,6 +17,12 @@ def focus0(part: str):
     return lambda ctx: layer_focus(0)[part]
 
 
+def head0(*names: str):
+    """Block 0's head-0 slices of `names` (e.g. "q" -> "h0.attn.q[0]", "weight.q" -> "h0.attn.c_attn.weight.q[0]"):
+    the head whose numbers the captions quote; the other heads compute beside it, off the close-up."""
+    return lambda ctx: [f"h0.attn.c_attn.{n}[0]" if "." in n else f"h0.attn.{n}[0]" for n in names]
+
+
 def qkv_steps(ctx: Ctx) -> list[Step]:
     """Q, K, V: first the focus token (the last input column: it sees every earlier token), then the rest."""
     t = ctx.n_in - 1
@@ -74,25 +80,27 @@ def gelu_bend(m: Moments, beat: BeatPlan) -> None:
 # ---- the beats -----------------------------------------------------------------------------------------
 
 def _block(name: str, part: str, seconds: float, caption: tuple[str, str], side: float, moments=None,
-           chapter: str = "self-attention") -> BeatDef:
-    """A beat that computes block 0's `part` and frames what it reads and writes."""
-    return BeatDef(chapter, name, seconds, caption, steps=block0(part), focus=focus0(part), moments=moments,
-                   shot=Shot(side=side))
+           chapter: str = "self-attention", focus=None) -> BeatDef:
+    """A beat that computes block 0's `part` and frames what it reads and writes (or `focus`, which its
+    caption then talks about)."""
+    return BeatDef(chapter, name, seconds, caption, steps=block0(part), focus=focus or focus0(part),
+                   shows=focus, moments=moments, shot=Shot(side=side))
 
 
 SELF_ATTENTION = [
     BeatDef("self-attention", "qkv", 9.0, (
         "Query, key and value: weight column times input column, summed, plus a bias. Head 0's first query number: {q}.",
         "쿼리, 키, 값: 가중치 열과 입력 열을 곱해 더하고 편향을 더합니다. 헤드 0의 첫 쿼리 값: {q}."),
-        steps=qkv_steps, focus=focus0("qkv"), moments=query_dot, shot=Shot(side=0.22)),
+        steps=qkv_steps, focus=head0("weight.q", "bias.q", "q", "weight.k", "bias.k", "k", "weight.v", "bias.v", "v"),
+        shows=head0("weight.q", "q", "k", "v"), moments=query_dot, shot=Shot(side=0.22)),
     _block("scores", "scores", 8.0, (
         "The query of {last_letter} at position {t} meets every earlier key; later ones are masked. First score: {score}.",
         "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 첫 점수: {score}."),
-        -0.12, query_meets_keys),
+        -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
     _block("softmax", "softmax", 7.0, (
         "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. Position {attn_argmax} gets {attn_pmax}.",
         "소프트맥스: 최댓값 {attn_max}을(를) 빼고, 지수를 취하고, 합 {attn_sum}(으)로 나눕니다. 위치 {attn_argmax}가 {attn_pmax}를 받습니다."),
-        0.16, attention_softmax),
+        0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs")),
     _block("mix", "mix", 7.0, (
         "Each head sums the value vectors with those weights. All {H} heads work side by side.",
         "각 헤드는 그 가중치로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),

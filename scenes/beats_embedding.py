@@ -26,11 +26,16 @@ def overview_previews(m: Moments, beat: BeatPlan) -> None:
         b.preview.append((float(round(start, 3)), float(end)))
 
 
+def head0_qk(ctx) -> list[str]:
+    """Blue and green side by side: head 0's query and key weights and the query and key they make."""
+    return ["h0.attn.c_attn.weight.q[0]", "h0.attn.q[0]", "h0.attn.c_attn.weight.k[0]", "h0.attn.k[0]"]
+
+
 def activations_preview(m: Moments, beat: BeatPlan) -> None:
     """The green blocks the caption points at light whole, from before its midpoint to the beat's end."""
     span = beat.last_frame - beat.first_frame
     for b in m.blocks.values():
-        if b.tensor in beat.focus and b.role != "weight":
+        if (b.id in beat.focus or b.tensor in beat.focus) and b.role != "weight":
             b.preview.append((float(beat.first_frame + span // 3), float(beat.last_frame)))
 
 
@@ -77,9 +82,7 @@ INTRODUCTION = [
     BeatDef("introduction", "weights", 8.0, (
         "Blue blocks are weights: {n_params} numbers fixed by training. Green blocks are activations, computed from the input.",
         "파란 블록은 가중치입니다: 학습으로 정해진 {n_params}개의 수. 초록 블록은 입력으로 계산되는 활성값입니다."),
-        focus=lambda ctx: ["h0.ln_1.weight", "h0.attn.c_attn.weight", "h0.attn.q", "h0.attn.k", "h0.attn.v",
-                           "h0.attn.y"], shows=lambda ctx: ["h0.ln_1.weight", "h0.attn.c_attn.weight", "h0.attn.q",
-                                                            "h0.attn.k", "h0.attn.v", "h0.attn.y"],
+        focus=head0_qk, shows=head0_qk,
         moments=activations_preview, shot=Shot(side=0.16)),
     BeatDef("introduction", "overview", 9.0, (
         "A quick pass: the data flows down through {n_layer} blocks to the first prediction, {first_out}.",

@@ -27,12 +27,12 @@ from llmreel.scenes.storyboard import arrival
 FILL_AREA = 0.30               # the subject's share of the safe area's area ...
 FILL_SPAN = 0.60               # ... and of its width or its height
 STEP = 4                       # frames between samples
-TEXT_RULES = ("small", "edge", "band", "cells", "overlap")
+TEXT_RULES = ("small", "large", "edge", "band", "cells", "overlap")
 
 
 @dataclass(frozen=True)
 class Fault:
-    rule: str                  # small | edge | band | cells | overlap | fill | essential | caption
+    rule: str                  # small | large | edge | band | cells | overlap | fill | essential | caption
     frame: int
     beat: str
     what: str                  # the text, block or tensor concerned

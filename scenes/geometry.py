@@ -6,7 +6,7 @@ import numpy as np
 
 from llmreel.scenes.hud import pick
 from llmreel.scenes.spec import Block, Label, ValueText
-from llmreel.scenes.text_metrics import drawn_size, ink_box
+from llmreel.scenes.text_metrics import ink_box
 
 
 def view(arr: np.ndarray, index_prefix, axis_range, transpose: bool) -> np.ndarray:
@@ -46,12 +46,7 @@ def cell_point(block: Block, row: float, col: float, front: bool = True) -> tupl
 def text_box(text: str, size: float, location, align: str = "left") -> tuple[np.ndarray, np.ndarray]:
     """World box of the ink of a text drawn on the wall (readable from -Y) with its baseline at `location`
     (text_metrics: the measured fonts, Korean drawn at its size factor); 0.01 thick in Y."""
-    lines = text.split("\n")
-    boxes = [ink_box(line, size, align) for line in lines]
-    x0, x1 = min(b[0] for b in boxes), max(b[1] for b in boxes)
-    step = drawn_size(text, size)                       # Blender's line spacing (space_line 1.0), upwards
-    z0 = min(b[2] + (len(lines) - 1 - i) * step for i, b in enumerate(boxes))
-    z1 = max(b[3] + (len(lines) - 1 - i) * step for i, b in enumerate(boxes))
+    x0, x1, z0, z1 = ink_box(text, size, align)
     x, y, z = location
     return np.array([x + x0, y - 0.01, z + z0]), np.array([x + x1, y + 0.01, z + z1])
 

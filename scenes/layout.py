@@ -119,9 +119,8 @@ def _title(key: str) -> dict[str, str]:
 
 
 def text_width(text: str, size: float) -> float:
-    """Advance width of `text` drawn for a role of text size `size` (measured fonts, text_metrics.py); of
-    its widest line when it has several."""
-    return max(advance_width(line, size) for line in text.split("\n"))
+    """Advance width of `text` drawn for a role of text size `size` (measured fonts, text_metrics.py)."""
+    return advance_width(text, size)
 
 
 # ---- box packer -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The legibility rules for texts in the picture, frame by frame, and the level of detail that follows them.
 
 A text is drawn in a frame only when, seen through that frame's camera, it is
-- large enough: its cap height is at least MIN_CAP of the frame's short side (16 px at 1080p);
+- large enough: its cap height is at least MIN_CAP of the frame's short side (16 px at 1080p; the focus
+  moments' numbers MIN_VALUE_CAP), and a section heading at most MAX_SECTION_CAP;
 - inside the title-safe area (TITLE_SAFE in from every edge), clear of the caption band and title cards;
 - clear of every block's cells and of every text drawn before it (sections, then block titles, token
   letters, formal names and axis tags; larger first).
@@ -22,6 +23,7 @@ from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
+MAX_SECTION_CAP = 0.06          # a section heading larger than this would shout over a close-up: wide shots only
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
@@ -72,6 +74,7 @@ class Texts:
         sizes = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
         self.cap = CAP * sizes
         self.is_value = np.r_[np.zeros(len(labels), bool), np.ones(len(self.values), bool)]
+        self.is_section = np.r_[[l.kind == "section" for l in labels], np.zeros(len(self.values), bool)].astype(bool)
         self.priority = np.array([PRIORITY.get(l.kind, 5) for l in labels] + [-1] * len(self.values), float)
         self.order = np.lexsort((-sizes, self.priority))     # value texts, sections, titles, ...; larger first
 
@@ -96,13 +99,14 @@ def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_x
     left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
     cap = heights(texts.anchor, texts.cap, cams, aspect)
     small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
+    large = texts.is_section & (cap > MAX_SECTION_CAP / strict) & seen
     pad = EPS - (strict - 1) / 10                   # planning keeps a little inside the rule's own edges
     edge = seen & ~inside(boxes, (SAFE[0] - pad, SAFE[1] + pad, SAFE[2] - pad, SAFE[3] + pad))
     y0, y1 = card_rect()[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
     band = seen & ((boxes[..., 2] < band_top[:, None] + (strict - 1) / 10) | on_card)
     # cells only where nothing else failed: the [pairs, blocks] test is the costly one
-    k, n = np.nonzero(seen & ~small & ~edge & ~band)
+    k, n = np.nonzero(seen & ~small & ~large & ~edge & ~band)
     cells = np.zeros_like(seen)
     for a in range(0, len(k), 4096):
         kk, nn = k[a:a + 4096], n[a:a + 4096]
@@ -110,7 +114,7 @@ def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_x
         hit = ((t[..., 0] < bx[..., 1]) & (bx[..., 0] < t[..., 1]) & (t[..., 2] < bx[..., 3])
                & (bx[..., 2] < t[..., 3]) & blocks_on[kk] & (bx[..., 4] > 0))
         cells[kk, nn] = hit.any(1)
-    return {"small": small, "edge": edge, "band": band, "cells": cells}
+    return {"small": small, "large": large, "edge": edge, "band": band, "cells": cells}
 
 
 def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.ndarray:

@@ -125,16 +125,16 @@ class Moments:
 
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int]) -> tuple[float, float, float]:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
-        then left), else under or over the block; the first spot whose text box keeps clear of every
+        then left), else under or over the block (clear of it, however many lines the text has); the first spot whose text box keeps clear of every
         block (its cells and a tag's height around them) and of the texts placed before it."""
         lo, hi = b.bounds()
         w = text_width(text, size)
         gap = 1.0 * self.size
         z = float(np.clip(cell_point(b, *cell)[2] - 0.3 * size, lo[2] + 0.3 * size, hi[2] - 0.85 * size))
         y = float(lo[1] - 0.05)
+        top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]          # its ink above the baseline
         spots = [(hi[0] + gap + w / 2, z), (lo[0] - 2.5 * gap - w / 2, z),
-                 ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - 0.85 * size),
-                 ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)]
+                 ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top), ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)]
         pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
         obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values]

@@ -118,12 +118,19 @@ def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
     slots_of: dict[str, list[str]] = {}
     for b in blocks:
         slots_of.setdefault(b.tensor, []).append(b.id)
+    for b in blocks:                # a block id names that block alone (e.g. head 0: "h0.attn.q[0]")
+        slots_of.setdefault(b.id, [b.id])
+    tensors = sorted({b.tensor for b in blocks}, key=len, reverse=True)
+    for b in beats:                 # a block a model does not slice so ("...q[0]") falls back to its tensor
+        for names in (b.focus, b.shows):
+            names[:] = [n if n in slots_of or "[" not in n else next((t for t in tensors if n.startswith(t)), n)
+                        for n in names]
     out = []
     for b in beats:
         bad = [t for t in b.focus if t != "*" and t not in slots_of]
         if bad:
             raise InputError(f"beat {b.chapter}.{b.base} focus: unknown tensor {bad[0]!r}; accepted: \"*\" (the "
-                             f"whole model) or tensors shown as blocks, e.g. {', '.join(list(slots_of)[:4])}")
+                             f"whole model) or tensors or block ids shown as blocks, e.g. {', '.join(list(slots_of)[:4])}")
         focus = [x.id for x in blocks] if "*" in b.focus else [i for t in b.focus for i in slots_of[t]]
         shows = [i for t in b.shows for i in slots_of.get(t, [])]
         out.append(Beat(id=b.id, first_frame=b.first_frame, last_frame=b.last_frame, caption=dict(b.caption),

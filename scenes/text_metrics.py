@@ -144,17 +144,25 @@ def _unit(text: str, font: str = "") -> tuple[float, float, float, float, float]
 
 
 def advance_width(text: str, size: float) -> float:
-    """Width Blender aligns `text` by (the sum of its characters' advances) at role size `size`."""
-    return drawn_size(text, size) * _unit(text)[0]
+    """Width Blender aligns `text` by (the sum of its characters' advances) at role size `size`; of its
+    widest line when it has several."""
+    s = drawn_size(text, size)
+    return max(s * _unit(line)[0] for line in text.split("\n"))
 
 
 def ink_box(text: str, size: float, align: str = "left") -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1) of the ink of one line of `text` at role size `size`, relative to its anchor on
-    the baseline; `align` left | center | right as Blender's align_x."""
+    """(x0, x1, y0, y1) of the ink of `text` at role size `size`, relative to its anchor on the (last
+    line's) baseline; `align` left | center | right as Blender's align_x, per line. Lines stack upwards one
+    drawn size apart (Blender's line spacing 1.0 with align_y BOTTOM_BASELINE)."""
     s = drawn_size(text, size)
-    w, x0, x1, y0, y1 = _unit(text)
-    shift = {"left": 0.0, "center": -w / 2, "right": -w}[align]
-    return s * (x0 + shift), s * (x1 + shift), s * y0, s * y1
+    lines = text.split("\n")
+    boxes = []
+    for i, line in enumerate(lines):
+        w, x0, x1, y0, y1 = _unit(line)
+        shift = {"left": 0.0, "center": -w / 2, "right": -w}[align]
+        up = len(lines) - 1 - i
+        boxes.append((s * (x0 + shift), s * (x1 + shift), s * (y0 + up), s * (y1 + up)))
+    return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def wrapped_lines(text: str, size: float, wrap: float) -> int:

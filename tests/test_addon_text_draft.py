@@ -54,9 +54,13 @@ def _triangles(obj) -> int:
 
 
 def strokes(bpy, tmp_path, size: float, resolution: int, aliased: bool) -> tuple[float, float, float]:
-    """(recall, stray, glyph height in px) of the draft picture of BODY at `size`: the share of pixels
+    """(recall, stray, glyph height in px) of the draft picture of BODY drawn at `size` (the role size is
+    smaller: Korean is drawn text_metrics.KO_SCALE larger than its role's size): the share of pixels
     the text half covers or more (from a supersampled picture at full curve resolution) that are drawn, and
     the share of drawn pixels the text barely touches (< 10%: gaps filled in)."""
+    from llmreel.scenes.text_metrics import KO_SCALE
+
+    size = size / KO_SCALE
     ref_scene, _ = _text_scene(bpy, BODY, size, 12, False)
     ref = _lit(bpy, tmp_path, ref_scene, SUPER)
     cover = ref.reshape(H, SUPER, W, SUPER).mean(axis=(1, 3))
@@ -87,6 +91,7 @@ def test_without_thicker_strokes_the_draft_drops_hangul_strokes_at_any_curve_res
 def test_thicker_strokes_cost_no_triangles_and_leave_latin_alone(bpy_factory):
     bpy = bpy_factory
     from llmreel.blender_addon import text
+    from llmreel.scenes.text_metrics import drawn_size
 
     counts = {}
     for body in (BODY, "Embedding h0.attn"):
@@ -97,7 +102,7 @@ def test_thicker_strokes_cost_no_triangles_and_leave_latin_alone(bpy_factory):
     tri, extent = counts[BODY, True]
     assert tri <= 1.05 * counts[BODY, False][0]
     grown = extent - counts[BODY, False][1]
-    assert np.allclose(grown[[0, 2]], 2 * text.ALIASED_CJK_GROW * 1.0, rtol=0.25), grown
+    assert np.allclose(grown[[0, 2]], 2 * text.ALIASED_CJK_GROW * drawn_size(BODY, 1.0), rtol=0.25), grown
     assert counts["Embedding h0.attn", True][0] == counts["Embedding h0.attn", False][0]
     assert np.array_equal(counts["Embedding h0.attn", True][1], counts["Embedding h0.attn", False][1])
 
@@ -107,6 +112,7 @@ def test_draft_settings_choose_thicker_strokes_and_a_later_render_restores_them(
     kept editable, configure_render switches them with the anti-aliasing and back."""
     bpy = bpy_factory
     from llmreel.blender_addon import presets, render, text
+    from llmreel.scenes.text_metrics import drawn_size
 
     draft, preview = presets.resolve("draft", language="ko"), presets.resolve("preview", language="ko")
     assert render.aliased(draft) and not render.aliased(preview) and not render.aliased(presets.resolve("final"))
@@ -116,6 +122,7 @@ def test_draft_settings_choose_thicker_strokes_and_a_later_render_restores_them(
     ko = text.make_text("ko", "임베딩", 0.5, (1, 1, 1), coll, grow=0.02)
     en = text.make_text("en", "Embedding", 0.5, (1, 1, 1), coll)
     render.configure_render(bpy.context.scene, draft)
-    assert ko.data.offset == pytest.approx(0.02 + text.ALIASED_CJK_GROW * 0.5) and en.data.offset == 0
+    assert ko.data.offset == pytest.approx(0.02 + text.ALIASED_CJK_GROW * drawn_size("임베딩", 0.5))
+    assert en.data.offset == 0
     render.configure_render(bpy.context.scene, preview)
     assert ko.data.offset == pytest.approx(0.02) and en.data.offset == 0

@@ -45,8 +45,9 @@ def mid_frame(ch, at=0.6):
 def assert_not_blank(px):
     rgb = px[..., :3]
     assert rgb.std() > 0.02, "frame is (nearly) one flat colour"
-    # more than a few distinct colours: cells, labels and captions, not a cleared background
-    assert len(np.unique((rgb * 255).astype(np.uint8).reshape(-1, 3), axis=0)) > 12
+    # something besides the background: cells, labels and captions cover some of the picture
+    bg = np.median(rgb.reshape(-1, 3), axis=0)
+    assert (np.abs(rgb - bg).max(axis=-1) > 0.1).mean() > 0.005
 
 
 def test_two_chapters_on_workbench_and_one_on_cycles(spec, tmp_path):

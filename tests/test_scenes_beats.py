@@ -87,8 +87,10 @@ def _check_unchanged(full, spec, dropped):
     before, after = shots_by_beat(full), shots_by_beat(spec)
     assert dropped.isdisjoint(after)
     for bid, keys in after.items():
-        for (d0, l0), (d1, l1) in zip((before[bid][0], before[bid][-1]), (keys[0], keys[-1])):   # its angles
-            assert np.allclose(d0, d1, atol=1e-9) and l0 == l1, f"cutting {dropped} turned {bid}'s camera"
+        # its side angles and lens (how high it looks from follows the subject, which a cut may add to)
+        for (d0, l0), (d1, l1) in zip((before[bid][0], before[bid][-1]), (keys[0], keys[-1])):
+            assert np.isclose(d0[0] / -d0[1], d1[0] / -d1[1], atol=1e-9) and l0 == l1, \
+                f"cutting {dropped} turned {bid}'s camera"
 
 
 def test_cutting_earlier_beats_keeps_the_softmax_angle(full, tmp_path):
@@ -193,7 +195,7 @@ def test_bad_overrides_are_one_line(tmp_path, text, needle):
 
 def test_unknown_focus_tensor_is_refused_at_planning(tmp_path):
     with pytest.raises(InputError, match=r"beat self-attention.softmax focus: unknown tensor 'h9.attn.q'; "
-                                         r"accepted: \"\*\" \(the whole model\) or tensors shown as blocks"):
+                                         r"accepted: \"\*\" \(the whole model\) or tensors or block ids shown as blocks"):
         plan_scene(_story(tmp_path, '[[chapter]]\nslug = "self-attention"\n[chapter.beat.softmax]\n'
                                     'focus = ["h0.attn.q", "h9.attn.q"]\n'))
 

@@ -1,0 +1,76 @@
+"""The pieces level of detail and framing stand on: formula line breaks, multi-line text boxes, numbers that
+wait for a title card, block ids as a beat's focus, and the screen projection against camera.project."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmreel.scenes.camera import box_corners, project_many
+from llmreel.scenes.cards import after_cards
+from llmreel.scenes.geometry import value_text_box
+from llmreel.scenes.moments import line_chars, wrap_formula
+from llmreel.scenes.screen import Cameras, box_screen
+from llmreel.scenes.spec import CameraKey, TitleCard, ValueText
+
+NUMBER = st.floats(-99, 99, allow_nan=False).map(lambda v: f"{v:.2f}".replace("-", "\u2212"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(terms=st.lists(NUMBER, min_size=1, max_size=9), width=st.sampled_from([18, 34]))
+def test_formula_lines_keep_every_term_in_order_and_fit(terms, width):
+    text = " × ".join(terms[:-1]) + (" = " if len(terms) > 1 else "") + terms[-1]
+    out = wrap_formula(text, width)
+    assert re.sub(r"\s+", " ", out) == re.sub(r"\s+", " ", text)           # nothing lost, nothing moved
+    for line in out.split("\n"):
+        assert len(line) <= width or " " not in line                         # only an unbreakable word overflows
+
+
+def test_formula_breaks_between_terms_then_before_operators():
+    assert wrap_formula("max 0.76   Σ exp 2.14   p = 0.47", 18) == "max 0.76\nΣ exp 2.14\np = 0.47"
+    assert wrap_formula("0.0097 + −0.45 = −0.44", 18) == "0.0097 + −0.45\n= −0.44"
+    assert wrap_formula("0.0097 + −0.45 = −0.44", 34) == "0.0097 + −0.45 = −0.44"
+    assert line_chars((16, 9)) > line_chars((1, 1)) == line_chars((9, 16))
+
+
+def test_a_multi_line_value_text_grows_upwards_from_its_last_baseline():
+    one_lo, one_hi = value_text_box("0.0097 + −0.45", 2.0, (0, 0, 0))
+    two_lo, two_hi = value_text_box("0.0097 + −0.45\n= −0.44", 2.0, (0, 0, 0))
+    assert two_lo[2] == pytest.approx(value_text_box("= −0.44", 2.0, (0, 0, 0))[0][2])
+    assert two_hi[2] == pytest.approx(one_hi[2] + 2.0)                       # one line up: one text size
+    assert two_hi[0] - two_lo[0] == pytest.approx(one_hi[0] - one_lo[0])    # as wide as its widest line
+
+
+def test_numbers_wait_for_the_title_card_over_them():
+    card = TitleCard(chapter="x", text={"en": "1. X", "ko": "1. X"}, subtitle={"en": "", "ko": ""}, frames=(10.0, 40.0))
+    early = ValueText(id="a", text="1.00", location=(0, 0, 0), size=2.0, frames=(30.0, 90.0))
+    later = ValueText(id="b", text="1.00", location=(0, 0, 0), size=2.0, frames=(50.0, 90.0))
+    after_cards([early, later], [card])
+    assert early.frames == (41.0, 90.0) and later.frames == (50.0, 90.0)
+
+
+def test_screen_projection_is_the_camera_projection():
+    keys = [CameraKey(1.0, (10.0, -80.0, 5.0), (0.0, 0.0, 0.0), 50.0),
+            CameraKey(30.0, (-20.0, -60.0, 30.0), (5.0, 0.0, -10.0), 35.0)]
+    pts = np.random.default_rng(0).uniform(-20, 20, (50, 3))
+    corners = np.array([box_corners(p, p + [3.0, 0.5, 1.0]) for p in pts])
+    for aspect in ((16, 9), (9, 16), (1, 1)):
+        cams = Cameras(keys, [1.0, 30.0])                                    # at the keys: no easing involved
+        got = box_screen(corners, cams, aspect)
+        uv = project_many(keys, corners.reshape(-1, 3), aspect).reshape(2, 50, 8, 3)
+        want = np.stack([uv[..., 0].min(2), uv[..., 0].max(2), uv[..., 1].min(2), uv[..., 1].max(2),
+                         uv[..., 2].min(2)], -1)
+        assert np.allclose(got, want, atol=2e-4)
+
+
+def test_a_beat_may_frame_single_blocks():
+    """The attention close-ups frame head 0 (the head their captions quote) by block id."""
+    from llmreel.scenes.plan import plan_scene
+
+    spec = plan_scene("attention_only")
+    qkv = next(b for b in spec.beats if b.id == "self-attention.qkv")
+    assert "h0.attn.q[0]" in qkv.focus and "h0.attn.q[1]" not in qkv.focus
+    assert set(qkv.shows) <= set(qkv.focus)
