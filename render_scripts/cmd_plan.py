@@ -43,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--weights", default=None, help=".safetensors / .npz weights (default: shipped)")
     p.add_argument("--json", action="store_true", help="print the plan summary as JSON")
     p.add_argument("--out", default=None, help="save the SceneSpec (.npz) for build/render workers")
+    p.add_argument("--check", action="store_true",
+                   help="also run the frame check (text sizes and edges, subject fill, essential labels, "
+                        "caption-picture agreement) over every 4th frame; exit 1 if it finds faults")
     p.set_defaults(func=run)
 
 
@@ -55,11 +58,17 @@ def run(args) -> int:
     spec = plan_scene(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
                       language=args.language, weights=args.weights, **look)
     summary = plan_summary(spec)
+    faults = None
+    if args.check:
+        from llmreel.scenes.frame_check import check_frames, summary as fault_counts
+
+        faults = check_frames(spec)
+        summary["frame_check"] = fault_counts(faults)
     if args.out:
         spec.save(args.out)
     if args.json:
         _write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
-        return 0
+        return 1 if faults else 0
     m = spec.meta
     fps = summary["fps"]
     print(f"story {m.story}: {m.input} -> {m.output}   weights {m.weights}   {fps} fps   "
@@ -75,7 +84,23 @@ def run(args) -> int:
           f"   highlights {len(spec.highlights)}   flying {len(spec.flying)}   value texts {len(spec.value_texts)}")
     if args.out:
         print(f"saved {args.out}")
-    return 0
+    if faults is not None:
+        _print_faults(faults)
+    return 1 if faults else 0
+
+
+def _print_faults(faults, per_rule: int = 8) -> None:
+    """The frame check's counts per rule and the first few faults of each."""
+    from llmreel.scenes.frame_check import summary as fault_counts
+
+    counts = fault_counts(faults)
+    print("frame check: " + ("no faults" if not faults else "   ".join(f"{r} {n}" for r, n in counts.items())))
+    for rule in counts:
+        mine = [f for f in faults if f.rule == rule]
+        for f in mine[:per_rule]:
+            print(f"  {f}")
+        if len(mine) > per_rule:
+            print(f"  ... {len(mine) - per_rule} more {rule}")
 
 
 def _write(text: str) -> None:

@@ -46,3 +46,13 @@ def test_plan_bad_input_is_one_line(tmp_path):
         p = run_cli("plan", *args)
         assert_one_line_error(p)
     assert not list(tmp_path.iterdir())
+
+
+def test_plan_check_reports_the_frame_check_and_fails_on_faults():
+    p = run_cli("plan", "attention_only", "--check")
+    assert p.returncode == 1, p.stderr                       # what is not yet right is reported, as a linter
+    line = next(l for l in p.stdout.splitlines() if l.startswith("frame check:"))
+    assert "fill" in line and "small" not in line            # every text obeys the text rules
+    p = run_cli("plan", "attention_only", "--check", "--json")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 1 and doc["frame_check"]["fill"] >= 1 and "edge" not in doc["frame_check"]
