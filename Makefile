@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in python3.11 python3 python; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 
-.PHONY: demo test bench addon test-compat venv clean FORCE
+.PHONY: demo test bench frames addon test-compat venv clean FORCE
 
 venv: $(STAMP)
 
@@ -53,6 +53,16 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The README's pictures: one 1080p final still per chapter, a 9:16 one and a Korean one, and a contact sheet
+# of the whole story (docs/). Minutes on two cores; rerun after a deliberate picture change.
+CHAPTERS := introduction embedding layer-norm self-attention projection mlp transformer softmax output
+frames: $(STAMP)
+	@for c in $(CHAPTERS); do echo "== $$c"; \
+	  $(BIN)/llmreel still --chapter $$c --at 0.6 --captions --out docs/frames/$$c.png || exit 1; done
+	$(BIN)/llmreel still --chapter self-attention --at 0.6 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
+	$(BIN)/llmreel still --chapter mlp --at 0.6 --lang ko --captions --out docs/frames/mlp-ko.png
+	$(BIN)/llmreel contact-sheet --quality preview --resolution 960x540 --at 0.6 --out docs/contact-sheet.png
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -37,9 +37,15 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
 
 
 def new_column(m: Moments, beat: BeatPlan) -> None:
+    """The new column framed top and bottom; as the pass ends, the letter it picks, large beside it."""
     col = m.n_in + beat.pass_index - 2
     for bid in ("embed.out", "probs"):
         m.column(beat, bid, col)
+    best = int(np.argmax(m.trace["probs"][col]))
+    V = m.trace.config.vocab_size
+    letter = chr(65 + best) if V == 3 else f"#{best}"
+    m.value(beat, f"next: {letter}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
+            frames=m.window(beat, 0.7, 0.98))
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:

@@ -8,7 +8,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
-from llmreel.scenes.screen import CAP
+from llmreel.scenes.screen import CAP, Cameras, heights
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
@@ -59,15 +59,16 @@ def safe_ratio(aspect, safe) -> float:
 
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
-               keep=None, begin=None) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               keep=None, begin=None, wide_start: bool = False) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
     (up to MAX_TILT, foreshortening it), then, if still too tall, panned from a top window to a bottom one
     (the data flows down); one much wider is panned from a left window to a right one. `max_short` (world
     units) caps the frame's short side at the subject, so that the labels the shot must show stay legible:
     a subject larger than that is panned too, from its top left (or the box `begin`: what lights first) to
-    its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat). Windows take the safe area's shape, so
-    the subject fills the frame while the camera moves along it."""
+    its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat); with
+    `wide_start` only the end window is capped (the camera closes in on the numbers as it pans). Windows
+    take the safe area's shape, so the subject fills the frame while the camera moves along it."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     ra = safe_ratio(aspect, safe)
     width, height = max(hi[0] - lo[0], 1e-6), max(hi[2] - lo[2], 1e-6)
@@ -81,6 +82,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         win_h = width / ra
     elif width / seen_h > ra / FILL:                            # too wide
         win_w = seen_h * ra
+    start = (win_w, win_h)
     if max_short is not None:
         max_short *= cos                                         # texts on the wall foreshorten as it tilts
         x0, x1, y0, y1 = safe
@@ -90,17 +92,19 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     if keep is not None:                                         # the numbers fit in the end window
         win_w = max(win_w, min(width, keep[1][0] - keep[0][0]))
         win_h = max(win_h, min(seen_h, (keep[1][2] - keep[0][2]) * cos))
-    if win_w >= width - 1e-9 and win_h >= seen_h - 1e-9:
+    if not wide_start:
+        start = (win_w, win_h)
+    if min(start[0], win_w) >= width - 1e-9 and min(start[1], win_h) >= seen_h - 1e-9:
         return [(lo, hi), (lo, hi)], rise
-    dz = win_h / cos
 
-    def window(centre, corner):                  # the window around `centre` (else at `corner`), inside
+    def window(centre, corner, w, h):            # the w x h window around `centre` (else at `corner`), inside
+        dz = h / cos
         cx, cz = corner if centre is None else ((centre[0][0] + centre[1][0]) / 2, (centre[0][2] + centre[1][2]) / 2)
-        cx = float(np.clip(cx, lo[0] + win_w / 2, hi[0] - win_w / 2))
+        cx = float(np.clip(cx, lo[0] + w / 2, hi[0] - w / 2))
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
-        return np.array([cx - win_w / 2, lo[1], cz - dz / 2]), np.array([cx + win_w / 2, hi[1], cz + dz / 2])
+        return np.array([cx - w / 2, lo[1], cz - dz / 2]), np.array([cx + w / 2, hi[1], cz + dz / 2])
 
-    return [window(begin, (lo[0], hi[2])), window(keep, (hi[0], lo[2]))], rise
+    return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], lo[2]), win_w, win_h)], rise
 
 
 def legible_short_side(labels: list[Label], values, focus: set[str], kinds) -> float | None:
@@ -142,36 +146,54 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 fps: int) -> list[CameraKey]:
     """Two keys per beat: on arrival (a little after the cut, for the camera to travel) and at its end; a
     pan that must show a focus moment's numbers ends on them when they appear and holds there (a third
-    key)."""
+    key). The numbers are measured through the keys that show them: a shot that leaves them under
+    MIN_VALUE_CAP (perspective, a steep view) comes closer until they are not."""
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
     for i, (beat, shot) in enumerate(zip(beats, shots)):
-        lo, hi = focus_bounds(blocks, labels, value_texts, beat.focus, (beat.first_frame, beat.last_frame), boxes)
-        safe = shot_safe_area(beat, aspect, shot.fill)
-        arrive = beat.first_frame if i == 0 else arrival(beat.first_frame, beat.last_frame, fps)
-        whole = beat.shot == "establishing"
-        sides = shot.sides()
-        if whole:                                       # three-quarter, on the side the shot names
-            s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
-            sides = (s0, s0 + sides[1] - sides[0])
-        rise = max(shot.rise, WHOLE_RISE) if whole else shot.rise
         values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
         most = legible_short_side(labels, values, set(beat.focus), ESSENTIAL[beat.shot])
-        keep = union([value_text_bounds(v) for v in values]) if values else None
-        early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
-        first = [boxes[b.id] for b in blocks if b.id in set(beat.focus) and beat.first_frame <= np.min(b.t_on) <= early]
-        begin = union(first) if first else None
-        shown = min((v.frames[0] for v in values), default=beat.last_frame)
-        if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them
-            begin = keep
-        framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin) if shot.framing == "auto"
-                        else ([(lo, hi), (lo, hi)], rise))
-        frames, sides = [arrive, beat.last_frame], list(sides)
-        if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps < shown < beat.last_frame:
-            frames.insert(1, int(shown))                # arrive on the numbers as they appear, then hold
-            sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
-            framed = [framed[0], framed[1], framed[1]]
-        for frame, s, (blo, bhi) in zip(frames, sides, framed):
-            loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
-            keys.append(CameraKey(float(frame), loc, tgt, shot.lens))
+        for _ in range(4):
+            mine = beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most)
+            held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
+            cap = min((float(heights([v.location], [CAP * v.size], Cameras([k], [k.frame]), aspect)[0, 0])
+                       for v in values for k in held), default=1.0)
+            if most is None or cap >= MIN_VALUE_CAP * 1.02:
+                break
+            most *= cap / (MIN_VALUE_CAP * 1.05)
+        keys += mine
     return keys
+
+
+def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
+              most: float | None) -> list[CameraKey]:
+    """A beat's camera keys with the frame's short side at the subject at most `most` world units."""
+    lo, hi = focus_bounds(blocks, labels, values, beat.focus, (beat.first_frame, beat.last_frame), boxes)
+    safe = shot_safe_area(beat, aspect, shot.fill)
+    arrive = beat.first_frame if opening else arrival(beat.first_frame, beat.last_frame, fps)
+    whole = beat.shot == "establishing"
+    sides = shot.sides()
+    if whole:                                       # three-quarter, on the side the shot names
+        s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
+        sides = (s0, s0 + sides[1] - sides[0])
+    rise = max(shot.rise, WHOLE_RISE) if whole else shot.rise
+    keep = union([value_text_bounds(v) for v in values]) if values else None
+    early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
+    first = [boxes[b.id] for b in blocks if b.id in set(beat.focus) and beat.first_frame <= np.min(b.t_on) <= early]
+    begin = union(first) if first else None
+    shown = min((v.frames[0] for v in values), default=beat.last_frame)
+    if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them
+        begin = keep
+    framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole)
+                    if shot.framing == "auto"
+                    else ([(lo, hi), (lo, hi)], rise))
+    frames, sides = [arrive, beat.last_frame], list(sides)
+    if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps < shown < beat.last_frame:
+        frames.insert(1, int(shown))                # arrive on the numbers as they appear, then hold
+        sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
+        framed = [framed[0], framed[1], framed[1]]
+    out = []
+    for frame, s, (blo, bhi) in zip(frames, sides, framed):
+        loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
+        out.append(CameraKey(float(frame), loc, tgt, shot.lens))
+    return out

@@ -426,7 +426,8 @@ def test_other_model_sizes_plan_too():
 
 
 def test_value_texts_legible_beside_their_cells_and_framed(spec):
-    """Each value text is at least 18 px in cap height (0.7 em) on a 1920x1080 frame in its own shot,
+    """Each value text is at least 18 px in cap height (0.7 em) on a 1920x1080 frame at its shot's keys while
+    it shows,
     lies in that shot's framed bounds, and its box overlaps no block's cells nor another text shown
     at the same time."""
     from llmreel.scenes.camera import project
@@ -443,7 +444,7 @@ def test_value_texts_legible_beside_their_cells_and_framed(spec):
         flo, fhi = focus_bounds(spec.blocks, spec.labels, spec.value_texts, beat.focus,
                                 (beat.first_frame, beat.last_frame))
         assert np.all(tl >= flo - 1e-9) and np.all(th <= fhi + 1e-9), v.id
-        for key in spec.camera_keys(beat):
+        for key in [k for k in spec.camera_keys(beat) if v.frames[0] <= k.frame <= v.frames[1]]:
             uv = project(key, np.array([v.location, np.add(v.location, (0, 0, 0.7 * v.size))]), spec.meta.aspect)
             assert abs(uv[1, 1] - uv[0, 1]) * 1080 >= 18, (v.id, v.text)
         for b, (bl, bh) in zip(spec.blocks, boxes):
