@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.moments import Moments
-from llmreel.scenes.spec import Label
+from llmreel.scenes.moments import VALUE_SIZE, Moments
+from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, all_steps_for, ln_focus,
                                        ln_steps)
 
@@ -49,18 +49,18 @@ def new_column(m: Moments, beat: BeatPlan) -> None:
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:
-    """The output columns framed, and the sorted answer under the output from this beat to the end."""
+    """The output columns framed, and the sorted answer, large, under the output to the end: a focus
+    moment's text (always drawn, framed, at least MIN_VALUE_CAP) with no number in it."""
     b = m.blocks.get("probs")
     if b is None:
         return
     m.highlight(beat, "probs", (0, b.shape[0]), (m.n_in - 1, b.shape[1]))
-    t = m.size
-    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * t - 1.6 * t
-    text = f"{m.input_text} \u2192 {m.output}"
+    size = VALUE_SIZE * m.size
+    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * m.size - size
     x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
-    m.labels.append(Label(id="answer", kind="value", text={"en": text, "ko": text},
-                          location=(x, b.origin[1] - b.depth / 2 - 0.02, z), size=float(1.4 * t), align="center",
-                          color="accent", block="probs", visible=[(float(beat.first_frame), float(m.frame_end))]))
+    m.values.append(ValueText(id=f"value:{beat.id}:", text=f"{m.input_text} \u2192 {m.output}",
+                              location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
+                              frames=m.window(beat, 0.2, 1.0)))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

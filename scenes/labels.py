@@ -57,3 +57,15 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
                                     location=(x, b.origin[1] - b.depth / 2 - 0.02, b.origin[2] - v * b.pitch - 0.35 * size),
                                     size=float(size), align="left", color="text_dim", block=bid))
     return labels
+
+
+def in_front_of_paths(labels: list[Label], values, paths) -> None:
+    """Move (in place) every text just in front of the flow paths' tubes, so that a path passing a label
+    runs behind its letters instead of through them."""
+    if not paths:
+        return
+    front = min(float(np.min(np.asarray(p.points)[:, 1])) - p.width / 2 for p in paths) - 0.05
+    for t in [*labels, *values]:
+        x, y, z = t.location
+        if y > front:
+            t.location = (x, front, z)

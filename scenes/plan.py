@@ -22,7 +22,7 @@ from llmreel.scenes.captions import caption_context
 from llmreel.scenes.cards import after_cards, plan_chapters
 from llmreel.scenes.hud import plan_hud
 from llmreel.scenes.inputs import load_model, text_of, tokens
-from llmreel.scenes.labels import plan_labels
+from llmreel.scenes.labels import in_front_of_paths, plan_labels
 from llmreel.scenes.legibility import plan_lod
 from llmreel.scenes.layout import layout, merged_tensors
 from llmreel.scenes.look import plan_look
@@ -83,6 +83,7 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     m = focus_moments(beats, Moments(trace, by_id, theme_obj, lay.sizes.title, fps, n_in, input_text, output,
                                      frame_end, line_chars(aspect)))
     labels += m.labels
+    in_front_of_paths(labels, m.values, paths)
     sbeats = spec_beats(beats, blocks)
     chapters, cards = plan_chapters(sbeats, beats, fps)
     after_cards(m.values, cards)
