@@ -59,10 +59,11 @@ def safe_ratio(aspect, safe) -> float:
 
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
-               keep=None, begin=None, wide_start: bool = False) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               keep=None, begin=None, wide_start: bool = False,
+               max_tilt: float = MAX_TILT) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
-    (up to MAX_TILT, foreshortening it), then, if still too tall, panned from a top window to a bottom one
+    (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
     (the data flows down); one much wider is panned from a left window to a right one. `max_short` (world
     units) caps the frame's short side at the subject, so that the labels the shot must show stay legible:
     a subject larger than that is panned too, from its top left (or the box `begin`: what lights first) to
@@ -74,7 +75,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     width, height = max(hi[0] - lo[0], 1e-6), max(hi[2] - lo[2], 1e-6)
     cos = 1 / np.hypot(1.0, rise)
     if width / (height * cos) < FILL * ra:                      # too tall: look from higher up
-        cos = max(np.cos(np.radians(MAX_TILT)), min(cos, width / (height * FILL * ra)))
+        cos = max(min(cos, np.cos(np.radians(max_tilt))), min(cos, width / (height * FILL * ra)))
         rise = max(rise, float(np.tan(np.arccos(cos))))
     seen_h = height * cos
     win_w, win_h = width, seen_h                                # the window, as seen (heights foreshortened)
@@ -184,7 +185,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     shown = min((v.frames[0] for v in values), default=beat.last_frame)
     if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them
         begin = keep
-    framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole)
+    framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
+                               max_tilt=0.0 if whole else MAX_TILT)      # the whole model: pan, no steeper
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)
