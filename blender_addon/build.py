@@ -59,6 +59,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     cam, shots = camera.add_camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
     plane = camera.add_hud(cam, shots, parts["Camera"], spec.hud)
+    camera.add_background(cam, shots, spec, parts["Camera"])
     if captions:
         hud.add_captions(spec, plane, parts["Camera"], language, vis, texts)
     hud.add_title_cards(spec, plane, parts["Camera"], language, vis, texts)

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from llmreel.core.errors import InputError
-from llmreel.core.options import check_language, parse_resolution
+from llmreel.core.options import check_device, check_language, parse_resolution
 
 ENGINES = ("workbench", "cycles", "eevee")
 
@@ -29,7 +29,10 @@ class RenderSettings:
     text_resolution: int = 0    # curve steps per glyph segment (0 = text.TEXT_RESOLUTION), fixed when texts are
                                 # merged at build. Software GL draws every triangle on one core and text
                                 # is a third of them, so drafts use 2
-    cell_shape: str = "tile"    # "tile": one quad per cell (cheap to draw); "box": lit 3D cells (finals)
+    cell_shape: str = "tile"    # "tile": one quad per cell (cheap to draw); "box": shaded slabs with thickness
+    glow_gain: float = 0.0      # Workbench + compositor: flashing cells reach 1 + this (the glare blooms them)
+    fstop: float = 0.0          # camera depth of field, focused on the camera's target (0 = off)
+    device: str = "cpu"         # cpu | gpu: what Cycles computes on (Workbench and EEVEE draw with OpenGL)
 
     def key_fields(self) -> dict:
         """The fields that change pixels (all of them: threads and workers are not settings)."""
@@ -46,6 +49,8 @@ class Preset:
     compositor: bool
     text_resolution: int = 0
     cell_shape: str = "tile"
+    glow_gain: float = 0.0
+    fstop: float = 0.0
 
 
 PRESETS: dict[str, Preset] = {
@@ -72,7 +77,7 @@ def size_for_aspect(short_side: int, aspect: tuple[int, int]) -> tuple[int, int]
 
 def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str | None = None,
             engine: str | None = None, samples: int | None = None, language: str = "en",
-            captions: bool = True, transparent: bool = False) -> RenderSettings:
+            captions: bool = True, transparent: bool = False, device: str = "cpu") -> RenderSettings:
     """Preset `quality` with the user's overrides applied; every value checked (InputError)."""
     if quality not in PRESETS:
         raise InputError(f"unknown quality {quality!r}: choose one of {', '.join(PRESETS)}")
@@ -88,10 +93,12 @@ def resolve(quality: str, *, aspect: tuple[int, int] = (16, 9), resolution: str 
     if engine != "workbench":
         samples = max(1, samples)
     check_language(language)
+    check_device(device, "--device")
     return RenderSettings(width=w, height=h, engine=engine, samples=samples,
                           denoise=p.denoise and engine == "cycles", captions=captions,
                           language=language, transparent=transparent, compositor=p.compositor,
-                          text_resolution=p.text_resolution, cell_shape=p.cell_shape)
+                          text_resolution=p.text_resolution, cell_shape=p.cell_shape, glow_gain=p.glow_gain,
+                          fstop=p.fstop, device=device if engine == "cycles" else "cpu")
 
 
 def preset_fps(quality: str) -> int:
