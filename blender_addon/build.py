@@ -78,7 +78,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     root[keys.STORY] = spec.meta.story
     root[keys.INPUT] = spec.meta.input
     if glow:
-        compositor.add_glow(scene)
+        compositor.add_glow(scene, max((abs(z) for _, z in spec.hud.depth), default=abs(plane.location.z)))
     for font in set(bpy.data.fonts) - fonts_before:       # Blender's built-in font, loaded for text objects
         tag(font)
     return root

@@ -1,6 +1,6 @@
 """What a render's settings change in a built scene's look, and the GPU that Cycles may use.
 
-    set_depth_look(scene, settings)     background shown or not, HDR flashes, depth of field
+    set_depth_look(scene, settings)     background shown or not, HDR flashes, depth of field (compositor)
     gpu_backend() -> str | None         the Cycles GPU back-end in use (None: no GPU here, a note is queued)
     say_notes()                         print the queued notes on stderr (outside Blender's silenced output)
 """
@@ -10,7 +10,7 @@ import sys
 
 import bpy
 
-from . import compat, keys
+from . import compat, compositor, keys
 from .presets import RenderSettings
 
 
@@ -18,7 +18,8 @@ def set_depth_look(scene: bpy.types.Scene, s: RenderSettings) -> None:
     """The parts of the look a render's settings decide: the gradient background is hidden when the film
     is transparent (stills for slides keep alpha 0 around the model); Workbench with the compositor gets
     HDR flashes (the cell-look modifiers' Glow Gain: the compositor's glare blooms colours above 1; Cycles
-    and EEVEE get theirs from the emission strength, so 0 there); Workbench shading options per preset."""
+    and EEVEE get theirs from the emission strength, so 0 there); the compositor's depth of field of the
+    settings' strength (compositor.py: focused on the camera's target, the HUD kept sharp)."""
     from .blocks import LOOK_MODIFIER
 
     for obj in scene.objects:
@@ -30,11 +31,7 @@ def set_depth_look(scene: bpy.types.Scene, s: RenderSettings) -> None:
         if mod is not None and mod.node_group is not None:
             compat.set_modifier_input(mod, mod.node_group, "Glow Gain", gain)
             obj.update_tag()
-    if scene.camera is not None and scene.camera.type == "CAMERA":
-        dof = scene.camera.data.dof
-        dof.use_dof = s.fstop > 0
-        if s.fstop > 0:
-            dof.aperture_fstop = float(s.fstop)
+    compositor.set_defocus(scene, float(s.dof) * s.width / 1000 if s.compositor else 0.0)
 
 
 _GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
