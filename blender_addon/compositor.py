@@ -82,7 +82,7 @@ def _add_defocus(tree, scene, rl, image, hud_depth: float):
         for i, v in enumerate((a, b)):
             if isinstance(v, (int, float)):
                 n.inputs[i].default_value = float(v)
-            else:
+            elif v is not None:
                 links.new(v, n.inputs[i])
         return n.outputs[0]
 

@@ -55,12 +55,14 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text: lets `make demo` render the whole
-    # story in minutes on 2 cores. Keeps the slabs' geometry and the gradient (both cost next to nothing).
+    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text, flat tiles: lets `make demo`
+    # render the whole story in minutes on 2 cores. Keeps the gradient background and the paths' halos
+    # (next to nothing); slabs cost +40% CPU per draft frame here (0.31 s against 0.22 s), so not them.
     "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False,
-                    compositor=False, text_resolution=2, cell_shape="box"),
-    # Workbench with FXAA at 24 fps: anti-aliased, no compositor (Workbench colours never exceed 1, so the
-    # glare had nothing to bloom and cost a third of the frame), text at 3 steps per glyph segment.
+                    compositor=False, text_resolution=2),
+    # Workbench with FXAA at 24 fps: anti-aliased in one pass (8x took 2.5 s per frame under the load the
+    # measurements here ran with, FXAA 0.5-0.9 s), slabs (+7% CPU at 720p), no compositor (its glare had
+    # nothing to bloom in Workbench and cost time), text at 3 steps per glyph segment.
     "preview": Preset(short_side=720, fps=24, engine="workbench", samples=1, denoise=False,
                       compositor=False, text_resolution=3, cell_shape="box"),
     # Workbench at 1080p with 8x anti-aliasing, slabs, and the compositor: flashing cells go above 1
