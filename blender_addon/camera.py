@@ -119,6 +119,7 @@ def add_background(cam, shots, spec, coll):
     obj = tag(bpy.data.objects.new("LLM Reel Background", mesh))
     obj.parent = cam
     obj[keys.BACKGROUND] = 1
+    obj[keys.BACKGROUND_DEPTH] = 0.95 * scale * float(np.min(np.abs(zs)))     # nearest it ever comes
     coll.objects.link(obj)
     if hud.depth:
         animate.key(obj, "location", [f for f, _ in hud.depth], [z * scale for _, z in hud.depth], index=2,

@@ -17,11 +17,12 @@ from .nodes import is_ours, tag
 DEFOCUS = "LLM Reel Defocus"         # the mix of sharp and blurred pictures
 BLUR = "LLM Reel Blur"
 GLARE = "LLM Reel Glare"
-FOCUS_SCALE = 600.0         # scene units: at this focus distance, twice as far is fully blurred
+FOCUS_SCALE = 600.0         # scene units: at this focus distance, twice as far is half blurred
+IN_FOCUS = 0.5              # the factor's offset: no blur while 2 * FOCUS_SCALE / focus * spread < this
 HUD_MARGIN = 1.05           # depth below which a pixel belongs to the HUD: this times the HUD plane's
 
 
-def add_glow(scene, hud_depth: float = 0.0) -> None:
+def add_glow(scene, hud_depth: float = 0.0, far_depth: float = 0.0) -> None:
     """Compositor bloom on emission above 1 (only flashing cells) and the HUD-sparing depth of field,
     where this Blender's compositor allows; never replaces a compositor setup the user made."""
     tree = compat.compositor_tree(scene, create=False)
@@ -49,18 +50,21 @@ def add_glow(scene, hud_depth: float = 0.0) -> None:
         return                                                      # glow is optional; the render still works
     if hud_depth > 0 and scene.camera is not None:
         try:
-            tree.links.new(_add_defocus(tree, scene, rl, glare.outputs["Image"], hud_depth), out.inputs[0])
+            tree.links.new(_add_defocus(tree, scene, rl, glare.outputs["Image"], hud_depth, far_depth),
+                           out.inputs[0])
         except (RuntimeError, KeyError, AttributeError, TypeError):
             pass                                                    # no depth of field on this Blender
 
 
-def _add_defocus(tree, scene, rl, image, hud_depth: float):
+def _add_defocus(tree, scene, rl, image, hud_depth: float, far_depth: float):
     """A two-layer depth of field (a true Defocus node costs ~40 CPU seconds per 1080p frame here): the
     picture blurred once (Fast Gaussian, its size set per render) mixed over the sharp one by
-        defocus = clamp(FOCUS_SCALE / focus * |depth' - focus| / depth')
-    where depth' is the depth pass with the HUD's pixels (nearer than HUD_MARGIN * hud_depth) moved to
-    the focus. The factor follows a lens's circle of confusion (|z - F| / z, over F at a fixed f-stop):
-    a close-up (focus ~300 units) blurs what lies twice as far fully, a wide shot (2,000+) stays sharp."""
+        defocus = clamp(2 * FOCUS_SCALE / focus * |depth' - focus| / depth' - IN_FOCUS)
+    where depth' is the depth pass with the HUD's pixels (nearer than HUD_MARGIN * hud_depth) and the
+    background's (beyond `far_depth`, camera.add_background) moved to the focus: the blurred copy of the
+    model must not spill over the empty background around sharp blocks as a halo. The factor follows a lens's circle of confusion (|z - F| / z, over F at a fixed f-stop):
+    a close-up (focus ~300 units) blurs what lies twice as far fully, a wide shot (2,000+) stays sharp,
+    and IN_FOCUS keeps a band around the focus wholly sharp (the subject's labels must stay legible)."""
     nodes, links = tree.nodes, tree.links
     for layer in scene.view_layers:
         layer.use_pass_z = True                 # the Render Layers node has a Depth output only with it
@@ -88,9 +92,11 @@ def _add_defocus(tree, scene, rl, image, hud_depth: float):
 
     depth = rl.outputs["Depth"]
     near = math("LESS_THAN", depth, HUD_MARGIN * float(hud_depth))
+    if far_depth > 0:
+        near = math("MAXIMUM", near, math("GREATER_THAN", depth, float(far_depth)))
     z = math("ADD", depth, math("MULTIPLY", near, math("SUBTRACT", f, depth)))
     spread = math("DIVIDE", math("ABSOLUTE", math("SUBTRACT", z, f), None), z)
-    factor = math("MULTIPLY", spread, math("DIVIDE", FOCUS_SCALE, f), clamp=True)
+    factor = math("SUBTRACT", math("MULTIPLY", spread, math("DIVIDE", 2 * FOCUS_SCALE, f)), IN_FOCUS, clamp=True)
     blur = nodes.new("CompositorNodeBlur")
     blur.name = BLUR
     blur.inputs["Type"].default_value = "Fast Gaussian"
@@ -125,7 +131,9 @@ def set_defocus(scene, blur_px: float) -> None:
 
 
 def _set_glare(glare) -> None:
-    settings = {"Type": "Bloom", "Threshold": 1.0, "Size": 0.5, "Strength": 0.8}
+    # Quality High: at Medium, Blender 5.0 returns the whole picture through a half-resolution pass (texts
+    # and cells came out soft), not only the bloom.
+    settings = {"Type": "Bloom", "Quality": "High", "Threshold": 1.0, "Size": 0.5, "Strength": 0.8}
     for name, value in settings.items():
         sock = glare.inputs.get(name)
         if sock is not None and not sock.is_linked:
@@ -134,7 +142,8 @@ def _set_glare(glare) -> None:
                 continue
             except TypeError:
                 pass
-        attr = {"Type": "glare_type", "Threshold": "threshold", "Size": "size", "Strength": "mix"}[name]
+        attr = {"Type": "glare_type", "Quality": "quality", "Threshold": "threshold", "Size": "size",
+                "Strength": "mix"}[name]
         if hasattr(glare, attr):
-            setattr(glare, attr, {"Type": "BLOOM", "Size": 8, "Strength": 0.0}.get(name, value)
-                    if attr in ("glare_type", "size", "mix") else value)
+            setattr(glare, attr, {"Type": "BLOOM", "Quality": "HIGH", "Size": 8, "Strength": 0.0}.get(name, value)
+                    if attr in ("glare_type", "quality", "size", "mix") else value)
