@@ -55,11 +55,12 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text, flat tiles: lets `make demo`
-    # render the whole story in minutes on 2 cores. Keeps the gradient background and the paths' halos
-    # (next to nothing); slabs cost +40% CPU per draft frame here (0.31 s against 0.22 s), so not them.
+    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text: lets `make demo` render the whole
+    # story in minutes on 2 cores. Keeps the slabs' geometry (+40% CPU per draft frame against flat tiles
+    # here, 0.31 s against 0.22 s: `make demo`, 3 min 50 s with tiles, stays well under 10 min), the
+    # gradient background and the paths' halos (next to nothing).
     "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False,
-                    compositor=False, text_resolution=2),
+                    compositor=False, text_resolution=2, cell_shape="box"),
     # Workbench with FXAA at 24 fps: anti-aliased in one pass (8x took 2.5 s per frame under the load the
     # measurements here ran with, FXAA 0.5-0.9 s), slabs (+7% CPU at 720p), no compositor (its glare had
     # nothing to bloom in Workbench and cost time), text at 3 steps per glyph segment.
