@@ -1,8 +1,9 @@
-"""The compositor: bloom on colours above 1 (flashing cells) and depth of field that spares the HUD.
+"""The compositor: SMAA anti-aliasing, bloom on colours above 1 (flashing cells) and depth of field that
+spares the HUD; each part switched on per render (set_compositing).
 
     add_glow(scene, hud_depth)
 
-Glare (bloom) -> depth of field (_add_defocus): a blurred copy mixed in by the depth pass around the
+SMAA -> Glare (bloom) -> depth of field (_add_defocus): a blurred copy mixed in by the depth pass around the
 camera's focus (its Track To target, camera.py); captions and title cards ride the camera on a plane much
 nearer than the subject, so every pixel nearer than that plane (`hud_depth`, with a margin) counts as in
 focus: the HUD stays sharp. The focus distance is a driver (the distance between the camera and its
@@ -17,6 +18,7 @@ from .nodes import is_ours, tag
 DEFOCUS = "LLM Reel Defocus"         # the mix of sharp and blurred pictures
 BLUR = "LLM Reel Blur"
 GLARE = "LLM Reel Glare"
+SMAA = "LLM Reel SMAA"
 FOCUS_SCALE = 600.0         # scene units: at this focus distance, twice as far is half blurred
 IN_FOCUS = 0.5              # the factor's offset: no blur while 2 * FOCUS_SCALE / focus * spread < this
 HUD_MARGIN = 1.05           # depth below which a pixel belongs to the HUD: this times the HUD plane's
@@ -44,7 +46,11 @@ def add_glow(scene, hud_depth: float = 0.0, far_depth: float = 0.0) -> None:
             out = tree.nodes.new("NodeGroupOutput")
         else:
             out = tree.nodes.new("CompositorNodeComposite")
-        tree.links.new(rl.outputs["Image"], glare.inputs["Image"])
+        smaa = tree.nodes.new("CompositorNodeAntiAliasing")
+        smaa.name = SMAA
+        smaa.mute = True                        # set_compositing unmutes it for presets that want it
+        tree.links.new(rl.outputs["Image"], smaa.inputs[0])
+        tree.links.new(smaa.outputs[0], glare.inputs["Image"])
         tree.links.new(glare.outputs["Image"], out.inputs[0])
     except (RuntimeError, KeyError, AttributeError, TypeError):
         return                                                      # glow is optional; the render still works
@@ -112,6 +118,19 @@ def _add_defocus(tree, scene, rl, image, hud_depth: float, far_depth: float):
 
 def _sock(sockets, identifier):
     return next(s for s in sockets if s.identifier == identifier)
+
+
+def set_compositing(scene, smaa: bool, bloom: bool, blur_px: float) -> None:
+    """Switch the parts of our compositor a render wants: SMAA anti-aliasing (cheaper than Workbench's
+    own FXAA here), the glare, the depth of field (set_defocus). A muted node passes its picture on."""
+    tree = compat.compositor_tree(scene, create=False)
+    if tree is None or not is_ours(tree):
+        return
+    for name, on in ((SMAA, smaa), (GLARE, bloom)):
+        node = tree.nodes.get(name)
+        if node is not None:
+            node.mute = not on
+    set_defocus(scene, blur_px)
 
 
 def set_defocus(scene, blur_px: float) -> None:

@@ -31,7 +31,8 @@ def set_depth_look(scene: bpy.types.Scene, s: RenderSettings) -> None:
         if mod is not None and mod.node_group is not None:
             compat.set_modifier_input(mod, mod.node_group, "Glow Gain", gain)
             obj.update_tag()
-    compositor.set_defocus(scene, float(s.dof) * s.width / 1000 if s.compositor else 0.0)
+    compositor.set_compositing(scene, smaa=s.smaa, bloom=s.glow_gain > 0 or s.engine != "workbench",
+                               blur_px=float(s.dof) * s.width / 1000 if s.compositor else 0.0)
 
 
 _GPU_BACKENDS = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")

@@ -18,8 +18,8 @@ def test_presets_buy_what_they_say():
 
     draft, preview, final = (resolve(q) for q in ("draft", "preview", "final"))
     assert (draft.width, draft.height, draft.samples, draft.compositor) == (854, 480, 0, False)
-    assert (preview.width, preview.height) == (1280, 720) and preview.samples >= 1          # anti-aliased
-    assert preview.cell_shape == "box" and not preview.compositor
+    assert (preview.width, preview.height) == (1280, 720) and (preview.samples >= 1 or preview.smaa)
+    assert preview.cell_shape == "box" and preview.compositor and preview.glow_gain == 0    # SMAA, no glare
     assert (final.width, final.height) == (1920, 1080) and final.samples >= 5
     assert final.cell_shape == "box" and final.compositor                                   # slabs, bloom, DOF
     assert final.glow_gain > 0 and final.dof > 0
@@ -120,8 +120,11 @@ def test_depth_of_field_wiring_follows_the_settings(bpy_factory):
     sc.frame_set(1)
     focus = tree.nodes["Focus Distance"].outputs[0].default_value               # the driver: camera to target
     assert focus == pytest.approx((cam.matrix_world.translation - target.matrix_world.translation).length, rel=1e-4)
+    assert tree.nodes[compositor.SMAA].mute and not tree.nodes[compositor.GLARE].mute
     configure_render(sc, replace(final, dof=0.0))
     assert out.inputs[0].links[0].from_node.name == compositor.GLARE
+    configure_render(sc, replace(presets.resolve("preview"), width=200, height=100))         # SMAA, no glare
+    assert not tree.nodes[compositor.SMAA].mute and tree.nodes[compositor.GLARE].mute
 
 
 @pytest.mark.bpy
