@@ -107,7 +107,8 @@ def add_background(cam, shots, spec, coll):
     n = BACKGROUND_GRID
     u, v = (g.ravel() for g in np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n)))
     verts = np.stack([u * w / 2, v * h / 2, np.zeros_like(u)], axis=1)
-    faces = [(j * n + i, j * n + i + 1, (j + 1) * n + i + 1, (j + 1) * n + i) for j in range(n - 1) for i in range(n - 1)]
+    faces = [(j * n + i, j * n + i + 1, (j + 1) * n + i + 1, (j + 1) * n + i)
+             for j in range(n - 1) for i in range(n - 1)]
     mesh = tag(bpy.data.meshes.new("LLM Reel Background"))
     mesh.from_pydata(verts.tolist(), [], faces)
     rgb = background_colours(spec.theme.background, spec.look.dim, u * 1.15, v * 1.15)

@@ -68,7 +68,8 @@ def _add_defocus(tree, scene, rl, image, hud_depth: float, far_depth: float):
         defocus = clamp(2 * FOCUS_SCALE / focus * |depth' - focus| / depth' - IN_FOCUS)
     where depth' is the depth pass with the HUD's pixels (nearer than HUD_MARGIN * hud_depth) and the
     background's (beyond `far_depth`, camera.add_background) moved to the focus: the blurred copy of the
-    model must not spill over the empty background around sharp blocks as a halo. The factor follows a lens's circle of confusion (|z - F| / z, over F at a fixed f-stop):
+    model must not spill over the empty background around sharp blocks as a halo. The factor follows a
+    lens's circle of confusion (|z - F| / z, over F at a fixed f-stop):
     a close-up (focus ~300 units) blurs what lies twice as far fully, a wide shot (2,000+) stays sharp,
     and IN_FOCUS keeps a band around the focus wholly sharp (the subject's labels must stay legible)."""
     nodes, links = tree.nodes, tree.links

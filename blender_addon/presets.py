@@ -71,8 +71,11 @@ PRESETS: dict[str, Preset] = {
                       compositor=True, text_resolution=3, cell_shape="box", smaa=True),
     # Workbench at 1080p with 8x anti-aliasing, slabs, and the compositor: flashing cells go above 1
     # (glow_gain) and bloom through the glare, and a depth of field focused on the camera's target blurs
-    # what lies far behind it in close-ups (f/0.02 in scene units of a metre: ~10 px at twice the focus
-    # distance when the camera is 300 units away, under a pixel in the wide shots 2,000+ units away).
+    # what lies well behind or before it in close-ups (compositor.py: a blurred copy, 6 px per 1000 px of
+    # width, mixed in by depth; wide shots 2,000+ units away stay sharp; captions always do). Measured
+    # by bench/bench_presets.py: 5.65 s per frame (6.5 CPU s), the glare ~0.65 s and the depth of field
+    # under 0.1 s of it. A true Defocus node cost ~40 CPU s per frame, Workbench's own depth of field
+    # blurs the captions (they ride the camera far nearer than the subject), Workbench shadows 8-11 s.
     # Cycles, measured here: ~4 s at 1 sample + ~0.9 s per sample + ~11 s denoising per 1080p frame, and
     # 32 samples took 140-215 s per frame under load: over the 8 s budget for a picture of flat colours.
     "final": Preset(short_side=1080, fps=24, engine="workbench", samples=8, denoise=False, compositor=True,
