@@ -57,12 +57,13 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text: lets `make demo` render the whole
-    # story in minutes on 2 cores. Keeps the slabs' geometry (+40% CPU per draft frame against flat tiles
-    # here, 0.31 s against 0.22 s: `make demo`, 3 min 50 s with tiles, stays well under 10 min), the
-    # gradient background and the paths' halos (next to nothing).
+    # Workbench, no anti-aliasing at 12 fps, no compositor, coarse text, flat tiles: lets `make demo`
+    # render the whole story in minutes on 2 cores. Slabs cost +40% CPU per draft frame against tiles
+    # here (0.29 s against 0.18 s per frame in bench_presets), and `make demo` with them took 15 min wall
+    # while other work shared the machine (load ~4): over its 10 min, so drafts draw tiles. The gradient
+    # and the paths' halos stay (0.18 s per frame with them, as before them).
     "draft": Preset(short_side=480, fps=12, engine="workbench", samples=0, denoise=False,
-                    compositor=False, text_resolution=2, cell_shape="box"),
+                    compositor=False, text_resolution=2),
     # Workbench at 24 fps, anti-aliased by the compositor's SMAA (measured on a medium shot, CPU seconds
     # per 720p frame: no anti-aliasing 0.35, SMAA 0.53, Workbench FXAA 0.85, 8x 2.5 with the old glare),
     # no glare (nothing blooms without HDR flashes), slabs (+7% CPU at 720p against tiles), text at 3 steps
