@@ -74,8 +74,13 @@ def _cell_block(block, spec, coll, shape: str):
     look = np.where(base[:, None], settled, np.array([*cl.dim, 1.0], np.float32))          # [N, 4]
     t_store = _clamp_t_on(t_on, cl)
     for name, data, kind in (("value", values, "FLOAT"), ("t_on", t_store, "FLOAT"),
-                             ("settled", settled, "FLOAT_COLOR"), ("Col", look, "FLOAT_COLOR")):
+                             ("settled", settled, "FLOAT_COLOR")):
         set_attribute(mesh, name, geometry.per_vertex(data, shape), kind, "POINT")
+    shade = np.tile(geometry.vertex_shade(shape), len(values))                              # [V]
+    col_v = geometry.per_vertex(look, shape)
+    col_v[:, :3] *= shade[:, None]
+    set_attribute(mesh, "Col", col_v, "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "shade", shade, "FLOAT", "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(cell_material(cl))
@@ -96,6 +101,7 @@ def _cell_block(block, spec, coll, shape: str):
         compat.set_modifier_input(mod, group, name, float(value))
     compat.set_modifier_input(mod, group, "Dim", (*cl.dim, 1.0))
     compat.set_modifier_input(mod, group, "Flash", (*cl.flash, 1.0))
+    compat.set_modifier_input(mod, group, "Glow Gain", 0.0)     # render.configure_render sets it per preset
     ident = compat.set_modifier_input(mod, group, "Preview", 0.0)
     if block.preview:
         at, on = animate.on_off_keys(block.preview, m.frame_start - 1)

@@ -62,6 +62,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     cam, shots = camera.add_camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
     plane = camera.add_hud(cam, shots, parts["Camera"], spec.hud)
+    background = camera.add_background(cam, shots, spec, parts["Camera"])
     if captions:
         hud.add_captions(spec, plane, parts["Camera"], language, vis, texts)
     hud.add_title_cards(spec, plane, parts["Camera"], language, vis, texts)
@@ -82,7 +83,8 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     root[keys.STORY] = spec.meta.story
     root[keys.INPUT] = spec.meta.input
     if glow:
-        compositor.add_glow(scene)
+        compositor.add_glow(scene, max((abs(z) for _, z in spec.hud.depth), default=abs(plane.location.z)),
+                            background[keys.BACKGROUND_DEPTH])
     for font in set(bpy.data.fonts) - fonts_before:       # Blender's built-in font, loaded for text objects
         tag(font)
     return root

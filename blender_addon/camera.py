@@ -2,6 +2,7 @@
 and title cards.
 
     add_camera(scene, spec, coll) -> (camera, shots);  add_hud(cam, shots, coll, hud)
+    add_background(cam, shots, spec, coll)      the gradient behind everything, riding the camera
 
 Every number here comes from the spec: the keys (with their interpolation and handles) from spec.camera,
 the HUD plane's depth keys and the clip start from spec.hud (scenes/hud.py).
@@ -13,8 +14,9 @@ import numpy as np
 
 from llmreel.scenes import fcurve
 
-from . import animate, keys
-from .nodes import is_ours, tag
+from . import animate, compat, keys
+from .attributes import set_attribute
+from .nodes import cell_material, is_ours, tag
 from .world import scene_bounds
 
 
@@ -68,3 +70,65 @@ def add_hud(cam, shots, coll, hud):
     else:
         plane.location.z = -cam.data.lens / 36.0 * hud.width
     return plane
+
+
+BACKGROUND_GRID = 9             # vertices per side of the gradient's grid (Gouraud-interpolated colours)
+BACKGROUND_LIFT = 0.55          # dark themes: the centre is the background plus this share of `dim`
+BACKGROUND_SINK = 0.10          # light themes: the corners are this share darker than the background
+
+
+def background_colours(background, dim, u, v) -> np.ndarray:
+    """float32 [N, 3] linear RGB of the gradient at frame coordinates u, v ([N], -1..1 across the frame):
+    a soft pool of light a little below the centre, as if the model stood over a lit floor, fading to the
+    theme's background at the frame's edges. Dark themes lift the centre towards `dim`; light ones sink
+    the edges. Either way the subject keeps the contrast the theme was designed for."""
+    bg, dim = np.asarray(background, np.float32), np.asarray(dim, np.float32)
+    r2 = np.clip((u / 1.1) ** 2 + ((v + 0.25) / 1.0) ** 2, 0.0, 1.0)                     # [N]
+    t = ((1.0 - r2) ** 2)[:, None]                                                       # 1 centre, 0 edges
+    if float(bg.mean()) < 0.5:
+        return bg + t * BACKGROUND_LIFT * np.maximum(dim - bg, 0.004)
+    return bg * (1.0 - BACKGROUND_SINK * (1.0 - t))
+
+
+def add_background(cam, shots, spec, coll):
+    """A grid of vertex colours (background_colours) filling the frame, parented to the camera far
+    behind everything: its depth keys are the HUD plane's scaled by one factor (same easing), so it
+    covers the frame at every lens. Drawn with the cell material (Workbench: the colour attribute;
+    Cycles/EEVEE: emission); render.configure_render hides it in transparent renders."""
+    hud = spec.hud
+    zs = np.array([z for _, z in hud.depth] or [-cam.data.lens / 36.0 * hud.width], np.float64)
+    lo, hi = scene_bounds(spec)
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    far = 0.0
+    for k in shots or []:
+        fwd = np.asarray(k.target, np.float64) - np.asarray(k.location, np.float64)
+        fwd /= max(float(np.linalg.norm(fwd)), 1e-9)
+        far = max(far, float(np.max((corners - np.asarray(k.location)) @ fwd)))
+    far = far or float(np.linalg.norm(hi - lo)) * 3
+    scale = 1.5 * far / float(np.min(np.abs(zs)))          # behind the farthest corner at every key
+    cam.data.clip_end = max(cam.data.clip_end, 1.05 * scale * float(np.max(np.abs(zs))))
+    w, h = (np.asarray(hud.frame, np.float64) * scale * 1.15)
+    n = BACKGROUND_GRID
+    u, v = (g.ravel() for g in np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n)))
+    verts = np.stack([u * w / 2, v * h / 2, np.zeros_like(u)], axis=1)
+    faces = [(j * n + i, j * n + i + 1, (j + 1) * n + i + 1, (j + 1) * n + i)
+             for j in range(n - 1) for i in range(n - 1)]
+    mesh = tag(bpy.data.meshes.new("LLM Reel Background"))
+    mesh.from_pydata(verts.tolist(), [], faces)
+    rgb = background_colours(spec.theme.background, spec.look.dim, u * 1.15, v * 1.15)
+    set_attribute(mesh, "Col", np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1),
+                  "FLOAT_COLOR", "POINT")
+    set_attribute(mesh, "glow", np.zeros(len(rgb), np.float32), domain="POINT")
+    compat.set_active_color(mesh, "Col")
+    mesh.materials.append(cell_material(spec.look))
+    obj = tag(bpy.data.objects.new("LLM Reel Background", mesh))
+    obj.parent = cam
+    obj[keys.BACKGROUND] = 1
+    obj[keys.BACKGROUND_DEPTH] = 0.95 * scale * float(np.min(np.abs(zs)))     # nearest it ever comes
+    coll.objects.link(obj)
+    if hud.depth:
+        animate.key(obj, "location", [f for f, _ in hud.depth], [z * scale for _, z in hud.depth], index=2,
+                    **_easing(shots))
+    else:
+        obj.location.z = float(zs[0]) * scale
+    return obj

@@ -2,10 +2,13 @@
 
 A block's mesh lives in the block's local frame: cell (r, c) is centred at (c*pitch, 0, -r*pitch), so the
 object's location is the block origin. Two cell shapes: a "tile" is one quad facing the camera wall (-Y):
-four vertices, two triangles, what drafts and the viewport want (software OpenGL pays per triangle); a
-"box" adds the top, bottom and sides, `depth` thick, for the lit final look. Every cell has vertices of its
-own (none shared), so per-cell data lives on the POINT domain (colour attributes must be POINT or CORNER for
-Workbench): vertex v belongs to cell v // verts, face f to cell f // faces (row-major over [R, K]).
+four vertices, two triangles, what the viewport wants (software OpenGL pays per triangle); a "box" is a
+slab `depth` thick: the front, top, bottom and sides, each face with four vertices of its own so that a
+per-face shade (`vertex_shade`: the front 1, the top lighter than the sides, the bottom darkest) can be
+multiplied into the flat colour and the slab reads as an object seen off-axis, in Workbench's flat
+lighting as in Cycles. Every cell has vertices of its own (none shared), so per-cell data lives on the
+POINT domain (colour attributes must be POINT or CORNER for Workbench): vertex v belongs to cell
+v // verts, face f to cell f // faces (row-major over [R, K]); a cell's first four vertices are its front.
 """
 from __future__ import annotations
 
@@ -23,8 +26,13 @@ _BOX_FACES = np.array([[0, 1, 5, 4],      # front  (y = -.5)
                       dtype=np.int32)                                     # [5, 4]; the back never shows
 _TILE_CORNERS = _BOX_CORNERS[[0, 1, 5, 4]]                                # [4, 3] the box's front face
 _TILE_FACES = np.array([[0, 1, 2, 3]], dtype=np.int32)                    # [1, 4]
+_SLAB_CORNERS = _BOX_CORNERS[_BOX_FACES.ravel()]                          # [20, 3] four per face
+_SLAB_FACES = np.arange(20, dtype=np.int32).reshape(5, 4)                 # [5, 4]
 
-SHAPES = {"tile": (_TILE_CORNERS, _TILE_FACES), "box": (_BOX_CORNERS, _BOX_FACES)}
+SHAPES = {"tile": (_TILE_CORNERS, _TILE_FACES), "box": (_SLAB_CORNERS, _SLAB_FACES)}
+# Per face (front, top, bottom, left, right): the share of the cell's colour it shows. Light from above
+# and a little from the left; the front keeps the theme's colour exactly (the colour language).
+SHADES = {"tile": (1.0,), "box": (1.0, 0.78, 0.42, 0.62, 0.52)}
 
 
 def verts_per_cell(shape: str) -> int:
@@ -33,6 +41,11 @@ def verts_per_cell(shape: str) -> int:
 
 def faces_per_cell(shape: str) -> int:
     return len(SHAPES[shape][1])
+
+
+def vertex_shade(shape: str) -> np.ndarray:
+    """float32 [verts_per_cell]: the shade of each of a cell's vertices (its face's, SHADES)."""
+    return np.repeat(np.asarray(SHADES[shape], np.float32), 4)
 
 
 def cell_centres(rows: int, cols: int, pitch: float) -> np.ndarray:

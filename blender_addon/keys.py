@@ -40,8 +40,11 @@ PITCH = "llmreel_pitch"                 # on a block's mesh: distance between ce
 # other objects, by kind
 BACKDROP = "llmreel_backdrop"           # the dim tiles behind blocks that hide while all-dim
 PLATES = "llmreel_plates"               # the plates behind cell blocks
+BACKGROUND = "llmreel_background"       # the gradient behind everything (hidden in transparent renders)
+BACKGROUND_DEPTH = "llmreel_background_depth"   # on it: a depth every pixel of it lies beyond
 LABEL = "llmreel_label"                 # label id
 PATHS = "llmreel_paths"                 # comma-separated ids of the flow paths in one curve
+HALO = "llmreel_halo"                   # 1: the translucent halo around flow paths' cores
 CAPTION = "llmreel_caption"             # caption index
 OUTLINE = "llmreel_outline"             # 1: the outline drawn behind a HUD text (not the text itself)
 VISIBILITY = "llmreel_visibility"       # 1: an instancer empty of animate.Visibility

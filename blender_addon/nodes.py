@@ -4,8 +4,9 @@ The cell look is ONE rule, llmreel.scenes.look.cell_look, with the parameters of
 builds it out of math and mix nodes, the same nodes in both places that draw it:
 - cell blocks: a Geometry Nodes modifier reads the point attributes `t_on` (frame a cell lights) and
   `settled` (its value colour), compares with the Scene Time node and stores `Col` (dim -> flash ->
-  settled) and `glow` (1 at the flash, 0 when settled). Workbench shows `Col` as the colour attribute;
-  Cycles/EEVEE materials read the same attributes;
+  settled, times the face's `shade` and, with the Glow Gain input above 0, 1 + gain * glow: values
+  above 1 that the compositor's glare blooms in Workbench) and `glow` (1 at the flash, 0 when settled).
+  Workbench shows `Col` as the colour attribute; Cycles/EEVEE materials read the same attributes;
 - image-plane blocks: their material reads t_on and the settled colour from two images.
 No Python runs at playback.
 """
@@ -16,10 +17,11 @@ import bpy
 from . import compat
 from .keys import TAG
 
-CELL_LOOK = "LLMReel Cell Look v3"   # v3: Preview Offset and Lit After inputs (spec.look)
+CELL_LOOK = "LLMReel Cell Look v4"   # v4: the per-face shade and the Glow Gain (HDR flash for the bloom)
 CELL_MATERIAL = "LLMReel Cell v2"
 FLAT_MATERIAL = "LLMReel Flat v1"     # emission of the object's colour (text, paths, frames, flying cells)
 BACKING_MATERIAL = "LLMReel Backing v1"
+HALO_MATERIAL = "LLMReel Halo v1"     # translucent emission: the glow around a flow path
 
 
 def tag(idblock):
@@ -93,8 +95,9 @@ def _strength(nodes, links, glow, gain: float):
 
 def cell_look_group():
     """Geometry Nodes group drawing scenes/look.cell_look per point (see _look_tree): inputs Geometry,
-    Preview (0/1, keyed per block) and the CellLook parameters Preview Offset, Flash Frames, Lit After,
-    Dim, Flash (set per modifier from spec.look); the frame comes from the Scene Time node. Six field
+    Preview (0/1, keyed per block), the CellLook parameters Preview Offset, Flash Frames, Lit After,
+    Dim, Flash (set per modifier from spec.look) and Glow Gain (set per render: render.configure_render);
+    the frame comes from the Scene Time node. Col = look * shade * (1 + Glow Gain * glow). Nine field
     operations: every one costs on each frame change of a live block."""
     name = CELL_LOOK
     group = _get_ours(bpy.data.node_groups, name)
@@ -109,6 +112,7 @@ def cell_look_group():
         iface.new_socket(param, in_out="INPUT", socket_type="NodeSocketFloat")
     for param in ("Dim", "Flash"):
         iface.new_socket(param, in_out="INPUT", socket_type="NodeSocketColor")
+    iface.new_socket("Glow Gain", in_out="INPUT", socket_type="NodeSocketFloat")
     iface.new_socket("Geometry", in_out="OUTPUT", socket_type="NodeSocketGeometry")
 
     nodes, links = group.nodes, group.links
@@ -123,6 +127,17 @@ def cell_look_group():
     params = {k: gin.outputs[k] for k in ("Preview Offset", "Flash Frames", "Lit After", "Dim", "Flash")}
     col, glow = _look_tree(nodes, links, frame, gin.outputs["Preview"], t_on.outputs["Attribute"],
                            settled.outputs["Attribute"], params)
+    shade = nodes.new("GeometryNodeInputNamedAttribute")
+    shade.data_type = "FLOAT"
+    shade.inputs["Name"].default_value = "shade"
+    hdr = _math(nodes, "MULTIPLY_ADD", glow, gin.outputs["Glow Gain"], links)
+    hdr.inputs[2].default_value = 1.0
+    factor = _math(nodes, "MULTIPLY", hdr.outputs[0], shade.outputs["Attribute"], links)
+    scaled = nodes.new("ShaderNodeVectorMath")
+    scaled.operation = "SCALE"
+    links.new(col, scaled.inputs[0])
+    links.new(factor.outputs[0], scaled.inputs["Scale"])
+    col = scaled.outputs[0]
 
     store_col = nodes.new("GeometryNodeStoreNamedAttribute")
     store_col.data_type, store_col.domain = "FLOAT_COLOR", "POINT"
@@ -196,6 +211,33 @@ def flat_material(color):
     em.inputs["Strength"].default_value = 1.0
     out = nodes.new("ShaderNodeOutputMaterial")
     links.new(em.outputs[0], out.inputs["Surface"])
+    return mat
+
+
+def halo_material(color, alpha: float):
+    """Translucent unlit colour: Workbench blends the material colour at `alpha` (its transparent pass);
+    Cycles/EEVEE mix emission with a transparent BSDF at the same share. One material per colour and
+    alpha (named by both, so rebuilds reuse it)."""
+    rgb = tuple(float(x) for x in color[:3])
+    name = f"{HALO_MATERIAL} a{alpha:.2f} #" + "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)
+    mat = _get_ours(bpy.data.materials, name)
+    if mat is not None:
+        return mat
+    mat, nodes, links = _new_material(name)
+    mat.diffuse_color = (*rgb, float(alpha))
+    if hasattr(mat, "surface_render_method"):
+        mat.surface_render_method = "BLENDED"
+    else:                                                   # Blender 4.2 names
+        mat.blend_method = "BLEND"
+    em = nodes.new("ShaderNodeEmission")
+    em.inputs["Color"].default_value = (*rgb, 1.0)
+    clear = nodes.new("ShaderNodeBsdfTransparent")
+    mix = nodes.new("ShaderNodeMixShader")
+    mix.inputs[0].default_value = float(alpha)
+    links.new(clear.outputs[0], mix.inputs[1])
+    links.new(em.outputs[0], mix.inputs[2])
+    out = nodes.new("ShaderNodeOutputMaterial")
+    links.new(mix.outputs[0], out.inputs["Surface"])
     return mat
 
 

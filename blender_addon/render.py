@@ -33,6 +33,7 @@ from . import frames as fr
 from .build import build_scene
 from .culling import cull_offscreen
 from .presets import RenderSettings
+from .render_look import gpu_backend, say_notes, set_depth_look
 from .text import set_strokes
 
 # Workbench anti-aliasing samples -> the enum Blender takes.
@@ -64,6 +65,7 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
     r.use_sequencer = False
     r.use_compositing = bool(s.compositor)              # the add-on's glow lives in the compositor
     simplify_text(scene, int(s.text_resolution), aliased(s))
+    set_depth_look(scene, s)
     # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
     r.use_stamp = False
     for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
@@ -78,7 +80,7 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
         scene.display.render_aa = workbench_aa(samples)
     elif s.engine == "cycles":
         c = scene.cycles
-        c.device = "CPU"
+        c.device = "GPU" if s.device == "gpu" and gpu_backend() else "CPU"
         c.samples = max(1, samples)
         c.use_adaptive_sampling = False           # same noise pattern for every chunk and worker
         c.seed = 0
@@ -201,6 +203,7 @@ def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cu
     scene = bpy.data.scenes[_BUILT[ident]]
     with quiet():                       # Cycles announces its (absent) GPU back-ends on first use
         configure_render(scene, settings, threads=threads)
+    say_notes()
     if fresh and cull:                  # after configuring: the view's shape comes from the resolution
         cull_offscreen(scene)
     catch_sigint()

@@ -15,11 +15,18 @@ FPS_RANGE = (1, 120)
 PACE_RANGE = (0.25, 4.0)                                 # duration multiplier
 MAX_ASPECT_RATIO = 4.0                                   # long side / short side
 MIN_SIDE, MAX_SIDE = 16, 16384                           # pixels per side of a render
+DEVICES = ("cpu", "gpu")                                 # what Cycles computes on (`--device`)
 
 
 def check_language(value, where: str = "language") -> str:
     if value not in LANGUAGES:
         raise InputError(f"unknown {where} {value!r}; accepted: {', '.join(LANGUAGES)}")
+    return value
+
+
+def check_device(value, where: str = "device") -> str:
+    if value not in DEVICES:
+        raise InputError(f"unknown {where} {value!r}; accepted: {', '.join(DEVICES)}")
     return value
 
 

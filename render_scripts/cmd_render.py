@@ -99,6 +99,9 @@ def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = Tr
     p.add_argument("--resolution", default=None, help="WIDTHxHEIGHT, overrides the preset")
     p.add_argument("--engine", default=None, help="workbench | cycles | eevee")
     p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
+    p.add_argument("--device", default="cpu",
+                   help="cpu | gpu: what Cycles computes on; with gpu and no GPU found, one line on stderr says "
+                        "so and Cycles renders on the CPU (Workbench and EEVEE always draw with OpenGL)")
     p.add_argument("--aspect", default=None, help="W:H, e.g. 16:9 or 9:16")
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
     add_look_args(p, slide)
@@ -124,14 +127,14 @@ def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int
     aspect = parse_aspect(args.aspect, "--aspect") if args.aspect else None
     settings = presets.resolve(args.quality, aspect=aspect or (16, 9), resolution=args.resolution,
                                engine=args.engine, samples=args.samples, language=args.lang,
-                               captions=args.captions, transparent=transparent)
+                               captions=args.captions, transparent=transparent, device=args.device)
     fps = fps or presets.preset_fps(args.quality)
     spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang, theme=args.theme,
                       on=on, bands=not transparent)
     if aspect is None and not args.resolution:   # the story may choose its own aspect
         settings = presets.resolve(args.quality, aspect=tuple(spec.meta.aspect), resolution=None,
                                    engine=args.engine, samples=args.samples, language=args.lang,
-                                   captions=args.captions, transparent=transparent)
+                                   captions=args.captions, transparent=transparent, device=args.device)
     import importlib.metadata as md
 
     try:
