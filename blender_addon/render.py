@@ -95,7 +95,8 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
 
 
 def aliased(settings: RenderSettings) -> bool:
-    """Drawn without anti-aliasing (Workbench at 0 samples: the draft): thin strokes drop out."""
+    """Rasterised with one sample per pixel (Workbench at 0 samples: the draft, and the preview, whose SMAA
+    smooths edges afterwards but cannot bring back a stroke the raster missed): thin strokes drop out."""
     return settings.engine == "workbench" and int(settings.samples) == 0
 
 
