@@ -54,14 +54,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# The README's pictures: one 1080p final still per chapter, a 9:16 one and a Korean one, and a contact sheet
-# of the whole story (docs/). Minutes on two cores; rerun after a deliberate picture change.
-CHAPTERS := introduction embedding layer-norm self-attention projection mlp transformer softmax output
+# The README's pictures: one 1080p final still per chapter (at a moment that shows its numbers), a 9:16 one
+# and a Korean one, and a contact sheet of the whole story (docs/). A few minutes on two cores; rerun after
+# a deliberate picture change.
+FRAMES := introduction:0.6 embedding:0.92 layer-norm:0.27 self-attention:0.48 projection:0.81 mlp:0.56 \
+          transformer:0.5 softmax:0.84 output:0.96
 frames: $(STAMP)
-	@for c in $(CHAPTERS); do echo "== $$c"; \
-	  $(BIN)/llmreel still --chapter $$c --at 0.6 --captions --out docs/frames/$$c.png || exit 1; done
-	$(BIN)/llmreel still --chapter self-attention --at 0.6 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
-	$(BIN)/llmreel still --chapter mlp --at 0.6 --lang ko --captions --out docs/frames/mlp-ko.png
+	@for f in $(FRAMES); do c=$${f%%:*}; echo "== $$c"; \
+	  $(BIN)/llmreel still --chapter $$c --at $${f##*:} --captions --out docs/frames/$$c.png || exit 1; done
+	$(BIN)/llmreel still --chapter self-attention --at 0.48 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
+	$(BIN)/llmreel still --chapter layer-norm --at 0.27 --lang ko --captions --out docs/frames/layer-norm-ko.png
 	$(BIN)/llmreel contact-sheet --quality preview --resolution 960x540 --at 0.6 --out docs/contact-sheet.png
 
 bench: $(STAMP)
