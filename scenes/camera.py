@@ -50,24 +50,32 @@ def project(camera_key: CameraKey, points, aspect) -> np.ndarray:
 
 def project_many(keys: list[CameraKey], points, aspect) -> np.ndarray:
     """`project` for several cameras at once: world points [N, 3] -> [K, N, 3], one row per key."""
+    return project_arrays([k.location for k in keys], [k.target for k in keys], [k.lens for k in keys],
+                          points, aspect)
+
+
+def project_arrays(location, target, lens, points, aspect, dtype=np.float64) -> np.ndarray:
+    """`project` for K cameras given as arrays (location [K, 3], target [K, 3], lens [K]): world points
+    [N, 3] -> [K, N, 3]. `dtype` float32 halves the big product's cost for measuring many frames (world
+    coordinates of thousands of units keep ~1e-4 of a unit)."""
     p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    loc = np.array([k.location for k in keys], dtype=np.float64)                # [K, 3]
-    fwd = np.array([k.target for k in keys], dtype=np.float64) - loc
+    loc = np.asarray(location, dtype=np.float64).reshape(-1, 3)
+    fwd = np.asarray(target, dtype=np.float64).reshape(-1, 3) - loc
     fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
     right = np.cross(fwd, WORLD_UP)
-    flat = np.linalg.norm(right, axis=1) < 1e-9     # looking straight up/down: any right will do
-    right[flat] = (1.0, 0.0, 0.0)
+    right[np.linalg.norm(right, axis=1) < 1e-9] = (1.0, 0.0, 0.0)   # looking straight up/down: any right
     right /= np.linalg.norm(right, axis=1, keepdims=True)
     up = np.cross(right, fwd)
-    # (p - loc) . axis == p . axis - loc . axis: three small matmuls instead of a [K, N, 3] difference
     axes = np.stack([right, up, fwd], axis=1)                                   # [K, 3 axes, 3]
-    proj = np.einsum("nc,kac->kan", p, axes) - np.einsum("kc,kac->ka", loc, axes)[:, :, None]  # [K, 3, N]
-    z = proj[:, 2]                                                              # [K, N] depth
-    tx, ty = np.array([half_extents(k.lens, aspect) for k in keys]).T           # [K] each
-    out = np.empty((len(keys), p.shape[0], 3))
+    # (p - loc) . axis == p . axis - loc . axis: one product instead of a [K, N, 3] difference
+    cam = (axes.astype(dtype) @ p.T.astype(dtype)) - (axes @ loc[:, :, None]).astype(dtype)   # [K, 3, N]
+    t = np.array([half_extents(float(x), aspect) for x in np.ravel(lens)], dtype=dtype)      # [K, 2]
+    z = cam[:, 2]                                                               # [K, N] depth
+    out = np.empty((len(loc), p.shape[0], 3), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[..., 0] = (proj[:, 0] / (z * tx[:, None]) + 1) / 2                  # 0..1 across
-        out[..., 1] = (proj[:, 1] / (z * ty[:, None]) + 1) / 2                  # 0..1 up
+        inv = 0.5 / z
+        out[..., 0] = cam[:, 0] * inv / t[:, :1] + 0.5                          # 0..1 across
+        out[..., 1] = cam[:, 1] * inv / t[:, 1:] + 0.5                          # 0..1 up
     out[..., 2] = z
     return out
 

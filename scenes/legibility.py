@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes import hud
 from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
 from llmreel.scenes.cards import card_rect
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
@@ -48,9 +47,10 @@ def mask_intervals(mask: np.ndarray, frames: np.ndarray) -> list[tuple[float, fl
     return [(float(frames[a]), float(frames[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def band_tops(captions: list[Caption], cards: list[TitleCard], frames: np.ndarray, aspect) -> np.ndarray:
-    """[F, 2]: per frame the caption band's top (frame fraction; 0 when none) and the card rectangle's
-    (y0, y1) packed as a second column of y0 (1 when no card; its y1 follows from card_rect)."""
+def band_tops(captions: list[Caption], cards: list[TitleCard], frames: np.ndarray,
+              aspect) -> tuple[np.ndarray, np.ndarray]:
+    """([F] the caption band's top per frame, as a frame fraction, 0 when none; [F] whether a title card
+    shows, over cards.card_rect)."""
     top = np.zeros(len(frames))
     for c in captions:
         lines = max((caption_lines(t, aspect) for t in c.text.values() if t), default=0)
@@ -110,9 +110,8 @@ def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_x
     cells = np.zeros_like(seen)
     for a in range(0, len(k), 4096):
         kk, nn = k[a:a + 4096], n[a:a + 4096]
-        t, bx = boxes[kk, nn][:, None, :], blocks_xy[kk]                       # [M, 1, 5], [M, B, 5]
-        hit = ((t[..., 0] < bx[..., 1]) & (bx[..., 0] < t[..., 1]) & (t[..., 2] < bx[..., 3])
-               & (bx[..., 2] < t[..., 3]) & blocks_on[kk] & (bx[..., 4] > 0))
+        bx = blocks_xy[kk]                                                      # [M, B, 5]
+        hit = overlaps(boxes[kk, nn][:, None, :], bx)[:, 0] & blocks_on[kk] & (bx[..., 4] > 0)
         cells[kk, nn] = hit.any(1)
     return {"small": small, "large": large, "edge": edge, "band": band, "cells": cells}
 
@@ -170,9 +169,9 @@ def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], 
     # a little stricter than the rule, so frames between samples keep to it while the camera moves
     _, _, drawn_s, _ = evaluate(texts, blocks, camera, captions, cards, aspect, sampled, strict=1.06)
     drawn_s = drawn_s[:, :len(labels)]
-    pos = np.searchsorted(sampled, frames)                       # first sample at or after each frame
-    after = drawn_s[np.minimum(pos, len(sampled) - 1)]
-    before = drawn_s[np.maximum(np.where(sampled[np.minimum(pos, len(sampled) - 1)] == frames, pos, pos - 1), 0)]
+    # the samples at or after and at or before each frame (the first and last frames are samples)
+    after = drawn_s[np.searchsorted(sampled, frames, "left")]
+    before = drawn_s[np.searchsorted(sampled, frames, "right") - 1]
     drawn = after & before
     shortest = max(1, int(round(MIN_RUN * fps)))
     for i, l in enumerate(labels):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes import fcurve
-from llmreel.scenes.camera import _aspect, half_extents
+from llmreel.scenes.camera import _aspect, project_arrays
 from llmreel.scenes.spec import CameraKey
 from llmreel.scenes.text_metrics import CAP  # noqa: F401  Latin cap height per unit of text size (measured)
 
@@ -54,26 +54,8 @@ def scale(aspect) -> tuple[float, float]:
 
 def project(cams: Cameras, points, aspect, rows=slice(None)) -> np.ndarray:
     """World points [N, 3] -> [K, N, 3] for the cameras `cams[rows]`: x, y in frame fractions, z depth."""
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
-    loc, tgt, lens = cams.location[rows], cams.target[rows], cams.lens[rows]
-    fwd = tgt - loc
-    fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
-    right = np.cross(fwd, [0.0, 0.0, 1.0])
-    right[np.linalg.norm(right, axis=1) < 1e-9] = (1.0, 0.0, 0.0)
-    right /= np.linalg.norm(right, axis=1, keepdims=True)
-    up = np.cross(right, fwd)
-    axes = np.stack([right, up, fwd], axis=1)                                   # [K, 3, 3]
-    # float32 for the big product: world coordinates of thousands of units keep ~1e-4 of a unit
-    cam = (axes.astype(np.float32) @ p.T.astype(np.float32)) - (axes @ loc[:, :, None]).astype(np.float32)
-    t = np.array([half_extents(float(x), aspect) for x in lens], dtype=np.float32)   # [K, 2]
-    z = cam[:, 2]
-    out = np.empty((len(loc), p.shape[0], 3), dtype=np.float32)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = 0.5 / z
-        out[..., 0] = cam[:, 0] * inv / t[:, :1] + 0.5
-        out[..., 1] = cam[:, 1] * inv / t[:, 1:] + 0.5
-    out[..., 2] = z
-    return out
+    return project_arrays(cams.location[rows], cams.target[rows], cams.lens[rows], points, aspect,
+                          dtype=np.float32)
 
 
 def flat_corners(corners: np.ndarray) -> np.ndarray:
