@@ -13,6 +13,7 @@ seconds over every 4th frame of a whole story. Rules (docs/ARCHITECTURE.md, issu
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,11 +75,13 @@ def text_faults(spec: SceneSpec, aspect, frames: np.ndarray) -> list[Fault]:
     return out
 
 
-def safe_rect(spec: SceneSpec, aspect, frame: float) -> tuple[float, float, float, float]:
-    """The title-safe area above the caption band at `frame`."""
-    top, _ = band_tops(spec.captions, spec.title_cards, np.array([frame]), aspect)
-    x0, x1, y0, y1 = SAFE
-    return x0, x1, max(y0, float(top[0])), y1
+def safe_rects(spec: SceneSpec, aspect, frames) -> np.ndarray:
+    """[F, 4]: the title-safe area above the caption band at each of `frames` (x0, x1, y0, y1)."""
+    frames = np.asarray(frames, dtype=np.float64)
+    top, _ = band_tops(spec.captions, spec.title_cards, frames, aspect)
+    out = np.tile(np.array(SAFE), (len(frames), 1))
+    out[:, 2] = np.maximum(out[:, 2], top)
+    return out
 
 
 def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarray:
@@ -96,8 +99,7 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
         von = np.stack([(frames >= v.frames[0]) & (frames <= v.frames[1]) for v in values], 1)
         xy, on = np.concatenate([xy, vxy], 1), np.concatenate([on, von], 1)
     out = np.zeros((len(frames), 2))
-    for k, f in enumerate(frames):
-        sx0, sx1, sy0, sy1 = safe_rect(spec, aspect, f)
+    for k, (sx0, sx1, sy0, sy1) in enumerate(safe_rects(spec, aspect, frames)):
         b = xy[k, on[k] & (xy[k, :, 4] > 0)]
         if not len(b):
             continue
@@ -175,27 +177,24 @@ def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
         when = np.array([f if beat.first_frame <= f <= beat.last_frame else mid for f in first])
         cams = Cameras(spec.camera, when)
         xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)
-        for i, b in enumerate(blocks):
-            f, box = when[i], xy[i, i]
-            x0, x1, y0, y1 = safe_rect(spec, aspect, f)
+        for i, (b, rect) in enumerate(zip(blocks, safe_rects(spec, aspect, when))):
+            f, box = when[i], xy[i, i]                  # block i at its own moment
             shown = not b.visible or any(a <= f <= z for a, z in b.visible)
             lit = first[i] <= f or any(a <= f <= z for a, z in b.preview)
-            if not (shown and box[4] > 0 and in_view(box, (x0, x1, y0, y1))):
+            if not (shown and box[4] > 0 and in_view(box, rect)):
                 out.append(Fault("caption", int(f), beat.id, b.id, "not in the frame"))
             elif not lit:
                 out.append(Fault("caption", int(f), beat.id, b.id, "not lit"))
     return out
 
 
-def check_frames(spec: SceneSpec, aspect=None, step: int = STEP) -> list[Fault]:
-    """Every fault of the picture's rules in `spec` seen in `aspect` (default: the spec's own)."""
-    aspect = tuple(spec.meta.aspect) if aspect is None else aspect
+def check_frames(spec: SceneSpec, step: int = STEP) -> list[Fault]:
+    """Every fault of the picture's rules in `spec`, seen in the aspect its camera was planned for."""
+    aspect = tuple(spec.meta.aspect)
     frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, step, dtype=np.float64)
     return text_faults(spec, aspect, frames) + shot_faults(spec, aspect) + caption_faults(spec, aspect)
 
 
 def summary(faults: list[Fault]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for f in faults:
-        out[f.rule] = out.get(f.rule, 0) + 1
-    return out
+    """{rule: count}, in the order the rules first occur."""
+    return dict(Counter(f.rule for f in faults))
