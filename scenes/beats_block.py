@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.moments import Moments
-from llmreel.scenes.storyboard import SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, layer_focus, layer_steps
+from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, head0, layer_focus,
+                                       layer_steps)
 
 
 def block0(part: str):
@@ -15,12 +16,6 @@ def block0(part: str):
 
 def focus0(part: str):
     return lambda ctx: layer_focus(0)[part]
-
-
-def head0(*names: str):
-    """Block 0's head-0 slices of `names` (e.g. "q" -> "h0.attn.q[0]", "weight.q" -> "h0.attn.c_attn.weight.q[0]"):
-    the head whose numbers the captions quote; the other heads compute beside it, off the close-up."""
-    return lambda ctx: [f"h0.attn.c_attn.{n}[0]" if "." in n else f"h0.attn.{n}[0]" for n in names]
 
 
 def qkv_steps(ctx: Ctx) -> list[Step]:

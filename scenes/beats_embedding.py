@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from llmreel.scenes.moments import Moments
-from llmreel.scenes.storyboard import BeatDef, BeatPlan, Ctx, Shot, Step, layer_focus, ln_steps
+from llmreel.scenes.storyboard import BeatDef, BeatPlan, Ctx, Shot, Step, head0, layer_focus, ln_steps
 
 
 def first(ctx: Ctx) -> tuple[int, int]:
@@ -24,11 +24,6 @@ def overview_previews(m: Moments, beat: BeatPlan) -> None:
     for b in acts:
         start = start0 + (end - 1 - start0) * order[b.tensor] / n
         b.preview.append((float(round(start, 3)), float(end)))
-
-
-def head0_qk(ctx) -> list[str]:
-    """Blue and green side by side: head 0's query and key weights and the query and key they make."""
-    return ["h0.attn.c_attn.weight.q[0]", "h0.attn.q[0]", "h0.attn.c_attn.weight.k[0]", "h0.attn.k[0]"]
 
 
 def activations_preview(m: Moments, beat: BeatPlan) -> None:
@@ -82,7 +77,7 @@ INTRODUCTION = [
     BeatDef("introduction", "weights", 8.0, (
         "Blue blocks are weights: {n_params} numbers fixed by training. Green blocks are activations, computed from the input.",
         "파란 블록은 가중치입니다: 학습으로 정해진 {n_params}개의 수. 초록 블록은 입력으로 계산되는 활성값입니다."),
-        focus=head0_qk, shows=head0_qk,
+        focus=head0("weight.q", "q", "weight.k", "k"), shows=head0("weight.q", "q", "weight.k", "k"),  # blue by green
         moments=activations_preview, shot=Shot(side=0.16)),
     BeatDef("introduction", "overview", 9.0, (
         "A quick pass: the data flows down through {n_layer} blocks to the first prediction, {first_out}.",

@@ -16,11 +16,16 @@ def first(ctx: Ctx) -> tuple[int, int]:
 
 # ---- focus moments -------------------------------------------------------------------------------------
 
+def token_name(vocab_size: int, v: int) -> str:
+    """How a value text names token v: its letter in the A/B/C vocabulary, else its id."""
+    return chr(65 + v) if vocab_size == 3 else f"#{v}"
+
+
 def probabilities(m: Moments, beat: BeatPlan) -> None:
     t, V_all = m.t, m.trace.config.vocab_size
     m.column(beat, "probs", t)
     V = min(V_all, 3)
-    names = "   ".join(f"{chr(65 + v)} {{}}" if V_all == 3 else f"#{v} {{}}" for v in range(V))
+    names = "   ".join(f"{token_name(V_all, v)} {{}}" for v in range(V))
     m.value(beat, names, [("probs", (t, v)) for v in range(V)], ("probs", (t, 0)))
 
 
@@ -42,9 +47,7 @@ def new_column(m: Moments, beat: BeatPlan) -> None:
     for bid in ("embed.out", "probs"):
         m.column(beat, bid, col)
     best = int(np.argmax(m.trace["probs"][col]))
-    V = m.trace.config.vocab_size
-    letter = chr(65 + best) if V == 3 else f"#{best}"
-    m.value(beat, f"next: {letter}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
+    m.value(beat, f"next: {token_name(m.trace.config.vocab_size, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
             frames=m.window(beat, 0.7, 0.98))
 
 

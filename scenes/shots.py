@@ -157,8 +157,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
         for _ in range(4):
             mine = beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most)
             held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
-            cap = min((float(heights([v.location], [CAP * v.size], Cameras([k], [k.frame]), aspect)[0, 0])
-                       for v in values for k in held), default=1.0)
+            cap = float(heights([v.location for v in values], [CAP * v.size for v in values],
+                                Cameras(held, [k.frame for k in held]), aspect).min()) if values else 1.0
             if most is None or cap >= MIN_VALUE_CAP * 1.02:
                 break
             most *= cap / (MIN_VALUE_CAP * 1.05)
@@ -180,7 +180,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     rise = max(shot.rise, WHOLE_RISE) if whole else shot.rise
     keep = union([value_text_bounds(v) for v in values]) if values else None
     early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
-    first = [boxes[b.id] for b in blocks if b.id in set(beat.focus) and beat.first_frame <= np.min(b.t_on) <= early]
+    focus = set(beat.focus)
+    first = [boxes[b.id] for b in blocks if b.id in focus and beat.first_frame <= np.min(b.t_on) <= early]
     begin = union(first) if first else None
     shown = min((v.frames[0] for v in values), default=beat.last_frame)
     if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them

@@ -209,6 +209,12 @@ def layer_focus(i: int) -> dict[str, list[str]]:
     }
 
 
+def head0(*names: str):
+    """Block 0's head-0 slices of `names` (e.g. "q" -> "h0.attn.q[0]", "weight.q" -> "h0.attn.c_attn.weight.q[0]"):
+    the head whose numbers the captions quote; the other heads compute beside it, off the close-up."""
+    return lambda ctx: [f"h0.attn.c_attn.{n}[0]" if "." in n else f"h0.attn.{n}[0]" for n in names]
+
+
 def all_steps_for(config: GPTConfig, cols: Cols) -> list[Step]:
     """Every activation step of one pass, in compute order (used by the fed-back passes)."""
     steps = [Step(("embed.tok", "embed.pos"), cols), Step(("embed.out",), cols)]
