@@ -195,12 +195,17 @@ def cell_material(look):
     return mat
 
 
+def _colour_key(rgb) -> str:
+    """A linear RGB colour as 15 digits (1e-4 steps) for a material's name: rebuilds find the same one."""
+    return "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)
+
+
 def flat_material(color):
     """Unlit colour (text, paths, frames, flying cells): emission in Cycles/EEVEE, and the same colour as
     the material's viewport colour, which Workbench shows for objects without a colour attribute.
     One material per distinct colour (name carries the colour, so rebuilds reuse it)."""
     rgb = tuple(float(x) for x in color[:3])
-    name = f"{FLAT_MATERIAL} #" + "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)
+    name = f"{FLAT_MATERIAL} #{_colour_key(rgb)}"
     mat = _get_ours(bpy.data.materials, name)
     if mat is not None:
         return mat
@@ -219,7 +224,7 @@ def halo_material(color, alpha: float):
     Cycles/EEVEE mix emission with a transparent BSDF at the same share. One material per colour and
     alpha (named by both, so rebuilds reuse it)."""
     rgb = tuple(float(x) for x in color[:3])
-    name = f"{HALO_MATERIAL} a{alpha:.2f} #" + "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)
+    name = f"{HALO_MATERIAL} a{alpha:.2f} #{_colour_key(rgb)}"
     mat = _get_ours(bpy.data.materials, name)
     if mat is not None:
         return mat
