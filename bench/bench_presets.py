@@ -17,36 +17,16 @@ on the machine). The goals of issue 11: final <= 8 s per 1080p frame, preview <=
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import in_fresh_interpreter, machine
+
 GOALS = {"preview": 0.4, "final": 8.0}            # s per frame at the preset's own size
 RUNS = {"draft": 4, "preview": 4, "final": 2}      # consecutive frames rendered per shot
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import importlib.metadata as md
-
-    try:
-        bpy_version = md.version("bpy")
-    except md.PackageNotFoundError:
-        bpy_version = "?"
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()} {platform.machine()}, "
-            f"Python {platform.python_version()}, bpy {bpy_version}")
 
 
 def pick_shots(spec) -> dict[str, int]:
@@ -124,13 +104,8 @@ def main() -> None:
     results = {}
     for quality in args.presets.split(","):
         run = args.run or RUNS.get(quality, 3)
-        code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import bench_presets as b; "
-                f"print('RESULT', json.dumps(b.run_preset({quality!r}, {run}, {args.png!r})))")
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
-        if line is None:
-            raise SystemExit(f"{quality} failed: {proc.stderr[-2000:]}")
-        r = results[quality] = json.loads(line[7:])
+        r = results[quality] = in_fresh_interpreter("bench_presets", f"run_preset({quality!r}, {run}, {args.png!r})",
+                                                    quality)
         shots = ", ".join(f"{n} (frame {s['frame']}) {s['s_per_frame']:.2f}" for n, s in r["shots"].items())
         goal = GOALS.get(quality)
         verdict = "" if goal is None else (f"; goal <= {goal:g} s: " + ("met" if r["s_per_frame"] <= goal

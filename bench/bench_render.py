@@ -11,38 +11,15 @@ one animation job, so per-frame cost excludes the scene build and first evaluati
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import in_fresh_interpreter, machine
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def machine() -> str:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
-        mem = f", {kb / 2**20:.0f} GiB RAM"
-    except (OSError, AttributeError):
-        pass
-    import importlib.metadata as md
-
-    return (f"{cpu}, {os.cpu_count()} cores{mem}, no GPU (software OpenGL for Workbench), "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
-            f"bpy {md.version('bpy')}")
 
 
 def sample_preset(quality: str, samples: int, fps: int | None = None) -> dict:
@@ -119,15 +96,7 @@ def main() -> None:
     plan = {"draft": 24, "preview": 12, "final": 3} if not args.quick else {"draft": 8, "preview": 4, "final": 2}
     for quality, n in plan.items():
         # each preset in a fresh interpreter: one bpy session, one build
-        code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import bench_render as b; "
-                f"print('RESULT', json.dumps(b.sample_preset({quality!r}, {n})))")
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)
-        if line is None:
-            raise SystemExit(f"{quality} failed: {proc.stderr[-2000:]}")
-        import json
-
-        r = json.loads(line[7:])
+        r = in_fresh_interpreter("bench_render", f"sample_preset({quality!r}, {n})", quality)
         total = r["s_per_frame"] * r["story_frames"]
         print(f"{quality:8s} {r['size']:>9s} {r['engine']:9s}: {r['s_per_frame']:6.2f} s/frame over {r['frames']} "
               f"sampled frames; build {r['build_s']:.1f} s, first frame {r['first_frame_s']:.1f} s; whole story "
