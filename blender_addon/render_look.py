@@ -22,11 +22,10 @@ def set_depth_look(scene: bpy.types.Scene, s: RenderSettings) -> None:
     settings' strength (compositor.py: focused on the camera's target, the HUD kept sharp)."""
     from .blocks import LOOK_MODIFIER
 
+    gain = float(s.glow_gain) if (s.engine == "workbench" and s.compositor) else 0.0
     for obj in scene.objects:
         if obj.get(keys.BACKGROUND):
             obj.hide_render = bool(s.transparent)
-    gain = float(s.glow_gain) if (s.engine == "workbench" and s.compositor) else 0.0
-    for obj in scene.objects:
         mod = obj.modifiers.get(LOOK_MODIFIER) if obj.type == "MESH" else None
         if mod is not None and mod.node_group is not None:
             compat.set_modifier_input(mod, mod.node_group, "Glow Gain", gain)
