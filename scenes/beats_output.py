@@ -48,7 +48,7 @@ def new_column(m: Moments, beat: BeatPlan) -> None:
         m.column(beat, bid, col)
     best = int(np.argmax(m.trace["probs"][col]))
     m.value(beat, f"next: {token_name(m.trace.config.vocab_size, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
-            frames=m.window(beat, 0.7, 0.98))
+            frames=m.window(beat, 0.7, 1.0))
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:

@@ -49,9 +49,10 @@ def beat_at(spec: SceneSpec, frames: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(starts, frames, side="right") - 1, 0, len(spec.beats) - 1)
 
 
-def settled(beat, fps: int) -> np.ndarray:
-    """Frames of a beat after the camera's arrival (keys: shots.plan_camera) and before its end."""
-    arrive = arrival(beat.first_frame, beat.last_frame, fps)
+def settled(spec: SceneSpec, beat) -> np.ndarray:
+    """Frames of a beat from the camera's arrival (its first key in the beat: shots.plan_camera) to its end."""
+    keys = spec.camera_keys(beat)
+    arrive = int(keys[0].frame) if keys else arrival(beat.first_frame, beat.last_frame, spec.meta.fps)
     return np.arange(arrive, beat.last_frame + 1, STEP, dtype=np.float64)
 
 
@@ -133,10 +134,10 @@ def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:
 
 def shot_faults(spec: SceneSpec, aspect) -> list[Fault]:
     """Fill and essentials at each beat's settled frames."""
-    fps, out = spec.meta.fps, []
+    out = []
     texts = Texts(spec.labels)
     for beat in spec.beats:
-        frames = settled(beat, fps)
+        frames = settled(spec, beat)
         if not len(frames):
             continue
         fill = subject_fill(spec, beat, aspect, frames)
@@ -173,8 +174,9 @@ def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
         if not blocks:
             continue
         mid = float((beat.first_frame + beat.last_frame) // 2)
+        during = [b.t_on[(b.t_on >= beat.first_frame) & (b.t_on <= beat.last_frame)] for b in blocks]
         first = [float(np.min(b.t_on)) for b in blocks]
-        when = np.array([f if beat.first_frame <= f <= beat.last_frame else mid for f in first])
+        when = np.array([float(t.min()) if t.size else mid for t in during])      # starts lighting, or mid
         cams = Cameras(spec.camera, when)
         xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)
         for i, (b, rect) in enumerate(zip(blocks, safe_rects(spec, aspect, when))):

@@ -112,10 +112,14 @@ class Moments:
         vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
         text = wrap_formula(fmt_text.format(*vals), self.line_chars)
         size = VALUE_SIZE * self.size
-        loc = self.place(text, size, b, block_cell(b, anchor[1]))
+        cell = block_cell(b, anchor[1])
+        loc = self.place(text, size, b, cell)
+        f0, f1 = frames or self.window(beat, 0.25, 1.0)
+        lit = float(b.t_on[cell])                    # a number shows once the cell it reports has lit
+        if f0 < lit < f1 - 0.5 * (f1 - f0):
+            f0 = float(np.ceil(lit))
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
-                                     text=text, location=loc, size=float(size),
-                                     frames=frames or self.window(beat, 0.25)))
+                                     text=text, location=loc, size=float(size), frames=(f0, f1)))
 
     def addition(self, beat: BeatPlan, a: str, b: str, total: str) -> None:
         """Column 0 of `a`, `b` and their sum `total` framed, and their first numbers as 'a + b = total'."""

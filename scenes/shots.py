@@ -66,7 +66,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
     (the data flows down); one much wider is panned from a left window to a right one. `max_short` (world
     units) caps the frame's short side at the subject, so that the labels the shot must show stay legible:
-    a subject larger than that is panned too, from its top left (or the box `begin`: what lights first) to
+    a subject larger than that is panned too, from its top left (or `begin`: the boxes of what lights first, in order; as many as the window holds) to
     its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat); with
     `wide_start` only the end window is capped (the camera closes in on the numbers as it pans). Windows
     take the safe area's shape, so the subject fills the frame while the camera moves along it."""
@@ -105,7 +105,17 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
         return np.array([cx - w / 2, lo[1], cz - dz / 2]), np.array([cx + w / 2, hi[1], cz + dz / 2])
 
+    if begin:                       # the blocks that light first, as many as the start window holds
+        n = 1
+        while n < len(begin) and _fits(union(begin[:n + 1]), start, cos):
+            n += 1
+        begin = union(begin[:n])
     return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], lo[2]), win_w, win_h)], rise
+
+
+def _fits(box, window, cos: float) -> bool:
+    """Whether `box` fits a (width, seen height) window on a wall seen at `cos` of its height."""
+    return box[1][0] - box[0][0] <= window[0] + 1e-9 and (box[1][2] - box[0][2]) * cos <= window[1] + 1e-9
 
 
 def legible_short_side(labels: list[Label], values, focus: set[str], kinds) -> float | None:
@@ -181,22 +191,80 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     keep = union([value_text_bounds(v) for v in values]) if values else None
     early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
     focus = set(beat.focus)
-    first = [boxes[b.id] for b in blocks if b.id in focus and beat.first_frame <= np.min(b.t_on) <= early]
-    begin = union(first) if first else None
+    lit = {b.id: b.t_on[(b.t_on >= beat.first_frame) & (b.t_on <= early)] for b in blocks if b.id in focus}
+    first = sorted((float(t.min()), bid) for bid, t in lit.items() if t.size)
+    # what lights first, in order; else the subject from the top (the data flows down)
+    begin = ([boxes[bid] for _, bid in first]
+             or sorted((boxes[bid] for bid in lit if bid in boxes), key=lambda bx: -bx[1][2]) or None)
     shown = min((v.frames[0] for v in values), default=beat.last_frame)
-    if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them
-        begin = keep
+    if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them,
+        begin = [keep]                              # so the camera lands on them as they appear
+        arrive = max(arrive, int(shown))
     framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
                                max_tilt=0.0 if whole else MAX_TILT)      # the whole model: pan, no steeper
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)
-    if values and not np.allclose(framed[0][0], framed[1][0]) and arrive + fps < shown < beat.last_frame:
+    pan = not np.allclose(framed[0][0], framed[1][0])
+    if values and pan and arrive + fps < shown < beat.last_frame:
         frames.insert(1, int(shown))                # arrive on the numbers as they appear, then hold
         sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
         framed = [framed[0], framed[1], framed[1]]
+    if pan:                                         # the pan follows what the caption shows as it lights
+        lit = {b.id: b.t_on for b in blocks if b.id in set(beat.shows)}
+        stops = follow(framed[0], framed[1], lit, boxes, frames[0], frames[1], fps)
+        for f, u in stops:
+            framed.insert(-len(framed) + 1, tuple(a + u * (b - a) for a, b in zip(framed[0], framed[-1])))
+            sides.insert(-len(sides) + 1, sides[0] + u * (sides[-1] - sides[0]))
+            frames.insert(-len(frames) + 1, f)
+        order = np.argsort(frames, kind="stable")
+        frames, sides, framed = [frames[i] for i in order], [sides[i] for i in order], [framed[i] for i in order]
     out = []
     for frame, s, (blo, bhi) in zip(frames, sides, framed):
         loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
         out.append(CameraKey(float(frame), loc, tgt, shot.lens))
     return out
+
+
+FOLLOW_MARGIN = 0.2    # a followed block's centre stays this share of the window inside its edges
+
+
+def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -> list[tuple[int, float]]:
+    """Extra keys (frame, u) for a pan from window w0 (u = 0, at `start`) to w1 (u = 1, at `end`) so that
+    each block of `lit` (id -> its cells' reveal frames) is in the window when it starts lighting: the
+    camera waits or hurries, never turns back (the data flows one way). Moments closer than half a second
+    share one key."""
+    (a0, b0), (a1, b1) = (np.asarray(w0[0]), np.asarray(w0[1])), (np.asarray(w1[0]), np.asarray(w1[1]))
+    size = b0 - a0
+    events = []
+    for bid, t_on in lit.items():
+        t = t_on[(t_on > start) & (t_on < end)]
+        if not t.size or bid not in boxes:
+            continue
+        c = (np.asarray(boxes[bid][0]) + np.asarray(boxes[bid][1])) / 2
+        lo_u, hi_u = 0.0, 1.0
+        for ax in (0, 2):                           # a0 + u (a1 - a0) + m <= c <= b0 + u (b1 - b0) - m
+            m, d = FOLLOW_MARGIN * size[ax], a1[ax] - a0[ax]
+            for bound, sign in ((c[ax] - m - a0[ax], 1), (c[ax] + m - b0[ax], -1)):
+                if abs(d) < 1e-9:
+                    if sign * bound < 0:
+                        lo_u, hi_u = 1.0, 0.0
+                elif (d > 0) == (sign > 0):
+                    hi_u = min(hi_u, bound / d)
+                else:
+                    lo_u = max(lo_u, bound / d)
+        if lo_u <= hi_u:
+            events.append((float(t.min()), lo_u, hi_u))
+    stops, u, gap = [], 0.0, 0.5 * fps              # [frame, u, lowest u, highest u] per key
+    for f, lo_u, hi_u in sorted(events):
+        if f - start < gap or end - f < gap or u > hi_u:  # at either end, or passed already
+            continue
+        if stops and f - stops[-1][0] < gap:            # one key for moments close together
+            last = stops[-1]
+            if max(last[2], lo_u) <= min(last[3], hi_u):
+                last[2], last[3] = max(last[2], lo_u), min(last[3], hi_u)
+                last[1] = u = max(last[1], last[2])
+            continue
+        u = max(u, lo_u)
+        stops.append([f, u, lo_u, hi_u])
+    return [(int(f), u) for f, u, _, _ in stops]

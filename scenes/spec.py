@@ -315,7 +315,7 @@ class SceneSpec:
         return [b for c in self.chapters for b in c.beats]
 
     def camera_keys(self, beat: Beat) -> list[CameraKey]:
-        """The camera keys of a beat (two, or three for a pan that holds on its numbers), in time order."""
+        """The camera keys of a beat (two; more for a pan that follows what lights or holds on its numbers), in time order."""
         return [k for k in self.camera if beat.first_frame <= k.frame <= beat.last_frame]
 
     def chapter(self, slug: str) -> Chapter:

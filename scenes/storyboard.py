@@ -33,6 +33,7 @@ DEFAULT_LOOP_SPEEDUP = 0.8
 MIN_SWEEP_SECONDS = 0.3      # an op's cells light over at least this long (first pass)
 STEP_SECONDS = 0.36          # smallest first-pass step slot: the sweep plus a gap
 LOOP_STEP_SECONDS = 1 / 15   # smallest step slot in the fed-back passes (two frames at 30 fps)
+LOOP_HOLD = 0.3              # share of a fed-back pass left after its last step: the picked letter, held
 LEAD_SECONDS = 1.0           # before a beat's first step: the camera's move to the beat's shot
 
 
@@ -233,7 +234,7 @@ def min_frames(beat: BeatPlan, fps: int) -> int:
     # Step slots are set in seconds, so a story lasts as long at 12 fps as at 30 (a slot may then hold a
     # fractional number of frames: reveal times are fractional too).
     slot = LOOP_STEP_SECONDS if beat.fast else max(STEP_SECONDS, MIN_SWEEP_SECONDS + 2 / 30)
-    steps = math.ceil(len(beat.steps) * slot * fps)
+    steps = math.ceil(len(beat.steps) * slot * fps / (1 - LOOP_HOLD if beat.fast else 1))
     text = max((max(1.5, len(t) / 12.0) for t in beat.caption.values()), default=1.5)
     return max(steps + lead_tail, math.ceil(text * fps) + 1)
 
@@ -243,6 +244,8 @@ def reveal_window(beat: BeatPlan, fps: int) -> tuple[float, float]:
     n = beat.last_frame - beat.first_frame + 1
     lead, tail = _lead_tail(beat, fps)
     lead, tail = min(lead, max(1, n // 6)), min(tail, max(1, n // 10))
+    if beat.fast:                   # a fed-back pass ends on the letter it picks: time to read it
+        tail = max(tail, round(LOOP_HOLD * n))
     return float(beat.first_frame + lead), float(beat.last_frame - tail)
 
 
