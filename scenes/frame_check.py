@@ -120,14 +120,15 @@ def in_view(box, rect, share: float = 0.5) -> bool:
 
 
 def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:
-    """Blocks among `ids` whose centre is inside the title-safe area at `frame` (one at the frame's very
-    edge is on its way in or out of a pan, not yet the subject)."""
+    """Blocks among `ids` whose centre is inside the title-safe area above the caption band at `frame` (one
+    at the frame's very edge is on its way in or out of a pan, not yet the subject; one behind the band is
+    not seen)."""
     blocks = [b for b in spec.blocks if b.id in set(ids)]
     if not blocks:
         return set()
     xy, on = block_screen(blocks, Cameras(spec.camera, [frame]), aspect, np.array([frame]))
     cx, cy = (xy[0, :, 0] + xy[0, :, 1]) / 2, (xy[0, :, 2] + xy[0, :, 3]) / 2
-    x0, x1, y0, y1 = SAFE
+    x0, x1, y0, y1 = safe_rects(spec, aspect, [frame])[0]
     ok = on[0] & (xy[0, :, 4] > 0) & (cx > x0) & (cx < x1) & (cy > y0) & (cy < y1)
     return {b.id for b, k in zip(blocks, ok) if k}
 

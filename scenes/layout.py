@@ -25,6 +25,7 @@ MERGED: dict[str, str] = {
 }
 
 PITCH = 1.0        # world units between neighbouring cell centres
+FORMAL = 0.75      # a tensor name's size, of its block's title: legible wherever a close-up shows the title
 CELL = 0.84        # cell edge
 DEPTH = 0.30       # cell thickness (Y)
 
@@ -140,9 +141,9 @@ def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
     t = slot_title(slot, sz)
     left = 0.45 * t + text_width(slot.row_axis, 0.7 * t)                 # row-axis tag
     w_text = max(text_width(s, t) for s in slot.title.values())
-    w_text = max(w_text, text_width(slot.formal, 0.6 * t))
+    w_text = max(w_text, text_width(slot.formal, FORMAL * t))
     width = max(left + slot.cols * PITCH, w_text) + 0.3 * t
-    head = 2.05 * t                                                       # title + formal lines
+    head = (1.45 + FORMAL) * t                                            # title + formal lines
     foot = 1.1 * t                                                        # column-axis tag
     return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
 
@@ -188,7 +189,7 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
         slot.labels = [
             tag("title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
             tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
-                (x0, y, top - 1.75 * t), 0.6 * t, "left", "text_dim"),
+                (x0, y, top - (1.15 + FORMAL) * t), FORMAL * t, "left", "text_dim"),
             tag("cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
                 ((bl + br) / 2, y, bb - 0.85 * t), 0.7 * t, "center", "text_dim"),
             tag("rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},

@@ -103,6 +103,13 @@ def heights(anchors, lengths, cams: Cameras, aspect) -> np.ndarray:
     return out
 
 
+def on_screen(points, cams: Cameras, aspect) -> np.ndarray:
+    """[K, N]: whether each world point lands inside the frame, in front of the camera, at each camera."""
+    p = np.concatenate([project(cams, np.asarray(points, dtype=np.float64).reshape(-1, 3), aspect,
+                                slice(k, k + CHUNK)) for k in range(0, len(cams), CHUNK)])
+    return (p[..., 2] > 0) & (p[..., 0] >= 0) & (p[..., 0] <= 1) & (p[..., 1] >= 0) & (p[..., 1] <= 1)
+
+
 def overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """[..., N, 4+] and [..., M, 4+] boxes (x0, x1, y0, y1) -> [..., N, M] whether they intersect."""
     return ((a[..., :, None, 0] < b[..., None, :, 1]) & (b[..., None, :, 0] < a[..., :, None, 1])

@@ -8,7 +8,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.camera import caption_lines, frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
-from llmreel.scenes.screen import CAP, Cameras, heights
+from llmreel.scenes.screen import CAP, Cameras, heights, on_screen
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
@@ -60,7 +60,7 @@ def safe_ratio(aspect, safe) -> float:
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
                keep=None, begin=None, wide_start: bool = False,
-               max_tilt: float = MAX_TILT) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               max_tilt: float = MAX_TILT, parts=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
     (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
@@ -69,7 +69,8 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     a subject larger than that is panned too, from its top left (or `begin`: the boxes of what lights first, in order; as many as the window holds) to
     its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat); with
     `wide_start` only the end window is capped (the camera closes in on the numbers as it pans). Windows
-    take the safe area's shape, so the subject fills the frame while the camera moves along it."""
+    take the safe area's shape, so the subject fills the frame while the camera moves along it; each window
+    shifts to take in whole the blocks of `parts` (boxes with their labels) it cuts, where it can."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     ra = safe_ratio(aspect, safe)
     width, height = max(hi[0] - lo[0], 1e-6), max(hi[2] - lo[2], 1e-6)
@@ -103,6 +104,10 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         cx, cz = corner if centre is None else ((centre[0][0] + centre[1][0]) / 2, (centre[0][2] + centre[1][2]) / 2)
         cx = float(np.clip(cx, lo[0] + w / 2, hi[0] - w / 2))
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
+        if parts:                                # whole blocks, titles included, rather than cut ones
+            must = [centre] if centre is not None else []
+            cx += _settle(cx - w / 2, cx + w / 2, 0, parts, must, lo[0], hi[0])
+            cz += _settle(cz - dz / 2, cz + dz / 2, 2, parts, must, lo[2], hi[2])
         return np.array([cx - w / 2, lo[1], cz - dz / 2]), np.array([cx + w / 2, hi[1], cz + dz / 2])
 
     if begin:                       # the blocks that light first, as many as the start window holds
@@ -111,6 +116,27 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
             n += 1
         begin = union(begin[:n])
     return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], lo[2]), win_w, win_h)], rise
+
+
+def _settle(w0: float, w1: float, ax: int, parts, must, lo: float, hi: float) -> float:
+    """The smallest shift of the window [w0, w1] along axis `ax` that takes in whole each box of `parts`
+    (a block with its labels) whose centre it holds, nearest first, as far as it can while keeping the
+    boxes `must` inside and the window within [lo, hi]."""
+    a, b = lo - w0, hi - w1                                  # shifts that keep the window on the subject
+    for m in must:
+        a, b = max(a, m[1][ax] - w1), min(b, m[0][ax] - w0)
+    if a > b:
+        return 0.0
+    mid = (w0 + w1) / 2
+    held = [p for p in parts if w0 < (p[0][ax] + p[1][ax]) / 2 < w1]
+    for p in sorted(held, key=lambda p: abs((p[0][ax] + p[1][ax]) / 2 - mid)):
+        p0, p1 = p[0][ax], p[1][ax]
+        if p1 - p0 > w1 - w0:           # larger than the window: its title's edge (top, left) at least
+            p0, p1 = (p1 - 0.25 * (w1 - w0), p1) if ax == 2 else (p0, p0 + 0.25 * (w1 - w0))
+        na, nb = max(a, p1 - w1), min(b, p0 - w0)
+        if na <= nb:
+            a, b = na, nb
+    return float(np.clip(0.0, a, b))
 
 
 def _fits(box, window, cos: float) -> bool:
@@ -124,7 +150,7 @@ def legible_short_side(labels: list[Label], values, focus: set[str], kinds) -> f
     None when there are none."""
     sides = [CAP * l.size / MIN_CAP for l in labels if l.block in focus and l.kind in kinds]
     sides += [CAP * v.size / MIN_VALUE_CAP for v in values]
-    return min(sides) / 1.3 if sides else None
+    return min(sides) / 1.1 if sides else None
 
 
 def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
@@ -163,15 +189,26 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     boxes = block_boxes(blocks, labels)
     for i, (beat, shot) in enumerate(zip(beats, shots)):
         values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
-        most = legible_short_side(labels, values, set(beat.focus), ESSENTIAL[beat.shot])
-        for _ in range(4):
+        focus, kinds = set(beat.focus), ESSENTIAL[beat.shot]
+        most = legible_short_side(labels, values, focus, kinds)
+        need = [l for l in labels if l.block in focus and l.kind in kinds]
+        for _ in range(5):
             mine = beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most)
             held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
-            cap = float(heights([v.location for v in values], [CAP * v.size for v in values],
-                                Cameras(held, [k.frame for k in held]), aspect).min()) if values else 1.0
-            if most is None or cap >= MIN_VALUE_CAP * 1.02:
+            short = 1.0                 # how far the numbers and the essential labels framed are from short
+            if values:
+                cap = heights([v.location for v in values], [CAP * v.size for v in values],
+                              Cameras(held, [k.frame for k in held]), aspect).min()
+                short = min(short, cap / (MIN_VALUE_CAP * 1.02))
+            if need:
+                cams = Cameras(mine, [k.frame for k in mine])
+                cap = heights([l.location for l in need], [CAP * l.size for l in need], cams, aspect)
+                near = on_screen([l.location for l in need], cams, aspect)
+                if near.any():
+                    short = min(short, cap[near].min() / (MIN_CAP * 1.08))
+            if most is None or short >= 1.0:
                 break
-            most *= cap / (MIN_VALUE_CAP * 1.05)
+            most *= short / 1.03
         keys += mine
     return keys
 
@@ -201,7 +238,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
         begin = [keep]                              # so the camera lands on them as they appear
         arrive = max(arrive, int(shown))
     framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
-                               max_tilt=0.0 if whole else MAX_TILT)      # the whole model: pan, no steeper
+                               max_tilt=0.0 if whole else MAX_TILT,
+                               parts=[boxes[b] for b in beat.focus if b in boxes])      # the whole model: pan, no steeper
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)
