@@ -26,6 +26,7 @@ MERGED: dict[str, str] = {
 
 PITCH = 1.0        # world units between neighbouring cell centres
 FORMAL = 0.75      # a tensor name's size, of its block's title: legible wherever a close-up shows the title
+DIM = 0.7          # an axis tag's size, of its block's title
 CELL = 0.84        # cell edge
 DEPTH = 0.30       # cell thickness (Y)
 
@@ -139,12 +140,12 @@ def slot_title(slot: Slot, sz: Sizes) -> float:
 def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
     """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels."""
     t = slot_title(slot, sz)
-    left = 0.45 * t + text_width(slot.row_axis, 0.7 * t)                 # row-axis tag
+    left = 0.45 * t + text_width(slot.row_axis, DIM * t)                 # row-axis tag
     w_text = max(text_width(s, t) for s in slot.title.values())
     w_text = max(w_text, text_width(slot.formal, FORMAL * t))
     width = max(left + slot.cols * PITCH, w_text) + 0.3 * t
     head = (1.45 + FORMAL) * t                                            # title + formal lines
-    foot = 1.1 * t                                                        # column-axis tag
+    foot = (0.4 + DIM) * t                                                # column-axis tag
     return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
 
 
@@ -191,9 +192,9 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
             tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
                 (x0, y, top - (1.15 + FORMAL) * t), FORMAL * t, "left", "text_dim"),
             tag("cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
-                ((bl + br) / 2, y, bb - 0.85 * t), 0.7 * t, "center", "text_dim"),
+                ((bl + br) / 2, y, bb - (0.15 + DIM) * t), DIM * t, "center", "text_dim"),
             tag("rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
-                (bl - 0.3 * t, y, (bt + bb) / 2 - 0.25 * t), 0.7 * t, "right", "text_dim"),
+                (bl - 0.3 * t, y, (bt + bb) / 2 - 0.35 * DIM * t), DIM * t, "right", "text_dim"),
         ]
         out.slots.append(slot)
         return

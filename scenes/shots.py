@@ -38,7 +38,8 @@ def shot_safe_area(beat: Beat, aspect, fill: float = 1.0) -> tuple[float, float,
     longest of its languages, as every language is rendered from the same camera); `fill` < 1 keeps
     the subject to that fraction of it, around its centre."""
     lines = max((caption_lines(t, aspect) for t in beat.caption.values() if t), default=0)
-    safe = safe_area(aspect, lines)
+    x0, x1, y0, y1 = safe_area(aspect, lines)        # a little inside: labels framed at the very edge would
+    safe = (x0 + INSET, x1 - INSET, y0 + INSET, y1 - INSET)     # be hidden by level of detail's own margin
     if fill == 1.0:
         return safe
     x0, x1, y0, y1 = safe
@@ -46,6 +47,7 @@ def shot_safe_area(beat: Beat, aspect, fill: float = 1.0) -> tuple[float, float,
     return cx - hx, cx + hx, cy - hy, cy + hy
 
 
+INSET = 0.012          # frame fractions a shot keeps inside the safe area
 FILL = 0.5             # the area share of the safe area a shot aims its subject at (the frame check asks 0.3)
 MAX_TILT = 40.0        # degrees: how far above the wall a shot may look down to fit a tall subject
 WHOLE_SIDE, WHOLE_RISE = 0.45, 0.45   # the whole model: a three-quarter view from the right and above
