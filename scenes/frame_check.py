@@ -111,12 +111,13 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
 
 
 def in_view(box, rect, share: float = 0.5) -> bool:
-    """A projected box is in view when at least `share` of it, or of the rect if the box is larger, is
-    inside the rect (a block taller than the frame is in view when it fills half of it)."""
+    """A projected box is in view when, along each axis, at least `share` of it, or of the rect where the
+    box is longer, is inside the rect (a block taller than the frame is in view when it fills half its
+    height, however narrow it is)."""
     w = max(0.0, min(box[1], rect[1]) - max(box[0], rect[0]))
     h = max(0.0, min(box[3], rect[3]) - max(box[2], rect[2]))
-    area = min((box[1] - box[0]) * (box[3] - box[2]), (rect[1] - rect[0]) * (rect[3] - rect[2]))
-    return w * h >= share * area
+    return (w >= share * min(box[1] - box[0], rect[1] - rect[0])
+            and h >= share * min(box[3] - box[2], rect[3] - rect[2]))
 
 
 def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:

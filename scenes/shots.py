@@ -108,8 +108,10 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
         if parts:                                # whole blocks, titles included, rather than cut ones
             must = [centre] if centre is not None else []
-            cx += _settle(cx - w / 2, cx + w / 2, 0, parts, must, lo[0], hi[0])
-            cz += _settle(cz - dz / 2, cz + dz / 2, 2, parts, must, lo[2], hi[2])
+            # the block nearest what the window centres on (the numbers: the block they describe) first
+            near = (min(parts, key=lambda p: _gap(p, centre)),) if centre is not None else ()
+            cx += _settle(cx - w / 2, cx + w / 2, 0, parts, must, lo[0], hi[0], near)
+            cz += _settle(cz - dz / 2, cz + dz / 2, 2, parts, must, lo[2], hi[2], near)
         return np.array([cx - w / 2, lo[1], cz - dz / 2]), np.array([cx + w / 2, hi[1], cz + dz / 2])
 
     if begin:                       # the blocks that light first, as many as the start window holds
@@ -120,10 +122,16 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], lo[2]), win_w, win_h)], rise
 
 
-def _settle(w0: float, w1: float, ax: int, parts, must, lo: float, hi: float) -> float:
+def _gap(a, b) -> float:
+    """Distance between two boxes on the wall (0 when they overlap)."""
+    d = np.maximum(0.0, np.maximum(np.asarray(a[0]) - b[1], np.asarray(b[0]) - a[1]))
+    return float(np.hypot(d[0], d[2]))
+
+
+def _settle(w0: float, w1: float, ax: int, parts, must, lo: float, hi: float, near=()) -> float:
     """The smallest shift of the window [w0, w1] along axis `ax` that takes in whole each box of `parts`
-    (a block with its labels) whose centre it holds, nearest first, as far as it can while keeping the
-    boxes `must` inside and the window within [lo, hi]."""
+    (a block with its labels) whose centre it holds, nearest first (the boxes `near` before them), as far as
+    it can while keeping the boxes `must` inside and the window within [lo, hi]."""
     a, b = lo - w0, hi - w1                                  # shifts that keep the window on the subject
     for m in must:
         a, b = max(a, m[1][ax] - w1), min(b, m[0][ax] - w0)
@@ -131,7 +139,7 @@ def _settle(w0: float, w1: float, ax: int, parts, must, lo: float, hi: float) ->
         return 0.0
     mid = (w0 + w1) / 2
     held = [p for p in parts if w0 < (p[0][ax] + p[1][ax]) / 2 < w1]
-    for p in sorted(held, key=lambda p: abs((p[0][ax] + p[1][ax]) / 2 - mid)):
+    for p in [*near, *sorted(held, key=lambda p: abs((p[0][ax] + p[1][ax]) / 2 - mid))]:
         p0, p1 = p[0][ax], p[1][ax]
         if p1 - p0 > w1 - w0:           # larger than the window: its title's edge (top, left) at least
             p0, p1 = (p1 - 0.25 * (w1 - w0), p1) if ax == 2 else (p0, p0 + 0.25 * (w1 - w0))
@@ -285,11 +293,10 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
         lo_u, hi_u = 0.0, 1.0
         for ax in (0, 2):                           # a0 + u (a1 - a0) + m <= c <= b0 + u (b1 - b0) - m
             m, d = FOLLOW_MARGIN * size[ax], a1[ax] - a0[ax]
+            if abs(d) < 1e-9:                       # the pan does not move this way: nothing to choose
+                continue
             for bound, sign in ((c[ax] - m - a0[ax], 1), (c[ax] + m - b0[ax], -1)):
-                if abs(d) < 1e-9:
-                    if sign * bound < 0:
-                        lo_u, hi_u = 1.0, 0.0
-                elif (d > 0) == (sign > 0):
+                if (d > 0) == (sign > 0):
                     hi_u = min(hi_u, bound / d)
                 else:
                     lo_u = max(lo_u, bound / d)
@@ -299,11 +306,12 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
     for f, lo_u, hi_u in sorted(events):
         if f - start < gap or end - f < gap or u > hi_u:  # at either end, or passed already
             continue
-        if stops and f - stops[-1][0] < gap:            # one key for moments close together
-            last = stops[-1]
-            if max(last[2], lo_u) <= min(last[3], hi_u):
-                last[2], last[3] = max(last[2], lo_u), min(last[3], hi_u)
-                last[1] = u = max(last[1], last[2])
+        last = stops[-1] if stops else None
+        if last and f - last[0] < gap and max(last[2], lo_u) <= min(last[3], hi_u):
+            last[2], last[3] = max(last[2], lo_u), min(last[3], hi_u)     # one key for moments close
+            last[1] = u = max(last[1], last[2])                            # together that it can show
+            continue
+        if last and f - last[0] < 0.1 * fps:
             continue
         u = max(u, lo_u)
         stops.append([f, u, lo_u, hi_u])
