@@ -18,7 +18,7 @@ findings_text.py) follow what passed; nothing here names a head or a number in a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -138,6 +138,7 @@ class Findings:
     measures: list[Measure]
     ablations: list[Ablation]
     findings: list[Finding]
+    params: dict[str, np.ndarray] = field(repr=False, compare=False, default_factory=dict)   # the weights measured
 
     @property
     def spread_steps(self) -> tuple[int, ...]:
@@ -227,7 +228,7 @@ def find(weights=None) -> Findings:
     meas = measure(attention_rows(params, config, inputs, outputs), seq, config)
     abl = ablations(params, config, inputs)
     base = int((outputs == np.sort(inputs, axis=1)).all(1).sum())
-    return Findings(config, len(inputs), base, meas, abl, group(meas, abl))
+    return Findings(config, len(inputs), base, meas, abl, group(meas, abl), params)
 
 
 @dataclass(frozen=True)
@@ -253,10 +254,10 @@ class Evidence:
         return self.share >= HOLD_SHARE
 
 
-def evidence(finding: Finding, text: str, weights=None) -> list[Evidence]:
-    """The finding shown on one input: per step of the finding, where its head's attention goes."""
-    config, params = resolve_weights(weights)
-    _check_sorter(config)
+def evidence(r: Findings, finding: Finding, text: str) -> list[Evidence]:
+    """The finding shown on one input (its traced greedy run with r's weights): per step of the finding, where
+    its head's attention goes from the predicting column."""
+    config, params = r.config, r.params
     idx = encode(text, length=SORT_LENGTH)
     seq, traces = generate(params, config, idx, SORT_LENGTH, draft=sorted(idx))
     arr = np.array(seq)[None, :]                                              # [1, 12]
