@@ -11,9 +11,11 @@ the predicting column from the traced forward pass (gpt.generate) and measure, p
 rate = the fraction of inputs where it holds; chance = the fraction where evenly spread attention (share =
 even) would already hold. A measurement passes when rate >= 95%, rate >= 2 x chance (both compared as exact
 counts over the inputs) and the mean share is at least twice the mean even share (so a class that covers
-nearly half the positions cannot pass by getting a little more than its even part). Passing steps of one head and hypothesis make one Finding. Each head is also removed
-(its output zeroed before the projection: gpt.forward's `ablate`) and all inputs re-sorted greedily; the
-finding is *causal* when that costs at least 5 points of whole-answer accuracy. The sentences (templates in
+nearly half the positions, such as the 5 written letters of 11 visible at letter 6, cannot pass by getting
+a little more than its even part). The passing steps of one head and hypothesis make one Finding. Each
+head is also removed (its output zeroed before the projection: gpt.forward's `ablate`) and all inputs
+re-sorted greedily (batched: train.greedy_sort_batch); the finding is *causal* when that costs at least
+5 points of whole-answer accuracy. The sentences (templates in
 findings_text.py) follow what passed; nothing here names a head or a number in advance.
 """
 from __future__ import annotations
@@ -156,19 +158,21 @@ def _check_sorter(config: GPTConfig) -> None:
                          f"these weights have vocab {config.vocab_size}, block {config.block_size}")
 
 
-def attention_rows(params, config: GPTConfig, inputs: np.ndarray, outputs: np.ndarray) -> list[list[np.ndarray]]:
-    """rows[s][l]: [N, H, 5 + s + 1] attention of every head of layer l from step s's predicting column, read
-    from each input's traced greedy run (gpt.generate; the model's own outputs given as its draft)."""
+def attention_rows(params, config: GPTConfig, inputs: np.ndarray) -> tuple[list[list[np.ndarray]], np.ndarray]:
+    """(rows, outputs): rows[s][l] [N, H, 5 + s + 1] is the attention of every head of layer l from step s's
+    predicting column, read from each input's traced greedy run (gpt.generate); outputs [N, 6] are the
+    letters that run wrote. The batched greedy answers serve only as drafts: one traced pass per input."""
     N, L = inputs.shape
+    drafts = greedy_sort_batch(params, config, inputs)
     rows = [[np.empty((N, config.n_head, L + s), np.float32) for _ in range(config.n_layer)] for s in range(L)]
+    outputs = np.empty_like(inputs)
     for i in range(N):
-        seq, traces = generate(params, config, inputs[i].tolist(), L, draft=outputs[i].tolist())
-        if seq[L:] != outputs[i].tolist():
-            raise AssertionError("the traced run and the batched greedy run disagree")   # never: same argmax
+        seq, traces = generate(params, config, inputs[i].tolist(), L, draft=drafts[i].tolist())
+        outputs[i] = seq[L:]
         for s, tr in enumerate(traces):
             for layer in range(config.n_layer):
                 rows[s][layer][i] = tr[f"h{layer}.attn.probs"][:, -1, :]
-    return rows
+    return rows, outputs
 
 
 def measure(rows, seq: np.ndarray, config: GPTConfig) -> list[Measure]:
@@ -223,9 +227,8 @@ def find(weights=None) -> Findings:
     config, params = resolve_weights(weights)
     _check_sorter(config)
     inputs = all_inputs()
-    outputs = greedy_sort_batch(params, config, inputs)                       # [N, 6] the model's own answers
-    seq = np.concatenate([inputs, outputs], 1)                                # [N, 12]
-    meas = measure(attention_rows(params, config, inputs, outputs), seq, config)
+    rows, outputs = attention_rows(params, config, inputs)                    # outputs [N, 6]: the model's answers
+    meas = measure(rows, np.concatenate([inputs, outputs], 1), config)        # sequences [N, 12]
     abl = ablations(params, config, inputs)
     base = int((outputs == np.sort(inputs, axis=1)).all(1).sum())
     return Findings(config, len(inputs), base, meas, abl, group(meas, abl), params)
