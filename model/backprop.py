@@ -42,8 +42,10 @@ def _gelu_bwd(dy, x, th):
     return dy * (t(0.5) * (t(1.0) + th) + t(0.5) * x * (t(1.0) - th * th) * dinner)
 
 
-def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndarray, *, keep: bool = False):
-    """Logits [B, T, V] for token ids idx [B, T]; with keep=True also the activations backward needs."""
+def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndarray, *, keep: bool = False,
+                  ablate: dict[int, list[int]] | None = None):
+    """Logits [B, T, V] for token ids idx [B, T]; with keep=True also the activations backward needs.
+    `ablate` {layer: heads}: those heads' outputs are zeroed before the projection (gpt.forward's switch)."""
     B, T = idx.shape
     C, H, A = config.n_embd, config.n_head, config.head_dim
     dt = params["wte.weight"].dtype.type
@@ -62,6 +64,8 @@ def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndar
         np.exp(att, out=att)
         att /= np.add.reduce(att, -1)[..., None]                                              # probs
         y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)                                  # [B, T, C]
+        if ablate and i in ablate:
+            F.zero_heads(y, ablate[i], A)                                                     # head ablation
         x = x + (y @ params[h + "attn.c_proj.weight"] + params[h + "attn.c_proj.bias"])         # [B, T, C]
         ln2, cache[h + "ln_2"] = _ln_fwd(x, params[h + "ln_2.weight"], params[h + "ln_2.bias"])
         fc = ln2 @ params[h + "mlp.c_fc.weight"] + params[h + "mlp.c_fc.bias"]                 # [B, T, 4C]

@@ -111,3 +111,11 @@ def causal_bias(T: int, dtype=np.float32) -> np.ndarray:
     m = np.where(np.tri(T, T, dtype=bool), 0.0, -np.inf).astype(dtype)
     m.flags.writeable = False
     return m
+
+
+def zero_heads(y: np.ndarray, heads, head_dim: int) -> np.ndarray:
+    """Head ablation, in place: zero the given heads' outputs in y [..., C] (heads side by side, before the
+    attention projection), so the model runs as if those heads had written nothing."""
+    for h in heads:
+        y[..., h * head_dim:(h + 1) * head_dim] = 0
+    return y

@@ -96,12 +96,27 @@ def _check_draft(config: GPTConfig, draft, n_new: int) -> list[int]:
     return arr.tolist()
 
 
-def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
+def check_ablate(config: GPTConfig, ablate) -> dict[int, list[int]]:
+    """(layer, head) pairs -> {layer: sorted heads}; InputError naming the accepted range otherwise."""
+    out: dict[int, list[int]] = {}
+    for pair in ablate or ():
+        layer, head = (int(v) for v in pair)
+        if not (0 <= layer < config.n_layer and 0 <= head < config.n_head):
+            raise InputError(f"head ({layer}, {head}) does not exist; accepted: layer 0..{config.n_layer - 1}, "
+                             f"head 0..{config.n_head - 1}")
+        out.setdefault(layer, []).append(head)
+    return {layer: sorted(set(heads)) for layer, heads in out.items()}
+
+
+def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens, *, ablate=()) -> Trace:
     """One float32 forward pass over one sequence, recording every weight and intermediate tensor.
 
     The arrays are tiny (T <= block size), so the cost is the number of numpy calls and Python steps, not
-    FLOPs: each op is a few in-place ufunc calls, and tensors are filed once at the end under graph()."""
+    FLOPs: each op is a few in-place ufunc calls, and tensors are filed once at the end under graph().
+    `ablate`: (layer, head) pairs whose output is zeroed before the attention projection (head ablation);
+    their h{i}.attn.y records the zeros, and its Op lists them under `zeroed_heads`."""
     idx = _check_tokens(config, tokens)                                              # [T]
+    zeroed = check_ablate(config, ablate)
     T, C, H, A = idx.size, config.n_embd, config.n_head, config.head_dim
     g = graph(config, T)
     names: list[str] = list(param_spec(config))
@@ -148,7 +163,8 @@ def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
         att *= scale
         att += mask_bias                                                             # causal mask: -inf
         probs = softmax(h + "attn", rec(h + "attn.scores", att), h + "attn.probs")   # [H, T, Tk]
-        y = rec(h + "attn.y", (probs @ v).transpose(1, 0, 2).reshape(T, C))          # [T, C] heads side by side
+        y = (probs @ v).transpose(1, 0, 2).reshape(T, C)                             # [T, C] heads side by side
+        y = rec(h + "attn.y", F.zero_heads(y, zeroed.get(i, ()), A))
         x = rec(h + "attn.resid", x + linear(h + "attn.proj", y, h + "attn.c_proj.weight",
                                               h + "attn.c_proj.bias"))               # [T, C]
         fc = linear(h + "mlp.fc", layernorm(h + "ln_2", x, h + "ln_2"),
@@ -162,6 +178,9 @@ def forward(params: dict[str, np.ndarray], config: GPTConfig, tokens) -> Trace:
         raise AssertionError("forward recorded tensors out of graph order")
     tensors = {n: Tensor(n, *g[n], d) for n, d in zip(names, arrays)}
     tensors["embed.tok"].op = Op("gather", ("wte.weight",), {"index": idx.tolist()})   # graph() leaves it open
+    for i, heads in zeroed.items():
+        y_op = tensors[f"h{i}.attn.y"].op
+        tensors[f"h{i}.attn.y"].op = Op(y_op.kind, y_op.inputs, {**y_op.params, "zeroed_heads": heads})
     return Trace(config, idx.tolist(), tensors)
 
 
@@ -195,7 +214,8 @@ def causal_prefix(trace: Trace, T: int) -> Trace:
     return Trace(trace.config, tokens, out)
 
 
-def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tuple[list[int], list[Trace]]:
+def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None,
+             ablate=()) -> tuple[list[int], list[Trace]]:
     """Greedy decoding: append argmax of the last position's logits n_new times; one trace per step.
 
     Returns (tokens + the n_new new ones, traces) where traces[j] is the pass over seq[:n0 + j] (n0 =
@@ -210,7 +230,7 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
     passes. What a draft changes: each trace has forward(seq[:T])'s names, roles, axes, ops and shapes and
     equals it to float32 rounding, not bit for bit (different summation order); the tokens are the plain
     loop's unless a step's two top logits tie to within that rounding. Traces read off one pass share its
-    memory, so their activations and aggregates are read-only views."""
+    memory, so their activations and aggregates are read-only views. `ablate`: as forward()."""
     seq = _check_tokens(config, tokens).tolist()
     n0 = len(seq)
     if n0 + n_new - 1 > config.block_size:
@@ -219,7 +239,7 @@ def generate(params, config: GPTConfig, tokens, n_new: int, *, draft=None) -> tu
     traces: list[Trace] = []
     while len(traces) < n_new:
         fed = seq + guess[len(seq) - n0:]                                            # known + guessed, [L]
-        full = forward(params, config, fed)
+        full = forward(params, config, fed, ablate=ablate)
         if len(fed) > len(seq):                    # several steps will share these arrays: writing is an error
             for t in full.tensors.values():
                 if t.role != "weight":

@@ -14,6 +14,7 @@ import numpy as np
 
 from llmreel.model.backprop import forward_batch, loss_and_grads
 from llmreel.model.config import GPTConfig, get_config
+from llmreel.model.gpt import check_ablate
 from llmreel.core.errors import InputError
 from llmreel.model.weights import init_params
 
@@ -37,12 +38,14 @@ def make_examples(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def greedy_sort_batch(params, config: GPTConfig, inputs: np.ndarray) -> np.ndarray:
-    """Greedy decoding of L tokens for every row of inputs [N, L] at once -> outputs [N, L]."""
+def greedy_sort_batch(params, config: GPTConfig, inputs: np.ndarray, *, ablate=()) -> np.ndarray:
+    """Greedy decoding of L tokens for every row of inputs [N, L] at once -> outputs [N, L].
+    `ablate`: (layer, head) pairs zeroed before the attention projection, as gpt.forward."""
+    zeroed = check_ablate(config, ablate)
     seq = np.asarray(inputs, dtype=np.int64)
     L = seq.shape[1]
     for _ in range(L):
-        logits = forward_batch(params, config, seq)                                  # [N, T, V]
+        logits = forward_batch(params, config, seq, ablate=zeroed)                   # [N, T, V]
         seq = np.concatenate([seq, logits[:, -1].argmax(-1)[:, None]], axis=1)
     return seq[:, L:]
 

@@ -1,4 +1,4 @@
-"""`llmreel sort | eval | trace | train`: thin calls into llmreel.model (numpy only, never bpy)."""
+"""`llmreel sort | eval | findings | trace | train`: thin calls into llmreel.model (numpy only, never bpy)."""
 from __future__ import annotations
 
 import argparse
@@ -49,6 +49,26 @@ def cmd_eval(args) -> int:
     ok, total = sort_accuracy(params, config)
     print(f"{ok}/{total} sorted")
     return 0 if ok == total else 1
+
+
+def cmd_findings(args) -> int:
+    from llmreel.model.findings import find
+    from llmreel.model.findings_report import json_report, markdown_report, text_report
+    from llmreel.model.gpt import SORT_LENGTH
+    from llmreel.model.tokenizer import decode, encode
+    text = None if args.input is None else decode(encode(args.input, length=SORT_LENGTH))   # checked first
+    if args.json and args.markdown:
+        raise InputError("--json and --markdown: accepted: at most one of them")
+    r = find(_load(args))
+    if args.json:
+        print(json_report(r, text))
+    elif args.markdown:
+        command = "llmreel findings --markdown" + (f" --input {text}" if text else "") + \
+                  (f" --weights {shlex.quote(args.weights)}" if args.weights else "")
+        print(markdown_report(r, text, command), end="")
+    else:
+        print(text_report(r, text))
+    return 0
 
 
 def _summary(trace) -> str:
@@ -139,6 +159,15 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("eval", help="greedy-sort all 729 inputs; exit 0 only if every one sorts")
     _add_weights_args(p)
     p.set_defaults(func=cmd_eval)
+
+    p = subparsers.add_parser("findings", help="what the model learned: where each head attends over all 729 "
+                              "inputs, what removing it costs, and the sentences that follow")
+    _add_weights_args(p)
+    p.add_argument("--input", metavar="LETTERS", help="also show each finding on this input (six letters "
+                   "from A, B, C), with the real attention percentages")
+    p.add_argument("--json", action="store_true", help="everything measured, as JSON")
+    p.add_argument("--markdown", action="store_true", help="the report as Markdown (docs/findings.md)")
+    p.set_defaults(func=cmd_findings)
 
     p = subparsers.add_parser("trace", help="one forward pass over TOKENS, every tensor written to an .npz")
     p.add_argument("tokens", help=f"1 to {MAX_TRACE_LETTERS} letters from A, B, C")

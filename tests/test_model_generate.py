@@ -135,9 +135,9 @@ def _count_passes(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = gpt.forward
 
-    def counting(params, config, tokens):
+    def counting(params, config, tokens, **kw):
         calls.append(len(tokens))
-        return real(params, config, tokens)
+        return real(params, config, tokens, **kw)
     monkeypatch.setattr(gpt, "forward", counting)
     return calls
 
