@@ -58,8 +58,8 @@ def prepare(model: Model, input=None, text: str | None = None, generate: int | N
         raise InputError(f"--generate {generate}: accepted: a whole number of new tokens, 1 or more")
     if model.is_letters:
         if text is not None:
-            raise InputError("--text is for a text (GPT-2-family) model; the sort model reads six letters "
-                             "of A/B/C: give --input, e.g. --input CBABBC, or a text model with --model PATH")
+            raise InputError("--text is for a text (GPT-2-family) model, named with --model PATH; the default "
+                             "model sorts six letters of A/B/C, e.g. CBABBC")
         if generate not in (None, SORT_LENGTH):
             raise InputError(f"--generate {generate}: the sort model always writes the {SORT_LENGTH} sorted "
                              "letters; --generate is for a text model")
