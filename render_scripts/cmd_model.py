@@ -13,7 +13,11 @@ MAX_TRACE_LETTERS = 11
 
 
 def _load(args):
-    """(config, params) of the model the options name."""
+    """(config, params) of the letter model the options name (sort and eval)."""
+    from llmreel.model.config import get_config
+    if args.model is None and args.config is not None and get_config(args.config).vocab_size != 3:
+        raise InputError(f"--config {args.config} is a text model's shape; sorting needs the letter (A/B/C) model: "
+                         "drop --config, or give sort weights with --model PATH")
     model = load_args_model(args)
     return model.config, model.params
 
