@@ -1,4 +1,5 @@
-"""A model to run, from what a user names: the shipped sort model, a weights file, a Hugging Face GPT-2
+"""A model to run, from what a user names: the shipped sort model, a weights file (its shape from its
+metadata, a config.json beside it or --config), a Hugging Face GPT-2
 folder (config.json + model.safetensors, its tokenizer files beside them), or a preset with seeded
 random weights. `Model` carries the config, the parameters, a name for plans, and how to read text."""
 from __future__ import annotations
@@ -140,6 +141,8 @@ def load_model(path=None, config: str | GPTConfig | None = None) -> Model:
         return Model(cfg, params, p.resolve().name, weights_sha256(weights), folder=p)
     if not p.exists():
         raise InputError(f"--model {str(p)!r} not found; expected {FOLDER}")
+    if config is None and (p.parent / "config.json").is_file():       # a file of a Hugging Face folder
+        config = config_from_json(p.parent / "config.json")
     cfg, params = load_weights(p, config)
     return Model(cfg, params, p.name, weights_sha256(p), folder=p.parent)
 

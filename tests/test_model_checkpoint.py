@@ -45,6 +45,8 @@ def test_hugging_face_folder_loads_with_its_config_and_matches_float64_gpt2(tiny
     for j, tr in enumerate(traces):                      # the greedy loop: each new token is the argmax
         assert seq[6 + j] == int(reference_logits(tiny, seq[:6 + j])[-1].argmax())
     assert m.summary() == {"name": "tiny-gpt2", "config": m.config.to_dict(), "parameters": m.n_params}
+    f = load_model(tiny / "model.safetensors")                     # the file alone: config.json beside it
+    assert f.config == m.config and f.name == "model.safetensors" and f.tokenizer() is m.tokenizer()
 
 
 def test_a_weights_file_with_metadata_or_config(tmp_path):
