@@ -1,7 +1,6 @@
 """`llmreel sort | eval | trace | generate | train`: thin calls into llmreel.model (numpy only, never bpy)."""
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 
@@ -88,9 +87,9 @@ def cmd_trace(args) -> int:
                              f"letters from {', '.join(VOCAB)}")
         shown = decode(tokens)
     else:
+        run = prepare(model, text=args.text)                    # a letter model with --text: refused here
         if args.tokens is not None:
             raise InputError("TOKENS are letters for the sort model; give a text model its prompt with --text")
-        run = prepare(model, text=args.text)
         tokens, shown = run.ids, repr(run.input_text)
     trace = forward(model.params, model.config, tokens)
     trace.save(out)
