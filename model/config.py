@@ -30,7 +30,12 @@ PRESETS: dict[str, GPTConfig] = {
     "gpt2-medium": GPTConfig(n_layer=24, n_head=16, n_embd=1024, vocab_size=50257, block_size=1024),
     "gpt2-large": GPTConfig(n_layer=36, n_head=20, n_embd=1280, vocab_size=50257, block_size=1024),
     "gpt2-xl": GPTConfig(n_layer=48, n_head=25, n_embd=1600, vocab_size=50257, block_size=1024),
+    # GPT-3 175B's shape, for structure-only use (laid out, never run: its weights would take 700 GB).
+    "gpt3": GPTConfig(n_layer=96, n_head=96, n_embd=12288, vocab_size=50257, block_size=2048),
 }
+# GPT-2 and GPT-3 reuse wte as the output head (lm_head = wte.T); the sort model learns its own.
+TIED_HEAD = frozenset({"gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "gpt3"})
+STRUCTURE_ONLY = frozenset({"gpt3"})
 
 
 def get_config(name: str) -> GPTConfig:
@@ -41,8 +46,11 @@ def get_config(name: str) -> GPTConfig:
         raise InputError(f"unknown model config {name!r}; accepted: {', '.join(PRESETS)}") from None
 
 
-def n_params(config: GPTConfig) -> int:
-    """Learnable parameters (wte, wpe, blocks, ln_f, lm_head without bias; lm_head counted untied)."""
+def n_params(config: GPTConfig, tied: bool | None = None) -> int:
+    """Learnable parameters: wte, wpe, blocks, ln_f and lm_head (no bias), which adds none when `tied` to wte.
+    `tied` None: as the preset of that shape has it (GPT-2 small: 124,439,808; nano-sort: 85,728 untied)."""
+    if tied is None:
+        tied = any(v == config for k, v in PRESETS.items() if k in TIED_HEAD)
     C, V = config.n_embd, config.vocab_size
     block = 2 * 2 * C + (C * 3 * C + 3 * C) + (C * C + C) + (C * 4 * C + 4 * C) + (4 * C * C + C)
-    return V * C + config.block_size * C + config.n_layer * block + 2 * C + C * V
+    return V * C + config.block_size * C + config.n_layer * block + 2 * C + (0 if tied else C * V)

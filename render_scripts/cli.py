@@ -10,7 +10,7 @@ from llmreel.core.errors import InputError
 
 # Modules that add subcommands, in the order they appear in --help. Each has `register(subparsers)`.
 COMMAND_MODULES = (
-    "llmreel.render_scripts.cmd_model",    # sort, eval, findings, trace, train
+    "llmreel.render_scripts.cmd_model",    # sort, eval, findings, trace, generate, train
     "llmreel.render_scripts.cmd_plan",     # plan
     "llmreel.render_scripts.cmd_build",    # build
     "llmreel.render_scripts.cmd_render",   # render, still, contact-sheet

@@ -1,4 +1,4 @@
-"""`llmreel build [STORY] [--input ...] [--lang en|ko] [--theme ...] [--on light|dark] [--transparent]
+"""`llmreel build [STORY] [--input ... | --model PATH --text ...] [--lang en|ko] [--theme ...] [--on light|dark] [--transparent]
 --out F.blend`: plan the explainer, build it in Blender (headless) and save the .blend. Everything is checked
 before bpy is imported."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import check_input_file, check_output_file
 from llmreel.core.options import LANGUAGES, PACE_RANGE, check_language, check_pace, parse_aspect
 from llmreel.render_scripts.cmd_plan import add_look_args, check_look_args
+from llmreel.render_scripts.model_args import add_model_args, model_kwargs
 
 
 def check_threshold(value: int | None) -> int | None:
@@ -26,8 +27,8 @@ def cmd_build(args) -> int:
     if args.spec is not None:
         from llmreel.scenes.spec import SceneSpec
 
-        if args.story is not None or args.input is not None:
-            raise InputError("--spec builds a saved scene spec; do not also give STORY or --input")
+        if args.story is not None or args.input is not None or args.text is not None or args.model is not None:
+            raise InputError("--spec builds a saved scene spec; do not also give STORY, --input, --text or --model")
         if args.theme is not None or args.on is not None:
             raise InputError("--spec builds a saved scene spec with its colours; plan it with --theme/--on")
         spec = SceneSpec.load(check_input_file(args.spec, "--spec", (".npz",)))
@@ -39,8 +40,8 @@ def cmd_build(args) -> int:
 
         aspect = parse_aspect(args.aspect, "--aspect") if args.aspect is not None else None
         pace = check_pace(args.pace, "--pace") if args.pace is not None else None
-        spec = plan_scene(args.story, input=args.input, weights=args.weights, language=args.lang,
-                          aspect=aspect, pace=pace, **look)
+        spec = plan_scene(args.story, input=args.input, language=args.lang, aspect=aspect, pace=pace,
+                          **model_kwargs(args), **look)
     t0 = time.perf_counter()
     import bpy
 
@@ -63,7 +64,7 @@ def register(subparsers) -> None:
         description="Plan the explainer and save it as a .blend that plays without the add-on.")
     p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
-    p.add_argument("--weights", default=None, help=".safetensors or .npz weights (default: the bundled model)")
+    add_model_args(p)
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")
     add_look_args(p)
     p.add_argument("--pace", type=float, default=None, help="duration multiplier, {:g} .. {:g}".format(*PACE_RANGE))

@@ -1,26 +1,24 @@
-"""`llmreel sort | eval | findings | trace | train`: thin calls into llmreel.model (numpy only, never bpy)."""
+"""`llmreel sort | eval | findings | trace | generate | train`: thin calls into llmreel.model (numpy only, never bpy)."""
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 
 from llmreel.core.errors import InputError
 from llmreel.core.files import check_output_file
+from llmreel.render_scripts.model_args import add_model_args, load_args_model
 
 MAX_TRACE_LETTERS = 11
 
 
-def _add_weights_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--weights", metavar="FILE", help="weights (.safetensors or .npz, minGPT or Hugging Face "
-                   "GPT-2 names); default: the shipped nano-sort weights")
-    p.add_argument("--config", metavar="NAME", help="model preset when the file has no n_head metadata "
-                   "(nano-sort, gpt2, gpt2-medium, gpt2-large, gpt2-xl)")
-
-
 def _load(args):
-    from llmreel.model.weights import load_weights
-    return load_weights(args.weights, args.config)
+    """(config, params) of the letter model the options name (sort and eval)."""
+    from llmreel.model.config import get_config
+    if args.model is None and args.config is not None and get_config(args.config).vocab_size != 3:
+        raise InputError(f"--config {args.config} is a text model's shape; sorting needs the letter (A/B/C) model: "
+                         "drop --config, or give sort weights with --model PATH")
+    model = load_args_model(args)
+    return model.config, model.params
 
 
 def cmd_sort(args) -> int:
@@ -64,7 +62,7 @@ def cmd_findings(args) -> int:
         print(json_report(r, text))
     elif args.markdown:
         command = "llmreel findings --markdown" + (f" --input {text}" if text else "") + \
-                  (f" --weights {shlex.quote(args.weights)}" if args.weights else "")
+                  (f" --model {shlex.quote(args.model)}" if args.model else "")
         print(markdown_report(r, text, command), end="")
     else:
         print(text_report(r, text))
@@ -94,29 +92,59 @@ def _summary(trace) -> str:
 
 
 def cmd_trace(args) -> int:
-    from llmreel.model.config import get_config
     from llmreel.model.gpt import forward
     from llmreel.model.tokenizer import VOCAB, decode, encode
-    from llmreel.model.weights import init_params, load_weights
+    from llmreel.scenes.inputs import prepare
     out = check_output_file(args.out, "--out", (".npz",))
-    tokens = encode(args.tokens)
-    if len(tokens) > MAX_TRACE_LETTERS:
-        raise InputError(f"{args.tokens!r} has {len(tokens)} letters; accepted: 1 to {MAX_TRACE_LETTERS} letters "
-                         f"from {', '.join(VOCAB)}")
-    note = ""
-    if args.weights is None and args.config not in (None, "nano-sort"):
-        config = get_config(args.config)
-        params = init_params(config, seed=0)            # no shipped weights at this size: minGPT random init
-        note = f" (random minGPT-init weights, seed 0, config {args.config})"
+    model = load_args_model(args)
+    if model.is_letters and args.text is None:
+        if args.tokens is None:
+            raise InputError(f"give TOKENS: 1 to {MAX_TRACE_LETTERS} letters from {', '.join(VOCAB)} "
+                             "(or a text model's prompt with --model PATH --text \"...\")")
+        tokens = encode(args.tokens)
+        if len(tokens) > MAX_TRACE_LETTERS:
+            raise InputError(f"{args.tokens!r} has {len(tokens)} letters; accepted: 1 to {MAX_TRACE_LETTERS} "
+                             f"letters from {', '.join(VOCAB)}")
+        shown = decode(tokens)
     else:
-        config, params = load_weights(args.weights, args.config)
-    trace = forward(params, config, tokens)
+        run = prepare(model, text=args.text)                    # a letter model with --text: refused here
+        if args.tokens is not None:
+            raise InputError("TOKENS are letters for the sort model; give a text model its prompt with --text")
+        tokens, shown = run.ids, repr(run.input_text)
+    trace = forward(model.params, model.config, tokens)
     trace.save(out)
     nxt = int(trace["logits"][-1].argmax())
-    nxt_txt = VOCAB[nxt] if nxt < len(VOCAB) else f"id {nxt}"
+    note = f" ({model.name} weights)" if model.name.startswith("random-init") else ""
     print(_summary(trace))
-    print(f"next token after {decode(tokens)}: {nxt_txt}{note}")
+    print(f"next token after {shown}: {model.token_text(nxt)!r} (id {nxt}){note}")
     print(f"wrote {out}")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    """Greedy continuation of a text model's prompt, with the top-5 tokens of every step."""
+    import numpy as np
+
+    from llmreel.model.gpt import generate
+    from llmreel.scenes.inputs import prepare
+    if args.text is None:
+        raise InputError('give the prompt with --text "...", e.g. --text "The cat sat on the"')
+    model = load_args_model(args)
+    run = prepare(model, text=args.text, generate=args.generate or 1)
+    seq, traces = generate(model.params, model.config, run.ids, run.n_new)
+    show = model.token_text
+    print(f"model {model.name}: {model.n_params:,} parameters; prompt {len(run.ids)} tokens: "
+          + " ".join(f"{i} {show(i)!r}" for i in run.ids))
+    for step, tr in enumerate(traces, 1):
+        logits = tr["logits"][-1].astype(np.float64)                                # [V] the last position's
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        top = np.argsort(-probs, kind="stable")[:5]
+        new = seq[len(run.ids) + step - 1]
+        print(f"step {step}: {new} {show(new)!r}   top-5: "
+              + "   ".join(f"{i} {show(i)!r} {probs[i]:.4f}" for i in top))
+    print(f"continuation: {run.text_of(seq[len(run.ids):])!r}")
+    print(run.text_of(seq))
     return 0
 
 
@@ -153,27 +181,34 @@ def cmd_train(args) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser("sort", help="sort six letters of A/B/C with the trained model, e.g. CBABBC")
     p.add_argument("letters", help="exactly six letters from A, B, C (spaces ignored, any case)")
-    _add_weights_args(p)
+    add_model_args(p, text=False)
     p.set_defaults(func=cmd_sort)
 
     p = subparsers.add_parser("eval", help="greedy-sort all 729 inputs; exit 0 only if every one sorts")
-    _add_weights_args(p)
+    add_model_args(p, text=False)
     p.set_defaults(func=cmd_eval)
 
     p = subparsers.add_parser("findings", help="what the model learned: where each head attends over all 729 "
                               "inputs, what removing it costs, and the sentences that follow")
-    _add_weights_args(p)
+    add_model_args(p, text=False)
     p.add_argument("--input", metavar="LETTERS", help="also show each finding on this input (six letters "
                    "from A, B, C), with the real attention percentages")
     p.add_argument("--json", action="store_true", help="everything measured, as JSON")
     p.add_argument("--markdown", action="store_true", help="the report as Markdown (docs/findings.md)")
     p.set_defaults(func=cmd_findings)
 
-    p = subparsers.add_parser("trace", help="one forward pass over TOKENS, every tensor written to an .npz")
-    p.add_argument("tokens", help=f"1 to {MAX_TRACE_LETTERS} letters from A, B, C")
-    _add_weights_args(p)
+    p = subparsers.add_parser("trace", help="one forward pass over TOKENS (or --text), every tensor written to an .npz")
+    p.add_argument("tokens", nargs="?", default=None,
+                   help=f"1 to {MAX_TRACE_LETTERS} letters from A, B, C (the sort model)")
+    add_model_args(p)
     p.add_argument("--out", required=True, metavar="FILE.npz", help="trace file to write")
     p.set_defaults(func=cmd_trace)
+
+    p = subparsers.add_parser("generate", help="continue a text model's prompt greedily; the top-5 tokens per step",
+                              description="Run a GPT-2-family model on --text and print each new token with the "
+                                          "five most probable (id, text, probability), then the continuation.")
+    add_model_args(p)
+    p.set_defaults(func=cmd_generate)
 
     p = subparsers.add_parser("train", help="train the sort model from scratch; writes weights only if 729/729 sort")
     p.add_argument("--seed", type=int, default=0, help="random seed (init, data order, hold-out split)")

@@ -6,6 +6,7 @@ import sys
 
 from llmreel.core.files import check_output_file
 from llmreel.core.options import LANGUAGES, PACE_RANGE
+from llmreel.render_scripts.model_args import add_model_args, model_kwargs
 
 
 def add_look_args(p, slide: bool = True) -> None:
@@ -34,13 +35,14 @@ def register(subparsers) -> None:
                                           "storyboard; print the chapter table, or --json, or save --out.")
     p.add_argument("story", nargs="?", default=None,
                    help="story name (sort_explainer, attention_only) or a .toml path; default sort_explainer")
-    p.add_argument("--input", default=None, help="six letters of A/B/C, e.g. CBABBC (default: the story's)")
+    p.add_argument("--input", default=None, help="six letters of A/B/C for the sort model, e.g. CBABBC "
+                   "(default: the story's)")
     p.add_argument("--fps", type=int, default=None, help="frames per second (default: the story's)")
     p.add_argument("--aspect", default=None, help="16:9 | 9:16 | 1:1 (default: the story's)")
     p.add_argument("--pace", type=float, default=None, help="duration multiplier {:g}..{:g}".format(*PACE_RANGE))
     add_look_args(p)
     p.add_argument("--language", default=None, help=f"default caption language: {' | '.join(LANGUAGES)}")
-    p.add_argument("--weights", default=None, help=".safetensors / .npz weights (default: shipped)")
+    add_model_args(p)
     p.add_argument("--json", action="store_true", help="print the plan summary as JSON")
     p.add_argument("--out", default=None, help="save the SceneSpec (.npz) for build/render workers")
     p.add_argument("--check", action="store_true",
@@ -50,14 +52,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from llmreel.scenes.plan import plan_scene, plan_summary
+    from llmreel.scenes.plan import plan_run, plan_summary
 
     if args.out is not None:
         check_output_file(args.out, "--out", (".npz",))
     look = check_look_args(args)
-    spec = plan_scene(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
-                      language=args.language, weights=args.weights, **look)
-    summary = plan_summary(spec)
+    spec, model_run = plan_run(args.story, input=args.input, fps=args.fps, aspect=args.aspect, pace=args.pace,
+                               language=args.language, **model_kwargs(args), **look)
+    summary = plan_summary(spec, model_run)
     faults = None
     if args.check:
         from llmreel.scenes.frame_check import check_frames, summary as fault_counts

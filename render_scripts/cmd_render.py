@@ -22,6 +22,7 @@ from llmreel.core.files import check_input_file, check_output_file, check_output
 from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
 from llmreel.render_scripts import video
 from llmreel.render_scripts.cmd_plan import add_look_args
+from llmreel.render_scripts.model_args import add_model_args, model_kwargs
 
 RESUME_HINT = "rerun the same command to resume; finished frames are kept"
 
@@ -95,6 +96,7 @@ def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = Tr
     """The options every scene command shares; `slide`: also --on and --transparent (cmd_plan.add_look_args)."""
     p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
+    add_model_args(p)
     p.add_argument("--quality", default=quality, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality})")
     p.add_argument("--resolution", default=None, help="WIDTHxHEIGHT, overrides the preset")
     p.add_argument("--engine", default=None, help="workbench | cycles | eevee")
@@ -130,7 +132,7 @@ def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int
                                captions=args.captions, transparent=transparent, device=args.device)
     fps = fps or presets.preset_fps(args.quality)
     spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang, theme=args.theme,
-                      on=on, bands=not transparent)
+                      on=on, bands=not transparent, **model_kwargs(args))
     if aspect is None and not args.resolution:   # the story may choose its own aspect
         settings = presets.resolve(args.quality, aspect=tuple(spec.meta.aspect), resolution=None,
                                    engine=args.engine, samples=args.samples, language=args.lang,

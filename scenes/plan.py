@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import copy
 
-from llmreel.core.errors import InputError
 from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
-from llmreel.model.config import n_params
-from llmreel.model.gpt import generate
-from llmreel.model.tokenizer import VOCAB
+from llmreel.model.gpt import generate as generate_tokens
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
 from llmreel.scenes.cards import after_cards, plan_chapters
 from llmreel.scenes.hud import plan_hud
-from llmreel.scenes.inputs import load_model, text_of, tokens
+from llmreel.scenes.inputs import Run, as_model, prepare
 from llmreel.scenes.labels import in_front_of_paths, plan_labels
 from llmreel.scenes.legibility import plan_lod
 from llmreel.scenes.layout import layout, merged_tensors
@@ -37,12 +34,19 @@ from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
 
 
-def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, language=None,
-               theme=None, pace=None, config=None, on=None, bands=True) -> SceneSpec:
-    """Everything a render needs, as a SceneSpec. `story`: a Story, a shipped name, a path or None
-    (default story); the keyword arguments override the story's values. `input`: letters (or a list of
-    token ids for a non-letter vocabulary); `weights`: a path, or (config, params); `config`: with no
-    weights, a preset name / GPTConfig run with seeded random weights (e.g. "gpt2" for a size check).
+def plan_scene(story=None, **kwargs) -> SceneSpec:
+    """Everything a render needs, as a SceneSpec (plan_run's keywords)."""
+    return plan_run(story, **kwargs)[0]
+
+
+def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspect=None, weights=None,
+             language=None, theme=None, pace=None, config=None, on=None, bands=True) -> tuple[SceneSpec, Run]:
+    """(SceneSpec, the Run it was planned from). `story`: a Story, a shipped name, a path or None (default
+    story); the keyword arguments override the story's values. `input`: letters for the sort model (or a
+    list of token ids); `text`: the prompt of a text (GPT-2-family) model, which writes `generate` new
+    tokens (default 1); `weights`: a path (weights file or Hugging Face folder), (config, params) or a
+    Model; `config`: with no weights, a preset name / GPTConfig run with seeded random weights (e.g.
+    "gpt2" for a size check), with a file its shape when the file does not say.
     A still for a slide: `on` "light" | "dark" colours texts, outlines and paths for that slide
     (themes.slide_theme); `bands` False (a transparent picture) outlines captions and title cards instead
     of setting them on opaque bands."""
@@ -53,19 +57,19 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     theme_obj = copy.deepcopy(slide_theme(get_theme(st.theme if theme is None else theme), on))
     language = st.language if language is None else language
     check_language(language)
-    cfg, params, wname, wsha = load_model(weights if weights is not None else (st.weights or None), config)
-    ids, input_text = tokens(cfg, st.input if input is None else input)
-    n_in = len(ids)
-    n_out = n_in if cfg.vocab_size == len(VOCAB) else max(1, min(6, cfg.block_size - n_in + 1))
-    if n_in + n_out - 1 > cfg.block_size:
-        raise InputError(f"{n_in} input tokens leave no room to generate {n_out} in block size {cfg.block_size}")
-    seq, traces = generate(params, cfg, ids, n_out)
+    model = as_model(weights if weights is not None else (st.weights or None), config)
+    cfg, params = model.config, model.params
+    if input is None and text is None and model.is_letters:
+        input = st.input
+    run = prepare(model, input, text, generate)
+    ids, input_text, n_in, n_out = run.ids, run.input_text, len(run.ids), run.n_new
+    seq, traces = generate_tokens(params, cfg, ids, n_out)
     trace = traces[-1]                                                        # T = n_in + n_out - 1
-    output = text_of(cfg, seq[n_in:])
+    output = run.text_of(seq[n_in:])
 
     # beats: the story's cut, captions, frames; then every cell's reveal time
     beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
-    write_captions(beats, caption_context(trace, n_in, output, input_text, n_params(cfg)), cfg, seq, n_in)
+    write_captions(beats, caption_context(trace, n_in, output, input_text, model.n_params), cfg, seq, n_in)
     assign_frames(beats, fps)
     frame_end = beats[-1].last_frame
     merged = set(merged_tensors(cfg))
@@ -92,16 +96,20 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     plan_lod(labels, m.values, blocks, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
                 frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,
-                weights=wname, weights_sha256=wsha, config=cfg.to_dict())
-    return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
+                weights=model.name, weights_sha256=model.sha256, config=cfg.to_dict())
+    spec = SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=m.highlights, flying=m.flying, value_texts=m.values, camera=camera,
                      chapters=chapters, captions=caps, title_cards=cards,
                      hud=plan_hud(camera, aspect, caps, cards, bands), look=plan_look(theme_obj, fps))
+    return spec, run
 
 
-def plan_summary(spec: SceneSpec) -> dict:
-    """The `llmreel plan --json` document."""
+def plan_summary(spec: SceneSpec, run: Run | None = None) -> dict:
+    """The `llmreel plan --json` document; with the Run, also `model` (name, config, parameter count) and
+    `tokens` (the prompt's [{id, text}])."""
+    about = {} if run is None else {"model": run.model.summary(), "tokens": run.tokens()}
     return {
+        **about,
         "fps": spec.meta.fps,
         "frame_start": spec.meta.frame_start,
         "frame_end": spec.meta.frame_end,

@@ -32,3 +32,16 @@ def assert_one_line_error(proc: subprocess.CompletedProcess) -> None:
     lines = [l for l in proc.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def assert_each_one_line_error(cases, workers: int = 2, timeout: float = 300) -> None:
+    """Run `llmreel ARGS...` for every tuple in `cases` (a few at once); each must be one line, exit 2."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        procs = list(pool.map(lambda args: run_cli(*args, timeout=timeout), cases))
+    for args, proc in zip(cases, procs):
+        try:
+            assert_one_line_error(proc)
+        except AssertionError as exc:
+            raise AssertionError(f"llmreel {' '.join(args)}: {exc}") from None

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import save_file
 
-from conftest import assert_one_line_error, run_cli
+from conftest import assert_each_one_line_error, assert_one_line_error, run_cli
 from llmreel.model.gpt import sort_letters
 from llmreel.model.train import all_inputs, sort_accuracy
 from llmreel.model.tokenizer import decode
@@ -127,11 +126,5 @@ def test_every_bad_input_is_one_line_exit_2(tmp_path):
         ("train", "--out", str(tmp_path / "x.pt")),
         ("train", "--seed", "abc", "--out", str(tmp_path / "x.safetensors")),
     ]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        procs = list(pool.map(lambda args: run_cli(*args, timeout=120), cases))
-    for args, proc in zip(cases, procs):
-        try:
-            assert_one_line_error(proc)
-        except AssertionError as exc:
-            raise AssertionError(f"llmreel {' '.join(args)}: {exc}") from None
+    assert_each_one_line_error(cases, workers=4, timeout=120)
     assert not (tmp_path / "t.npz").exists() and not (tmp_path / "x.safetensors").exists()

@@ -21,7 +21,9 @@ def test_plan_json_schema_and_out(tmp_path):
     p = run_cli("plan", "--input", "AACBBA", "--fps", "24", "--aspect", "9:16", "--json", "--out", str(out))
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
-    assert set(doc) == {"fps", "frame_start", "frame_end", "chapters", "counts"}
+    assert set(doc) == {"model", "tokens", "fps", "frame_start", "frame_end", "chapters", "counts"}
+    assert doc["model"]["name"] == "nano_sort.safetensors" and doc["model"]["parameters"] == 85_728
+    assert doc["tokens"] == [{"id": i, "text": "ABC"[i]} for i in (0, 0, 2, 1, 1, 0)]
     assert doc["fps"] == 24 and doc["frame_start"] == 1 and doc["frame_end"] > 24 * 60
     assert set(doc["counts"]) == {"blocks", "cells", "labels", "captions"}
     n_caps = 0
