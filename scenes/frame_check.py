@@ -87,7 +87,8 @@ def safe_rects(spec: SceneSpec, aspect, frames) -> np.ndarray:
 
 def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarray:
     """[F, 2]: the subject's share of the safe area's area and its largest share of width or height. The
-    subject: the beat's focus blocks and the numbers its focus moments show beside them."""
+    subject: the beat's focus blocks and the numbers its focus moments show beside them; (0, 0) where no
+    block of it is in view (numbers alone on black)."""
     ids = set(beat.focus)
     blocks = [b for b in spec.blocks if b.id in ids]
     if not blocks:
@@ -100,10 +101,14 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
         von = np.stack([(frames >= v.frames[0]) & (frames <= v.frames[1]) for v in values], 1)
         xy, on = np.concatenate([xy, vxy], 1), np.concatenate([on, von], 1)
     out = np.zeros((len(frames), 2))
+    n_blocks = len(blocks)
     for k, (sx0, sx1, sy0, sy1) in enumerate(safe_rects(spec, aspect, frames)):
-        b = xy[k, on[k] & (xy[k, :, 4] > 0)]
-        if not len(b):
-            continue
+        seen = on[k] & (xy[k, :, 4] > 0)
+        cells = xy[k, :n_blocks][seen[:n_blocks]]
+        if not len(cells) or not np.any((cells[:, 0] < sx1) & (cells[:, 1] > sx0) & (cells[:, 2] < sy1)
+                                        & (cells[:, 3] > sy0)):
+            continue                    # numbers alone, no block of the subject in view: nothing shown
+        b = xy[k, seen]
         w = max(0.0, min(sx1, b[:, 1].max()) - max(sx0, b[:, 0].min()))
         h = max(0.0, min(sy1, b[:, 3].max()) - max(sy0, b[:, 2].min()))
         out[k] = w * h / ((sx1 - sx0) * (sy1 - sy0)), max(w / (sx1 - sx0), h / (sy1 - sy0))

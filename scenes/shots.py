@@ -93,6 +93,11 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         limit_h = max_short * (y1 - y0) if aspect[0] >= aspect[1] else max_short * (x1 - x0) / ra
         if max(win_h, win_w / ra) > limit_h:
             win_w, win_h = min(width, ra * limit_h), min(seen_h, limit_h)
+    if keep is not None and parts:      # the numbers with the block they describe, where legibility allows
+        near = union([keep, min(parts, key=lambda p: _gap(p, keep))])
+        nw, nh = near[1][0] - near[0][0], (near[1][2] - near[0][2]) * cos
+        if max_short is None or max(nh, nw / ra) <= limit_h:
+            keep = near
     if keep is not None:                                         # the numbers fit in the end window
         win_w = max(win_w, min(width, keep[1][0] - keep[0][0]))
         win_h = max(win_h, min(seen_h, (keep[1][2] - keep[0][2]) * cos))

@@ -19,7 +19,7 @@ ASPECTS = ("16:9", "9:16", "1:1")
 # that only comes down.
 CEILING = {
     (None, "16:9"): {"essential": 27, "fill": 2, "caption": 5},
-    (None, "9:16"): {"essential": 21, "fill": 3, "caption": 4},
+    (None, "9:16"): {"essential": 18, "fill": 3, "caption": 4},
     (None, "1:1"): {"essential": 24, "fill": 4, "caption": 10},
     ("attention_only", "16:9"): {"essential": 2, "fill": 3, "caption": 4},
     ("attention_only", "9:16"): {"essential": 4, "fill": 2},
@@ -100,3 +100,19 @@ def test_check_finds_planted_faults():
     found = check_frames(bad)
     assert any(f.rule == "fill" and f.beat == other.id for f in found)
     assert any(f.rule == "caption" and f.what == unlit.id for f in found)
+
+
+def test_numbers_alone_do_not_fill_a_frame():
+    """A beat whose numbers are in view but none of its blocks (they were framed, then moved far off) fails
+    the fill rule, however much of the frame the numbers cover."""
+    from llmreel.scenes.frame_check import settled, subject_fill
+    spec, _ = spec_for(None, "16:9")
+    beat = next(b for b in spec.beats if b.id == "projection.residual")
+    frames = settled(spec, beat)
+    assert subject_fill(spec, beat, spec.meta.aspect, frames).min(0)[1] > 0      # as planned: blocks in view
+    moved = copy.deepcopy(spec)
+    for b in moved.blocks:
+        if b.id in beat.focus:
+            b.origin = (b.origin[0] + 1e4, b.origin[1], b.origin[2])
+    fill = subject_fill(moved, next(b for b in moved.beats if b.id == beat.id), moved.meta.aspect, frames)
+    assert np.all(fill == 0)
