@@ -84,13 +84,20 @@ def read_chapters(scene, root, language: str) -> list[Chapter]:
     return out
 
 
-def read_captions(scene, root, language: str) -> list[Caption]:
-    frames = np.arange(scene.frame_start, scene.frame_end + 1)
+def caption_objects(scene) -> list:
+    """The caption text objects of the scene's build (not their outlines), in caption order."""
+    root = our_collection(scene)
     objs: list = []
-    collect_objects(root, objs)
+    if root is not None:
+        collect_objects(root, objs)
+    return sorted({o for o in objs if o.type == "FONT" and keys.CAPTION in o and keys.OUTLINE not in o},
+                  key=lambda o: (int(o[keys.CAPTION]), o.name))
+
+
+def read_captions(scene, language: str) -> list[Caption]:
+    frames = np.arange(scene.frame_start, scene.frame_end + 1)
     out = []
-    for obj in sorted({o for o in objs if o.type == "FONT" and keys.CAPTION in o and keys.OUTLINE not in o},
-                      key=lambda o: (int(o[keys.CAPTION]), o.name)):
+    for obj in caption_objects(scene):
         body = obj.data.body.strip()
         if not body or not len(frames):
             continue
@@ -105,4 +112,4 @@ def read_story(scene) -> BlendStory | None:
     if root is None:
         return None
     language = str(root.get(keys.LANGUAGE) or "en")
-    return BlendStory(language, read_chapters(scene, root, language), read_captions(scene, root, language))
+    return BlendStory(language, read_chapters(scene, root, language), read_captions(scene, language))
