@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -72,7 +73,10 @@ def blend_settings(args, scene, language: str) -> tuple[presets.RenderSettings, 
 
     r = scene.render
     if args.quality is not None:
-        return presets.resolve(args.quality, aspect=(r.resolution_x, r.resolution_y), resolution=args.resolution,
+        # the file's aspect as a small ratio: a draft's 854x480 is 16:9 (a preview 1280x720, not 1282x720)
+        ratio = Fraction(r.resolution_x * r.pixel_aspect_x / (r.resolution_y * r.pixel_aspect_y)).limit_denominator(20)
+        aspect = (ratio.numerator, ratio.denominator)
+        return presets.resolve(args.quality, aspect=aspect, resolution=args.resolution,
                                engine=args.engine, samples=args.samples, language=language, captions=True,
                                device=args.device), True
     own = file_settings(scene, language)
