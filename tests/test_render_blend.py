@@ -4,7 +4,6 @@ show as in Blender's own render, the SRT holds the retyped caption, a rerun resu
 frames of one, and every bad input costs one line and exit status 2."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -261,3 +260,39 @@ def test_bad_input_one_line_exit_2_before_any_work(case, files, tmp_path, bpy_fa
     assert_one_line_error(proc)
     assert words in proc.stderr, proc.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+_SENT = """
+import logging, sys
+from distributed import Client, LocalCluster
+from llmreel.blender_addon.blend_source import BlendSource, file_sha
+from llmreel.render_scripts.distributed import send_blend
+
+def where(src):
+    from llmreel.blender_addon.blend_file import local_path
+    return str(local_path(src))
+
+if __name__ == "__main__":
+    path, sha = sys.argv[1], file_sha(sys.argv[1])
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.CRITICAL)
+    client = Client(cluster)
+    send_blend(client, BlendSource(path, sha, upload="llmreel-sent.blend"))
+    elsewhere = BlendSource("/no/such/disk/a.blend", sha, upload="llmreel-sent.blend")
+    print("FOUND", client.submit(where, elsewhere).result())
+    try:
+        client.submit(where, BlendSource("/no/such/disk/a.blend", sha)).result()
+    except RuntimeError as exc:
+        print("MISSING", exc)
+    client.close(); cluster.close()
+"""
+
+
+def test_a_worker_without_the_shared_disk_loads_the_copy_sent_to_it(files, tmp_path):
+    script = tmp_path / "sent.py"
+    script.write_text(_SENT)
+    proc = subprocess.run([sys.executable, str(script), str(files["a"])], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = next(l for l in proc.stdout.splitlines() if l.startswith("FOUND "))[6:]
+    assert found.endswith("/llmreel-sent.blend") and found != str(files["a"])
+    assert "MISSING /no/such/disk/a.blend: not on this machine" in proc.stdout
