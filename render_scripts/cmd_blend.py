@@ -58,9 +58,12 @@ class BlendJob:
     settings: presets.RenderSettings
     key: str
 
-    @property
-    def view(self):
-        """What part_frames / still_frame read of a spec: the frame range and the chapters."""
+    def view(self, chapter: str | None):
+        """What part_frames / still_frame read of a spec: the frame range and the chapters (a --chapter
+        for a file without any: InputError)."""
+        if chapter and not (self.story and self.story.chapters):
+            raise InputError(f"--chapter {chapter}: {self.path.name} has no chapters (timeline markers of an "
+                             f"llmreel-built scene); give --frames A-B")
         sc = self.scene
         return SimpleNamespace(meta=SimpleNamespace(frame_start=sc.frame_start, frame_end=sc.frame_end),
                                chapters=self.story.chapters if self.story else [])
@@ -126,7 +129,7 @@ def render_blend(args) -> int:
     import_bpy()                         # before --audio's check imports it (worker processes' sys.path)
     _scheduler, out_dir, audio = check_run_args(args)
     job = open_job(args, "render")
-    first, last, suffix = part_frames(job.view, args.chapter, args.frames)
+    first, last, suffix = part_frames(job.view(args.chapter), args.chapter, args.frames)
     s = job.settings
     check_even(s.width, s.height)
     part = Part(first, last, suffix, base_name(args, job))
@@ -169,7 +172,7 @@ def still_blend(args) -> int:
         raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
     check_at(args.at)
     job = open_job(args, "still")
-    f = still_frame(job.view, args.chapter, args.at, args.frame)
+    f = still_frame(job.view(args.chapter), args.chapter, args.at, args.frame)
     render.render_still(render.prepare_scene(job.source, job.settings), f, out, job.key)
     s = job.settings
     print(f"llmreel still: frame {f} of {job.path.name} at {s.width}x{s.height} ({s.engine}) in "
