@@ -64,19 +64,18 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     plane = camera.add_hud(cam, shots, parts["Camera"], spec.hud)
     background = camera.add_background(cam, shots, spec, parts["Camera"])
     if captions:
-        hud.add_captions(spec, plane, parts["Camera"], language, vis, texts)
+        hud.add_captions(spec, plane, parts["Camera"], language, vis)
     hud.add_title_cards(spec, plane, parts["Camera"], language, vis, texts)
-    if editable_text:
-        built: list = []
-        collect_objects(root, built)
-        for obj in built:
-            if obj.type == "FONT":
-                if text_resolution > 0:
-                    obj.data.resolution_u = int(text_resolution)
-                set_strokes(obj.data, aliased)
-    else:
+    if not editable_text:
         merge.merge_collections([parts[p] for p in ("Labels", "Focus", "Camera")] + list(vis.groups.values()),
                                 texts, int(text_resolution), aliased)
+    built: list = []
+    collect_objects(root, built)
+    for obj in built:                                   # texts left as objects (all, or the captions)
+        if obj.type == "FONT":
+            if text_resolution > 0:
+                obj.data.resolution_u = int(text_resolution)
+            set_strokes(obj.data, aliased)
     world.add_lights(parts["Lights"], spec)
     mark_chapters(scene, spec, root)
     root[keys.LANGUAGE] = language

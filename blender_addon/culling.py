@@ -53,6 +53,48 @@ def camera_frames(scene, frames: np.ndarray):
     return pos, np.stack([right, up, fwd], axis=1), ext
 
 
+def rig_as_built(scene) -> bool:
+    """True when the scene's camera is still the add-on's rig in structure (its keys may have moved:
+    camera_frames reads them): one Track To on a target that is not parented or constrained, no parent,
+    no drivers, no lens shift, sensor fit AUTO, no camera switching by markers. A .blend a user re-rigged
+    renders without culling (its camera path is only known by evaluating every frame)."""
+    cam = scene.camera
+    if cam is None or cam.type != "CAMERA" or cam.parent is not None or len(cam.constraints) != 1:
+        return False
+    track = cam.constraints[0]
+    if track.type != "TRACK_TO" or track.target is None or track.influence != 1.0 or track.mute:
+        return False
+    target = track.target
+    data = cam.data
+    return (target.parent is None and not target.constraints and data.sensor_fit == "AUTO"
+            and data.shift_x == 0 and data.shift_y == 0 and data.type == "PERSP"
+            and not any(m.camera for m in scene.timeline_markers)
+            and not any(_drivers(i) for i in (cam, target, data)))
+
+
+def _drivers(idblock) -> bool:
+    ad = getattr(idblock, "animation_data", None)
+    return ad is not None and len(ad.drivers) > 0
+
+
+def _moves(obj) -> bool:
+    """obj or anything it hangs from has animation (other than visibility), constraints, drivers, shape keys
+    or a modifier other than the cell look (which colours, never moves)."""
+    from .blocks import LOOK_MODIFIER
+
+    data = obj.data
+    if getattr(data, "shape_keys", None) is not None or _drivers(data) or \
+            any(m.name != LOOK_MODIFIER for m in obj.modifiers):
+        return True
+    while obj is not None:
+        ad = obj.animation_data
+        paths = {fc.data_path for fc in compat.action_fcurves(ad.action if ad else None)}
+        if paths - {"hide_render", "hide_viewport"} or obj.constraints or _drivers(obj):
+            return True
+        obj = _up(obj)
+    return False
+
+
 def _up(obj):
     """The object's parent, else the empty instancing its collection (a visibility instancer), else None."""
     if obj.parent is not None:
@@ -107,10 +149,11 @@ def in_view(corners: np.ndarray, normals: np.ndarray, offsets: np.ndarray) -> np
     return out
 
 
-def cull_offscreen(scene, margin: float = 0.1) -> int:
+def cull_offscreen(scene, margin: float = 0.1, strict: bool = False) -> int:
     """Key hide_render on every static object of ours over the frames it is out of view; returns how many
     objects got keys. Objects riding the camera (captions, title cards) or moving themselves (flying
-    cells) and objects whose render visibility is already keyed are left alone."""
+    cells) and objects whose render visibility is already keyed are left alone; `strict` (a .blend a user
+    may have changed): so is every object that moves, or hangs from one that does, in any way."""
     from .nodes import is_ours
 
     frames = np.arange(scene.frame_start, scene.frame_end + 1, dtype=np.float64)
@@ -118,7 +161,8 @@ def cull_offscreen(scene, margin: float = 0.1) -> int:
     dg = bpy.context.evaluated_depsgraph_get()
     objs = [o for o in scene.objects
             if o.type in ("MESH", "FONT", "CURVE") and is_ours(o) and not _rides_camera(o, scene.camera)
-            and not _keyed(o, "hide_render") and not _keyed(o, "location") and not o.hide_render]
+            and not _keyed(o, "hide_render") and not _keyed(o, "location") and not o.hide_render
+            and not (strict and _moves(o))]
     if not objs:
         return 0
     corners = np.empty((len(objs), 8, 3))

@@ -47,12 +47,15 @@ def _text(name, body, text, theme, parent, coll, texts) -> list:
     return out
 
 
-def add_captions(spec, hud, coll, language: str, vis, texts) -> None:
-    """Bottom captions on a band of the background colour (legible over busy cells), letterbox style."""
+def add_captions(spec, hud, coll, language: str, vis) -> None:
+    """Bottom captions on a band of the background colour (legible over busy cells), letterbox style.
+    Captions stay text objects (never merged: merge.mergeable) so a user can retype them in the .blend, and
+    the headless render's SRT reads them back as they are (blend_story.py)."""
     for i, cap in enumerate(spec.captions):
         layout = pick(spec.hud.captions[i], language)
-        objs = _text(f"caption {i:03d}", pick(cap.text, language), layout.text, spec.theme, hud, coll, texts)
-        objs[0][keys.CAPTION] = i
+        objs = _text(f"caption {i:03d}", pick(cap.text, language), layout.text, spec.theme, hud, coll, None)
+        for obj in objs:                                  # the text and its outline, if any
+            obj[keys.CAPTION] = i
         for o in objs + _band(f"caption band {i:03d}", layout.band, spec.theme, hud, coll):
             vis.during(o, [(cap.first_frame, cap.last_frame)])
 

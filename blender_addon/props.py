@@ -55,6 +55,8 @@ class LLMReelSettings(bpy.types.PropertyGroup):
         name="Editable text", default=False,
         description="Keep labels, captions and titles as text objects you can retype. Off: each group of "
                     "texts shown together is one mesh, which makes scrubbing about twice as fast")
+    headless_command: StringProperty(name="Command", description="What 'Render Headless' saved the file for: "
+                                     "run it in a shell, here or on another machine with llmreel installed")
     chapters: CollectionProperty(type=LLMReelChapter)
     chapter_index: IntProperty(name="Chapter", default=-1, update=_jump_to_chapter)
 

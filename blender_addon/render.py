@@ -59,22 +59,33 @@ def configure_render(scene: bpy.types.Scene, settings: RenderSettings, *, thread
     r.resolution_x, r.resolution_y, r.resolution_percentage = int(s.width), int(s.height), 100
     r.pixel_aspect_x = r.pixel_aspect_y = 1.0
     r.film_transparent = bool(s.transparent)
-    r.threads_mode = "FIXED" if threads else "AUTO"
-    if threads:
-        r.threads = max(1, int(threads))
     r.use_sequencer = False
     r.use_compositing = bool(s.compositor)              # the add-on's glow lives in the compositor
     simplify_text(scene, int(s.text_resolution), aliased(s))
     set_depth_look(scene, s)
-    # Deterministic files: no dates, times or host names in the PNG metadata, no burnt-in stamp.
+    configure_output(scene, threads)
+    set_samples(scene, s)
+
+
+def configure_output(scene: bpy.types.Scene, threads: int | None = None) -> None:
+    """What every render writes, whatever its look: deterministic 8-bit PNG frames (no dates, times or
+    host names in the metadata, no burnt-in stamp; alpha when the film is transparent), `threads`."""
+    r = scene.render
+    r.threads_mode = "FIXED" if threads else "AUTO"
+    if threads:
+        r.threads = max(1, int(threads))
     r.use_stamp = False
     for name in ("use_stamp_date", "use_stamp_time", "use_stamp_render_time", "use_stamp_memory",
                  "use_stamp_hostname", "use_stamp_frame_range"):
         if hasattr(r, name):
             setattr(r, name, False)
-    compat.set_image_output(scene, "PNG", "RGBA" if s.transparent else "RGB", "8")
+    compat.set_image_output(scene, "PNG", "RGBA" if r.film_transparent else "RGB", "8")
     r.image_settings.compression = 15
     r.use_file_extension = False
+
+
+def set_samples(scene: bpy.types.Scene, s: RenderSettings) -> None:
+    """The engine's samples (Workbench: anti-aliasing), and for Cycles the device and a fixed noise."""
     samples = int(s.samples)
     if s.engine == "workbench":
         scene.display.render_aa = workbench_aa(samples)
@@ -186,7 +197,14 @@ def build_id(spec, settings: RenderSettings) -> str:
 def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cull: bool = False):
     """The bpy scene for `spec` (a SceneSpec, its .npz path or bytes), built once per process (and per
     language/captions choice), configured for `settings`. `cull`: hide objects while off camera (Workbench
-    renders only: same pixels, less work; never for a scene that is saved)."""
+    renders only: same pixels, less work; never for a scene that is saved). A blend_file.BlendSource
+    instead of a spec: that saved file, loaded and rendered as it is (blend_file.prepare_blend)."""
+    from .blend_source import BlendSource
+
+    if isinstance(spec, BlendSource):
+        from .blend_file import prepare_blend
+
+        return prepare_blend(spec, settings, threads, cull)
     cull = cull and settings.engine == "workbench"
     ident = build_id(spec, settings) + (f"|culled {settings.width}x{settings.height}" if cull else "")
     name = _BUILT.get(ident)

@@ -97,17 +97,22 @@ def clear_scene(scene=None) -> None:
     _purge_ours()
 
 
-def save_blend(path) -> None:
-    """Pack fonts and images, make 3D views show the colour attribute (scrubbing plays the animation),
-    write atomically. Blender writes to a sibling name that does not exist yet (it would otherwise back the
-    old file up as .blend1)."""
-    path = os.path.abspath(os.fspath(path))
+def pack_ours() -> None:
+    """Pack the fonts and images the add-on made into the .blend (it renders on a machine without them)."""
     for font in bpy.data.fonts:
         if is_ours(font) and font.packed_file is None and font.filepath != "<builtin>":
             font.pack()
     for img in bpy.data.images:
         if is_ours(img) and img.packed_file is None:
             img.pack()
+
+
+def save_blend(path) -> None:
+    """Pack fonts and images, make 3D views show the colour attribute (scrubbing plays the animation),
+    write atomically. Blender writes to a sibling name that does not exist yet (it would otherwise back the
+    old file up as .blend1)."""
+    path = os.path.abspath(os.fspath(path))
+    pack_ours()
     for screen in bpy.data.screens:
         for area in screen.areas:
             for space in area.spaces:

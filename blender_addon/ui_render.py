@@ -9,6 +9,7 @@ light or dark slide, or transparent) is planned again from the panel's settings,
 """
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from llmreel.core.options import LANGUAGES, parse_aspect
 
 from . import frames as fr
 from . import keys, render
+from .blend_story import caption_objects
 from .build import build_scene, clear_scene
+from .scene_io import pack_ours
 from .operators import plan_from_settings
 from .presets import resolve
 
@@ -151,6 +154,50 @@ class LLMREEL_OT_render_animation(_RenderOp, bpy.types.Operator):
         return {"FINISHED"}
 
 
+def headless_command(path: str, quality: str) -> str:
+    """The shell command that renders the saved file `path` headless through the llmreel pipeline."""
+    return f"llmreel render {shlex.quote(path)} --quality {quality}"
+
+
+class LLMREEL_OT_render_headless(bpy.types.Operator):
+    """Save this file and show (and copy) the command that renders it headless with llmreel: here in a
+    shell, or on another machine (presets, resume, workers, MP4 with captions and chapters files)"""
+    bl_idname = "llmreel.render_headless"
+    bl_label = "Render Headless..."
+    bl_options = {"REGISTER"}
+    quality: EnumProperty(name="Quality", items=QUALITIES, default="preview")
+    filepath: StringProperty(subtype="FILE_PATH", default="")
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and context.scene.camera is not None and hasattr(context.scene, "llmreel")
+
+    def invoke(self, context, event):
+        if bpy.data.filepath:
+            return self.execute(context)
+        self.filepath = "scene.blend"                    # never saved: ask where
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+    def execute(self, context):
+        path = bpy.data.filepath or bpy.path.abspath(self.filepath)
+        if not path:
+            self.report({"ERROR"}, "save the file first (File > Save As), then Render Headless")
+            return {"CANCELLED"}
+        path = str(Path(path).with_suffix(".blend").absolute())
+        pack_ours()
+        try:
+            bpy.ops.wm.save_as_mainfile(filepath=path, check_existing=False)
+        except RuntimeError as exc:
+            self.report({"ERROR"}, f"could not save {path}: {exc}")
+            return {"CANCELLED"}
+        cmd = headless_command(path, self.quality)
+        context.scene.llmreel.headless_command = cmd
+        context.window_manager.clipboard = cmd
+        self.report({"INFO"}, f"saved; command copied: {cmd}")
+        return {"FINISHED"}
+
+
 class LLMREEL_PT_render(bpy.types.Panel):
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
@@ -175,6 +222,19 @@ class LLMREEL_PT_render(bpy.types.Panel):
         for slide, label, _ in SLIDES[1:]:
             op = row.operator(LLMREEL_OT_render_still.bl_idname, text=f"On {label}", icon="IMAGE_RGB_ALPHA")
             op.quality, op.slide, op.transparent = "final", slide, True
+        layout.separator()
+        layout.label(text="Headless (a shell, or another machine):")
+        row = layout.row(align=True)
+        for quality, label, _ in QUALITIES:
+            row.operator(LLMREEL_OT_render_headless.bl_idname, text=label, icon="CONSOLE").quality = quality
+        if hasattr(scene, "llmreel") and scene.llmreel.headless_command:
+            layout.prop(scene.llmreel, "headless_command", text="")
+        captions = caption_objects(scene)
+        if captions:                    # retype here: they live in hidden collections (shown by instancers)
+            box = layout.box()
+            box.label(text="Captions (saved with the file; the headless SRT reads them):")
+            for obj in captions:
+                box.prop(obj.data, "body", text="")
 
 
-CLASSES = (LLMREEL_OT_render_still, LLMREEL_OT_render_animation, LLMREEL_PT_render)
+CLASSES = (LLMREEL_OT_render_still, LLMREEL_OT_render_animation, LLMREEL_OT_render_headless, LLMREEL_PT_render)

@@ -52,6 +52,7 @@ def cmd_build(args) -> int:
     build.build_scene(spec, language=args.lang, captions=not args.no_captions, dof=args.dof,
                       cell_shape=args.cells, editable_text=args.editable_text, **kwargs)
     bpy.context.scene.render.film_transparent = bool(args.transparent)
+    bpy.context.scene.render.engine = "BLENDER_WORKBENCH"     # what the scene is drawn for (and renders fast)
     build.save_blend(out)
     print(f"{out}: {len(spec.blocks)} blocks, frames {spec.meta.frame_start}-{spec.meta.frame_end} at "
           f"{spec.meta.fps} fps, built in {time.perf_counter() - t0:.1f} s")

@@ -7,11 +7,8 @@ exit status 2 and leaves nothing new. bpy is imported only to check --audio or t
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import sys
 import time
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,8 +20,12 @@ from llmreel.core.options import LANGUAGES, check_fps, parse_aspect
 from llmreel.render_scripts import video
 from llmreel.render_scripts.cmd_plan import add_look_args
 from llmreel.render_scripts.model_args import add_model_args, model_kwargs
+from llmreel.render_scripts.render_run import Part, check_run_outputs, import_bpy, run_chunks, run_render
 
-RESUME_HINT = "rerun the same command to resume; finished frames are kept"
+
+def is_blend(story: str | None) -> bool:
+    """A saved .blend given where a story goes: rendered as it is (cmd_blend.py)."""
+    return bool(story) and str(story).lower().endswith(".blend")
 
 
 # ---- argument checks (pure) ------------------------------------------------------------------------
@@ -53,7 +54,7 @@ def check_audio(path: str | None) -> Path | None:
     if path is None:
         return None
     p = check_input_file(path, "--audio", video.AUDIO_SUFFIXES)
-    import bpy  # noqa: F401  (makes `aud` importable)
+    import_bpy()                        # makes `aud` importable
     import aud
 
     accepted = f"accepted: sound that FFmpeg decodes, in a {' '.join(video.AUDIO_SUFFIXES)} file"
@@ -94,10 +95,13 @@ def find_chapter(spec, name: str):
 # ---- shared setup ----------------------------------------------------------------------------------
 def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True, slide: bool = False) -> None:
     """The options every scene command shares; `slide`: also --on and --transparent (cmd_plan.add_look_args)."""
-    p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: the default story)")
+    p.add_argument("story", nargs="?", default=None,
+                   help="story name or .toml file (default: the default story), or a saved .blend to render as it is")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     add_model_args(p)
-    p.add_argument("--quality", default=quality, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality})")
+    p.add_argument("--quality", default=None, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality}; "
+                   "for a .blend: the file's own settings)")
+    p.set_defaults(quality_default=quality)
     p.add_argument("--resolution", default=None, help="WIDTHxHEIGHT, overrides the preset")
     p.add_argument("--engine", default=None, help="workbench | cycles | eevee")
     p.add_argument("--samples", type=int, default=None, help="render samples (Workbench: anti-aliasing)")
@@ -124,6 +128,7 @@ def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int
     from llmreel.scenes.plan import plan_scene
     from llmreel.scenes.themes import check_slide, get_theme
 
+    args.quality = args.quality or args.quality_default
     get_theme(args.theme)                         # bad --theme or --on: one line, before planning
     check_slide(on, "--on")
     aspect = parse_aspect(args.aspect, "--aspect") if args.aspect else None
@@ -154,98 +159,44 @@ def base_name(args, spec) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-# ---- render ----------------------------------------------------------------------------------------
-def cmd_render(args) -> int:
-    t0 = time.monotonic()
+# ---- render ------------------------------------------------------------------------------------------
+def check_run_args(args) -> tuple[str | None, Path, Path | None]:
+    """The checks every render makes first: --fps, --workers, --scheduler, --out, --audio."""
     if args.fps is not None:
         check_fps(args.fps, "--fps")
     if args.workers < 1:
         raise InputError(f"bad --workers {args.workers}: expected 1 or more")
-    scheduler = check_scheduler(args.scheduler)
-    out_dir = check_output_folder(args.out)
-    audio = check_audio(args.audio)
+    return check_scheduler(args.scheduler), check_output_folder(args.out), check_audio(args.audio)
+
+
+def check_even(width: int, height: int) -> None:
+    if width % 2 or height % 2:
+        raise InputError(f"bad resolution {width}x{height}: H.264 video needs even width and height")
+
+
+def cmd_render(args) -> int:
+    if is_blend(args.story):
+        from llmreel.render_scripts.cmd_blend import render_blend
+
+        return render_blend(args)
+    t0 = time.monotonic()
+    _scheduler, out_dir, audio = check_run_args(args)
     job = plan_job(args, fps=args.fps)
     first, last, suffix = part_frames(job.spec, args.chapter, args.frames)
-    if job.settings.width % 2 or job.settings.height % 2:
-        raise InputError(f"bad resolution {job.settings.width}x{job.settings.height}: "
-                         "H.264 video needs even width and height")
-    name = base_name(args, job.spec)
-    frames_dir = check_output_folder(out_dir / f"{name}-frames")
-    for path in output_files(out_dir, name, suffix).values():
-        check_output_file(path)
-    frames_dir.mkdir(parents=True, exist_ok=True)
-    fps = job.spec.meta.fps
-    size = (job.settings.width, job.settings.height)
-    wanted = list(range(first, last + 1))
-    todo = fr.missing_frames(frames_dir, wanted, job.key, size)
-    fr.remove_stale(frames_dir, todo)
+    check_even(job.settings.width, job.settings.height)
+    part = Part(first, last, suffix, base_name(args, job.spec))
+    frames_dir = check_run_outputs(out_dir, part, output_files(out_dir, part.name, suffix))
 
-    spec_file = frames_dir / "scene.npz"
-    job.spec.save(spec_file)
-    token = f".llmreel-run-{uuid.uuid4().hex[:12]}"
-    (frames_dir / token).write_text(job.key)
-    mode = (f"Dask at {scheduler}" if scheduler else
-            f"{args.workers} local worker processes" if args.workers > 1 else "this process")
-    print(f"llmreel render: {len(wanted)} frames ({first}-{last}) at {size[0]}x{size[1]}, {fps} fps, "
-          f"{job.settings.engine}; {len(wanted) - len(todo)} already done; rendering in {mode}", flush=True)
-    rendered = 0
-    t_render = time.monotonic()
-    try:
-        if todo:
-            from tqdm import tqdm
+    def render_todo(todo, folder, token, on_frame):
+        spec_file = Path(folder) / "scene.npz"
+        job.spec.save(spec_file)
+        run_chunks(args, job.spec, spec_file.read_bytes(), job.settings, job.key, todo, folder, token, on_frame)
 
-            # The bar writes to its own copy of stderr: Blender's chatter on fds 1/2 is silenced mid-render.
-            bar_file = os.fdopen(os.dup(sys.stderr.fileno()), "w")
-            with bar_file, tqdm(total=len(todo), unit="frame", desc="render", dynamic_ncols=True,
-                                file=bar_file) as bar:
-                def on_frame(_f: int) -> None:
-                    nonlocal rendered
-                    rendered += 1
-                    bar.update(1)
+    def finish():
+        return finish_outputs(args, job, out_dir, part.name, suffix, frames_dir, part.frames, audio)
 
-                settings = job.settings
-                if scheduler or args.workers > 1:
-                    from llmreel.render_scripts.distributed import run_dask
-
-                    run_dask(spec_file.read_bytes(), settings, job.key, todo, str(frames_dir), token, on_frame,
-                             workers=args.workers, scheduler=scheduler)
-                else:
-                    from llmreel.render_scripts.distributed import run_local
-
-                    run_local(job.spec, settings, job.key, todo, str(frames_dir), token, on_frame)
-    except KeyboardInterrupt:
-        print(f"\nllmreel render: interrupted after {rendered} new frames; {RESUME_HINT}", file=sys.stderr)
-        return 130
-    except InputError:
-        raise
-    except Exception as exc:        # noqa: BLE001 - a render failure: one line, exit 1, frames kept
-        return _failed(f"\nllmreel render: failed after {rendered} new frames", exc)
-    finally:
-        (frames_dir / token).unlink(missing_ok=True)
-    render_seconds = time.monotonic() - t_render
-
-    still_missing = fr.missing_frames(frames_dir, wanted, job.key, size)
-    if still_missing:
-        print(f"llmreel render: failed: {len(still_missing)} frames missing or invalid "
-              f"(first {still_missing[0]}); {RESUME_HINT}", file=sys.stderr)
-        return 1
-    try:
-        outputs = finish_outputs(args, job, out_dir, name, suffix, frames_dir, wanted, audio)
-    except Exception as exc:        # noqa: BLE001 - e.g. the encoder failed; each output is whole or absent
-        return _failed("llmreel render: failed writing the video and side files", exc)
-    wall = time.monotonic() - t0
-    per = render_seconds / rendered if rendered else 0.0
-    print(f"llmreel render: done: {len(wanted)} frames ({rendered} rendered now, "
-          f"{len(wanted) - rendered} reused), wall time {wall:.1f} s, "
-          f"{per:.2f} s/frame rendering")
-    for label, path in outputs:
-        print(f"  {label:9s} {path}")
-    return 0
-
-
-def _failed(what: str, exc: Exception) -> int:
-    print(f"{what}: {type(exc).__name__}: {exc}; {RESUME_HINT}", file=sys.stderr)
-    return 1
+    return run_render(args, part, frames_dir, (job.settings.width, job.settings.height), job.key,
+                      job.settings.engine, job.spec.meta.fps, render_todo, finish, t0)
 
 
 def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir: Path, wanted: list[int],
@@ -308,6 +259,10 @@ def check_at(at: float | None) -> float | None:
 
 
 def cmd_still(args) -> int:
+    if is_blend(args.story):
+        from llmreel.render_scripts.cmd_blend import still_blend
+
+        return still_blend(args)
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
     if args.chapter is None and args.frame is None:
@@ -331,6 +286,10 @@ def render_still(job: Job, frame: int, out: Path) -> Path:
 def cmd_contact_sheet(args) -> int:
     from llmreel.render_scripts.contact import render_contact_sheet
 
+    if is_blend(args.story):
+        from llmreel.render_scripts.cmd_blend import contact_sheet_blend
+
+        return contact_sheet_blend(args)
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
     if args.columns < 1:

@@ -38,25 +38,31 @@ def srgb(c: float) -> float:
 
 
 def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -> int:
-    """Render each chapter's frame at `at` of its length, label it 'N  Title', compose, save; -> count."""
-    from llmreel.blender_addon.render import (label_with_stamp, load_pixels, prepare_scene, quiet, render_frame,
-                                              save_pixels)
+    """A story's contact sheet: its scene built for the job's settings, one tile per chapter; -> count."""
+    from llmreel.blender_addon.render import prepare_scene
 
-    spec, lang = job.spec, job.settings.language
-    scene = prepare_scene(spec, job.settings)
-    label_with_stamp(scene, "", font_size=max(12, job.settings.height // 22))
+    return contact_sheet(prepare_scene(job.spec, job.settings), job.spec.chapters, job.settings.language,
+                         job.spec.theme.background, job.settings.height, out, columns=columns, at=at)
+
+
+def contact_sheet(scene, chapters, lang: str, background, height: int, out: Path, *, columns: int = 3,
+                  at: float = 0.6) -> int:
+    """Render each chapter's frame at `at` of its length, label it 'N  Title', compose on the linear
+    `background` colour, save; -> count."""
+    from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
+
+    label_with_stamp(scene, "", font_size=max(12, height // 22))
     tiles = []
     with tempfile.TemporaryDirectory(prefix="llmreel-sheet-") as d:
-        for i, ch in enumerate(spec.chapters, 1):
+        for i, ch in enumerate(chapters, 1):
             frame = ch.first_frame + int(round(at * (ch.last_frame - ch.first_frame)))
-            scene.render.stamp_note_text = f"{i}  {ch.title.get(lang) or ch.title['en']}   (frame {frame})"
+            scene.render.stamp_note_text = f"{i}  {ch.title.get(lang) or ch.title.get('en') or ch.slug}   (frame {frame})"
             path = Path(d) / f"tile_{i:03d}.png"
             with quiet():
                 render_frame(scene, frame, path)
             tiles.append(load_pixels(path))
         label_with_stamp(scene, None)
-        bg = tuple(srgb(c) for c in spec.theme.background)
-        sheet = compose(tiles, columns, bg)
+        sheet = compose(tiles, columns, tuple(srgb(c) for c in background[:3]))
     with atomic_output(out) as tmp, quiet():
         save_pixels(sheet, tmp)
     return len(tiles)

@@ -58,11 +58,25 @@ def _render_chunk(*args):
     return render_chunk(*args)
 
 
-def run_dask(spec_blob: bytes, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
+def send_blend(client, source) -> None:
+    """Send a blend_file.BlendSource's file once to every worker of `client`, present and future (Dask's
+    upload plugin), as `source.upload` in the worker's local directory (blend_file.local_path finds it
+    there when the worker does not see the client's disk)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="llmreel-send-") as d:
+        link = os.path.join(d, source.upload)
+        os.symlink(source.path, link)
+        client.upload_file(link, load=False)
+
+
+def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
              on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
              poll: float = 0.5) -> None:
     """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
-    single-threaded processes. Frames returned as bytes (no shared disk) are written here."""
+    single-threaded processes. `spec_blob`: the bytes of a SceneSpec's .npz, or a blend_file.BlendSource
+    (a small record: the file itself is read from a shared disk or sent once, see send_blend). Frames
+    returned as bytes (no shared disk) are written here."""
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -79,6 +93,8 @@ def run_dask(spec_blob: bytes, settings: RenderSettings, key: str, frames: list[
         client = Client(cluster)
         n, threads = workers, threads_per_worker(workers)
     try:
+        if getattr(spec_blob, "upload", ""):
+            send_blend(client, spec_blob)
         # The spec travels inside each task (not scattered): scattered data dies with its worker, and a
         # retried chunk must still find it.
         with warnings.catch_warnings():

@@ -80,3 +80,25 @@ def test_build_chapters_inspector_clear(addon):
 
     assert bpy.ops.llmreel.clear() == {"FINISHED"}
     assert not [o for o in bpy.data.objects if o.get("llmreel")] and len(settings.chapters) == 0
+
+
+def test_render_headless_saves_the_file_and_gives_the_command(addon, tmp_path):
+    bpy = addon
+    from addon_specs import small_spec
+    from llmreel.blender_addon.blend_story import caption_objects, read_story
+    from llmreel.blender_addon.build import build_scene
+
+    sc = bpy.context.scene
+    build_scene(small_spec(), scene=sc)
+    with pytest.raises(RuntimeError, match="save the file first"):      # never saved, no path given
+        bpy.ops.llmreel.render_headless()
+    path = tmp_path / "my scene.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    caption_objects(sc)[1].data.body = "Retyped in the panel"
+    assert bpy.ops.llmreel.render_headless(quality="draft") == {"FINISHED"}
+    assert sc.llmreel.headless_command == f"llmreel render '{path}' --quality draft"
+    bpy.ops.wm.open_mainfile(filepath=str(path))                          # the save holds the edit
+    story = read_story(bpy.context.scene)
+    assert [c.text["en"] for c in story.captions] == ["A tiny GPT sorts letters.", "Retyped in the panel"]
+    assert [(c.slug, c.first_frame, c.last_frame) for c in story.chapters] == [("intro", 1, 30), ("one", 31, 96)]
+    assert all(f.packed_file is not None for f in bpy.data.fonts if f.get("llmreel") and f.filepath != "<builtin>")
