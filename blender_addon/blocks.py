@@ -188,7 +188,7 @@ def _plates(blocks, spec, coll):
     return obj
 
 
-def image_block(block, spec, coll):
+def image_block(block, spec, coll, template):
     """A block above the image threshold (scenes/block_lod.py): its pre-coloured 8-bit image, packed, over
     a grid of stand-in tiles that pool its cells (their mean colour and first reveal, with the cell look:
     what Workbench draws); the tiles' material draws the image's pixels with the tiles' reveal (EEVEE,
@@ -215,7 +215,9 @@ def image_block(block, spec, coll):
                        axis=2)                                          # [r, k, 4 corners, 2]: tile corner order
     uv = mesh.uv_layers.new(name="UVMap")
     uv.data.foreach_set("uv", corners.astype(np.float32).ravel())
-    mat = tag(image_material(f"LLMReel Image {block.id}", img, spec.look))
+    mat = template.copy()                       # one ID copy: building each tree anew slows as the file grows
+    mat.name = f"LLMReel Image {block.id}"
+    mat.node_tree.nodes["Image Texture"].image = img
     if block.preview:
         frames, on = animate.on_off_keys(block.preview, spec.meta.frame_start - 1)
         animate.key(mat.node_tree, 'nodes["Preview"].outputs[0].default_value', frames, on,
@@ -230,15 +232,19 @@ def image_block(block, spec, coll):
 
 def add_blocks(spec, coll, image_threshold: int, shape: str) -> None:
     behind, cells = [], []
+    template = None
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
-            obj = image_block(block, spec, coll)
+            template = template or tag(image_material("LLMReel Image template", None, spec.look))
+            obj = image_block(block, spec, coll, template)
         else:
             obj, hides = _cell_block(block, spec, coll, shape)
             cells.append(block)
             if hides:
                 behind.append(block)
         _block_props(obj, block, spec.meta.config)
+    if template is not None:
+        bpy.data.materials.remove(template)
     _backdrop(behind, spec, coll)
     _plates(cells, spec, coll)
