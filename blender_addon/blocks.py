@@ -1,5 +1,6 @@
 """Tensor blocks: a cell block per small tensor (one mesh, per-cell attributes, the cell-look Geometry Nodes
-modifier while live), an image plane per large one, the dim backdrop and the plates behind cell blocks.
+modifier while live), an image over pooled stand-in tiles per large one (scenes/block_lod.py), the dim
+backdrop and the plates behind cell blocks.
 
     add_blocks(spec, coll, image_threshold, shape)
 """
@@ -11,13 +12,14 @@ import re
 import bpy
 import numpy as np
 
+from llmreel.scenes.block_lod import IMAGE_CELLS, pooled_image
 from llmreel.scenes.look import block_phases, interval_mask, static_look
 
 from . import animate, compat, geometry, keys
 from .attributes import set_attribute
 from .nodes import cell_look_group, cell_material, image_material, tag
 
-DEFAULT_IMAGE_THRESHOLD = 65_536      # cells; bigger blocks become one image-textured plane
+DEFAULT_IMAGE_THRESHOLD = IMAGE_CELLS  # cells; bigger blocks become an image over stand-in tiles (block_lod)
 LOOK_MODIFIER = "LLM Reel Look"
 
 
@@ -57,19 +59,29 @@ def _block_props(obj, block, config: dict) -> None:
 
 
 def _cell_block(block, spec, coll, shape: str):
-    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain. A block
-    whose look never changes stores it and needs nothing more (costs nothing per frame). The others store
-    their look of their longest quiet stretch and get the cell-look Geometry Nodes modifier (Scene Time
-    driven), switched on by keys only while live, and hide while all their cells are dim (block_phases)."""
+    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain (looked)."""
     r, k = block.shape
-    theme, m, cl = spec.theme, spec.meta, spec.look
     mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth, shape))
     mesh[keys.PITCH] = float(block.pitch)
     values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
     t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
-    settled = _rgba(theme.cell_colors(block.role, values, block.scale))                    # [N, 4]
-    lit = static_look(block, m.frame_start, m.frame_end)                                   # [N] or None
-    phases = None if lit is not None else block_phases(block, m.frame_start, m.frame_end, cl.flash_frames)
+    settled = spec.theme.cell_colors(block.role, values, block.scale)                      # [N, 3]
+    obj, hides = looked_object(block, spec, coll, mesh, shape, values, t_on, settled, cell_material(spec.look))
+    obj[keys.CELL_SHAPE] = shape
+    return obj, hides
+
+
+def looked_object(block, spec, coll, mesh, shape: str, values, t_on, settled, material, may_hide: bool = True):
+    """The object of a mesh whose cells (`shape`) show `block`'s look with these per-cell values, reveal
+    frames and settled colours ([N], [N], [N, 3]). A block whose look never changes stores it and needs
+    nothing more (costs nothing per frame). The others store their look of their longest quiet stretch
+    and get the cell-look Geometry Nodes modifier (Scene Time driven), switched on by keys only while
+    live, and (`may_hide`) hide while all their cells are dim (block_phases). Returns (object, hides)."""
+    theme, m, cl = spec.theme, spec.meta, spec.look
+    settled = _rgba(np.asarray(settled, np.float32))                                       # [N, 4]
+    cells = _Cells(t_on, block.preview, block.visible if may_hide else [(m.frame_start, m.frame_end)])
+    lit = static_look(cells, m.frame_start, m.frame_end)                                   # [N] or None
+    phases = None if lit is not None else block_phases(cells, m.frame_start, m.frame_end, cl.flash_frames)
     base = lit > 0 if lit is not None else phases["base_lit"]                              # [N]
     look = np.where(base[:, None], settled, np.array([*cl.dim, 1.0], np.float32))          # [N, 4]
     t_store = _clamp_t_on(t_on, cl)
@@ -83,10 +95,9 @@ def _cell_block(block, spec, coll, shape: str):
     set_attribute(mesh, "shade", shade, "FLOAT", "POINT")
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
-    mesh.materials.append(cell_material(cl))
+    mesh.materials.append(material)
     obj = tag(bpy.data.objects.new(block.id, mesh))
     obj.location = block.origin
-    obj[keys.CELL_SHAPE] = shape
     coll.objects.link(obj)
     frames = np.arange(m.frame_start, m.frame_end + 1, dtype=np.float64)
     shown = interval_mask(frames, block.visible) if block.visible else np.ones(frames.shape, bool)
@@ -113,6 +124,13 @@ def _cell_block(block, spec, coll, shape: str):
             animate.key(obj, f'modifiers["{LOOK_MODIFIER}"].{prop}', at, on, interpolation="CONSTANT")
         mod.show_viewport = mod.show_render = bool(on[0])
     return obj, bool(phases["hidden"].any())
+
+
+class _Cells:
+    """What block_phases and static_look read of a block, for cells of its own (a stand-in grid)."""
+
+    def __init__(self, t_on, preview, visible):
+        self.t_on, self.preview, self.visible = t_on, preview, visible
 
 
 def _backdrop(blocks, spec, coll):
@@ -170,65 +188,63 @@ def _plates(blocks, spec, coll):
     return obj
 
 
-def _float_image(name: str, rgba: np.ndarray):
-    """Packed float image [H, W, 4] (row 0 = bottom), kept linear, stored as EXR inside the .blend."""
-    h, w = rgba.shape[:2]
-    img = tag(bpy.data.images.new(name, w, h, alpha=True, float_buffer=True))
-    img.colorspace_settings.name = "Non-Color"
-    img.pixels.foreach_set(np.ascontiguousarray(rgba, dtype=np.float32).ravel())
-    img.file_format = "OPEN_EXR"
-    img.pack()
-    return img
-
-
-def _image_block(block, spec, coll):
-    """One textured quad, a pixel per cell (nearest); per-cell reveal in Cycles/EEVEE via the material,
-    per block in Workbench (object colour keyed dim -> mean settled colour at the block's first reveal)."""
-    r, k = block.shape
-    theme, m, cl = spec.theme, spec.meta, spec.look
-    values = np.asarray(block.values, dtype=np.float32)                                     # [R, K]
-    t_on = np.asarray(block.t_on, dtype=np.float32)                                         # [R, K]
-    settled = _rgba(theme.cell_colors(block.role, values, block.scale))                     # [R, K, 4]
-    t_img = _clamp_t_on(t_on, cl)                                                           # EXR-safe ±inf
-    t_rgba = np.stack([t_img, values, np.zeros_like(t_img), np.ones_like(t_img)], axis=-1)   # [R, K, 4]
-    col_img = _float_image(f"{block.id} colours", settled[::-1])                            # image rows bottom-up
-    ton_img = _float_image(f"{block.id} t_on", t_rgba[::-1])
-    mesh = tag(geometry.build_plane_mesh(block.id, r, k, block.pitch, block.cell))
-    mat = tag(image_material(f"LLMReel Image {block.id}", col_img, ton_img, cl))
-    mesh.materials.append(mat)
-    obj = tag(bpy.data.objects.new(block.id, mesh))
-    obj.location = block.origin
-    obj[keys.IMAGE] = 1
-    coll.objects.link(obj)
-    mean = tuple(float(x) for x in settled[..., :3].reshape(-1, 3).mean(axis=0))
-    first = float(np.min(t_on)) if np.isfinite(np.min(t_on)) else math.inf
-    obj.color = (*cl.dim, 1.0)
-    if first <= m.frame_start:
-        obj.color = (*mean, 1.0)
-    elif math.isfinite(first) and first <= m.frame_end:
-        for i, v in enumerate(mean):
-            animate.key(obj, "color", [m.frame_start, first], [cl.dim[i], v], index=i, interpolation="CONSTANT")
+def image_block(block, spec, coll, template):
+    """A block above the image threshold (scenes/block_lod.py): its pre-coloured 8-bit image, packed, over
+    a grid of stand-in tiles that pool its cells (their mean colour and first reveal, with the cell look:
+    what Workbench draws); the tiles' material draws the image's pixels with the tiles' reveal (EEVEE,
+    Cycles). Tiles abut: together they cover what the block's cells span."""
+    R, K = block.shape
+    pi = pooled_image(block, spec.theme)
+    img = tag(bpy.data.images.new(f"{block.id} colours", K, R))
+    img.pack(data=pi.png, data_len=len(pi.png))
+    img.source = "FILE"
+    r, k = pi.t_on.shape
+    half = block.cell / 2
+    x0, x1 = -half, (K - 1) * block.pitch + half                       # the block's extent, as its cells span
+    z0, z1 = -(R - 1) * block.pitch - half, half
+    u = np.minimum(np.arange(k + 1) * pi.fc, K) / K                    # tile edges as texture coordinates
+    v = 1 - np.minimum(np.arange(r + 1) * pi.fr, R) / R                # rows run down, v up
+    uu, vv = np.meshgrid(u, v)                                         # [r+1, k+1]
+    centre = np.stack([(uu[:-1, :-1] + uu[:-1, 1:]) / 2 * (x1 - x0) + x0, np.zeros((r, k)),
+                       (vv[:-1, :-1] + vv[1:, :-1]) / 2 * (z1 - z0) + z0], axis=-1).reshape(-1, 3)
+    size = np.stack([np.diff(u)[None, :].repeat(r, 0) * (x1 - x0),
+                     -np.diff(v)[:, None].repeat(k, 1) * (z1 - z0)], axis=-1).reshape(-1, 2)
+    mesh = tag(geometry.build_tile_mesh(block.id, centre.astype(np.float32), size.astype(np.float32)))
+    corners = np.stack([np.stack([uu[:-1, :-1], vv[1:, :-1]], -1), np.stack([uu[:-1, 1:], vv[1:, 1:]], -1),
+                        np.stack([uu[:-1, 1:], vv[:-1, 1:]], -1), np.stack([uu[:-1, :-1], vv[:-1, :-1]], -1)],
+                       axis=2)                                          # [r, k, 4 corners, 2]: tile corner order
+    uv = mesh.uv_layers.new(name="UVMap")
+    uv.data.foreach_set("uv", corners.astype(np.float32).ravel())
+    mat = template.copy()                       # one ID copy: building each tree anew slows as the file grows
+    mat.name = f"LLMReel Image {block.id}"
+    mat.node_tree.nodes["Image Texture"].image = img
     if block.preview:
-        frames, on = animate.on_off_keys(block.preview, m.frame_start - 1)
+        frames, on = animate.on_off_keys(block.preview, spec.meta.frame_start - 1)
         animate.key(mat.node_tree, 'nodes["Preview"].outputs[0].default_value', frames, on,
                     interpolation="CONSTANT")
+    obj, _ = looked_object(block, spec, coll, mesh, "tile", pi.values.reshape(-1), pi.t_on.reshape(-1),
+                           pi.settled.reshape(-1, 3), mat, may_hide=False)
+    obj[keys.IMAGE] = 1
+    obj[keys.CELL_SHAPE] = "tile"
+    obj[keys.POOL] = [pi.fr, pi.fc]
     return obj
 
 
 def add_blocks(spec, coll, image_threshold: int, shape: str) -> None:
     behind, cells = [], []
+    template = None
     for block in spec.blocks:
         r, k = block.shape
         if r * k > image_threshold:
-            obj = _image_block(block, spec, coll)
-            if block.visible:
-                frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, dtype=np.float64)
-                animate.key_mask_hidden(obj, frames, interval_mask(frames, block.visible))
+            template = template or tag(image_material("LLMReel Image template", None, spec.look))
+            obj = image_block(block, spec, coll, template)
         else:
             obj, hides = _cell_block(block, spec, coll, shape)
             cells.append(block)
             if hides:
                 behind.append(block)
         _block_props(obj, block, spec.meta.config)
+    if template is not None:
+        bpy.data.materials.remove(template)
     _backdrop(behind, spec, coll)
     _plates(cells, spec, coll)

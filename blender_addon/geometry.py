@@ -98,19 +98,6 @@ def build_tile_mesh(name: str, centres: np.ndarray, sizes: np.ndarray):
     return mesh
 
 
-def build_plane_mesh(name: str, rows: int, cols: int, pitch: float, cell: float):
-    """One quad covering the block (for image-textured tensors) with UVs mapping pixel (c, R-1-r) to cell (r, c)."""
-    half = cell / 2
-    x0, x1 = -half, (cols - 1) * pitch + half
-    z0, z1 = -(rows - 1) * pitch - half, half
-    mesh = bpy.data.meshes.new(name)
-    mesh.from_pydata([(x0, 0, z0), (x1, 0, z0), (x1, 0, z1), (x0, 0, z1)], [], [(0, 1, 2, 3)])
-    uv = mesh.uv_layers.new(name="UVMap")
-    uv.data.foreach_set("uv", np.array([0, 0, 1, 0, 1, 1, 0, 1], dtype=np.float32))
-    mesh.update()
-    return mesh
-
-
 def per_vertex(cell_values: np.ndarray, shape: str) -> np.ndarray:
     """Repeat per-cell values [N, ...] for each of a cell's vertices -> [N*verts_per_cell, ...]."""
     return np.repeat(np.asarray(cell_values), verts_per_cell(shape), axis=0)

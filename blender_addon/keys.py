@@ -34,7 +34,8 @@ INDEX_PREFIX = "llmreel_index_prefix"   # leading tensor indices of the slice dr
 TRANSPOSE = "llmreel_transpose"         # 1: rows run over the tensor's last axis
 OFFSET = "llmreel_offset"               # start along the tensor's last axis (fused q/k/v slices)
 CELL_SHAPE = "llmreel_cell_shape"       # "tile" | "box"
-IMAGE = "llmreel_image"                 # 1: an image-textured plane, a pixel per cell
+IMAGE = "llmreel_image"                 # 1: an image block: a pixel per cell over pooled stand-in tiles
+POOL = "llmreel_pool"                   # an image block's [rows, columns] of cells per stand-in tile
 PITCH = "llmreel_pitch"                 # on a block's mesh: distance between cell centres
 
 # other objects, by kind

@@ -7,7 +7,8 @@ builds it out of math and mix nodes, the same nodes in both places that draw it:
   settled, times the face's `shade` and, with the Glow Gain input above 0, 1 + gain * glow: values
   above 1 that the compositor's glare blooms in Workbench) and `glow` (1 at the flash, 0 when settled).
   Workbench shows `Col` as the colour attribute; Cycles/EEVEE materials read the same attributes;
-- image-plane blocks: their material reads t_on and the settled colour from two images.
+- image blocks: their material reads the settled colour from the block's image and t_on from the
+  stand-in tiles' attribute (blocks.image_block).
 No Python runs at playback.
 """
 from __future__ import annotations
@@ -246,16 +247,17 @@ def halo_material(color, alpha: float):
     return mat
 
 
-def image_material(name: str, colors_img, t_on_img, look):
-    """Material for an image-plane block drawing scenes/look.cell_look (see _look_tree) with the parameters
-    of `look` (spec.look): per-pixel settled colour and t_on from two packed images (nearest filtering);
+def image_material(name: str, colors_img, look):
+    """Material for an image block drawing scenes/look.cell_look (see _look_tree) with the parameters
+    of `look` (spec.look): per-pixel settled colour from the packed image (nearest filtering), t_on from
+    the geometry's `t_on` attribute (one per stand-in tile);
     the current frame comes from a driver whose expression is just `frame` (a simple expression: evaluates
     with Python auto-exec off); the "Preview" value node is keyed per block."""
     mat, nodes, links = _new_material(name)
     col = nodes.new("ShaderNodeTexImage")
     col.image, col.interpolation, col.extension = colors_img, "Closest", "EXTEND"
-    ton = nodes.new("ShaderNodeTexImage")
-    ton.image, ton.interpolation, ton.extension = t_on_img, "Closest", "EXTEND"
+    ton = nodes.new("ShaderNodeAttribute")
+    ton.attribute_type, ton.attribute_name = "GEOMETRY", "t_on"
     frame = nodes.new("ShaderNodeValue")
     frame.label = "frame"
     drv = frame.outputs[0].driver_add("default_value").driver
@@ -275,13 +277,7 @@ def image_material(name: str, colors_img, t_on_img, look):
         node.outputs[0].default_value = (*rgb, 1.0)
         params[param] = node.outputs[0]
     out_col, glow = _look_tree(nodes, links, frame.outputs[0], preview.outputs[0],
-                               _sep_r(nodes, links, ton.outputs["Color"]), col.outputs["Color"], params)
+                               ton.outputs["Fac"], col.outputs["Color"], params)
     bsdf = _emissive_surface(nodes, links, out_col, _strength(nodes, links, glow, look.glow_gain))
     bsdf.inputs["Specular IOR Level"].default_value = 0.1      # a big flat quad would mirror the lights
     return mat
-
-
-def _sep_r(nodes, links, color_out):
-    sep = nodes.new("ShaderNodeSeparateColor")
-    links.new(color_out, sep.inputs[0])
-    return sep.outputs[0]

@@ -194,8 +194,10 @@ def test_workbench_render_matches_theme(bpy_factory, tmp_path):
     assert np.abs(dim_px - _srgb8(spec.theme.dim)).max() <= 1.0          # t_on 66: still dim at 48
 
 
-def test_image_plane_renders_values(bpy_factory, tmp_path):
-    """Above the threshold a block is one textured quad; Cycles shows each cell's value colour."""
+def test_image_block_renders_values(bpy_factory, tmp_path):
+    """Above the threshold a block is an image over stand-in tiles (here one tile per cell: the block is
+    under the pooling budget); Cycles shows each cell's value colour from the image, Workbench the same
+    colours from the tiles, both dim before the reveal."""
     bpy = bpy_factory
     from llmreel.blender_addon import build
 
@@ -203,17 +205,21 @@ def test_image_plane_renders_values(bpy_factory, tmp_path):
     build.build_scene(spec, image_threshold=10, glow=False)
     q = spec.block("h0.attn.q[1]")
     obj = _blocks(bpy)[q.id]
-    assert obj.get("llmreel_image") and len(obj.data.polygons) == 1
+    assert obj.get("llmreel_image") and len(obj.data.polygons) == q.values.size
+    assert list(obj["llmreel_pool"]) == [1, 1]
+    img = obj.active_material.node_tree.nodes["Image Texture"].image
+    assert img.packed_file is not None and not img.is_float and tuple(img.size) == (q.shape[1], q.shape[0])
     for light in bpy.data.objects:
         if light.type == "LIGHT":
             light.hide_render = True
     frame = 90                                                             # every q cell settled
-    px = _render(bpy, tmp_path / "cy.png", frame, engine="cycles")
     cells = [(r, c) for r in range(3) for c in range(5)]
     want = _expected(spec, q, frame).reshape(*q.shape, 3)
-    got = np.array([px[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
     exp = np.array([_srgb8(want[r, c]) for r, c in cells])
-    assert np.abs(got - exp).max() <= 6.0, np.abs(got - exp).max()
+    for engine in ("cycles", "workbench"):
+        px = _render(bpy, tmp_path / f"{engine}.png", frame, engine=engine)
+        got = np.array([px[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
+        assert np.abs(got - exp).max() <= 6.0, (engine, np.abs(got - exp).max())
     w = spec.block("wte")                                                  # t_on = -inf: lit from the start
     wobj = _blocks(bpy)[w.id]
     assert wobj.get("llmreel_image")
@@ -221,9 +227,10 @@ def test_image_plane_renders_values(bpy_factory, tmp_path):
     wgot = np.array([px[y, x] for y, x in _cell_pixels(bpy, wobj, wcells, w.pitch)])
     wexp = _srgb8(spec.theme.cell_colors(w.role, w.values, w.scale)[:, :5]).reshape(-1, 3)
     assert np.abs(wgot - wexp).max() <= 6.0, (wgot[:4], wexp[:4])
-    px_early = _render(bpy, tmp_path / "cy0.png", 9, engine="cycles")       # before any reveal: all dim
-    early = np.array([px_early[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
-    assert np.abs(early - _srgb8(spec.theme.dim)).max() <= 6.0
+    for engine in ("cycles", "workbench"):                                  # before any reveal: all dim
+        px_early = _render(bpy, tmp_path / f"{engine}0.png", 9, engine=engine)
+        early = np.array([px_early[y, x] for y, x in _cell_pixels(bpy, obj, cells, q.pitch)])
+        assert np.abs(early - _srgb8(spec.theme.dim)).max() <= 6.0, engine
 
 
 def test_clear_leaves_nothing(bpy_factory):

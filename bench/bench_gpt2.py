@@ -1,0 +1,151 @@
+"""GPT-2 small at its real shapes (seeded random weights), a 16-token prompt, in ONE process as `llmreel
+build` runs it: plan, build, save the .blend, then scrub (frame_set) and render one draft frame. Each
+phase's time and peak resident memory (VmHWM, reset between phases through /proc/self/clear_refs), the
+.blend's size, and the targets of issue 13 beside them. Prints the machine it ran on.
+
+    .venv/bin/python bench/bench_gpt2.py                 # GPT-2 small, 12 layers (~2-3 min on 2 cores)
+    .venv/bin/python bench/bench_gpt2.py --layers 2      # GPT-2's width, fewer layers (to find the costs)
+    .venv/bin/python bench/bench_gpt2.py --config gpt2-medium --no-render   # the largest that fits
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import machine
+
+PROMPT = "The quick brown fox jumps over the lazy dog, and then the cat sat on"     # 16 GPT-2 tokens
+TARGETS = {"plan_s": 20, "build_s": 15, "save_s": 20, "peak_gb": 3, "blend_mb": 600, "frame_set_ms": 30,
+           "draft_s": 1}
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> None:
+    """Start a new peak: VmHWM falls back to the current RSS (Linux 4.0+)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _phase(results: dict, name: str, fn):
+    _reset_peak()
+    t = time.perf_counter()
+    out = fn()
+    results[name + "_s"] = time.perf_counter() - t
+    results[name + "_peak_gb"] = _status_kb("VmHWM") / 2**20
+    return out
+
+
+def run(config: str, layers: int | None, text: str, render: bool, folder: Path) -> dict:
+    from llmreel.model.config import get_config
+    from llmreel.scenes.plan import plan_run
+
+    cfg = get_config(config)
+    if layers is not None:
+        cfg = dataclasses.replace(cfg, n_layer=layers)
+    res: dict = {"config": config, "layers": cfg.n_layer}
+    spec, run_ = _phase(res, "plan", lambda: plan_run(config=cfg, text=text))
+    res["tokens"] = len(run_.ids)
+    res["blocks"] = len(spec.blocks)
+    res["cells"] = int(sum(b.values.size for b in spec.blocks))
+    res["frames"] = spec.meta.frame_end - spec.meta.frame_start + 1
+
+    import bpy
+
+    from llmreel.blender_addon import build, presets
+    from llmreel.blender_addon.render import configure_render, quiet, render_frame
+
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    _phase(res, "build", lambda: build.build_scene(spec))
+    res["images"] = sum(1 for o in bpy.data.objects if o.get("llmreel_image"))
+    res["mesh_cells"] = sum(len(o.data.polygons) for o in bpy.data.objects
+                            if o.type == "MESH" and o.get("llmreel_block") and not o.get("llmreel_image"))
+    blend = folder / "gpt2.blend"
+    _phase(res, "save", lambda: build.save_blend(blend))
+    res["blend_mb"] = blend.stat().st_size / 2**20
+    sc = bpy.context.scene
+    frames = [int(f) for f in range(sc.frame_start, sc.frame_end + 1, max(1, res["frames"] // 40))]
+
+    def scrub():
+        sc.frame_set(frames[0])                                         # first evaluation, not counted
+        ms = []
+        for f in frames[1:]:
+            t = time.perf_counter()
+            sc.frame_set(f)
+            ms.append((time.perf_counter() - t) * 1000)
+        return ms
+
+    ms = _phase(res, "scrub", scrub)
+    res["frame_set_ms"] = statistics.median(ms)
+    res["frame_set_p90_ms"] = sorted(ms)[int(0.9 * (len(ms) - 1))]
+    if render:
+        settings = presets.resolve("draft", aspect=tuple(spec.meta.aspect))
+        with quiet():
+            configure_render(sc, settings)
+        mid = (sc.frame_start + sc.frame_end) // 2
+        with quiet():
+            render_frame(sc, sc.frame_start, folder / "warm.png")           # shader compiles, first draw
+        _phase(res, "draft", lambda: render_frame(sc, mid, folder / "draft.png"))
+        res["draft_size"] = f"{settings.width}x{settings.height}"
+    res["peak_gb"] = max(v for k, v in res.items() if k.endswith("_peak_gb"))
+    return res
+
+
+def report(r: dict) -> None:
+    print(f"machine: {machine()}, load avg {os.getloadavg()[0]:.1f}")
+    print(f"{r['config']} with {r['layers']} layers, seeded random weights, {r['tokens']}-token prompt: "
+          f"{r['blocks']} blocks, {r['cells']:,} cells ({r['images']} image blocks, {r['mesh_cells']:,} mesh "
+          f"cells), {r['frames']} frames")
+    rows = [("plan", "plan_s", "s"), ("build", "build_s", "s"), ("save .blend", "save_s", "s"),
+            ("peak memory", "peak_gb", "GB"), (".blend size", "blend_mb", "MB"),
+            ("frame_set median", "frame_set_ms", "ms"), ("draft frame", "draft_s", "s")]
+    for name, key, unit in rows:
+        if key not in r:
+            continue
+        ok = "ok" if r[key] <= TARGETS[key] else "OVER"
+        extra = ""
+        if key.endswith("_s") and key.replace("_s", "_peak_gb") in r:
+            extra = f"   (peak during it {r[key.replace('_s', '_peak_gb')]:.2f} GB)"
+        if key == "frame_set_ms":
+            extra = f"   (p90 {r['frame_set_p90_ms']:.1f} ms)"
+        if key == "draft_s":
+            extra += f" at {r['draft_size']}"
+        print(f"  {name:<17} {r[key]:8.2f} {unit:<3} target <= {TARGETS[key]:<4} {ok}{extra}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="gpt2", help="a preset of model/config.py (default gpt2)")
+    ap.add_argument("--layers", type=int, default=None, help="fewer (or more) layers than the preset")
+    ap.add_argument("--text", default=PROMPT, help="the prompt (default: 16 GPT-2 tokens)")
+    ap.add_argument("--no-render", action="store_true", help="skip the draft frame")
+    ap.add_argument("--keep", default=None, help="folder to keep the .blend and frames in")
+    a = ap.parse_args()
+    if a.keep:
+        Path(a.keep).mkdir(parents=True, exist_ok=True)
+        r = run(a.config, a.layers, a.text, not a.no_render, Path(a.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="llmreel-bench-") as d:
+            r = run(a.config, a.layers, a.text, not a.no_render, Path(d))
+    report(r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    raise SystemExit(main())
