@@ -46,8 +46,15 @@ def _number_tail(text: str) -> str:
     return text[i:]
 
 
+def pair_of(spec: str) -> str | None:
+    """The PAIRS key a template's particle spec names, in either order ("를/을", "와/과" too); None if none."""
+    forms = tuple(spec.split("/"))
+    return next((k for k, v in PAIRS.items() if forms in (v, v[::-1])), None)
+
+
 def particle(word: str, pair: str) -> str:
     """word followed by the form of `pair` ("을/를", ...) that fits it: particle("헤드 0", "은/는") -> "헤드 0은"."""
+    pair = pair_of(pair) or pair
     after_consonant, after_vowel = PAIRS[pair]
     final = final_consonant(word)
     if pair == "으로/로":

@@ -10,12 +10,14 @@ of detail (legibility.py), HUD, cell look.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from llmreel.core.errors import InputError
 from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
-from llmreel.model.config import n_params
+from llmreel.model.config import GPTConfig, n_params
 from llmreel.model.gpt import generate
 from llmreel.model.tokenizer import VOCAB
+from llmreel.model.trace import Trace
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
@@ -32,9 +34,44 @@ from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import Story, load_story
-from llmreel.scenes.storyboard import FRAME_START
+from llmreel.scenes.storyboard import FRAME_START, BeatPlan
 from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
+
+
+@dataclass
+class Timeline:
+    """A story's beats with their captions filled and frames assigned, and the run they were written from."""
+    beats: list[BeatPlan]
+    trace: Trace                   # the last pass's
+    config: GPTConfig
+    fps: int
+    n_in: int
+    input_text: str
+    output: str
+    weights_name: str
+    weights_sha256: str
+
+
+def plan_timeline(story=None, *, input=None, fps=None, pace=None, weights=None, config=None) -> Timeline:
+    """The model run on the story's input, and the story's beats: cut, captions written, frames assigned
+    (plan_scene's first half; the arguments as there)."""
+    st = story if isinstance(story, Story) else load_story(story)
+    fps = st.fps if fps is None else check_fps(fps)
+    pace = st.pace if pace is None else check_pace(pace)
+    cfg, params, wname, wsha = load_model(weights if weights is not None else (st.weights or None), config)
+    ids, input_text = tokens(cfg, st.input if input is None else input)
+    n_in = len(ids)
+    n_out = n_in if cfg.vocab_size == len(VOCAB) else max(1, min(6, cfg.block_size - n_in + 1))
+    if n_in + n_out - 1 > cfg.block_size:
+        raise InputError(f"{n_in} input tokens leave no room to generate {n_out} in block size {cfg.block_size}")
+    seq, traces = generate(params, cfg, ids, n_out)
+    trace = traces[-1]                                                        # T = n_in + n_out - 1
+    output = text_of(cfg, seq[n_in:])
+    beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
+    write_captions(beats, caption_context(trace, n_in, output, input_text, n_params(cfg)), cfg, seq, n_in)
+    assign_frames(beats, fps)
+    return Timeline(beats, trace, cfg, fps, n_in, input_text, output, wname, wsha)
 
 
 def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, language=None,
@@ -47,26 +84,13 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     (themes.slide_theme); `bands` False (a transparent picture) outlines captions and title cards instead
     of setting them on opaque bands."""
     st = story if isinstance(story, Story) else load_story(story)
-    fps = st.fps if fps is None else check_fps(fps)
-    aspect = st.aspect if aspect is None else parse_aspect(aspect)
-    pace = st.pace if pace is None else check_pace(pace)
     theme_obj = copy.deepcopy(slide_theme(get_theme(st.theme if theme is None else theme), on))
     language = st.language if language is None else language
     check_language(language)
-    cfg, params, wname, wsha = load_model(weights if weights is not None else (st.weights or None), config)
-    ids, input_text = tokens(cfg, st.input if input is None else input)
-    n_in = len(ids)
-    n_out = n_in if cfg.vocab_size == len(VOCAB) else max(1, min(6, cfg.block_size - n_in + 1))
-    if n_in + n_out - 1 > cfg.block_size:
-        raise InputError(f"{n_in} input tokens leave no room to generate {n_out} in block size {cfg.block_size}")
-    seq, traces = generate(params, cfg, ids, n_out)
-    trace = traces[-1]                                                        # T = n_in + n_out - 1
-    output = text_of(cfg, seq[n_in:])
-
-    # beats: the story's cut, captions, frames; then every cell's reveal time
-    beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
-    write_captions(beats, caption_context(trace, n_in, output, input_text, n_params(cfg)), cfg, seq, n_in)
-    assign_frames(beats, fps)
+    aspect = st.aspect if aspect is None else parse_aspect(aspect)
+    run = plan_timeline(st, input=input, fps=fps, pace=pace, weights=weights, config=config)
+    beats, trace, fps, cfg, n_in = run.beats, run.trace, run.fps, run.config, run.n_in
+    input_text, output = run.input_text, run.output
     frame_end = beats[-1].last_frame
     merged = set(merged_tensors(cfg))
     sched = Schedule(trace, merged, weight_time=float(FRAME_START))
@@ -92,7 +116,7 @@ def plan_scene(story=None, *, input=None, fps=None, aspect=None, weights=None, l
     plan_lod(labels, m.values, blocks, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
                 frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,
-                weights=wname, weights_sha256=wsha, config=cfg.to_dict())
+                weights=run.weights_name, weights_sha256=run.weights_sha256, config=cfg.to_dict())
     return SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=m.highlights, flying=m.flying, value_texts=m.values, camera=camera,
                      chapters=chapters, captions=caps, title_cards=cards,
