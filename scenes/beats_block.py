@@ -93,12 +93,12 @@ SELF_ATTENTION = [
         "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 첫 점수: {score}."),
         -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
     _block("softmax", "softmax", 7.0, (
-        "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. Position {attn_argmax} gets {attn_pmax}.",
-        "소프트맥스: 최댓값 {attn_max:을/를} 빼고, 지수를 취하고, 합 {attn_sum:으로/로} 나눕니다. 위치 {attn_argmax:이/가} {attn_pmax:을/를} 받습니다."),
+        "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. These are the attention shares: position {attn_argmax} gets {attn_pmax}.",
+        "소프트맥스: 최댓값 {attn_max:을/를} 빼고, 지수를 취하고, 합 {attn_sum:으로/로} 나눕니다. 이것이 어텐션 비율입니다: 위치 {attn_argmax:이/가} {attn_pmax:을/를} 받습니다."),
         0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs")),
     _block("mix", "mix", 7.0, (
-        "Each head sums the value vectors with those weights. All {H} heads work side by side.",
-        "각 헤드는 그 가중치로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),
+        "Each head sums the value vectors with those shares. All {H} heads work side by side.",
+        "각 헤드는 그 비율로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),
         0.22, weighted_sum),
 ]
 
