@@ -13,7 +13,7 @@ _RIEUL = 8                                   # index of ㄹ among the final cons
 _DIGIT_FINAL = {"0": 21, "1": _RIEUL, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": _RIEUL, "8": _RIEUL, "9": 0}
 _UNIT_FINAL = {1: 17, 2: 1, 3: 4, 4: 4}     # 십 (ㅂ), 백 (ㄱ), 천 (ㄴ), 만 (ㄴ)
 _LATIN_FINAL = {"L": _RIEUL, "M": 16, "N": 4, "R": _RIEUL}   # 엘 엠 엔 알; every other capital ends in a vowel
-_SKIP = " )]}'\"’”.,"
+_SKIP = " )]}>|'\"’”.,"          # closing marks, read past ("<|endoftext|>" reads as its word)
 
 
 def final_consonant(word: str) -> int:
@@ -46,8 +46,15 @@ def _number_tail(text: str) -> str:
     return text[i:]
 
 
+def pair_of(spec: str) -> str | None:
+    """The PAIRS key a template's particle spec names, in either order ("를/을", "와/과" too); None if none."""
+    forms = tuple(spec.split("/"))
+    return next((k for k, v in PAIRS.items() if forms in (v, v[::-1])), None)
+
+
 def particle(word: str, pair: str) -> str:
     """word followed by the form of `pair` ("을/를", ...) that fits it: particle("헤드 0", "은/는") -> "헤드 0은"."""
+    pair = pair_of(pair) or pair
     after_consonant, after_vowel = PAIRS[pair]
     final = final_consonant(word)
     if pair == "으로/로":

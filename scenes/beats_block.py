@@ -93,12 +93,12 @@ SELF_ATTENTION = [
         "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 첫 점수: {score}."),
         -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
     _block("softmax", "softmax", 7.0, (
-        "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. Position {attn_argmax} gets {attn_pmax}.",
-        "소프트맥스: 최댓값 {attn_max}을(를) 빼고, 지수를 취하고, 합 {attn_sum}(으)로 나눕니다. 위치 {attn_argmax}가 {attn_pmax}를 받습니다."),
+        "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. These are the attention shares: position {attn_argmax} gets {attn_pmax}.",
+        "소프트맥스: 최댓값 {attn_max:을/를} 빼고, 지수를 취하고, 합 {attn_sum:으로/로} 나눕니다. 이것이 어텐션 비율입니다: 위치 {attn_argmax:이/가} {attn_pmax:을/를} 받습니다."),
         0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs")),
     _block("mix", "mix", 7.0, (
-        "Each head sums the value vectors with those weights. All {H} heads work side by side.",
-        "각 헤드는 그 가중치로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),
+        "Each head sums the value vectors with those shares. All {H} heads work side by side.",
+        "각 헤드는 그 비율로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),
         0.22, weighted_sum),
 ]
 
@@ -124,7 +124,7 @@ MLP = [
         -0.12, chapter="mlp"),
     _block("gelu", "gelu", 6.0, (
         "GELU bends each number: negatives shrink towards zero, so {gelu_x} becomes {gelu_y}.",
-        "GELU가 각 수를 굽힙니다: 음수는 0 쪽으로 줄어, {gelu_x}이(가) {gelu_y}이(가) 됩니다."),
+        "GELU가 각 수를 굽힙니다: 음수는 0 쪽으로 줄어, {gelu_x:이/가} {gelu_y:이/가} 됩니다."),
         0.16, gelu_bend, chapter="mlp"),
     _block("project", "mlp_project", 5.0, (
         "A second matrix projects the {C4} numbers back to {C}.",
@@ -154,6 +154,6 @@ def later_blocks(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
 TRANSFORMER = [
     BeatDef("transformer", "blocks", 7.0, (
         "Block {layer} repeats the same steps with its own weights; the stream keeps flowing down.",
-        "블록 {layer}은(는) 자기 가중치로 같은 단계를 반복합니다. 스트림은 계속 아래로 흐릅니다."),
+        "블록 {layer:은/는} 자기 가중치로 같은 단계를 반복합니다. 스트림은 계속 아래로 흐릅니다."),
         expand=later_blocks),
 ]

@@ -68,11 +68,11 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
 INTRODUCTION = [
     BeatDef("introduction", "task", 8.0, (
         "This small GPT sorts letters. Given {input}, it must answer {output}. We will watch every number it computes.",
-        "이 작은 GPT는 글자를 정렬합니다. {input}을(를) 받으면 {output}을(를) 답해야 합니다. 모든 계산을 지켜봅시다."),
+        "이 작은 GPT는 글자를 정렬합니다. {input:을/를} 받으면 {output:을/를} 답해야 합니다. 모든 계산을 지켜봅시다."),
         shot=Shot(side=0.22)),
     BeatDef("introduction", "tokens", 7.0, (
         "Each letter is a token: A=0, B=1, C=2. So {input} enters the model as {ids}.",
-        "각 글자는 토큰입니다: A=0, B=1, C=2. 그래서 {input}은(는) {ids}(으)로 들어갑니다."),
+        "각 글자는 토큰입니다: A=0, B=1, C=2. 그래서 {input:은/는} {ids:으로/로} 들어갑니다."),
         focus=lambda ctx: ["wte.weight", "wpe.weight", "embed.tok", "embed.pos"], shot=Shot(side=-0.12)),
     BeatDef("introduction", "weights", 8.0, (
         "Blue blocks are weights: {n_params} numbers fixed by training. Green blocks are activations, computed from the input.",
@@ -88,7 +88,7 @@ INTRODUCTION = [
 EMBEDDING = [
     BeatDef("embedding", "token", 7.0, (
         "Token {tok0_letter} (id {tok0}) selects its column of the token table: {C} numbers, starting {v_tok}.",
-        "토큰 {tok0_letter}(번호 {tok0})는 토큰 표에서 자기 열을 고릅니다: {C}개의 수, 첫 값은 {v_tok}."),
+        "토큰 {tok0_letter}(번호 {tok0}){은/는} 토큰 표에서 자기 열을 고릅니다: {C}개의 수, 첫 값은 {v_tok}."),
         steps=lambda ctx: [Step(("embed.tok",), first(ctx))], focus=lambda ctx: ["wte.weight", "embed.tok"],
         moments=token_lookup, shot=Shot(side=-0.12)),
     BeatDef("embedding", "position", 6.0, (
@@ -106,7 +106,7 @@ EMBEDDING = [
 LAYER_NORM = [
     BeatDef("layer-norm", "column", 9.0, (
         "Column 0 ({tok0_letter}): mean {mean0}, 1/std {rstd0}. Subtract, rescale, then scale and shift: {ln_x} becomes {ln_y}.",
-        "0번 열({tok0_letter}): 평균 {mean0}, 1/표준편차 {rstd0}. 빼고, 나누고, 스케일과 이동: {ln_x}이(가) {ln_y}이(가) 됩니다."),
+        "0번 열({tok0_letter}): 평균 {mean0}, 1/표준편차 {rstd0}. 빼고, 나누고, 스케일과 이동: {ln_x:이/가} {ln_y:이/가} 됩니다."),
         steps=lambda ctx: ln_steps("h0.ln_1", (0, 1)), focus=lambda ctx: layer_focus(0)["ln_1"],
         moments=norm_column, shot=Shot(side=-0.12)),
     BeatDef("layer-norm", "all", 5.0, (

@@ -110,7 +110,7 @@ def fed_back_passes(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
 OUTPUT = [
     BeatDef("output", "pick", 7.0, (
         "The most likely letter, {first_out} ({p_best}), is the first output. It is appended and fed back.",
-        "가장 가능성 높은 글자 {first_out}({p_best})이(가) 첫 출력입니다. 뒤에 붙여 다시 넣습니다."),
+        "가장 가능성 높은 글자 {first_out}({p_best}){이/가} 첫 출력입니다. 뒤에 붙여 다시 넣습니다."),
         focus=lambda ctx: ["logits", "probs"], moments=pick_letter, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=1)]),
     BeatDef("output", "loop", 7.0, (
@@ -119,7 +119,7 @@ OUTPUT = [
         moments=new_column, expand=fed_back_passes),
     BeatDef("output", "answer", 6.0, (
         "After {n_out} passes the answer is complete: {input} sorted is {output}.",
-        "{n_out}번의 계산 끝에 답이 완성됩니다: {input}을(를) 정렬하면 {output}."),
+        "{n_out}번의 계산 끝에 답이 완성됩니다: {input:을/를} 정렬하면 {output}."),
         focus=lambda ctx: ["logits", "probs"], moments=answer, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=ctx.n_out)]),
 ]

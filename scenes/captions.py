@@ -1,6 +1,7 @@
 """Caption texts per beat in English and Korean, written from the actual input and trace values.
 
-Each beat's templates live in its BeatDef (beats_*.py); they use str.format fields filled from
+Each beat's templates live in its BeatDef (beats_*.py); they use str.format fields (a Korean particle
+after one is chosen for its value: `{input:을/를}`, see `render`) filled from
 `caption_context` (letters, tokens, real values) and the per-beat fields {layer} {pass} {col} {letter}
 (timeline.beat_fields); a story file may override any beat's template per language and use the same fields.
 """
@@ -12,6 +13,7 @@ import string
 import numpy as np
 
 from llmreel.core.errors import InputError
+from llmreel.core.korean import PAIRS, pair_of, particle
 from llmreel.model.tokenizer import VOCAB
 
 MINUS = "\u2212"
@@ -70,11 +72,54 @@ def caption_context(trace, n_in: int, output: str, input_text: str, n_params: in
 
 
 def render(template: str, fields: dict[str, str], where: str) -> str:
+    """template with its fields filled (str.format syntax). A Korean particle is chosen for the word it
+    follows, as read aloud (core.korean): `{field:을/를}` after a field's value, or `{을/를}` after whatever
+    text precedes it, a closing aside in parentheses skipped ("{tok0_letter}(번호 {tok0}){은/는}"). Pairs:
+    을/를, 이/가, 은/는, 와/과, 으로/로, in either order."""
+    f = string.Formatter()
+    out: list[str] = []
     try:
-        return string.Formatter().vformat(template, (), fields)
-    except (KeyError, IndexError, ValueError) as exc:
+        for literal, name, spec, conv in f.parse(template):
+            out.append(literal)
+            if name is None:
+                continue
+            if pair_of(name):                                   # {을/를}: for the text so far
+                text = "".join(out)
+                head = _before_aside(text)
+                out[:] = [text + _attach(head, name, where)[len(head):]]
+                continue
+            value = f.convert_field(f.get_field(name, (), fields)[0], conv)
+            spec = f.vformat(spec, (), fields) if spec and "{" in spec else spec     # nested: {x:>{w}}
+            pair = pair_of(spec or "")
+            out.append(_attach(str(value), pair, where) if pair else f.format_field(value, spec or ""))
+    except (KeyError, IndexError, AttributeError, ValueError) as exc:
         raise InputError(f"caption {where}: bad placeholder {exc}; accepted: "
-                         f"{', '.join('{' + k + '}' for k in sorted(fields))}") from None
+                         f"{', '.join('{' + k + '}' for k in sorted(fields))}, each optionally followed by "
+                         f"a particle pair ({{field:을/를}}) or a particle {{을/를}}: {', '.join(PAIRS)}") from None
+    return "".join(out)
+
+
+def _before_aside(text: str) -> str:
+    """text without a closing parenthetical aside: a particle follows the word before it, as in Korean
+    writing ("토큰 C(번호 2)는": 씨 -> 는, whatever the number)."""
+    if text.endswith(")") and "(" in text:
+        head = text[:text.rindex("(")]
+        if head.strip():
+            return head
+    return text
+
+
+def _attach(word: str, pair: str, where: str) -> str:
+    """word with the particle that fits it; a value no one can read aloud (a text model's token made of
+    symbols) takes both forms, the consonant one in brackets, as Korean does when it cannot tell."""
+    try:
+        return particle(word, pair)
+    except ValueError:
+        if not word.strip():
+            raise InputError(f"caption {where}: a particle {pair} with no word before it; accepted: a "
+                             f"particle after a word, number or letter") from None
+        after_consonant, after_vowel = PAIRS[pair_of(pair) or pair]
+        return f"{word}{after_consonant}({after_vowel})" if pair != "으로/로" else f"{word}(으)로"
 
 
 def fill_caption(templates: dict[str, str], fields: dict[str, str], where: str) -> dict[str, str]:

@@ -93,7 +93,7 @@ _TITLES: dict[str, tuple[str, str]] = {
     "attn.scores": ("Attention scores", "어텐션 점수"),
     "attn.max": ("Max", "최댓값"),
     "attn.expsum": ("Exp sum", "지수 합"),
-    "attn.probs": ("Attention weights", "어텐션 가중치"),
+    "attn.probs": ("Attention shares", "어텐션 비율"),
     "attn.y": ("Heads joined", "헤드 결합"),
     "attn.c_proj.weight": ("Projection weights", "투영 가중치"),
     "attn.c_proj.bias": ("Projection bias", "투영 편향"),

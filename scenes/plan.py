@@ -10,9 +10,12 @@ of detail (legibility.py), HUD, cell look.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
+from llmreel.model.config import GPTConfig
 from llmreel.model.gpt import generate as generate_tokens
+from llmreel.model.trace import Trace
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
@@ -29,9 +32,50 @@ from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import Story, load_story
-from llmreel.scenes.storyboard import FRAME_START
+from llmreel.scenes.storyboard import FRAME_START, BeatPlan
 from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
+
+
+@dataclass
+class Timeline:
+    """A story's beats with their captions filled and frames assigned, and the run they were written from."""
+    beats: list[BeatPlan]
+    trace: Trace                   # the last pass's
+    config: GPTConfig
+    fps: int
+    run: Run                       # the model and the prompt: ids, how they read, tokens to generate
+    output: str
+
+    @property
+    def n_in(self) -> int:
+        return len(self.run.ids)
+
+    @property
+    def input_text(self) -> str:
+        return self.run.input_text
+
+
+def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None, pace=None, weights=None,
+                  config=None) -> Timeline:
+    """The model run on the story's input, and the story's beats: cut, captions written, frames assigned
+    (plan_run's first half; the arguments as there)."""
+    st = story if isinstance(story, Story) else load_story(story)
+    fps = st.fps if fps is None else check_fps(fps)
+    pace = st.pace if pace is None else check_pace(pace)
+    model = as_model(weights if weights is not None else (st.weights or None), config)
+    cfg, params = model.config, model.params
+    if input is None and text is None and model.is_letters:
+        input = st.input
+    run = prepare(model, input, text, generate)
+    ids, input_text, n_in, n_out = run.ids, run.input_text, len(run.ids), run.n_new
+    seq, traces = generate_tokens(params, cfg, ids, n_out)
+    trace = traces[-1]                                                        # T = n_in + n_out - 1
+    output = run.text_of(seq[n_in:])
+    beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
+    write_captions(beats, caption_context(trace, n_in, output, input_text, model.n_params), cfg, seq, n_in)
+    assign_frames(beats, fps)
+    return Timeline(beats, trace, cfg, fps, run, output)
 
 
 def plan_scene(story=None, **kwargs) -> SceneSpec:
@@ -51,26 +95,14 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     (themes.slide_theme); `bands` False (a transparent picture) outlines captions and title cards instead
     of setting them on opaque bands."""
     st = story if isinstance(story, Story) else load_story(story)
-    fps = st.fps if fps is None else check_fps(fps)
     aspect = st.aspect if aspect is None else parse_aspect(aspect)
-    pace = st.pace if pace is None else check_pace(pace)
     theme_obj = copy.deepcopy(slide_theme(get_theme(st.theme if theme is None else theme), on))
     language = st.language if language is None else language
     check_language(language)
-    model = as_model(weights if weights is not None else (st.weights or None), config)
-    cfg, params = model.config, model.params
-    if input is None and text is None and model.is_letters:
-        input = st.input
-    run = prepare(model, input, text, generate)
-    ids, input_text, n_in, n_out = run.ids, run.input_text, len(run.ids), run.n_new
-    seq, traces = generate_tokens(params, cfg, ids, n_out)
-    trace = traces[-1]                                                        # T = n_in + n_out - 1
-    output = run.text_of(seq[n_in:])
-
-    # beats: the story's cut, captions, frames; then every cell's reveal time
-    beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
-    write_captions(beats, caption_context(trace, n_in, output, input_text, model.n_params), cfg, seq, n_in)
-    assign_frames(beats, fps)
+    tl = plan_timeline(st, input=input, text=text, generate=generate, fps=fps, pace=pace, weights=weights,
+                       config=config)
+    beats, trace, fps, cfg, run, output = tl.beats, tl.trace, tl.fps, tl.config, tl.run, tl.output
+    model, n_in, input_text = run.model, tl.n_in, tl.input_text
     frame_end = beats[-1].last_frame
     merged = set(merged_tensors(cfg))
     sched = Schedule(trace, merged, weight_time=float(FRAME_START))

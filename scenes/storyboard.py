@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from llmreel.model.config import GPTConfig
+from llmreel.scenes.reading import caption_seconds
 
 # slug, title (en, ko), subtitle (en, ko)
 CHAPTERS: list[tuple[str, tuple[str, str], tuple[str, str]]] = [
@@ -229,14 +230,14 @@ def all_steps_for(config: GPTConfig, cols: Cols) -> list[Step]:
 
 
 def min_frames(beat: BeatPlan, fps: int) -> int:
-    """Shortest a beat may be: room for its steps and for its captions (max(1.5 s, chars / 12) s)."""
+    """Shortest a beat may be: room for its steps, and time to read its caption in every language
+    (reading.caption_seconds)."""
     lead_tail = sum(_lead_tail(beat, fps)) + 1
     # Step slots are set in seconds, so a story lasts as long at 12 fps as at 30 (a slot may then hold a
     # fractional number of frames: reveal times are fractional too).
     slot = LOOP_STEP_SECONDS if beat.fast else max(STEP_SECONDS, MIN_SWEEP_SECONDS + 2 / 30)
     steps = math.ceil(len(beat.steps) * slot * fps / (1 - LOOP_HOLD if beat.fast else 1))
-    text = max((max(1.5, len(t) / 12.0) for t in beat.caption.values()), default=1.5)
-    return max(steps + lead_tail, math.ceil(text * fps) + 1)
+    return max(steps + lead_tail, math.ceil(caption_seconds(beat.caption) * fps) + 1)
 
 
 def reveal_window(beat: BeatPlan, fps: int) -> tuple[float, float]:

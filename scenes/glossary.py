@@ -1,0 +1,168 @@
+"""The film's glossary: every term it uses, its English and Korean forms (plural and inflected forms
+included), what it does *in this film* in plain words, and the beat whose caption is meant to define it.
+
+`terms_in` finds the terms a text uses (the longest form first, so "LM head" is not also "head"; English
+forms as whole words, Korean forms at the start of a word, particles after them allowed). `markdown`
+prints the table for a class: `python -m llmreel.scenes.glossary > docs/glossary.md`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    key: str
+    en: tuple[str, ...]          # the headword first, then plural and inflected forms
+    ko: tuple[str, ...]
+    means: tuple[str, str]       # (en, ko): what it does in this film, using only terms defined before it
+    defined_in: str | None       # the beat id whose caption defines it; None: no caption does yet
+
+
+TERMS: list[Term] = [
+    Term("gpt", ("GPT",), ("GPT",),
+         ("A model that reads a row of letters and predicts the next one. This one is tiny and sorts.",
+          "글자 줄을 읽고 다음 글자를 예측하는 모델. 이 모델은 아주 작고, 정렬을 합니다."), None),
+    Term("token", ("token", "tokens"), ("토큰",),
+         ("A letter as the model counts it: A, B and C are tokens 0, 1 and 2.",
+          "모델이 세는 글자 하나: A, B, C는 토큰 0, 1, 2입니다."), "introduction.tokens"),
+    Term("training", ("training", "trained"), ("학습",),
+         ("How the model's fixed numbers were found: shown many sorted examples, each number was nudged to make "
+          "fewer mistakes.", "모델의 고정된 수를 찾은 방법: 정렬된 예를 많이 보며, 실수가 줄도록 수를 조금씩 고쳤습니다."), None),
+    Term("weight", ("weight", "weights"), ("가중치",),
+         ("A number fixed by training, the same for every input; drawn in blue.",
+          "학습으로 정해져 모든 입력에 똑같이 쓰이는 수. 파란색으로 그립니다."), "introduction.weights"),
+    Term("activation", ("activation", "activations"), ("활성값",),
+         ("A number computed from this input; drawn in green.",
+          "이 입력으로 계산된 수. 초록색으로 그립니다."), "introduction.weights"),
+    Term("pass", ("pass", "passes"), ("번째 계산", "번의 계산"),
+         ("One run of the whole model over the letters so far, ending in one new letter.",
+          "지금까지의 글자로 모델 전체를 한 번 돌려 새 글자 하나를 얻는 일."), "output.loop"),
+    Term("vector", ("vector", "vectors"), ("벡터",),
+         ("A list of numbers standing for one thing.", "하나를 나타내는 수의 목록."), None),
+    Term("column", ("column", "columns"), ("열",),
+         ("The numbers the model keeps for one letter of the row, drawn top to bottom.",
+          "줄의 글자 하나에 대해 모델이 가진 수들. 위에서 아래로 그립니다."), "embedding.token"),
+    Term("token table", ("token table",), ("토큰 표",),
+         ("Weights with one column per token; a token selects its own column.",
+          "토큰마다 열이 하나인 가중치. 토큰은 자기 열을 고릅니다."), "embedding.token"),
+    Term("position", ("position", "positions"), ("위치",),
+         ("Where a letter sits in the row, counted from 0.", "줄에서 글자가 있는 자리. 0부터 셉니다."),
+         "embedding.position"),
+    Term("position table", ("position table",), ("위치 표",),
+         ("Weights with one column per position, so the model knows where a letter sits.",
+          "위치마다 열이 하나인 가중치. 그래서 모델은 글자의 자리를 압니다."), "embedding.position"),
+    Term("embedding", ("embedding", "embeddings"), ("임베딩",),
+         ("A token's column from the token table plus its position's column: the model's first numbers for a letter.",
+          "토큰 표의 열 더하기 위치 표의 열: 모델이 글자에 대해 처음 가지는 수."), None),
+    Term("residual stream", ("residual stream", "stream"), ("잔차 스트림", "스트림"),
+         ("The running column of each position: every step adds its result to it instead of replacing it.",
+          "각 위치의 흐르는 열: 각 단계는 결과를 바꿔 넣지 않고 더합니다."), "embedding.sum"),
+    Term("mean", ("mean",), ("평균",),
+         ("The average of a column's numbers.", "한 열의 수들의 평균."), "layer-norm.column"),
+    Term("std", ("std", "standard deviation"), ("표준편차",),
+         ("How far a column's numbers spread from their mean.", "한 열의 수들이 평균에서 퍼진 정도."),
+         "layer-norm.column"),
+    Term("layer norm", ("layer norm", "normalised", "normalise", "normalises"), ("레이어 정규화", "정규화"),
+         ("Rescales each column to mean 0 and spread 1, then scales and shifts it by learned weights.",
+          "각 열을 평균 0, 퍼짐 1로 맞춘 뒤 학습된 가중치로 늘리고 옮깁니다."), None),
+    Term("bias", ("bias", "biases"), ("편향",),
+         ("A weight added after a sum, one per output number.", "합 뒤에 더하는 가중치. 출력 수마다 하나."),
+         "self-attention.qkv"),
+    Term("query", ("query", "queries"), ("쿼리",),
+         ("What a position is looking for, as numbers.", "한 위치가 찾는 것을 나타내는 수."), "self-attention.qkv"),
+    Term("key", ("key", "keys"), ("키",),
+         ("What a position offers to be found by, as numbers.", "한 위치가 찾아지는 기준을 나타내는 수."),
+         "self-attention.qkv"),
+    Term("value", ("value", "values", "value vector", "value vectors"), ("값 벡터", "값"),
+         ("What a position passes on when it is looked at.", "한 위치가 주목받을 때 넘겨주는 수."),
+         "self-attention.qkv"),
+    Term("head", ("head", "heads"), ("헤드",),
+         ("One of several parts working side by side, each making its own queries, keys and values.",
+          "나란히 일하는 여러 부분 중 하나. 각자 쿼리, 키, 값을 만듭니다."), "self-attention.qkv"),
+    Term("score", ("score", "scores"), ("점수",),
+         ("How well a query matches a key: their products summed, divided by the square root of their length.",
+          "쿼리와 키가 맞는 정도: 곱의 합을 길이의 제곱근으로 나눈 값."), "self-attention.scores"),
+    Term("masked", ("masked", "mask"), ("가려",),
+         ("Hidden from a position: the letters after it, which it may not look at.",
+          "한 위치에서 가려진 것: 그 뒤의 글자는 볼 수 없습니다."), "self-attention.scores"),
+    Term("softmax", ("softmax",), ("소프트맥스",),
+         ("Turns scores into positive numbers that add up to 1.", "점수를 합이 1인 양수들로 바꿉니다."),
+         "self-attention.softmax"),
+    Term("exponentiate", ("exponentiate", "exp"), ("지수",),
+         ("Raise e to the power of a number: larger numbers grow much larger.",
+          "e를 그 수만큼 거듭제곱: 큰 수는 훨씬 커집니다."), "self-attention.softmax"),
+    Term("attention share", ("attention share", "attention shares", "share", "shares"), ("어텐션 비율", "비율"),
+         ("How much of what a position gathers comes from each earlier position (softmax of its scores).",
+          "한 위치가 모으는 것 중 앞의 각 위치에서 오는 몫(점수의 소프트맥스)."), "self-attention.softmax"),
+    Term("self-attention", ("self-attention", "attention"), ("셀프 어텐션", "어텐션"),
+         ("Each position gathers values from earlier positions by their attention shares.",
+          "각 위치가 어텐션 비율만큼 앞 위치들의 값을 모읍니다."), None),
+    Term("matrix", ("matrix", "matrices"), ("행렬",),
+         ("A grid of weights; each output number is a weighted sum of a column.",
+          "가중치의 격자. 출력 수 하나는 한 열의 가중합입니다."), "projection.project"),
+    Term("projection", ("projection", "project", "projects", "projected"), ("투영",),
+         ("A matrix turning a column into a column of another size, or mixing the heads back together.",
+          "행렬로 열을 다른 크기의 열로 바꾸거나 헤드들을 다시 섞습니다."), "projection.project"),
+    Term("mlp", ("MLP",), ("MLP",),
+         ("Expand each column, bend every number, project back: works on each position alone.",
+          "각 열을 늘리고, 수를 굽히고, 다시 투영합니다. 위치마다 따로 일합니다."), None),
+    Term("gelu", ("GELU",), ("GELU",),
+         ("Bends each number: negatives shrink towards zero, positives pass.",
+          "각 수를 굽힙니다: 음수는 0 쪽으로 줄고 양수는 지나갑니다."), "mlp.gelu"),
+    Term("transformer block", ("transformer block", "transformer blocks", "transformer"),
+         ("트랜스포머 블록", "트랜스포머"),
+         ("Layer norm, self-attention, layer norm, MLP, each added to the residual stream.",
+          "레이어 정규화, 셀프 어텐션, 레이어 정규화, MLP. 각각 잔차 스트림에 더합니다."), "mlp.residual"),
+    Term("lm head", ("LM head",), ("LM 헤드",),
+         ("The last matrix: it turns each column into one score per letter.",
+          "마지막 행렬: 각 열을 글자마다 점수 하나로 바꿉니다."), "softmax.logits"),
+    Term("logits", ("logit", "logits"), ("로짓",),
+         ("The LM head's scores, one per letter.", "LM 헤드가 낸 글자별 점수."), "softmax.logits"),
+    Term("probability", ("probability", "probabilities"), ("확률",),
+         ("The softmax of the logits: how likely each letter is next.", "로짓의 소프트맥스: 각 글자가 다음일 가능성."),
+         "softmax.probs"),
+]
+BY_KEY = {t.key: t for t in TERMS}
+assert len(BY_KEY) == len(TERMS)
+
+
+def _patterns(language: str) -> list[tuple[re.Pattern, str]]:
+    forms = sorted(((f, t.key) for t in TERMS for f in (t.en if language == "en" else t.ko)),
+                   key=lambda p: -len(p[0]))
+    if language == "en":
+        return [(re.compile(rf"(?<![\w-]){re.escape(f)}(?![\w-])", re.I), k) for f, k in forms]
+    return [(re.compile(rf"(?<![가-힣]){re.escape(f)}"), k) for f, k in forms]      # particles may follow
+
+
+_PATTERNS = {lang: _patterns(lang) for lang in ("en", "ko")}
+
+
+def terms_in(text: str, language: str) -> list[str]:
+    """Keys of the terms `text` uses, in order of first use (each stretch of text counted once, longest
+    form first)."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for pat, key in _PATTERNS[language]:
+        for m in pat.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b in taken):
+                taken.append(m.span())
+                found.append((m.start(), key))
+    return list(dict.fromkeys(k for _, k in sorted(found)))
+
+
+def markdown() -> str:
+    """docs/glossary.md: the table in English and in Korean, in the order the film introduces the terms."""
+    out = ["# Glossary", "", "Every term the film uses, what it does in this film, and the caption meant to "
+           "define it. Generated from `scenes/glossary.py` (`python -m llmreel.scenes.glossary > "
+           "docs/glossary.md`); do not edit by hand.", "",
+           "| term | also | what it does here | defined in |", "|---|---|---|---|"]
+    out += [f"| {t.en[0]} | {', '.join(t.en[1:])} | {t.means[0]} | {t.defined_in or '(not yet)'} |" for t in TERMS]
+    out += ["", "## 용어집", "", "| 용어 | 다른 형태 | 이 영상에서 하는 일 | 정의하는 자막 |", "|---|---|---|---|"]
+    out += [f"| {t.ko[0]} | {', '.join(t.ko[1:])} | {t.means[1]} | {t.defined_in or '(아직 없음)'} |" for t in TERMS]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
