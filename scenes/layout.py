@@ -266,15 +266,17 @@ def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
             _act(f"h{i}.attn.{part}", f"attn.{part}", A, T, "A", "T" if part == "q" else "Tk", prefix=(h,),
                  sid=f"h{i}.attn.{part}[{h}]", formal=f"h{i}.attn.{part}[{h}]"),
         ], sz.gap))
-    # scores/probs [T, Tk] per head shown transposed: key positions down the rows, queries as columns.
-    rows.append(_act(f"h{i}.attn.scores", "attn.scores", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.scores[{h}]",
-                     formal=f"h{i}.attn.scores[{h}]"))
+    # scores/probs [T, Tk] per head shown transposed: key positions down the rows, queries as columns; the
+    # attention column stands right of q, k and v (as in llm-viz), so a shot holds the query, the keys and
+    # the scores they make together.
+    att = [_act(f"h{i}.attn.scores", "attn.scores", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.scores[{h}]",
+                formal=f"h{i}.attn.scores[{h}]")]
     for agg in ("max", "expsum"):
-        rows.append(_act(f"h{i}.attn.{agg}", f"attn.{agg}", 1, T, "1", role="aggregate", prefix=(h,),
-                         transpose=False, sid=f"h{i}.attn.{agg}[{h}]", formal=f"h{i}.attn.{agg}[{h}]"))
-    rows.append(_act(f"h{i}.attn.probs", "attn.probs", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.probs[{h}]",
-                     formal=f"h{i}.attn.probs[{h}]"))
-    return ("v", rows, sz.gap)
+        att.append(_act(f"h{i}.attn.{agg}", f"attn.{agg}", 1, T, "1", role="aggregate", prefix=(h,),
+                        transpose=False, sid=f"h{i}.attn.{agg}[{h}]", formal=f"h{i}.attn.{agg}[{h}]"))
+    att.append(_act(f"h{i}.attn.probs", "attn.probs", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.probs[{h}]",
+                    formal=f"h{i}.attn.probs[{h}]"))
+    return ("h", [("v", rows, sz.gap), ("v", att, sz.gap)], sz.gap)
 
 
 def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tuple | None]]:
@@ -290,7 +292,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
     for i in range(config.n_layer):
         p = f"h{i}"
         out.append((f"{p}.ln_1", _layernorm_stack(f"{p}.ln_1", C, T, sz), None))
-        heads = ("h", [_head_stack(i, h, config, T, sz) for h in range(config.n_head)], 2 * sz.gap)
+        heads = ("h", [_head_stack(i, h, config, T, sz) for h in range(config.n_head)], 12 * sz.gap)
         out.append((f"{p}.attn", ("h", [heads, _act(f"{p}.attn.y", "attn.y", C, T, "C")], 2 * sz.gap), None))
         out.append((f"{p}.attn.proj", ("h", [
             _weight(f"{p}.attn.c_proj.weight", "attn.c_proj.weight", C, C, "C", "C"),

@@ -110,10 +110,16 @@ class Moments:
         if b is None or any(s[0] not in self.trace for s in sources):
             return
         vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
-        text = wrap_formula(fmt_text.format(*vals), self.line_chars)
         size = VALUE_SIZE * self.size
         cell = block_cell(b, anchor[1])
-        loc = self.place(text, size, b, cell)
+        for chars in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars)):
+            text = wrap_formula(fmt_text.format(*vals), chars)    # narrower lines where a line has no room
+            loc = self.place(text, size, b, cell)
+            if loc is not None:
+                break
+        else:
+            text = wrap_formula(fmt_text.format(*vals), self.line_chars)
+            loc = self.place(text, size, b, cell, fallback=True)
         f0, f1 = frames or self.window(beat, 0.25, 1.0)
         lit = float(b.t_on[cell])                    # a number shows once the cell it reports has lit
         if f0 < lit < f1 - 0.5 * (f1 - f0):
@@ -127,10 +133,12 @@ class Moments:
             self.column(beat, bid, 0)
         self.value(beat, "{} + {} = {}", [(a, (0, 0)), (b, (0, 0)), (total, (0, 0))], (total, (0, 0)))
 
-    def place(self, text: str, size: float, b: Block, cell: tuple[int, int]) -> tuple[float, float, float]:
+    def place(self, text: str, size: float, b: Block, cell: tuple[int, int],
+              fallback: bool = False) -> tuple[float, float, float] | None:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has); the first spot whose text box keeps clear of every
-        block (its cells and a tag's height around them) and of the texts placed before it."""
+        block (its cells and a tag's height around them) and of the texts placed before it; None when none
+        does (with `fallback`: the first spot)."""
         lo, hi = b.bounds()
         w = text_width(text, size)
         gap = 1.0 * self.size
@@ -146,7 +154,7 @@ class Moments:
             tl, th = value_text_box(text, size, (x, y, zz))
             if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):
                 return float(x), y, float(zz)
-        return float(spots[0][0]), y, float(spots[0][1])
+        return (float(spots[0][0]), y, float(spots[0][1])) if fallback else None
 
     def fly(self, beat: BeatPlan, src: tuple[str, tuple], dst_block: str, dst_cell: tuple[float, float]) -> None:
         a = _find(self.blocks, *src)

@@ -100,7 +100,7 @@ def test_cutting_earlier_beats_keeps_the_softmax_angle(full, tmp_path):
         spec = plan_scene(_story(tmp_path, _cut(drop)))
         _check_unchanged(full, spec, {f"{s}.{n}" for s, n in drop})
         d, _ = shots_by_beat(spec)["self-attention.softmax"][0]
-        assert np.allclose(d, np.array([0.16, -1.0, 0.1]) / np.linalg.norm([0.16, -1.0, 0.1]))
+        assert np.isclose(d[0] / -d[1], 0.16) and d[2] / -d[1] >= 0.1 - 1e-9   # its side; higher if tall
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
