@@ -19,11 +19,11 @@ ASPECTS = ("16:9", "9:16", "1:1")
 # that only comes down (a deliberate layout change may trade one count for another: say so when it does).
 CEILING = {
     (None, "16:9"): {"essential": 27, "fill": 3, "caption": 3},
-    (None, "9:16"): {"essential": 16, "fill": 3, "caption": 5},
-    (None, "1:1"): {"essential": 26, "fill": 5, "caption": 8},
+    (None, "9:16"): {"essential": 17, "fill": 3, "caption": 5},
+    (None, "1:1"): {"essential": 25, "fill": 5, "caption": 8},
     ("attention_only", "16:9"): {"essential": 2, "fill": 3, "caption": 3},
-    ("attention_only", "9:16"): {"essential": 2, "fill": 2, "caption": 1},
-    ("attention_only", "1:1"): {"essential": 10, "fill": 2, "caption": 5},
+    ("attention_only", "9:16"): {"essential": 3, "fill": 2, "caption": 1},
+    ("attention_only", "1:1"): {"essential": 9, "fill": 2, "caption": 5},
 }
 
 _SPECS: dict = {}
