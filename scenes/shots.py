@@ -2,12 +2,14 @@
 says, clear of the frame's edges and of the caption band."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from llmreel.core.errors import InputError
-from llmreel.scenes.camera import caption_lines, frame_box, safe_area
+from llmreel.scenes.camera import caption_lines, frame_box, half_extents, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
-from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, block_screen
 from llmreel.scenes.screen import CAP, Cameras, heights, on_screen
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
@@ -224,6 +226,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             if most is None or short >= 1.0:
                 break
             most *= short / 1.03
+        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, aspect):
+            mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black
         keys += mine
     return keys
 
@@ -321,3 +325,15 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
         u = max(u, lo_u)
         stops.append([f, u, lo_u, hi_u])
     return [(int(f), u) for f, u, _, _ in stops]
+
+
+
+def slides_over_black(keys: list[CameraKey], blocks, aspect) -> bool:
+    """Whether the move from keys[0] to keys[1] passes a frame with no block in view (the empty wall
+    between two distant subjects): such a move is a cut."""
+    frames = np.arange(keys[0].frame + 1, keys[1].frame, dtype=np.float64)
+    if not len(frames):
+        return False
+    xy, on = block_screen(blocks, Cameras(keys, frames), aspect, frames)
+    seen = on & (xy[..., 4] > 0) & (xy[..., 0] < 1) & (xy[..., 1] > 0) & (xy[..., 2] < 1) & (xy[..., 3] > 0)
+    return not bool(seen.any(1).all())

@@ -20,10 +20,10 @@ ASPECTS = ("16:9", "9:16", "1:1")
 CEILING = {
     (None, "16:9"): {"essential": 27, "fill": 3, "caption": 3},
     (None, "9:16"): {"essential": 17, "fill": 3, "caption": 5},
-    (None, "1:1"): {"essential": 25, "fill": 5, "caption": 8},
+    (None, "1:1"): {"essential": 26, "fill": 5, "caption": 8},
     ("attention_only", "16:9"): {"essential": 2, "fill": 3, "caption": 3},
     ("attention_only", "9:16"): {"essential": 3, "fill": 2, "caption": 1},
-    ("attention_only", "1:1"): {"essential": 9, "fill": 2, "caption": 5},
+    ("attention_only", "1:1"): {"essential": 10, "fill": 2, "caption": 5},
 }
 
 _SPECS: dict = {}
@@ -116,3 +116,16 @@ def test_numbers_alone_do_not_fill_a_frame():
             b.origin = (b.origin[0] + 1e4, b.origin[1], b.origin[2])
     fill = subject_fill(moved, next(b for b in moved.beats if b.id == beat.id), moved.meta.aspect, frames)
     assert np.all(fill == 0)
+
+
+@pytest.mark.parametrize("story", STORIES)
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_no_frame_shows_only_the_empty_wall(story, aspect):
+    """Every frame shows some block: a move between two distant shots is a cut, never a slide over black."""
+    from llmreel.scenes.legibility import block_screen
+    from llmreel.scenes.screen import Cameras
+    spec, _ = spec_for(story, aspect)
+    frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, 2, dtype=np.float64)
+    xy, on = block_screen(spec.blocks, Cameras(spec.camera, frames), spec.meta.aspect, frames)
+    seen = on & (xy[..., 4] > 0) & (xy[..., 0] < 1) & (xy[..., 1] > 0) & (xy[..., 2] < 1) & (xy[..., 3] > 0)
+    assert seen.any(1).all(), frames[~seen.any(1)][:10]
