@@ -68,8 +68,12 @@ class Moments:
     story's input and output text, its last frame) and what they make."""
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
-                 input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000):
+                 input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000,
+                 streams=()):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
+        # the residual stream's tube, segment by segment: numbers are not written across it
+        self.streams = [(np.minimum(a, b) - p.width / 2, np.maximum(a, b) + p.width / 2)
+                        for p in streams for a, b in zip(np.asarray(p.points)[:-1], np.asarray(p.points)[1:])]
         self.line_chars = line_chars        # a value text longer than this breaks into lines
         self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
         self.highlights: list[Highlight] = []
@@ -136,9 +140,10 @@ class Moments:
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int],
               fallback: bool = False) -> tuple[float, float, float] | None:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
-        then left), else under or over the block (clear of it, however many lines the text has); the first spot whose text box keeps clear of every
-        block (its cells and a tag's height around them) and of the texts placed before it; None when none
-        does (with `fallback`: the first spot)."""
+        then left), else under or over the block (clear of it, however many lines the text has), else right of
+        the residual stream it would cross; the first spot whose text box keeps clear of every block (its cells
+        and a tag's height around them), of the stream's tube and of the texts placed before it; None when
+        none does (with `fallback`: the first spot)."""
         lo, hi = b.bounds()
         w = text_width(text, size)
         gap = 1.0 * self.size
@@ -147,9 +152,13 @@ class Moments:
         top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]          # its ink above the baseline
         spots = [(hi[0] + gap + w / 2, z), (lo[0] - 2.5 * gap - w / 2, z),
                  ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top), ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)]
+        # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
+        spots += [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
+                  if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
         pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
         obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values]
+        obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams]
         for x, zz in spots:
             tl, th = value_text_box(text, size, (x, y, zz))
             if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):

@@ -117,7 +117,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     paths = plan_paths(blocks, trace, merged, fps, width=0.12 * lay.sizes.title, n_in=n_in)
     paths += gelu_curves(lay, by_id, width=0.2 * lay.sizes.title, n_in=n_in)
     m = focus_moments(beats, Moments(trace, by_id, theme_obj, lay.sizes.title, fps, n_in, input_text, output,
-                                     frame_end, line_chars(aspect)))
+                                     frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"]))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
     sbeats = spec_beats(beats, blocks)
