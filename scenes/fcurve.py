@@ -69,6 +69,9 @@ def handles(x, y, types) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
+_SOLVED: dict = {}       # (segments' x control points, frames) -> t: a camera's channels share their keys' frames
+
+
 def _bezier(p0, p1, p2, p3, f: np.ndarray) -> np.ndarray:
     """Values at frames `f` [M] of cubic segments with 2-D control points [M, 2] each (f inside)."""
     h1, h2 = p1 - p0, p3 - p2
@@ -81,12 +84,19 @@ def _bezier(p0, p1, p2, p3, f: np.ndarray) -> np.ndarray:
         u = 1 - t
         return u ** 3 * p0[:, k] + 3 * u * u * t * p1[:, k] + 3 * u * t * t * p2[:, k] + t ** 3 * p3[:, k]
 
-    lo, hi = np.zeros_like(f), np.ones_like(f)
-    for _ in range(40):                                              # x(t) rises monotonically: bisect
-        mid = (lo + hi) / 2
-        below = bez(0, mid) < f
-        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-    return bez(1, (lo + hi) / 2)
+    key = (np.stack([p0[:, 0], p1[:, 0], p2[:, 0], p3[:, 0]]).tobytes(), f.tobytes())
+    t = _SOLVED.get(key)
+    if t is None:                                                    # x(t) rises monotonically: bisect
+        lo, hi = np.zeros_like(f), np.ones_like(f)
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            below = bez(0, mid) < f
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        t = (lo + hi) / 2
+        if len(_SOLVED) > 16:
+            _SOLVED.clear()
+        _SOLVED[key] = t
+    return bez(1, t)
 
 
 def evaluate(x, y, frames, interpolation, types) -> np.ndarray:
