@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 
 from llmreel.core.errors import InputError
-from llmreel.scenes.camera import caption_lines, frame_box, half_extents, safe_area
+from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
-from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, block_screen
-from llmreel.scenes.screen import CAP, Cameras, heights, on_screen
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, block_screen, intervals_mask
+from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
@@ -204,6 +204,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     MIN_VALUE_CAP (perspective, a steep view) comes closer until they are not."""
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
+    corners = np.array([box_corners(*b.bounds()) for b in blocks])
     for i, (beat, shot) in enumerate(zip(beats, shots)):
         values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
         focus, kinds = set(beat.focus), ESSENTIAL[beat.shot]
@@ -226,7 +227,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             if most is None or short >= 1.0:
                 break
             most *= short / 1.03
-        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, aspect):
+        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, aspect,
+                                                                           corners):
             mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black
         keys += mine
     return keys
@@ -328,12 +330,19 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
 
 
 
-def slides_over_black(keys: list[CameraKey], blocks, aspect) -> bool:
+def slides_over_black(keys: list[CameraKey], blocks, aspect, corners=None) -> bool:
     """Whether the move from keys[0] to keys[1] passes a frame with no block in view (the empty wall
-    between two distant subjects): such a move is a cut."""
+    between two distant subjects): such a move is a cut. `corners`: the blocks' box corners, if known."""
     frames = np.arange(keys[0].frame + 1, keys[1].frame, dtype=np.float64)
-    if not len(frames):
-        return False
-    xy, on = block_screen(blocks, Cameras(keys, frames), aspect, frames)
+    a, b = keys[0], keys[1]
+    view = 2 * half_extents(a.lens, aspect)[1] * min(np.linalg.norm(np.subtract(a.location, a.target)),
+                                                     np.linalg.norm(np.subtract(b.location, b.target)))
+    if not len(frames) or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
+        return False                    # a short move: the two views overlap, the subject stays in sight
+    if corners is None:
+        xy, on = block_screen(blocks, Cameras(keys, frames), aspect, frames)
+    else:
+        xy = box_screen(corners, Cameras(keys, frames), aspect)
+        on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
     seen = on & (xy[..., 4] > 0) & (xy[..., 0] < 1) & (xy[..., 1] > 0) & (xy[..., 2] < 1) & (xy[..., 3] > 0)
     return not bool(seen.any(1).all())
