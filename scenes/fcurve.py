@@ -69,59 +69,67 @@ def handles(x, y, types) -> tuple[np.ndarray, np.ndarray]:
     return left, right
 
 
-_SOLVED: dict = {}       # (segments' x control points, frames) -> t: a camera's channels share their keys' frames
-
-
-def _bezier(p0, p1, p2, p3, f: np.ndarray) -> np.ndarray:
-    """Values at frames `f` [M] of cubic segments with 2-D control points [M, 2] each (f inside)."""
+def _scaled(p0, p1, p2, p3) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's inner control points, their handles scaled where they overlap in x (x alone decides)."""
     h1, h2 = p1 - p0, p3 - p2
     span, l12 = p3[:, 0] - p0[:, 0], np.abs(h1[:, 0]) + np.abs(h2[:, 0])
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(l12 > span, span / l12, 1.0)[:, None]           # handles overlapping in x: scaled
-    p1, p2 = p0 + h1 * s, p3 - h2 * s
+        s = np.where(l12 > span, span / l12, 1.0)[:, None]
+    return p0 + h1 * s, p3 - h2 * s
 
-    def bez(k, t):
-        u = 1 - t
-        return u ** 3 * p0[:, k] + 3 * u * u * t * p1[:, k] + 3 * u * t * t * p2[:, k] + t ** 3 * p3[:, k]
 
-    key = (np.stack([p0[:, 0], p1[:, 0], p2[:, 0], p3[:, 0]]).tobytes(), f.tobytes())
-    t = _SOLVED.get(key)
-    if t is None:                                                    # x(t) rises monotonically: bisect
-        lo, hi = np.zeros_like(f), np.ones_like(f)
-        for _ in range(40):
-            mid = (lo + hi) / 2
-            below = bez(0, mid) < f
-            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        t = (lo + hi) / 2
-        if len(_SOLVED) > 16:
-            _SOLVED.clear()
-        _SOLVED[key] = t
-    return bez(1, t)
+def _bez(p0, p1, p2, p3, k: int, t: np.ndarray) -> np.ndarray:
+    """Coordinate k of cubic segments [M, 2] at parameters t [M]."""
+    u = 1 - t
+    return u ** 3 * p0[:, k] + 3 * u * u * t * p1[:, k] + 3 * u * t * t * p2[:, k] + t ** 3 * p3[:, k]
+
+
+def _solve_t(p0, p1, p2, p3, f: np.ndarray) -> np.ndarray:
+    """The parameter t at which each segment reaches frame f: x(t) rises monotonically, so bisect."""
+    lo, hi = np.zeros_like(f), np.ones_like(f)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        below = _bez(p0, p1, p2, p3, 0, mid) < f
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return (lo + hi) / 2
 
 
 def evaluate(x, y, frames, interpolation, types) -> np.ndarray:
     """The F-curve through keys (x ascending, y) at `frames`: each key's `interpolation` (BEZIER | LINEAR
     | CONSTANT) runs to the next key, handle `types` as in `handles`; constant before and after."""
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    return evaluate_channels(x, [y], frames, interpolation, types)[:, 0]
+
+
+def evaluate_channels(x, ys, frames, interpolation, types) -> np.ndarray:
+    """[F, C]: the F-curves of C channels keyed at the same frames `x` (a camera's location, target and
+    lens), as `evaluate`. Handles' and segments' x follow from the keys' frames alone, so the frame -> t
+    solve of Bezier segments is done once for all channels."""
+    x = np.asarray(x, np.float64)
+    ys = [np.asarray(y, np.float64) for y in ys]
     f = np.asarray(frames, np.float64)
-    out = np.empty_like(f)
-    out[f <= x[0]] = y[0]
-    out[f >= x[-1]] = y[-1]
+    out = np.empty((len(f), len(ys)))
+    out[f <= x[0]] = [y[0] for y in ys]
+    out[f >= x[-1]] = [y[-1] for y in ys]
     if len(x) < 2:
         return out
-    left, right = handles(x, y, types)
     seg = np.clip(np.searchsorted(x, f, side="right") - 1, 0, len(x) - 2)
     inner = (f > x[0]) & (f < x[-1])
     bad = set(interpolation[:-1]) - set(INTERPOLATIONS)
     if bad:
         raise ValueError(f"interpolation {bad.pop()!r}: the planner follows {INTERPOLATIONS}")
     kind = np.array(interpolation)[seg]
-    i, fi = seg, f
-    m = inner & (kind == "CONSTANT")
-    out[m] = y[i[m]]
-    m = inner & (kind == "LINEAR")
-    out[m] = y[i[m]] + (fi[m] - x[i[m]]) / (x[i[m] + 1] - x[i[m]]) * (y[i[m] + 1] - y[i[m]])
-    m = inner & (kind == "BEZIER")
-    p = np.stack([x, y], 1)
-    out[m] = _bezier(p[i[m]], right[i[m]], left[i[m] + 1], p[i[m] + 1], fi[m])
+    constant, linear, bezier = (inner & (kind == k) for k in ("CONSTANT", "LINEAR", "BEZIER"))
+    i, j, fb = seg[bezier], seg[bezier] + 1, f[bezier]
+    t = None
+    for c, y in enumerate(ys):
+        out[constant, c] = y[seg[constant]]
+        a = seg[linear]
+        out[linear, c] = y[a] + (f[linear] - x[a]) / (x[a + 1] - x[a]) * (y[a + 1] - y[a])
+        left, right = handles(x, y, types)
+        p = np.stack([x, y], 1)
+        p0, p3 = p[i], p[j]
+        p1, p2 = _scaled(p0, right[i], left[j], p3)
+        if t is None:
+            t = _solve_t(p0, p1, p2, p3, fb)
+        out[bezier, c] = _bez(p0, p1, p2, p3, 1, t)
     return out

@@ -4,12 +4,13 @@ Pure numpy over the spec (no Blender): the same projection the planner uses (scr
 seconds over every 4th frame of a whole story. Rules (docs/ARCHITECTURE.md, issue "The picture"):
 - texts: every text drawn is at least legibility.MIN_CAP tall (focus-moment numbers MIN_VALUE_CAP), inside
   the title-safe area, clear of the caption band, title cards, cells and each other;
-- fill: at the settled frames of each beat (the camera arrived) the subject (its focus blocks) covers at
-  least FILL_AREA of the safe area's area and FILL_SPAN of its width or height;
+- fill: at the settled frames of each beat (from the camera's arrival key) the subject (its focus blocks, with
+  its numbers once a block is in view) covers at least FILL_AREA of the safe area's area and FILL_SPAN of its
+  width or height;
 - essentials: in medium shots and closer every block of the subject shows its title; in close-ups also
   its tensor name and axis labels;
-- captions: at a caption's midpoint the blocks it talks about (`Beat.shows`) are in the frame, and lit by
-  then or lighting while it plays (a caption may tell a sequence: max, then exp, then sum).
+- captions: the blocks a caption talks about (`Beat.shows`) are in the frame when they start lighting during
+  it (a caption may tell a sequence: max, then exp, then sum), or at its midpoint, lit by then.
 """
 from __future__ import annotations
 
@@ -102,11 +103,10 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
         xy, on = np.concatenate([xy, vxy], 1), np.concatenate([on, von], 1)
     out = np.zeros((len(frames), 2))
     n_blocks = len(blocks)
-    for k, (sx0, sx1, sy0, sy1) in enumerate(safe_rects(spec, aspect, frames)):
+    for k, rect in enumerate(safe_rects(spec, aspect, frames)):
+        sx0, sx1, sy0, sy1 = rect
         seen = on[k] & (xy[k, :, 4] > 0)
-        cells = xy[k, :n_blocks][seen[:n_blocks]]
-        if not len(cells) or not np.any((cells[:, 0] < sx1) & (cells[:, 1] > sx0) & (cells[:, 2] < sy1)
-                                        & (cells[:, 3] > sy0)):
+        if not overlaps(xy[k, :n_blocks][seen[:n_blocks]], rect[None]).any():
             continue                    # numbers alone, no block of the subject in view: nothing shown
         b = xy[k, seen]
         w = max(0.0, min(sx1, b[:, 1].max()) - max(sx0, b[:, 0].min()))

@@ -12,6 +12,7 @@ import numpy as np
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
 from llmreel.scenes.layout import text_width
+from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme
 from llmreel.scenes.storyboard import BeatPlan
 
@@ -72,8 +73,7 @@ class Moments:
                  streams=()):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
         # the residual stream's tube, segment by segment: numbers are not written across it
-        self.streams = [(np.minimum(a, b) - p.width / 2, np.maximum(a, b) + p.width / 2)
-                        for p in streams for a, b in zip(np.asarray(p.points)[:-1], np.asarray(p.points)[1:])]
+        self.streams = tube_boxes(streams)
         self.line_chars = line_chars        # a value text longer than this breaks into lines
         self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
         self.highlights: list[Highlight] = []

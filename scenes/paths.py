@@ -9,6 +9,12 @@ from llmreel.scenes.spec import Block, FlowPath
 from llmreel.scenes.storyboard import FRAME_START
 
 
+def tube_boxes(paths: list[FlowPath]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The world boxes of the paths' tubes, one per straight segment (the routes run along the wall's axes)."""
+    return [(np.minimum(a, b) - p.width / 2, np.maximum(a, b) + p.width / 2)
+            for p in paths for a, b in zip(np.asarray(p.points)[:-1], np.asarray(p.points)[1:])]
+
+
 def gelu_curves(lay: Layout, blocks: dict[str, Block], width: float, n_in: int) -> list[FlowPath]:
     """GELU's curve (and its axes) drawn in the space reserved beside each MLP, growing with the GELU."""
     out = []

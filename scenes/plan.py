@@ -42,10 +42,13 @@ class Timeline:
     """A story's beats with their captions filled and frames assigned, and the run they were written from."""
     beats: list[BeatPlan]
     trace: Trace                   # the last pass's
-    config: GPTConfig
     fps: int
     run: Run                       # the model and the prompt: ids, how they read, tokens to generate
     output: str
+
+    @property
+    def config(self) -> GPTConfig:
+        return self.run.model.config
 
     @property
     def n_in(self) -> int:
@@ -75,7 +78,7 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
     write_captions(beats, caption_context(trace, n_in, output, input_text, model.n_params), cfg, seq, n_in)
     assign_frames(beats, fps)
-    return Timeline(beats, trace, cfg, fps, run, output)
+    return Timeline(beats, trace, fps, run, output)
 
 
 def plan_scene(story=None, **kwargs) -> SceneSpec:

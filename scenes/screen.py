@@ -30,13 +30,11 @@ class Cameras:
         kf = np.array([k.frame for k in keys])
         how = [k.interpolation for k in keys], [k.handles for k in keys]
 
-        def curve(values):
-            return fcurve.evaluate(kf, values, f, *how)
-
+        channels = [[k.location[i] for k in keys] for i in range(3)] + \
+                   [[k.target[i] for k in keys] for i in range(3)] + [[k.lens for k in keys]]
+        v = fcurve.evaluate_channels(kf, channels, f, *how)
         self.frames = f
-        self.location = np.stack([curve([k.location[i] for k in keys]) for i in range(3)], 1)
-        self.target = np.stack([curve([k.target[i] for k in keys]) for i in range(3)], 1)
-        self.lens = curve([k.lens for k in keys])
+        self.location, self.target, self.lens = v[:, 0:3], v[:, 3:6], v[:, 6]
 
     def __len__(self) -> int:
         return len(self.frames)

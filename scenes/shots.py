@@ -9,8 +9,8 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
-from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, block_screen, intervals_mask
-from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, intervals_mask
+from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen, overlaps
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
@@ -227,8 +227,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             if most is None or short >= 1.0:
                 break
             most *= short / 1.03
-        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, aspect,
-                                                                           corners):
+        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, corners,
+                                                                           aspect):
             mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black
         keys += mine
     return keys
@@ -270,12 +270,12 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
         sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
         framed = [framed[0], framed[1], framed[1]]
     if pan:                                         # the pan follows what the caption shows as it lights
-        lit = {b.id: b.t_on for b in blocks if b.id in set(beat.shows)}
-        stops = follow(framed[0], framed[1], lit, boxes, frames[0], frames[1], fps)
-        for f, u in stops:
-            framed.insert(-len(framed) + 1, tuple(a + u * (b - a) for a, b in zip(framed[0], framed[-1])))
-            sides.insert(-len(sides) + 1, sides[0] + u * (sides[-1] - sides[0]))
-            frames.insert(-len(frames) + 1, f)
+        shows = {b.id: b.t_on for b in blocks if b.id in set(beat.shows)}
+        (w0, w1), (s0, s1) = (framed[0], framed[-1]), (sides[0], sides[-1])
+        for f, u in follow(w0, w1, shows, boxes, frames[0], frames[1], fps):
+            framed.append(tuple(a + u * (b - a) for a, b in zip(w0, w1)))
+            sides.append(s0 + u * (s1 - s0))
+            frames.append(f)
         order = np.argsort(frames, kind="stable")
         frames, sides, framed = [frames[i] for i in order], [sides[i] for i in order], [framed[i] for i in order]
     out = []
@@ -285,6 +285,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     return out
 
 
+FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box
 FOLLOW_MARGIN = 0.2    # a followed block's centre stays this share of the window inside its edges
 
 
@@ -329,20 +330,16 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
     return [(int(f), u) for f, u, _, _ in stops]
 
 
-
-def slides_over_black(keys: list[CameraKey], blocks, aspect, corners=None) -> bool:
+def slides_over_black(keys: list[CameraKey], blocks, corners: np.ndarray, aspect) -> bool:
     """Whether the move from keys[0] to keys[1] passes a frame with no block in view (the empty wall
-    between two distant subjects): such a move is a cut. `corners`: the blocks' box corners, if known."""
+    between two distant subjects): such a move is a cut. `corners`: the blocks' box corners."""
     frames = np.arange(keys[0].frame + 1, keys[1].frame, dtype=np.float64)
     a, b = keys[0], keys[1]
     view = 2 * half_extents(a.lens, aspect)[1] * min(np.linalg.norm(np.subtract(a.location, a.target)),
                                                      np.linalg.norm(np.subtract(b.location, b.target)))
     if not len(frames) or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
         return False                    # a short move: the two views overlap, the subject stays in sight
-    if corners is None:
-        xy, on = block_screen(blocks, Cameras(keys, frames), aspect, frames)
-    else:
-        xy = box_screen(corners, Cameras(keys, frames), aspect)
-        on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
-    seen = on & (xy[..., 4] > 0) & (xy[..., 0] < 1) & (xy[..., 1] > 0) & (xy[..., 2] < 1) & (xy[..., 3] > 0)
+    xy = box_screen(corners, Cameras(keys, frames), aspect)
+    on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
+    seen = on & (xy[..., 4] > 0) & overlaps(xy, FRAME_RECT)[..., 0]
     return not bool(seen.any(1).all())

@@ -123,11 +123,11 @@ def test_numbers_alone_do_not_fill_a_frame():
 def test_no_frame_shows_only_the_empty_wall(story, aspect):
     """Every frame shows some block: a move between two distant shots is a cut, never a slide over black."""
     from llmreel.scenes.legibility import block_screen
-    from llmreel.scenes.screen import Cameras
+    from llmreel.scenes.screen import Cameras, overlaps
     spec, _ = spec_for(story, aspect)
     frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, 2, dtype=np.float64)
     xy, on = block_screen(spec.blocks, Cameras(spec.camera, frames), spec.meta.aspect, frames)
-    seen = on & (xy[..., 4] > 0) & (xy[..., 0] < 1) & (xy[..., 1] > 0) & (xy[..., 2] < 1) & (xy[..., 3] > 0)
+    seen = on & (xy[..., 4] > 0) & overlaps(xy, np.array([[0.0, 1.0, 0.0, 1.0]]))[..., 0]
     assert seen.any(1).all(), frames[~seen.any(1)][:10]
 
 
@@ -139,12 +139,12 @@ CROSSING = {(None, "9:16"), (None, "1:1")}    # layer norm's formula: no clear s
 def test_numbers_are_not_written_across_the_residual_stream(story, aspect, request):
     """The focus moments' numbers keep clear of the residual stream's tube (on the wall, where both lie)."""
     from llmreel.scenes.geometry import value_text_box
+    from llmreel.scenes.paths import tube_boxes
     if (story, aspect) in CROSSING:
         request.applymarker(pytest.mark.xfail(strict=True, reason="the layer-norm formula finds no clear spot "
                                               "beside, under, over or past the stream in a narrow frame"))
     spec, _ = spec_for(story, aspect)
-    tubes = [(np.minimum(a, b) - p.width / 2, np.maximum(a, b) + p.width / 2) for p in spec.paths
-             if p.role == "residual" for a, b in zip(np.asarray(p.points)[:-1], np.asarray(p.points)[1:])]
+    tubes = tube_boxes([p for p in spec.paths if p.role == "residual"])
     assert tubes
     for v in spec.value_texts:
         lo, hi = value_text_box(v.text, v.size, v.location)
