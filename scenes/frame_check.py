@@ -181,8 +181,8 @@ def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
         if not blocks:
             continue
         mid = float((beat.first_frame + beat.last_frame) // 2)
-        during = [b.t_on[(b.t_on >= beat.first_frame) & (b.t_on <= beat.last_frame)] for b in blocks]
-        first = [float(np.min(b.t_on)) for b in blocks]
+        during = [b.lights_between(beat.first_frame, beat.last_frame) for b in blocks]
+        first = [float(b.reveal_frames[0]) if b.reveal_frames.size else np.inf for b in blocks]
         when = np.array([float(t.min()) if t.size else mid for t in during])      # starts lighting, or mid
         cams = Cameras(spec.camera, when)
         xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)

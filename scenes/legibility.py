@@ -23,6 +23,7 @@ from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
 MAX_SECTION_CAP = 0.06          # a section heading larger than this would shout over a close-up: wide shots only
+LOD_PAIRS = 1 << 21             # (frame, text) pairs plan_lod measures at once (bounds its working memory)
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
@@ -85,19 +86,21 @@ class Texts:
         return np.stack(cols, 1) if cols else np.zeros((len(frames), 0), bool)
 
 
-def block_screen(blocks: list[Block], cams: Cameras, aspect, frames) -> tuple[np.ndarray, np.ndarray]:
-    """[K, B, 5] projected cell boxes of every block and [K, B] whether each is shown."""
+def block_screen(blocks: list[Block], cams: Cameras, aspect, frames,
+                 rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """[K, B, 5] projected cell boxes of every block (only in the frames `rows` [K], if given) and [K, B]
+    whether each is shown."""
     corners = np.array([box_corners(*b.bounds()) for b in blocks])
     shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
-    return box_screen(corners, cams, aspect), shown
+    need = None if rows is None else np.broadcast_to(rows[:, None], shown.shape)
+    return box_screen(corners, cams, aspect, need), shown
 
 
-def rule_faults(texts: Texts, cams: Cameras, aspect, boxes: np.ndarray, blocks_xy: np.ndarray,
+def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.ndarray,
                 blocks_on: np.ndarray, band_top: np.ndarray, card: np.ndarray,
                 seen: np.ndarray, strict: float = 1.0) -> dict[str, np.ndarray]:
     """Per rule, [K, N]: seen texts that break it in each frame if drawn (the overlap between texts is
-    left to `resolve`). `boxes` [K, N, 5] are the texts' screen boxes."""
-    cap = heights(texts.anchor, texts.cap, cams, aspect)
+    left to `resolve`). `cap` [K, N] are the texts' cap heights and `boxes` [K, N, 5] their screen boxes."""
     small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
     large = texts.is_section & (cap > MAX_SECTION_CAP / strict) & seen
     pad = EPS - (strict - 1) / 10                   # planning keeps a little inside the rule's own edges
@@ -138,14 +141,21 @@ def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.n
 
 
 def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect, frames: np.ndarray,
-             strict: float = 1.0):
-    """(seen [K, N]: shown and not wholly off screen, faults {rule: [K, N]}, drawn [K, N]) at `frames`."""
-    cams = Cameras(camera, frames)
-    boxes = box_screen(texts.corners, cams, aspect)
-    bxy, bon = block_screen(blocks, cams, aspect, frames)
+             strict: float = 1.0, drawn_only: bool = False, cams: Cameras | None = None,
+             shown: np.ndarray | None = None):
+    """(seen [K, N]: shown and not wholly off screen, faults {rule: [K, N]}, drawn [K, N]) at `frames`.
+    `drawn_only` skips measuring texts too small to be drawn (their seen and faults then read False).
+    `cams` and `shown` (texts.shown) at `frames` may be given when already known."""
+    cams = Cameras(camera, frames) if cams is None else cams
+    shown = texts.shown(frames) if shown is None else shown.copy()
+    cap = heights(texts.anchor, texts.cap, cams, aspect)
+    if drawn_only:
+        shown &= texts.is_value | (cap >= MIN_CAP * strict)
+    boxes = box_screen(texts.corners, cams, aspect, shown)
+    seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
+    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1))
     top, card = band_tops(captions, cards, frames, aspect)
-    seen = texts.shown(frames) & ~outside(boxes) & (boxes[..., 4] > 0)
-    faults = rule_faults(texts, cams, aspect, boxes, bxy, bon, top, card, seen, strict)
+    faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)
     ok[:, texts.is_value] = seen[:, texts.is_value]        # value texts are drawn whenever shown: no LOD
     return seen, faults, resolve(boxes, ok, texts.order), boxes
@@ -167,8 +177,13 @@ def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], 
     sampled = np.unique(np.r_[frames[::step], frames[-1], near[(near >= start) & (near <= end)]])
     texts = Texts(labels, values)
     # a little stricter than the rule, so frames between samples keep to it while the camera moves
-    _, _, drawn_s, _ = evaluate(texts, blocks, camera, captions, cards, aspect, sampled, strict=1.06)
-    drawn_s = drawn_s[:, :len(labels)]
+    # in chunks of frames: a GPT-2 plan holds ~10k texts, and [frames, texts, 5] boxes of the whole film
+    # would take gigabytes
+    cams, shown = Cameras(camera, sampled), texts.shown(sampled)
+    chunk = max(1, LOD_PAIRS // max(1, len(texts.cap)))
+    drawn_s = np.concatenate([evaluate(texts, blocks, camera, captions, cards, aspect, sampled[r], strict=1.06,
+                                       drawn_only=True, cams=cams.take(r), shown=shown[r])[2][:, :len(labels)]
+                              for r in (slice(a, a + chunk) for a in range(0, len(sampled), chunk))])
     # the samples at or after and at or before each frame (the first and last frames are samples)
     after = drawn_s[np.searchsorted(sampled, frames, "left")]
     before = drawn_s[np.searchsorted(sampled, frames, "right") - 1]

@@ -39,6 +39,13 @@ class Cameras:
     def __len__(self) -> int:
         return len(self.frames)
 
+    def take(self, rows: slice) -> "Cameras":
+        """The same camera at `frames[rows]` (views, no re-evaluation)."""
+        sub = object.__new__(Cameras)
+        sub.frames, sub.location, sub.target, sub.lens = (self.frames[rows], self.location[rows],
+                                                          self.target[rows], self.lens[rows])
+        return sub
+
     def key(self, i: int) -> CameraKey:
         return CameraKey(float(self.frames[i]), tuple(self.location[i]), tuple(self.target[i]), float(self.lens[i]))
 
@@ -67,15 +74,37 @@ def flat_corners(corners: np.ndarray) -> np.ndarray:
     return corners
 
 
-def box_screen(corners: np.ndarray, cams: Cameras, aspect) -> np.ndarray:
+NOWHERE = (2.0, 2.0, 2.0, 2.0, -1.0)   # the box of what was not measured: off screen, behind the camera
+SPARSE_CHUNK = 32               # frames per chunk when only some boxes are needed (each chunk projects the
+                                # boxes any of its frames needs)
+
+
+def box_screen(corners: np.ndarray, cams: Cameras, aspect, need: np.ndarray | None = None) -> np.ndarray:
     """[N, P, 3] world corners of N boxes -> [K, N, 5]: x0, x1, y0, y1 of each projected box and its
-    nearest depth (<= 0: partly behind the camera)."""
+    nearest depth (<= 0: partly behind the camera). With `need` [K, N], only boxes needed in some frame of
+    a chunk are projected; the rest read NOWHERE (a GPT-2 plan needs a few per cent of its texts' boxes)."""
     corners = flat_corners(np.asarray(corners, dtype=np.float64))
     n, pts = corners.shape[:2]
+    if need is None:
+        return _boxes(corners, cams, aspect, slice(None))
     out = np.empty((len(cams), n, 5))
+    out[:] = NOWHERE
+    for a in range(0, len(cams), SPARSE_CHUNK):
+        rows = slice(a, a + SPARSE_CHUNK)
+        cols = np.flatnonzero(need[rows].any(0))
+        if cols.size:
+            out[rows, cols] = _boxes(corners[cols], cams, aspect, rows)
+    return out
+
+
+def _boxes(corners: np.ndarray, cams: Cameras, aspect, rows: slice) -> np.ndarray:
+    n, pts = corners.shape[:2]
+    k = len(cams.frames[rows])
+    out = np.empty((k, n, 5))
     flat = corners.transpose(1, 0, 2).reshape(-1, 3)                  # corner-major: slices below are [K, N]
-    for a in range(0, len(cams), CHUNK):
-        uv = project(cams, flat, aspect, slice(a, a + CHUNK)).reshape(-1, pts, n, 3)
+    first = rows.start or 0
+    for a in range(0, k, CHUNK):
+        uv = project(cams, flat, aspect, slice(first + a, first + min(a + CHUNK, k))).reshape(-1, pts, n, 3)
         # min/max over the few corners as elementwise folds: far faster than a reduce over a short axis
         lo, hi = uv[:, 0].copy(), uv[:, 0].copy()
         for p in range(1, pts):

@@ -249,7 +249,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     keep = union([value_text_bounds(v) for v in values]) if values else None
     early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
     focus = set(beat.focus)
-    lit = {b.id: b.t_on[(b.t_on >= beat.first_frame) & (b.t_on <= early)] for b in blocks if b.id in focus}
+    lit = {b.id: b.lights_between(beat.first_frame, early) for b in blocks if b.id in focus}
     first = sorted((float(t.min()), bid) for bid, t in lit.items() if t.size)
     # what lights first, in order; else the subject from the top (the data flows down)
     begin = ([boxes[bid] for _, bid in first]
@@ -270,7 +270,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
         sides.insert(1, sides[0] + 0.8 * (sides[1] - sides[0]))
         framed = [framed[0], framed[1], framed[1]]
     if pan:                                         # the pan follows what the caption shows as it lights
-        shows = {b.id: b.t_on for b in blocks if b.id in set(beat.shows)}
+        shows = {b.id: b.reveal_frames for b in blocks if b.id in set(beat.shows)}
         (w0, w1), (s0, s1) = (framed[0], framed[-1]), (sides[0], sides[-1])
         for f, u in follow(w0, w1, shows, boxes, frames[0], frames[1], fps):
             framed.append(tuple(a + u * (b - a) for a, b in zip(w0, w1)))

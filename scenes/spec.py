@@ -98,6 +98,21 @@ class Block:
     def shape(self) -> tuple[int, int]:
         return tuple(self.values.shape)  # type: ignore[return-value]
 
+    @functools.cached_property
+    def reveal_frames(self) -> np.ndarray:
+        """The distinct finite frames at which its cells light, sorted (a weight block's one value is read
+        without scanning its broadcast cells: GPT-2's tables hold tens of millions)."""
+        t = self.t_on
+        if t.size and not any(t.strides):
+            t = t.flat[:1]
+        t = np.unique(t)
+        return t[np.isfinite(t)]
+
+    def lights_between(self, first: float, last: float) -> np.ndarray:
+        """Its reveal frames within [first, last], sorted."""
+        t = self.reveal_frames
+        return t[np.searchsorted(t, first, "left"):np.searchsorted(t, last, "right")]
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Axis-aligned (min, max) corners of the block's cells in world space."""
         r, k = self.shape

@@ -13,7 +13,7 @@ from llmreel.scenes.camera import box_corners, project_many
 from llmreel.scenes.cards import after_cards
 from llmreel.scenes.geometry import value_text_box
 from llmreel.scenes.moments import line_chars, wrap_formula
-from llmreel.scenes.screen import Cameras, box_screen
+from llmreel.scenes.screen import NOWHERE, Cameras, box_screen
 from llmreel.scenes.spec import CameraKey, TitleCard, ValueText
 
 NUMBER = st.floats(-99, 99, allow_nan=False).map(lambda v: f"{v:.2f}".replace("-", "\u2212"))
@@ -74,3 +74,30 @@ def test_a_beat_may_frame_single_blocks():
     qkv = next(b for b in spec.beats if b.id == "self-attention.qkv")
     assert "h0.attn.q[0]" in qkv.focus and "h0.attn.q[1]" not in qkv.focus
     assert set(qkv.shows) <= set(qkv.focus)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_boxes_measured_only_where_needed_match_the_full_measure(seed):
+    rng = np.random.default_rng(seed)
+    keys = [CameraKey(1.0, (3.0, -40.0, 2.0), (0.0, 0.0, 0.0), 50.0),
+            CameraKey(90.0, (-5.0, -25.0, 6.0), (2.0, 0.0, -1.0), 35.0)]
+    cams = Cameras(keys, np.arange(1.0, 91.0))
+    lo = rng.uniform(-10, 10, (40, 3))
+    corners = np.array([box_corners(a, a + rng.uniform(0.1, 3, 3)) for a in lo])
+    need = rng.random((len(cams), len(corners))) < 0.1
+    full, sparse = box_screen(corners, cams, "16:9"), box_screen(corners, cams, "16:9", need)
+    np.testing.assert_allclose(sparse[need], full[need], atol=1e-5)
+    # a box is either measured (as the full measure has it) or reads as nowhere: off screen, behind
+    measured = np.isclose(sparse, full, atol=1e-5).all(-1)
+    assert np.all(measured | (sparse == NOWHERE).all(-1)) and not measured.all()
+
+
+def test_a_blocks_reveal_frames_are_its_distinct_finite_light_times():
+    from llmreel.scenes.plan import plan_scene
+    spec = plan_scene()
+    for b in spec.blocks:
+        t = b.t_on[np.isfinite(b.t_on)]
+        assert np.array_equal(b.reveal_frames, np.unique(t))
+        a, z = float(np.median(t)) if t.size else 0.0, float(t.max()) if t.size else 1.0
+        assert np.array_equal(b.lights_between(a, z), np.unique(t[(t >= a) & (t <= z)]))
