@@ -51,7 +51,7 @@ def shot_safe_area(beat: Beat, aspect, fill: float = 1.0) -> tuple[float, float,
 
 INSET = 0.012          # frame fractions a shot keeps inside the safe area
 FILL = 0.5             # the area share of the safe area a shot aims its subject at (the frame check asks 0.3)
-MAX_TILT = 40.0        # degrees: how far above the wall a shot may look down to fit a tall subject
+MAX_TILT = 10.0        # degrees: how far above the wall a shot may look down to fit a tall subject
 WHOLE_SIDE, WHOLE_RISE = 0.45, 0.45   # the whole model: a three-quarter view from the right and above
 
 
