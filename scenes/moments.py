@@ -116,18 +116,21 @@ class Moments:
         vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
         size = VALUE_SIZE * self.size
         cell = block_cell(b, anchor[1])
-        for chars in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars)):
-            text = wrap_formula(fmt_text.format(*vals), chars)    # narrower lines where a line has no room
-            loc = self.place(text, size, b, cell)
-            if loc is not None:
-                break
-        else:
-            text = wrap_formula(fmt_text.format(*vals), self.line_chars)
-            loc = self.place(text, size, b, cell, fallback=True)
         f0, f1 = frames or self.window(beat, 0.25, 1.0)
         lit = float(b.t_on[cell])                    # a number shows once the cell it reports has lit
         if f0 < lit < f1 - 0.5 * (f1 - f0):
             f0 = float(np.ceil(lit))
+        # narrower lines where a line has no room; then clear only of the numbers on screen at the same time
+        # (each number keeps its own spot where it can, so the shots of successive beats agree)
+        tries = [(c, None) for c in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars))]
+        for chars, during in tries + [(c, (f0, f1)) for c, _ in tries]:
+            text = wrap_formula(fmt_text.format(*vals), chars)
+            loc = self.place(text, size, b, cell, during)
+            if loc is not None:
+                break
+        else:
+            text = wrap_formula(fmt_text.format(*vals), self.line_chars)
+            loc = self.place(text, size, b, cell, None, fallback=True)
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
                                      text=text, location=loc, size=float(size), frames=(f0, f1)))
 
@@ -137,13 +140,13 @@ class Moments:
             self.column(beat, bid, 0)
         self.value(beat, "{} + {} = {}", [(a, (0, 0)), (b, (0, 0)), (total, (0, 0))], (total, (0, 0)))
 
-    def place(self, text: str, size: float, b: Block, cell: tuple[int, int],
+    def place(self, text: str, size: float, b: Block, cell: tuple[int, int], frames: tuple[float, float] | None,
               fallback: bool = False) -> tuple[float, float, float] | None:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
         the residual stream it would cross; the first spot whose text box keeps clear of every block (its cells
-        and a tag's height around them), of the stream's tube and of the texts placed before it; None when
-        none does (with `fallback`: the first spot)."""
+        and a tag's height around them), of the stream's tube and of the texts placed before it (only
+        those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot)."""
         lo, hi = b.bounds()
         w = text_width(text, size)
         gap = 1.0 * self.size
@@ -157,7 +160,8 @@ class Moments:
                   if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
         pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
-        obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values]
+        obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values
+                      if frames is None or (v.frames[0] <= frames[1] and frames[0] <= v.frames[1])]
         obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams]
         for x, zz in spots:
             tl, th = value_text_box(text, size, (x, y, zz))
