@@ -57,6 +57,40 @@ def _edge(b: Block, toward: np.ndarray) -> np.ndarray:
     return c
 
 
+def _crossed(pts, skip: tuple[Block, ...], blocks: list[Block], width: float) -> list[Block]:
+    """The blocks (other than `skip`) that the tube through `pts` runs across."""
+    out = []
+    segs = [(np.minimum(a, b) - width / 2, np.maximum(a, b) + width / 2)
+            for a, b in zip(np.asarray(pts)[:-1], np.asarray(pts)[1:])]
+    for o in blocks:
+        if any(o is k for k in skip):
+            continue
+        lo, hi = o.bounds()
+        if any(sl[0] < hi[0] and lo[0] < sh[0] and sl[2] < hi[2] and lo[2] < sh[2] for sl, sh in segs):
+            out.append(o)
+    return out
+
+
+def side_lane(pts, src: Block, dst: Block, blocks: list[Block], width: float, lanes: dict) -> list:
+    """A path between two blocks of one column (a stack such as logits, max, exp sum, probabilities) that
+    would run across the blocks between them goes round them instead: out of the source's right side, down
+    a lane beside the stack and into the destination's right side. Paths beside one stack take successive
+    lanes (`lanes`: the stack's right edge -> lanes used), so they never lie on each other."""
+    (sl, sh), (dl, dh) = src.bounds(), dst.bounds()
+    if not (sl[0] < dh[0] and dl[0] < sh[0]):
+        return pts                                   # not one column: the elbow is clear enough
+    crossed = _crossed(pts, (src, dst), blocks, width)
+    if not crossed:
+        return pts
+    right = round(float(max([sh[0], dh[0]] + [o.bounds()[1][0] for o in crossed])), 3)
+    k = lanes.get(right, 0)
+    lanes[right] = k + 1
+    x = right + 2.0 * width * (k + 1)
+    y = float(pts[0][1])
+    zs, zd = float((sl[2] + sh[2]) / 2), float((dl[2] + dh[2]) / 2)
+    return [(float(sh[0]), y, zs), (x, y, zs), (x, y, zd), (float(dh[0]), y, zd)]
+
+
 def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: float, n_in: int) -> list[FlowPath]:
     by_tensor: dict[str, list[Block]] = {}
     for b in blocks:
@@ -83,6 +117,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
         return [c for c in cands if c.id.endswith(part)] or [c for c in cands if c.id.endswith(head)]
 
     paths = []
+    lanes: dict[float, int] = {}
     for b in blocks:
         if b.role == "weight":
             continue
@@ -99,6 +134,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
                     pts.append((float(s[0]), float(s[1]), float(e[2])))
                 pts.append(tuple(map(float, e)))
+                pts = side_lane(pts, c, b, blocks, width, lanes)
                 paths.append(FlowPath(id=f"path:{c.id}->{b.id}", role="op", points=pts, width=width, grow=grow))
     res = [b for b in blocks if b.role == "residual"]
     if res:

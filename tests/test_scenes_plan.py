@@ -457,3 +457,20 @@ def test_value_texts_legible_beside_their_cells_and_framed(spec):
             if w is not v and w.frames[0] <= v.frames[1] and v.frames[0] <= w.frames[1]:
                 wl, wh = value_text_bounds(w)
                 assert not (tl[0] < wh[0] and wl[0] < th[0] and tl[2] < wh[2] and wl[2] < th[2]), (v.text, w.text)
+
+
+def test_a_path_within_one_column_of_blocks_goes_round_the_blocks_between(spec):
+    """Softmax's stack (logits, max, exp sum, probabilities), layer norm's and each head's: a path from one
+    block of a column to another never runs across the blocks between them."""
+    from llmreel.scenes.paths import _crossed
+    by_id = {b.id: b for b in spec.blocks}
+    checked = 0
+    for p in spec.paths:
+        if p.role != "op" or not p.id.startswith("path:"):
+            continue
+        src, dst = (by_id[i] for i in p.id[len("path:"):].split("->"))
+        (sl, sh), (dl, dh) = src.bounds(), dst.bounds()
+        if sl[0] < dh[0] and dl[0] < sh[0]:
+            checked += 1
+            assert not _crossed(p.points, (src, dst), spec.blocks, p.width), p.id
+    assert checked >= 20
