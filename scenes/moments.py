@@ -153,8 +153,11 @@ class Moments:
         z = float(np.clip(cell_point(b, *cell)[2] - 0.3 * size, lo[2] + 0.3 * size, hi[2] - 0.85 * size))
         y = float(lo[1] - 0.05)
         top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]          # its ink above the baseline
+        under = ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top)
+        over = ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)
+        # beside the block at the cell's height, else on the side of the block nearer the cell
         spots = [(hi[0] + gap + w / 2, z), (lo[0] - 2.5 * gap - w / 2, z),
-                 ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top), ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)]
+                 *((over, under) if z > (lo[2] + hi[2]) / 2 else (under, over))]
         # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
         spots += [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
                   if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
