@@ -257,20 +257,21 @@ class Evidence:
         return self.share >= HOLD_SHARE
 
 
+def evidence_at(trace, seq, finding: Finding, step: int) -> Evidence:
+    """The finding on one traced run at output letter `step`: `trace` holds that step's predicting column (its
+    pass's trace, or any later pass's: causality keeps earlier columns), `seq` the input and the 6 letters written."""
+    col = SORT_LENGTH + step - 2                                              # the predicting column
+    arr = np.asarray(seq)[None, :]                                            # [1, 12]
+    row = trace[f"h{finding.layer}.attn.probs"][finding.head, col, :col + 1]
+    marked = np.flatnonzero(HYPOTHESES[finding.hypothesis](arr, step - 1, np.arange(col + 1))[0])
+    return Evidence(decode(seq[:SORT_LENGTH]), decode(seq[SORT_LENGTH:]), step, finding.layer, finding.head,
+                    finding.hypothesis, col, decode(seq[:col + 1]), tuple(float(v) for v in row),
+                    tuple(int(p) for p in marked))
+
+
 def evidence(r: Findings, finding: Finding, text: str) -> list[Evidence]:
     """The finding shown on one input (its traced greedy run with r's weights): per step of the finding, where
     its head's attention goes from the predicting column."""
-    config, params = r.config, r.params
     idx = encode(text, length=SORT_LENGTH)
-    seq, traces = generate(params, config, idx, SORT_LENGTH, draft=sorted(idx))
-    arr = np.array(seq)[None, :]                                              # [1, 12]
-    out = []
-    for s in finding.steps:
-        tr = traces[s - 1]
-        col = np.arange(len(tr.tokens))
-        row = tr[f"h{finding.layer}.attn.probs"][finding.head, -1, :]
-        marked = np.flatnonzero(HYPOTHESES[finding.hypothesis](arr, s - 1, col)[0])
-        out.append(Evidence(decode(idx), decode(seq[SORT_LENGTH:]), s, finding.layer, finding.head,
-                            finding.hypothesis, int(col[-1]), decode(tr.tokens),
-                            tuple(float(v) for v in row), tuple(int(p) for p in marked)))
-    return out
+    seq, traces = generate(r.params, r.config, idx, SORT_LENGTH, draft=sorted(idx))
+    return [evidence_at(traces[s - 1], seq, finding, s) for s in finding.steps]

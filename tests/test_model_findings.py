@@ -209,3 +209,45 @@ def test_docs_findings_is_the_command_output(shipped):
     want = markdown_report(shipped, "CBABBC", "llmreel findings --markdown --input CBABBC")
     assert doc.read_text(encoding="utf-8") == want, \
         "docs/findings.md is stale: llmreel findings --markdown --input CBABBC > docs/findings.md"
+
+
+def _same_findings(a: Findings, b: Findings) -> bool:
+    """Equal but for float rounding (another BLAS may move a share in its last bits, a count at 1/2 by one)."""
+    if (a.n_inputs, a.base_sorted, len(a.measures)) != (b.n_inputs, b.base_sorted, len(b.measures)):
+        return False
+    key = lambda f: (f.layer, f.head, f.hypothesis, f.steps, f.ablation.n_sorted)   # noqa: E731
+    close = all(abs(m.n_hold - n.n_hold) <= 2 and abs(m.share - n.share) < 1e-5
+                and (m.layer, m.head, m.step, m.hypothesis, m.n_chance) == (n.layer, n.head, n.step, n.hypothesis, n.n_chance)
+                for m, n in zip(a.measures, b.measures))
+    return close and [key(f) for f in a.findings] == [key(f) for f in b.findings] and \
+        [(x.n_sorted, x.letters) for x in a.ablations] == [(x.n_sorted, x.letters) for x in b.ablations]
+
+
+def test_shipped_findings_file_is_current(shipped, monkeypatch, tmp_path):
+    """The plan reads the shipped weights' findings from weights/nano_sort.findings.json (no measuring)."""
+    from llmreel.model import findings_cache
+    monkeypatch.setenv("LLMREEL_CACHE", str(tmp_path))
+    monkeypatch.setattr(findings_cache, "find", lambda w: pytest.fail("measured again"))
+    got = findings_cache.cached_find()
+    assert _same_findings(got, shipped), "stale: python -m llmreel.model.findings_cache"
+    assert got.params and not list(tmp_path.iterdir())
+
+
+def test_other_weights_are_measured_once_then_read(blinded, monkeypatch, tmp_path):
+    from llmreel.model import findings_cache
+    f, r = blinded
+    config, params = load_weights()
+    params = _blind(params, config, f.layer, f.head)
+    monkeypatch.setenv("LLMREEL_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(findings_cache, "find", lambda w: calls.append(w) or r)     # measured above already
+    first = findings_cache.cached_find((config, params))
+    second = findings_cache.cached_find((config, params))
+    assert len(calls) == 1 and first is r and _same_findings(second, r) and second.params is params
+    [entry] = tmp_path.iterdir()
+    doc = json.loads(entry.read_text(encoding="utf-8"))
+    assert doc["digest"] == findings_cache.digest(config, params) != findings_cache.digest(*load_weights())
+    doc["criterion"]["min_percent"] = 90                                 # measured with another criterion
+    entry.write_text(json.dumps(doc), encoding="utf-8")
+    findings_cache.cached_find((config, params))
+    assert len(calls) == 2 and json.loads(entry.read_text(encoding="utf-8"))["criterion"]["min_percent"] == 95
