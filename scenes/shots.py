@@ -16,10 +16,12 @@ from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
 
 def block_boxes(spec_blocks: list[Block], labels: list[Label]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Block id -> world box of the block with its name tag and dimension labels."""
+    """Block id -> world box of the block with its name tag and dimension labels (not the section heading
+    a block carries: "Transformer block 0" spans the whole layer, and would widen a shot of layer norm
+    to it)."""
     boxes = {b.id: b.bounds() for b in spec_blocks}
     for l in labels:
-        if l.block in boxes:
+        if l.block in boxes and l.kind != "section":
             boxes[l.block] = union([boxes[l.block], label_bounds(l)])
     return boxes
 
