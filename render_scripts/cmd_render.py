@@ -96,7 +96,7 @@ def find_chapter(spec, name: str):
 def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True, slide: bool = False) -> None:
     """The options every scene command shares; `slide`: also --on and --transparent (cmd_plan.add_look_args)."""
     p.add_argument("story", nargs="?", default=None,
-                   help="story name or .toml file (default: the default story), or a saved .blend to render as it is")
+                   help="story name or .toml file (default: sort_explainer, or gpt2_text for a text model), or a saved .blend to render as it is")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     add_model_args(p)
     p.add_argument("--quality", default=None, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality}; "
@@ -153,7 +153,7 @@ def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int
 
 
 def base_name(args, spec) -> str:
-    name = f"{spec.meta.story}-{spec.meta.input}-{args.quality}"
+    name = f"{spec.meta.story}-{spec.meta.input[:40]}-{args.quality}"   # a long prompt: its start
     if args.lang != "en":
         name += f"-{args.lang}"
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)

@@ -15,7 +15,7 @@ CARD_MARGIN = 0.04               # kept clear around it, fraction of the frame h
 
 def plan_chapters(spec_beats: list[Beat], beats: list[BeatPlan], fps: int) -> tuple[list[Chapter], list[TitleCard]]:
     """The chapters the story keeps, numbered as in the full story, and a title card opening each
-    (2.5 s, at most half the chapter)."""
+    (2.5 s, at most half the chapter); its subtitle the story's own where it gives one."""
     chapters, cards = [], []
     for num, (slug, (ten, tko), (sen, sko)) in enumerate(CHAPTERS, start=1):
         mine = [b for b in spec_beats if b.id.startswith(slug + ".")]
@@ -26,8 +26,9 @@ def plan_chapters(spec_beats: list[Beat], beats: list[BeatPlan], fps: int) -> tu
                      last_frame=mine[-1].last_frame, beats=mine, tensors=tensors)
         chapters.append(ch)
         card_len = min(int(round(2.5 * fps)), (ch.last_frame - ch.first_frame + 1) // 2)
+        own = next((b.subtitle for b in beats if b.chapter == slug and b.subtitle), {})   # the story's
         cards.append(TitleCard(chapter=slug, text={"en": f"{num}. {ten}", "ko": f"{num}. {tko}"},
-                               subtitle={"en": sen, "ko": sko},
+                               subtitle={"en": sen, "ko": sko, **own},
                                frames=(float(ch.first_frame), float(ch.first_frame + card_len - 1))))
     return chapters, cards
 

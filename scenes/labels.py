@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.model.config import GPTConfig
+from llmreel.scenes.captions_text import quoted
 from llmreel.scenes.inputs import text_of
 from llmreel.scenes.layout import PITCH, Layout
 from llmreel.scenes.spec import Block, Label
 from llmreel.scenes.storyboard import FRAME_START
 
 
-def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int, frame_end: int) -> list[Label]:
+def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_in: int, frame_end: int,
+                token_name=None) -> list[Label]:
+    """The layout's labels and the tokens under the token blocks: letters, or with `token_name` (a text
+    model's id -> text) each token's text."""
     labels = [l for s in lay.slots for l in s.labels] + list(lay.section_labels)     # the plan's own layout
     size = min(0.9 * PITCH / 0.6, 0.9 * lay.sizes.title)
     toks = list(trace.tokens)
@@ -28,7 +32,7 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
                 FRAME_START if j < n_in else float(np.nanmin(col_t)))
             if not np.isfinite(when):
                 continue                                                   # never reached in this cut
-            text = text_of(cfg, [tok])
+            text = token_name(tok).strip() or quoted(token_name(tok)) if token_name else text_of(cfg, [tok])
             s = size / max(1, len(text))
             z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
             if tensor == "probs":

@@ -66,16 +66,17 @@ def _find(blocks: dict[str, Block], tensor: str, index) -> Block | None:
 
 class Moments:
     """What the recipes see (the trace, the blocks by id, the base tag size, fps, the input length, the
-    story's input and output text, its last frame) and what they make."""
+    story's input and output text, its last frame, how a token reads) and what they make."""
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
                  input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000,
-                 streams=()):
+                 streams=(), token_name=None):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
         # the residual stream's tube, segment by segment: numbers are not written across it
         self.streams = tube_boxes(streams)
         self.line_chars = line_chars        # a value text longer than this breaks into lines
         self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
+        self.token_name = token_name or str         # a token id -> how it reads (a text model's token text)
         self.highlights: list[Highlight] = []
         self.flying: list[FlyingCell] = []
         self.values: list[ValueText] = []
@@ -108,12 +109,14 @@ class Moments:
             self.highlight(beat, block_id, (0, b.shape[0]), (col, col + 1), frames)
 
     def value(self, beat: BeatPlan, fmt_text: str, sources: list[tuple[str, tuple]], anchor: tuple[str, tuple],
-              frames=None) -> None:
-        """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block."""
+              frames=None, small: bool | None = None) -> None:
+        """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block; `small`
+        (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
-        vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name) for name, idx in sources]
+        vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name if small is None else small)
+                for name, idx in sources]
         size = VALUE_SIZE * self.size
         cell = block_cell(b, anchor[1])
         f0, f1 = frames or self.window(beat, 0.25, 1.0)

@@ -13,25 +13,29 @@ import copy
 from dataclasses import dataclass
 
 from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
+from llmreel.model.checkpoint import Model
 from llmreel.model.config import GPTConfig
 from llmreel.model.gpt import generate as generate_tokens
 from llmreel.model.trace import Trace
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
+from llmreel.scenes.captions_text import text_fields
 from llmreel.scenes.cards import after_cards, plan_chapters
 from llmreel.scenes.hud import plan_hud
+from llmreel.core.errors import InputError
 from llmreel.scenes.inputs import Run, as_model, prepare
 from llmreel.scenes.labels import in_front_of_paths, plan_labels
 from llmreel.scenes.legibility import plan_lod
 from llmreel.scenes.layout import layout, merged_tensors
 from llmreel.scenes.look import plan_look
 from llmreel.scenes.moments import Moments, focus_moments, line_chars
+from llmreel.scenes.moments_text import text_moments
 from llmreel.scenes.paths import gelu_curves, plan_paths
 from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
-from llmreel.scenes.story import Story, load_story
+from llmreel.scenes.story import TEXT_STORY, Story, load_story
 from llmreel.scenes.storyboard import FRAME_START, BeatPlan
 from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
@@ -59,14 +63,32 @@ class Timeline:
         return self.run.input_text
 
 
+def story_and_model(story=None, weights=None, config=None) -> tuple[Story, Model]:
+    """The story and the model it runs on. No story: the one written for the model's kind (the sort story
+    for the letter model, gpt2_text for a text model); a story written for the other kind is refused in one
+    line naming the right one."""
+    if story is None:
+        model = as_model(weights, config)
+        return load_story(TEXT_STORY if not model.is_letters else None), model
+    st = story if isinstance(story, Story) else load_story(story)
+    model = as_model(weights if weights is not None else (st.weights or None), config)
+    if st.model == "text" and model.is_letters:
+        raise InputError(f"story {st.name} is written for a text (GPT-2-family) model; name one with --model PATH "
+                         f"(a GPT-2 folder) or --config gpt2 (seeded random weights), or drop the story for the "
+                         f"letter model's")
+    if st.model == "letters" and not model.is_letters:
+        raise InputError(f"story {st.name} is written for the letter-sorting model; for this text model use "
+                         f"story {TEXT_STORY.stem} (chosen by default for a text model)")
+    return st, model
+
+
 def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None, pace=None, weights=None,
                   config=None) -> Timeline:
     """The model run on the story's input, and the story's beats: cut, captions written, frames assigned
     (plan_run's first half; the arguments as there)."""
-    st = story if isinstance(story, Story) else load_story(story)
+    st, model = story_and_model(story, weights, config)
     fps = st.fps if fps is None else check_fps(fps)
     pace = st.pace if pace is None else check_pace(pace)
-    model = as_model(weights if weights is not None else (st.weights or None), config)
     cfg, params = model.config, model.params
     if input is None and text is None and model.is_letters:
         input = st.input
@@ -76,7 +98,13 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     trace = traces[-1]                                                        # T = n_in + n_out - 1
     output = run.text_of(seq[n_in:])
     beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
-    write_captions(beats, caption_context(trace, n_in, output, input_text, model.n_params), cfg, seq, n_in)
+    fields = caption_context(trace, n_in, output, input_text, model.n_params)
+    name = None
+    if not model.is_letters:                       # a text model: its tokens named by their text
+        name = model.token_text
+        fields.update(text_fields(trace, n_in, name, output))
+        text_moments(beats)
+    write_captions(beats, fields, cfg, seq, n_in, name)
     assign_frames(beats, fps)
     return Timeline(beats, trace, fps, run, output)
 
@@ -97,13 +125,12 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     A still for a slide: `on` "light" | "dark" colours texts, outlines and paths for that slide
     (themes.slide_theme); `bands` False (a transparent picture) outlines captions and title cards instead
     of setting them on opaque bands."""
-    st = story if isinstance(story, Story) else load_story(story)
+    st, model = story_and_model(story, weights, config)
     aspect = st.aspect if aspect is None else parse_aspect(aspect)
     theme_obj = copy.deepcopy(slide_theme(get_theme(st.theme if theme is None else theme), on))
     language = st.language if language is None else language
     check_language(language)
-    tl = plan_timeline(st, input=input, text=text, generate=generate, fps=fps, pace=pace, weights=weights,
-                       config=config)
+    tl = plan_timeline(st, input=input, text=text, generate=generate, fps=fps, pace=pace, weights=model)
     beats, trace, fps, cfg, run, output = tl.beats, tl.trace, tl.fps, tl.config, tl.run, tl.output
     model, n_in, input_text = run.model, tl.n_in, tl.input_text
     frame_end = beats[-1].last_frame
@@ -116,11 +143,12 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     lay = layout(cfg, len(trace.tokens))
     blocks = plan_blocks(lay, trace, sched.times, beats)
     by_id = {b.id: b for b in blocks}
-    labels = plan_labels(lay, by_id, trace, cfg, n_in, frame_end)
+    labels = plan_labels(lay, by_id, trace, cfg, n_in, frame_end, None if model.is_letters else model.token_text)
     paths = plan_paths(blocks, trace, merged, fps, width=0.12 * lay.sizes.title, n_in=n_in)
     paths += gelu_curves(lay, by_id, width=0.2 * lay.sizes.title, n_in=n_in)
     m = focus_moments(beats, Moments(trace, by_id, theme_obj, lay.sizes.title, fps, n_in, input_text, output,
-                                     frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"]))
+                                     frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
+                                     None if model.is_letters else model.token_text))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
     sbeats = spec_beats(beats, blocks)

@@ -1,6 +1,7 @@
 """Story files: TOML in scenes/ saying which chapters and beats a cut shows, for how long, and how.
 
     name = "sort_explainer"
+    model = "letters"         # the model it is written for: "letters" (the sort model) | "text" (GPT-2 family)
     input = "CBABBC"          # letters of A/B/C
     weights = ""              # "" = the shipped weights; else a .safetensors / .npz path
     fps = 30
@@ -12,10 +13,13 @@
     [[chapter]]
     slug = "introduction"     # one of storyboard.CHAPTER_SLUGS, in that order
     pace = 1.0                # per-chapter multiplier
+    subtitle = { en = "...", ko = "..." } # optional: the title card's subtitle
     beats = ["task", "tokens"]            # optional subset, in canonical order (default: all)
     seconds = { task = 6 }                # optional per-beat seconds
     captions.task.en = "The input is {input}."   # optional caption override per language;
                                                  # {input} {output} {tokens} {n} are filled in
+
+    together = true                       # chapter "transformer" only: the later blocks in one quick beat
 
     [chapter.beat.tokens]                 # optional: override any field of one beat (docs/beat-overrides.md)
     seconds = 6                           # 0.5 .. 120
@@ -39,9 +43,12 @@ from llmreel.scenes.themes import THEMES
 
 STORY_DIR = Path(__file__).resolve().parent
 DEFAULT_STORY = STORY_DIR / "sort_explainer.toml"
+TEXT_STORY = STORY_DIR / "gpt2_text.toml"         # the default story for a text (GPT-2-family) model
+MODEL_KINDS = ("letters", "text")                  # a story's `model`: the kind of model it is written for
 
-_TOP_KEYS = ("name", "title", "input", "weights", "fps", "aspect", "pace", "theme", "language", "chapter")
-_CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "beat", "loop_seconds", "loop_speedup")
+_TOP_KEYS = ("name", "title", "model", "input", "weights", "fps", "aspect", "pace", "theme", "language", "chapter")
+_CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "beat", "loop_seconds", "loop_speedup",
+                 "together", "subtitle")
 _BEAT_KEYS = ("seconds", "caption", "focus", "shot")
 SECONDS_RANGE = (0.5, 120.0)
 # shot override key -> (lowest, highest) accepted; angles in degrees (see docs/beat-overrides.md)
@@ -61,6 +68,8 @@ class ChapterCut:
     shots: dict[str, dict[str, float | str]] = field(default_factory=dict)   # beat -> SHOT_KEYS -> value
     loop_seconds: float | None = None                           # output chapter: first fed-back pass
     loop_speedup: float | None = None                           # each later pass lasts this fraction
+    together: bool = False                                      # transformer chapter: the later blocks in one quick beat
+    subtitle: dict[str, str] = field(default_factory=dict)     # the title card's subtitle, per language
 
 
 @dataclass
@@ -68,6 +77,7 @@ class Story:
     name: str
     path: str
     title: dict[str, str]
+    model: str                      # MODEL_KINDS: the kind of model its captions are written for
     input: str
     weights: str
     fps: int
@@ -190,6 +200,13 @@ def _chapter(doc, where: str) -> ChapterCut:
                 raise InputError(f"{where}: {key} only applies to chapter 'output'")
             lo, hi = (1.0, 60.0) if key == "loop_seconds" else (0.3, 1.0)
             setattr(cut, key, _number(doc[key], lo, hi, f"{where} {key}"))
+    if "subtitle" in doc:
+        cut.subtitle = _lang_dict(doc["subtitle"], f"{where} subtitle")
+    if "together" in doc:
+        if slug != "transformer" or not isinstance(doc["together"], bool):
+            raise InputError(f"{where}: together = {doc['together']!r}; accepted: true or false, in chapter "
+                             f"'transformer' only")
+        cut.together = doc["together"]
     return cut
 
 
@@ -208,7 +225,8 @@ def _resolve(path_or_name) -> Path:
 
 
 def load_story(path_or_name: str | Path | None = None) -> Story:
-    """Read and validate a story: a shipped name ("sort_explainer", "attention_only"), a path, or None."""
+    """Read and validate a story: a shipped name ("sort_explainer", "attention_only", "gpt2_text"), a path,
+    or None (the default story: the sort model's)."""
     path = _resolve(path_or_name)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -232,10 +250,14 @@ def load_story(path_or_name: str | Path | None = None) -> Story:
     if order != sorted(set(order)):
         raise InputError(f"{where}: chapters must be unique and in story order: {', '.join(CHAPTER_SLUGS)}")
     name = _str(doc.get("name", path.stem), f"{where} name")
+    model = _str(doc.get("model", "letters"), f"{where} model")
+    if model not in MODEL_KINDS:
+        raise InputError(f"{where}: model = {model!r}; accepted: {', '.join(MODEL_KINDS)}")
     return Story(
         name=name,
         path=str(path),
         title=_lang_dict(doc.get("title", {"en": name, "ko": name}), f"{where} title"),
+        model=model,
         input=_str(doc.get("input", "CBABBC"), f"{where} input"),
         weights=_str(doc.get("weights", ""), f"{where} weights"),
         fps=check_fps(doc.get("fps", 30), f"{where} fps"),

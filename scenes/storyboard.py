@@ -107,6 +107,7 @@ class BeatPlan:
     templates: dict[str, str] = field(default_factory=dict)     # caption templates, per language
     shot: Shot = Shot()
     moments: Callable | None = None   # recipe(m: moments.Moments, beat) adding its focus moments
+    subtitle: dict[str, str] = field(default_factory=dict)     # the story's own chapter subtitle, per language
 
     @property
     def id(self) -> str:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from llmreel.model.config import GPTConfig
 from llmreel.scenes.captions import fill_caption
+from llmreel.scenes.captions_text import quoted
 from llmreel.scenes.inputs import text_of
 from llmreel.scenes.story import Story
 from llmreel.scenes.storyboard import DEFAULT_LOOP_SPEEDUP, FRAME_START, BeatPlan, Shot, min_frames
@@ -51,28 +52,51 @@ def select_beats(story: Story, beats: list[BeatPlan], pace: float) -> list[BeatP
             secs = first * speed ** (b.pass_index - 2)
         b.seconds = secs * pace * cut.pace
         b.templates = {**b.templates, **cut.captions.get(base, {})}
+        b.subtitle = dict(cut.subtitle)
         if base in cut.focus:
             b.focus = list(cut.focus[base])
         if base in cut.shots:
             b.shot = override_shot(b.shot, cut.shots[base])
         kept.append(b)
-    return kept
+    cut = cuts.get("transformer")
+    return together(kept) if cut is not None and cut.together else kept
 
 
-def beat_fields(b: BeatPlan, base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int) -> dict[str, str]:
-    """Caption fields of one beat: the story's (captions.caption_context) and {layer} {pass} {col} {letter}."""
+def together(beats: list[BeatPlan]) -> list[BeatPlan]:
+    """The later transformer blocks' beats ("blocks.1", "blocks.2", ...) as one quick beat: every step of
+    each block in turn, in the short slots of a fed-back pass; the caption and shot of the first."""
+    later = [b for b in beats if b.chapter == "transformer" and b.base == "blocks" and b.steps]
+    if len(later) < 2:
+        return beats
+    one = copy.copy(later[0])
+    one.name, one.fast = "blocks", True
+    one.steps = [s for b in later for s in b.steps]
+    one.focus = sorted({t for b in later for t in b.focus})
+    one.shows = list(dict.fromkeys(t for b in later for t in b.shows))
+    gone = {id(b) for b in later}
+    return [one if b is later[0] else b for b in beats if b is later[0] or id(b) not in gone]
+
+
+def beat_fields(b: BeatPlan, base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int,
+                name=None) -> dict[str, str]:
+    """Caption fields of one beat: the story's (captions.caption_context) and {layer} {pass} {col} {letter};
+    with `name` (a text model's token id -> text) also {next_q}: the token this pass picks, quoted."""
     f = dict(base)
     f["layer"] = str(b.layer)
     f["pass"] = str(b.pass_index)
     f["col"] = str(n_in + b.pass_index - 2)
     nxt = seq[n_in + b.pass_index - 1] if n_in + b.pass_index - 1 < len(seq) else seq[-1]
     f["letter"] = text_of(cfg, [nxt])
+    f["last_layer"] = str(cfg.n_layer - 1)
+    if name is not None and b.pass_index:
+        f["next_q"] = quoted(name(nxt))
     return f
 
 
-def write_captions(beats: list[BeatPlan], base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int) -> None:
+def write_captions(beats: list[BeatPlan], base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int,
+                   name=None) -> None:
     for b in beats:
-        b.caption = fill_caption(b.templates, beat_fields(b, base, cfg, seq, n_in), f"{b.chapter}.{b.base}")
+        b.caption = fill_caption(b.templates, beat_fields(b, base, cfg, seq, n_in, name), f"{b.chapter}.{b.base}")
 
 
 def assign_frames(beats: list[BeatPlan], fps: int) -> None:

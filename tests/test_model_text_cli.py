@@ -67,8 +67,27 @@ def test_trace_reads_text_with_a_text_model(tiny, tmp_path):
 
 def test_every_bad_model_or_prompt_is_one_line_exit_2(tiny, tmp_path):
     no_embd = write_tiny_gpt2(tmp_path / "no-embd", n_embd=None)
+    no_weights = write_tiny_gpt2(tmp_path / "no-weights")
+    (no_weights / "model.safetensors").unlink()
+    no_config = write_tiny_gpt2(tmp_path / "no-config")
+    (no_config / "config.json").unlink()
+    wider = write_tiny_gpt2(tmp_path / "wider")                            # config says 32 wide, weights are 16
+    (wider / "config.json").write_text((wider / "config.json").read_text().replace('"n_embd": 16', '"n_embd": 32'))
+    small_vocab = write_tiny_gpt2(tmp_path / "small-vocab", vocab_size=1000)   # GPT-2's tokenizer has 50,257
     t, out = str(tiny), str(tmp_path / "x.npz")
+    video = str(tmp_path / "video")
     cases = [
+        ("render", "--model", str(no_config), "--text", "Hi", "--out", video),
+        ("render", "--model", str(no_weights), "--text", "Hi", "--out", video),
+        ("render", "--model", str(wider), "--text", "Hi", "--out", video),
+        ("render", "--model", str(small_vocab), "--text", "Hi", "--out", video),
+        ("render", "--model", t, "--text", "", "--out", video),
+        ("render", "--model", t, "--text", "Hi", "--generate", "65", "--out", video),
+        ("render", "--model", t, "--input", "CBABBC", "--out", video),
+        ("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", video),   # names gpt2_text
+        ("still", "attention_only", "--model", t, "--text", "Hi", "--frame", "1", "--out", str(tmp_path / "x.png")),
+        ("plan", "gpt2_text"),                                                 # the text story, the letter model
+        ("render", "--config", "gpt9", "--text", "Hi", "--out", video),
         ("plan", "--model", str(tmp_path / "missing")),
         ("plan", "--model", str(no_embd), "--text", "Hi"),
         ("plan", "--text", "Hello"),                                           # the letter model
@@ -93,7 +112,10 @@ def test_every_bad_model_or_prompt_is_one_line_exit_2(tiny, tmp_path):
         ("render", "--text", "Hi", "--out", str(tmp_path / "video")),
     ]
     assert_each_one_line_error(cases, workers=2, timeout=300)
-    assert not any(p.exists() for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png"))
+    assert not any(p.exists() for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png", tmp_path / "video"))
+    story = run_cli("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", video)
+    assert "story sort_explainer is written for the letter-sorting model; for this text model use story gpt2_text" \
+        in story.stderr
 
 
 @pytest.mark.bpy

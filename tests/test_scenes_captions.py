@@ -12,6 +12,7 @@ from llmreel.scenes.beats_output import LOOP_MORE
 from llmreel.scenes.captions import render
 from llmreel.scenes.plan import plan_timeline
 from llmreel.scenes.story import list_stories, load_story
+from tiny_gpt2 import story_kwargs
 
 HEDGES = ("(를)", "(을)", "(이)", "(가)", "(은)", "(는)", "(으)", "(과)", "(와)")
 INPUTS = ("CBABBC", "AAAAAA", "CCCCCC", "ABCCBA", "BBBAAC", "ACACAC")
@@ -63,7 +64,7 @@ def test_no_particle_is_fixed_after_a_field():
 @pytest.mark.parametrize("story", list_stories())
 def test_filled_korean_captions_never_hedge(story):
     for text in INPUTS:
-        run = plan_timeline(story, input=text)
+        run = plan_timeline(story, **story_kwargs(story, text))
         for b in run.beats:
             ko = b.caption["ko"]
             assert not [h for h in HEDGES if h in ko], (story, text, b.id, ko)

@@ -10,6 +10,7 @@ from llmreel.scenes.glossary import BY_KEY, TERMS, markdown, terms_in
 from llmreel.scenes.layout import _TITLES
 from llmreel.scenes.plan import plan_timeline
 from llmreel.scenes.story import list_stories
+from tiny_gpt2 import story_kwargs
 from llmreel.scenes.storyboard import CHAPTERS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
@@ -62,7 +63,7 @@ def test_each_defining_caption_uses_its_term():
 
 def film_texts(story: str | None, lang: str) -> list[tuple[str, str]]:
     """(where, text) in the order the film shows them: each chapter's title card, then its captions."""
-    run = plan_timeline(story)
+    run = plan_timeline(story, **({} if story is None else story_kwargs(story)))
     titles = {slug: (t, sub) for slug, t, sub in CHAPTERS}
     out, chapter = [], None
     i = 0 if lang == "en" else 1

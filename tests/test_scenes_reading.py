@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from llmreel.scenes.plan import plan_timeline
 from llmreel.scenes.reading import caption_seconds, korean_chars, reading_seconds, words
 from llmreel.scenes.story import list_stories
+from tiny_gpt2 import story_kwargs
 
 MAX_FILM_SECONDS = 6 * 60
 
@@ -37,7 +38,7 @@ def test_korean_counts_latin_digits_spaces_and_punctuation_half():
 @given(letters=st.text(alphabet="ABC", min_size=6, max_size=6), fps=st.sampled_from([12, 24, 30]))
 def test_every_caption_stays_long_enough_to_read(story, pace, letters, fps):
     """The reading minimum wins over the pace: even at pace 0.5 no caption goes before it is read."""
-    run = plan_timeline(story, input=letters, pace=pace, fps=fps)
+    run = plan_timeline(story, pace=pace, fps=fps, **story_kwargs(story, letters))
     for b in run.beats:
         shown = (b.last_frame - b.first_frame + 1) / fps
         for lang, text in b.caption.items():

@@ -91,3 +91,28 @@ def write_byte_bpe(folder: Path, merges: list[tuple[str, str]], extra_ids: int =
         (folder / "vocab.json").write_text(json.dumps(vocab))
         (folder / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
     return vocab
+
+
+_TINY_MODEL = []
+
+
+def tiny_model():
+    """A tiny GPT-2-family Model (TINY, seed 0), written once per test process to a temporary folder."""
+    if not _TINY_MODEL:
+        import tempfile
+
+        from llmreel.model.checkpoint import load_model
+
+        folder = write_tiny_gpt2(Path(tempfile.mkdtemp(prefix="tiny-gpt2-")) / "tiny-gpt2")
+        _TINY_MODEL.append(load_model(folder))
+    return _TINY_MODEL[0]
+
+
+def story_kwargs(story, letters: str = "CBABBC") -> dict:
+    """plan_timeline / plan_scene keywords that run `story` on a model of its kind: the sort model on
+    `letters`, or a story written for a text model on the tiny GPT-2 with `letters` as its text."""
+    from llmreel.scenes.story import load_story
+
+    if load_story(story).model == "text":
+        return {"weights": tiny_model(), "text": letters}
+    return {"input": letters}

@@ -1,0 +1,118 @@
+"""Focus moments of a text (GPT-2-family) model, where the sort story's name letters: the prompt's token
+columns lifted out of the embedding table, the top predictions' rows of the LM head and the logits with
+their token strings, the picked token by its text, and the text so far growing by one token each pass.
+`text_moments` swaps them in for those beats (the others' moments show numbers only and serve both)."""
+from __future__ import annotations
+
+import numpy as np
+
+from llmreel.scenes.captions_text import quoted, top_tokens
+from llmreel.scenes.geometry import value_text_box
+from llmreel.scenes.moments import VALUE_SIZE, Moments, wrap_formula
+from llmreel.scenes.spec import ValueText
+from llmreel.scenes.storyboard import BeatPlan
+
+TOP_SHOWN = 5               # predictions a value text lists with their token strings
+LIFTED = 16                 # prompt tokens whose columns fly out of the embedding table
+
+
+def _name(m: Moments, v: int) -> str:
+    """Token v's text, quoted, braces doubled (it goes into a value text's format string)."""
+    return quoted(m.token_name(v)).replace("{", "{{").replace("}", "}}")
+
+
+def token_columns(m: Moments, beat: BeatPlan) -> None:
+    """Each prompt token's column of the token table framed and its first number flown to its column of
+    token vectors; the first token's number named by its text."""
+    toks = [int(v) for v in m.trace.tokens[:m.n_in]]
+    for j, tok in enumerate(toks[:LIFTED]):
+        m.column(beat, "wte.weight", tok)
+        m.fly(beat, ("wte.weight", (tok, 0)), "embed.tok", (0, j))
+    m.column(beat, "embed.tok", 0)
+    m.value(beat, f"{_name(m, toks[0])} {{}}", [("wte.weight", (toks[0], 0))], ("embed.tok", (0, 0)))
+
+
+def top_logits(m: Moments, beat: BeatPlan) -> None:
+    """The top predictions' rows of the LM head and their logits in the last column, named by their text."""
+    t = m.t
+    top = top_tokens(m.trace["probs"][t], TOP_SHOWN)
+    C = m.trace.config.n_embd
+    for v in top:
+        m.highlight(beat, "lm_head.weight", (v, v + 1), (0, C))
+        m.highlight(beat, "logits", (v, v + 1), (t, t + 1))
+    m.fly(beat, ("lm_head.weight", (0, top[0])), "logits", (top[0], t))
+    m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("logits", (t, v)) for v in top],
+            ("logits", (t, top[0])))
+
+
+def top_probabilities(m: Moments, beat: BeatPlan) -> None:
+    t = m.t
+    top = top_tokens(m.trace["probs"][t], TOP_SHOWN)
+    m.column(beat, "probs", t)
+    for v in top:
+        m.highlight(beat, "probs", (v, v + 1), (t, t + 1))
+    m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("probs", (t, v)) for v in top],
+            ("probs", (t, top[0])), small=True)
+
+
+def picked(m: Moments, col: int) -> int:
+    return int(np.argmax(m.trace["probs"][col]))
+
+
+def pick_token(m: Moments, beat: BeatPlan) -> None:
+    """The most likely token framed and named, flown to the column it is fed back into."""
+    t = m.t
+    best = picked(m, t)
+    m.highlight(beat, "probs", (best, best + 1), (t, t + 1))
+    emb = m.blocks.get("embed.tok")
+    if t + 1 < len(m.trace.tokens) and emb is not None:
+        m.fly(beat, ("probs", (t, best)), "embed.tok", (emb.shape[0] - 1, t + 1))
+    m.value(beat, f"{_name(m, best)}   p = {{}}", [("probs", (t, best))], ("probs", (t, best)), small=True)
+    text_so_far(m, beat, 1, m.window(beat, 0.6, 1.0))
+
+
+def new_token(m: Moments, beat: BeatPlan) -> None:
+    """The pass's new column framed top and bottom; as it ends, the token it picks and the text so far."""
+    col = m.n_in + beat.pass_index - 2
+    for bid in ("embed.out", "probs"):
+        m.column(beat, bid, col)
+    best = picked(m, col)
+    frames = m.window(beat, 0.7, 1.0)
+    text_so_far(m, beat, beat.pass_index, frames)
+    m.value(beat, f"next: {_name(m, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
+            frames=frames, small=True)
+
+
+def whole_text(m: Moments, beat: BeatPlan) -> None:
+    """The output columns framed and the prompt with every new token appended, to the end."""
+    b = m.blocks.get("probs")
+    if b is not None:
+        m.highlight(beat, "probs", (0, b.shape[0]), (m.n_in - 1, b.shape[1]))
+    text_so_far(m, beat, len(m.trace.tokens) - m.n_in + 1, m.window(beat, 0.2, 1.0))
+
+
+def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames) -> None:
+    """The prompt and the first `n_new` tokens written, each new one in brackets ("The cat sat on the[ mat]"),
+    large, under the output (a value text with no number in it). A text model's probabilities are shown to two
+    significant digits (0.0052): over 50,257 tokens most are far below 0.01."""
+    b = m.blocks.get("probs")
+    if b is None:
+        return
+    new = [picked(m, c) for c in range(m.t, m.t + n_new)]
+    text = wrap_formula(m.input_text + "".join(f"[{m.token_name(v)}]" for v in new), m.line_chars)
+    size = VALUE_SIZE * m.size
+    top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]               # its ink above the baseline
+    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * m.size - top
+    x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
+    m.values.append(ValueText(id=f"value:{beat.id}:", text=text, location=(x, b.origin[1] - b.depth / 2 - 0.05, z),
+                              size=float(size), frames=frames))
+
+
+TEXT_MOMENTS = {"embedding.token": token_columns, "softmax.logits": top_logits, "softmax.probs": top_probabilities,
+                "output.pick": pick_token, "output.loop": new_token, "output.answer": whole_text}
+
+
+def text_moments(beats: list[BeatPlan]) -> None:
+    """A text model's beats take these moments where the sort story's name letters."""
+    for b in beats:
+        b.moments = TEXT_MOMENTS.get(f"{b.chapter}.{b.base}", b.moments)
