@@ -4,7 +4,7 @@
     clear_scene(scene=None);  save_blend(path);  our_collection(scene=None)
 
 `build_scene` dispatches to one realiser module per kind of element: world.py (scene settings, world,
-lights), blocks.py, labels.py, paths.py, focus.py (highlights, flying cells, value texts), camera.py
+lights), blocks.py, solids.py (models to scale), labels.py, paths.py, focus.py (highlights, flying cells, value texts), camera.py
 (camera, HUD), hud.py (captions, title cards), compositor.py (glow), scene_io.py (chapters, clear, save).
 Everything made lives in the "LLM Reel" collection (children per kind) and every data block carries the
 `llmreel` custom property, so clearing/rebuilding touches nothing of the user's.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import animate, blocks, camera, compositor, focus, geometry, hud, keys, labels, merge, paths, world
+from . import animate, blocks, camera, compositor, focus, geometry, hud, keys, labels, merge, paths, solids, world
 from .blocks import DEFAULT_IMAGE_THRESHOLD
 from .nodes import tag
 from .text import set_strokes
@@ -53,6 +53,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty,
                              homes=[parts[p] for p in ("Labels", "Flow", "Focus", "Camera")])
     blocks.add_blocks(spec, parts["Blocks"], int(image_threshold), cell_shape)
+    solids.add_solids(spec, parts["Blocks"], vis)
     texts = None if editable_text else []               # texts to merge into meshes, never objects
     labels.add_labels(spec, parts["Labels"], language, vis, texts)
     paths.add_paths(spec, parts["Flow"], vis)

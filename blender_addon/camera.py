@@ -5,7 +5,9 @@ and title cards.
     add_background(cam, shots, spec, coll)      the gradient behind everything, riding the camera
 
 Every number here comes from the spec: the keys (with their interpolation and handles) from spec.camera,
-the HUD plane's depth keys and the clip start from spec.hud (scenes/hud.py).
+the HUD plane's depth keys and the clip start from spec.hud (scenes/hud.py); when spec.hud.scale keys the
+plane's distance with the camera's (a pull-back over three orders of magnitude), the plane, the background
+and the clip range (start and end) are keyed with it.
 """
 from __future__ import annotations
 
@@ -69,7 +71,19 @@ def add_hud(cam, shots, coll, hud):
                     **_easing(shots))
     else:
         plane.location.z = -cam.data.lens / 36.0 * hud.width
+    _key_scale(plane, hud.scale, 1.0, shots)
+    if hud.scale:                       # the clip start keeps in front of the plane as it moves out
+        animate.key(cam.data, "clip_start", [f for f, _ in hud.scale], [hud.clip_start * m for _, m in hud.scale],
+                    **_easing(shots))
     return plane
+
+
+def _key_scale(obj, keys_, factor: float, shots) -> None:
+    """Key `obj`'s scale to factor * m at spec.hud.scale's (frame, m) keys (none: left as it is)."""
+    for axis in range(3):
+        if keys_:
+            animate.key(obj, "scale", [f for f, _ in keys_], [factor * m for _, m in keys_], index=axis,
+                        **_easing(shots))
 
 
 BACKGROUND_GRID = 9             # vertices per side of the gradient's grid (Gouraud-interpolated colours)
@@ -99,14 +113,19 @@ def add_background(cam, shots, spec, coll):
     zs = np.array([z for _, z in hud.depth] or [-cam.data.lens / 36.0 * hud.width], np.float64)
     lo, hi = scene_bounds(spec)
     corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    far = 0.0
+    far = []
     for k in shots or []:
         fwd = np.asarray(k.target, np.float64) - np.asarray(k.location, np.float64)
         fwd /= max(float(np.linalg.norm(fwd)), 1e-9)
-        far = max(far, float(np.max((corners - np.asarray(k.location)) @ fwd)))
-    far = far or float(np.linalg.norm(hi - lo)) * 3
-    scale = 1.5 * far / float(np.min(np.abs(zs)))          # behind the farthest corner at every key
-    cam.data.clip_end = max(cam.data.clip_end, 1.05 * scale * float(np.max(np.abs(zs))))
+        far.append(float(np.max((corners - np.asarray(k.location)) @ fwd)))
+    if hud.scale and len(far) == len(zs):   # depth keyed with the camera's distance: behind the farthest corner
+        scale = 1.5 * max(f / abs(z) for f, z in zip(far, zs))          # at each key, and the clip end with it
+        animate.key(cam.data, "clip_end", [f for f, _ in hud.depth], [1.05 * scale * abs(z) for _, z in hud.depth],
+                    **_easing(shots))
+    else:
+        far_all = max(far, default=0.0) or float(np.linalg.norm(hi - lo)) * 3
+        scale = 1.5 * far_all / float(np.min(np.abs(zs)))          # behind the farthest corner at every key
+        cam.data.clip_end = max(cam.data.clip_end, 1.05 * scale * float(np.max(np.abs(zs))))
     w, h = (np.asarray(hud.frame, np.float64) * scale * 1.15)
     n = BACKGROUND_GRID
     u, v = (g.ravel() for g in np.meshgrid(np.linspace(-1, 1, n), np.linspace(-1, 1, n)))
@@ -131,4 +150,5 @@ def add_background(cam, shots, spec, coll):
                     **_easing(shots))
     else:
         obj.location.z = float(zs[0]) * scale
+    _key_scale(obj, hud.scale, 1.0, shots)
     return obj

@@ -42,6 +42,7 @@ PITCH = "llmreel_pitch"                 # on a block's mesh: distance between ce
 BACKDROP = "llmreel_backdrop"           # the dim tiles behind blocks that hide while all-dim
 PLATES = "llmreel_plates"               # the plates behind cell blocks
 BACKGROUND = "llmreel_background"       # the gradient behind everything (hidden in transparent renders)
+SOLID = "llmreel_solid"                 # a model drawn to scale (spec.solids): its id
 BACKGROUND_DEPTH = "llmreel_background_depth"   # on it: a depth every pixel of it lies beyond
 LABEL = "llmreel_label"                 # label id
 PATHS = "llmreel_paths"                 # comma-separated ids of the flow paths in one curve

@@ -64,7 +64,8 @@ def _look_rotation(direction):
 
 
 def scene_bounds(spec) -> tuple[np.ndarray, np.ndarray]:
-    if not spec.blocks:
+    parts = list(spec.blocks) + list(spec.solids)
+    if not parts:
         return np.zeros(3), np.ones(3)
-    los, his = zip(*(b.bounds() for b in spec.blocks))
+    los, his = zip(*(b.bounds() for b in parts))
     return np.min(los, axis=0), np.max(his, axis=0)

@@ -4,13 +4,14 @@ caption templates, steps, focus, focus-moments recipe and shot; they are defined
 - beats_embedding.py   introduction, embedding, layer-norm
 - beats_block.py       self-attention, projection, mlp, transformer
 - beats_output.py      softmax, output
+- beats_scale.py       scale (the four models side by side; scale.py draws them)
 
 To change a beat, change its BeatDef; a story file may override its fields per beat (story.py).
 """
 from __future__ import annotations
 
 from llmreel.model.config import GPTConfig
-from llmreel.scenes import beats_block, beats_embedding, beats_output
+from llmreel.scenes import beats_block, beats_embedding, beats_output, beats_scale
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, BeatDef, BeatPlan, Ctx
 
 CHAPTER_BEATS: dict[str, list[BeatDef]] = {
@@ -23,6 +24,7 @@ CHAPTER_BEATS: dict[str, list[BeatDef]] = {
     "transformer": beats_block.TRANSFORMER,
     "softmax": beats_output.SOFTMAX,
     "output": beats_output.OUTPUT,
+    "scale": beats_scale.SCALE_BEATS,
 }
 assert list(CHAPTER_BEATS) == CHAPTER_SLUGS
 

@@ -50,18 +50,26 @@ def beat_at(spec: SceneSpec, frames: np.ndarray) -> np.ndarray:
     return np.clip(np.searchsorted(starts, frames, side="right") - 1, 0, len(spec.beats) - 1)
 
 
+def subjects(spec: SceneSpec, ids) -> list:
+    """The blocks and solids (models to scale) among `ids`, in the spec's order."""
+    ids = set(ids)
+    return [b for b in spec.blocks + spec.solids if b.id in ids]
+
+
 def settled(spec: SceneSpec, beat) -> np.ndarray:
-    """Frames of a beat from the camera's arrival (its first key in the beat: shots.plan_camera) to its end."""
+    """Frames of a beat from the camera's arrival (`Beat.arrive`, else its first key in the beat:
+    shots.plan_camera) to its end."""
     keys = spec.camera_keys(beat)
-    arrive = int(keys[0].frame) if keys else arrival(beat.first_frame, beat.last_frame, spec.meta.fps)
+    arrive = beat.arrive or (int(keys[0].frame) if keys else arrival(beat.first_frame, beat.last_frame,
+                                                                     spec.meta.fps))
     return np.arange(arrive, beat.last_frame + 1, STEP, dtype=np.float64)
 
 
 def text_faults(spec: SceneSpec, aspect, frames: np.ndarray) -> list[Fault]:
     """Every text drawn (by the spec's own visibility) that breaks a text rule in a sampled frame."""
     texts = Texts(spec.labels, spec.value_texts)
-    seen, faults, _, boxes = evaluate(texts, spec.blocks, spec.camera, spec.captions, spec.title_cards, aspect,
-                                      frames)
+    seen, faults, _, boxes = evaluate(texts, spec.blocks + spec.solids, spec.camera, spec.captions,
+                                      spec.title_cards, aspect, frames)
     names = [l.text.get("en", l.id) for l in spec.labels] + [v.text for v in spec.value_texts]
     beat = beat_at(spec, frames)
     out = []
@@ -90,8 +98,7 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
     """[F, 2]: the subject's share of the safe area's area and its largest share of width or height. The
     subject: the beat's focus blocks and the numbers its focus moments show beside them; (0, 0) where no
     block of it is in view (numbers alone on black)."""
-    ids = set(beat.focus)
-    blocks = [b for b in spec.blocks if b.id in ids]
+    blocks = subjects(spec, beat.focus)
     if not blocks:
         return np.ones((len(frames), 2))
     cams = Cameras(spec.camera, frames)
@@ -129,7 +136,7 @@ def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:
     """Blocks among `ids` whose centre is inside the title-safe area above the caption band at `frame` (one
     at the frame's very edge is on its way in or out of a pan, not yet the subject; one behind the band is
     not seen)."""
-    blocks = [b for b in spec.blocks if b.id in set(ids)]
+    blocks = subjects(spec, ids)
     if not blocks:
         return set()
     xy, on = block_screen(blocks, Cameras(spec.camera, [frame]), aspect, np.array([frame]))
@@ -160,7 +167,8 @@ def shot_faults(spec: SceneSpec, aspect) -> list[Fault]:
         need = [i for i, l in enumerate(spec.labels) if l.kind in kinds and l.block in framed]
         if not need:
             continue
-        seen, faults, _, _ = evaluate(texts, spec.blocks, spec.camera, spec.captions, spec.title_cards, aspect, mid)
+        seen, faults, _, _ = evaluate(texts, spec.blocks + spec.solids, spec.camera, spec.captions,
+                                      spec.title_cards, aspect, mid)
         drawn = seen[0] & ~np.any([f[0] for f in faults.values()], axis=0)
         for i in need:
             if not drawn[i]:
@@ -176,20 +184,22 @@ def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
     must be lit already (or shown whole by a preview)."""
     out = []
     for beat in spec.beats:
-        ids = set(beat.shows)
-        blocks = [b for b in spec.blocks if b.id in ids]
+        blocks = subjects(spec, beat.shows)
         if not blocks:
             continue
         mid = float((beat.first_frame + beat.last_frame) // 2)
-        during = [b.lights_between(beat.first_frame, beat.last_frame) for b in blocks]
-        first = [float(b.reveal_frames[0]) if b.reveal_frames.size else np.inf for b in blocks]
+        none = np.zeros(0)                                  # a solid (a model to scale) is never lit: it is
+        during = [b.lights_between(beat.first_frame, beat.last_frame) if hasattr(b, "t_on") else none
+                  for b in blocks]                          # seen at the caption's midpoint, shown whole
+        first = [(float(b.reveal_frames[0]) if b.reveal_frames.size else np.inf) if hasattr(b, "t_on") else -np.inf
+                 for b in blocks]
         when = np.array([float(t.min()) if t.size else mid for t in during])      # starts lighting, or mid
         cams = Cameras(spec.camera, when)
         xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)
         for i, (b, rect) in enumerate(zip(blocks, safe_rects(spec, aspect, when))):
             f, box = when[i], xy[i, i]                  # block i at its own moment
             shown = not b.visible or any(a <= f <= z for a, z in b.visible)
-            lit = first[i] <= f or any(a <= f <= z for a, z in b.preview)
+            lit = first[i] <= f or any(a <= f <= z for a, z in getattr(b, "preview", ()))
             if not (shown and box[4] > 0 and in_view(box, rect)):
                 out.append(Fault("caption", int(f), beat.id, b.id, "not in the frame"))
             elif not lit:

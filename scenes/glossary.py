@@ -123,6 +123,9 @@ TERMS: list[Term] = [
     Term("probability", ("probability", "probabilities"), ("확률",),
          ("The softmax of the logits: how likely each letter is next.", "로짓의 소프트맥스: 각 글자가 다음일 가능성."),
          "softmax.probs"),
+    Term("parameter", ("parameter", "parameters"), ("파라미터",),
+         ("One number a model learned and keeps: its weights and biases, counted one by one.",
+          "모델이 배워서 간직한 수 하나: 가중치와 편향을 하나씩 센 것."), "scale.nano"),
 ]
 BY_KEY = {t.key: t for t in TERMS}
 assert len(BY_KEY) == len(TERMS)
@@ -133,7 +136,9 @@ def _patterns(language: str) -> list[tuple[re.Pattern, str]]:
                    key=lambda p: -len(p[0]))
     if language == "en":
         return [(re.compile(rf"(?<![\w-]){re.escape(f)}(?![\w-])", re.I), k) for f, k in forms]
-    return [(re.compile(rf"(?<![가-힣]){re.escape(f)}"), k) for f, k in forms]      # particles may follow
+    # particles may follow; a Latin form ends where Latin does ("GPT" is not the start of "GPT-2")
+    return [(re.compile(rf"(?<![가-힣]){re.escape(f)}" + (r"(?![A-Za-z0-9-])" if f[-1].isascii() else "")), k)
+            for f, k in forms]
 
 
 _PATTERNS = {lang: _patterns(lang) for lang in ("en", "ko")}

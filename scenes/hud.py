@@ -19,6 +19,7 @@ CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
 LINE_HEIGHT = 1.3               # caption line advance, times the text size
 CARD_BAND = 0.30                # title-card band height, fraction of the frame height
 BAND_DEPTH = 0.002              # bands sit this far behind their text (captions: units; cards: x unit)
+DEPTH_SPAN = 64.0               # camera distances within this factor of the nearest share one HUD depth
 OUTLINE = 0.08                  # without bands (transparent stills): outline width, times the text size
 
 
@@ -111,6 +112,18 @@ def plan_hud(camera: list[CameraKey], aspect, captions: list[Caption], cards: li
         unit = min(fw, fh) / 0.5625
         caps = [{lang: unbanded(c, BAND_DEPTH) for lang, c in per_lang.items()} for per_lang in caps]
         card_layouts = [unbanded(c, BAND_DEPTH * unit) for c in card_layouts]
+    m = depth_scale(keys)
     return Hud(width=width, frame=(fw, fh),
-               depth=[(float(k.frame), -k.lens / 36.0 * width) for k in keys],
-               clip_start=0.5 * lens / 36.0 * width, captions=caps, cards=card_layouts)
+               depth=[(float(k.frame), -k.lens / 36.0 * width * f) for k, f in zip(keys, m)],
+               clip_start=0.5 * lens / 36.0 * width, captions=caps, cards=card_layouts,
+               scale=[(float(k.frame), float(f)) for k, f in zip(keys, m)] if max(m, default=1.0) > 1.0 else [])
+
+
+def depth_scale(keys: list[CameraKey]) -> list[float]:
+    """Per key, how much farther out than its nearest the HUD plane (scaled alike, so captions keep their
+    size on screen), the clip range and the background sit: 1 until the camera is DEPTH_SPAN times its
+    nearest distance away, then in step with it (a pull-back from nano-gpt to GPT-3 keeps a depth range
+    a float depth buffer resolves, so nothing flickers)."""
+    dist = [float(np.linalg.norm(np.subtract(k.location, k.target))) for k in keys]
+    near = min(dist, default=1.0)
+    return [max(1.0, d / (DEPTH_SPAN * near)) for d in dist]

@@ -33,10 +33,12 @@ from llmreel.scenes.moments import Moments, focus_moments, line_chars
 from llmreel.scenes.moments_text import text_moments
 from llmreel.scenes.paths import gelu_curves, plan_paths
 from llmreel.scenes.reveal import Schedule
+from llmreel.scenes.scale import plan_exhibit
+from llmreel.scenes.scale import fields as scale_fields
 from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import TEXT_STORY, Story, load_story
-from llmreel.scenes.storyboard import FRAME_START, BeatPlan
+from llmreel.scenes.storyboard import FRAME_START, SCALE, BeatPlan
 from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
 
@@ -98,7 +100,7 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     trace = traces[-1]                                                        # T = n_in + n_out - 1
     output = run.text_of(seq[n_in:])
     beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
-    fields = caption_context(trace, n_in, output, input_text, model.n_params)
+    fields = {**caption_context(trace, n_in, output, input_text, model.n_params), **scale_fields()}
     name = None
     if not model.is_letters:                       # a text model: its tokens named by their text
         name = model.token_text
@@ -139,31 +141,41 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     for b in beats:
         sched.run_beat(b, fps)
 
-    # the elements, each from its own module
-    lay = layout(cfg, len(trace.tokens))
-    blocks = plan_blocks(lay, trace, sched.times, beats)
-    by_id = {b.id: b for b in blocks}
-    labels = plan_labels(lay, by_id, trace, cfg, n_in, frame_end, None if model.is_letters else model.token_text)
-    paths = plan_paths(blocks, trace, merged, fps, width=0.12 * lay.sizes.title, n_in=n_in)
-    paths += gelu_curves(lay, by_id, width=0.2 * lay.sizes.title, n_in=n_in)
-    m = focus_moments(beats, Moments(trace, by_id, theme_obj, lay.sizes.title, fps, n_in, input_text, output,
-                                     frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
-                                     None if model.is_letters else model.token_text))
+    # the elements, each from its own module; the scale chapter's models (scale.py) stand apart, above
+    wall = [b for b in beats if b.chapter != SCALE]
+    blocks, labels, paths, sbeats, size = [], [], [], [], 1.0
+    token_text = None if model.is_letters else model.token_text
+    if wall:
+        lay = layout(cfg, len(trace.tokens))
+        size = lay.sizes.title
+        blocks = plan_blocks(lay, trace, sched.times, wall)
+        labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)
+        paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in)
+        paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
+    m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,
+                                    output, frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
+                                    token_text))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
-    sbeats = spec_beats(beats, blocks)
-    chapters, cards = plan_chapters(sbeats, beats, fps)
+    if wall:
+        sbeats = spec_beats(wall, blocks)
+    ex = plan_exhibit([b for b in beats if b.chapter == SCALE], theme_obj, aspect,
+                      [b.bounds() for b in blocks])
+    chapters, cards = plan_chapters(sbeats + ex.beats, beats, fps)
     after_cards(m.values, cards)
-    camera = plan_camera(sbeats, [b.shot for b in beats], blocks, labels, m.values, aspect, fps)
+    camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps) + ex.camera
+    sbeats += ex.beats
+    labels += ex.labels
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in sbeats]
-    plan_lod(labels, m.values, blocks, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
+    plan_lod(labels, m.values, blocks + ex.solids, camera, caps, cards, aspect, FRAME_START, frame_end, fps)
     meta = Meta(story=st.name, input=input_text, output=output, fps=fps, frame_start=FRAME_START,
                 frame_end=frame_end, aspect=tuple(aspect), language=language, theme=theme_obj.name,
                 weights=model.name, weights_sha256=model.sha256, config=cfg.to_dict())
     spec = SceneSpec(meta=meta, theme=theme_obj, blocks=blocks, labels=labels, paths=paths,
                      highlights=m.highlights, flying=m.flying, value_texts=m.values, camera=camera,
                      chapters=chapters, captions=caps, title_cards=cards,
-                     hud=plan_hud(camera, aspect, caps, cards, bands), look=plan_look(theme_obj, fps))
+                     hud=plan_hud(camera, aspect, caps, cards, bands), look=plan_look(theme_obj, fps),
+                     solids=ex.solids)
     return spec, run
 
 

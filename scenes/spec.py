@@ -22,21 +22,21 @@ every numpy array under its own key. `SceneSpec.load(p)` returns an object equal
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any
 
 import numpy as np
 
 from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
+from llmreel.scenes.spec_codec import decode, encode, equal
 
-SPEC_VERSION = 4                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
-                                     # 4: Beat.shot, Beat.shows
+SPEC_VERSION = 5                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+                                     # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -121,6 +121,25 @@ class Block:
         lo = np.array([o[0] - half, o[1] - self.depth / 2, o[2] - (r - 1) * self.pitch - half])
         hi = np.array([o[0] + (k - 1) * self.pitch + half, o[1] + self.depth / 2, o[2] + half])
         return lo, hi
+
+
+@dataclass
+class Solid:
+    """A model drawn to scale without values (scenes/scale.py): one shaded slab per weight matrix, in the
+    model's own units (one unit = its width C in cells), placed at `origin` and scaled by `scale` world
+    units per unit, so coordinates stay small whatever the model's size."""
+    id: str                          # e.g. "scale:gpt3"
+    title: dict[str, str]            # e.g. {"en": "GPT-3", "ko": "GPT-3"}
+    origin: Vec3                     # world point of the local origin (the model's bottom-left corner)
+    scale: float                     # world units per local unit
+    boxes: np.ndarray                # float32 [N, 6]: local (x0, y0, z0, x1, y1, z1) of each slab
+    colors: np.ndarray               # float32 [N, 3]: each slab's colour (linear RGB)
+    visible: list[Interval] = field(default_factory=list)   # shown intervals; empty = always
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Axis-aligned (min, max) corners of all its slabs in world space."""
+        o, b = np.asarray(self.origin, dtype=np.float64), np.asarray(self.boxes, dtype=np.float64)
+        return o + self.scale * b[:, :3].min(0), o + self.scale * b[:, 3:].max(0)
 
 
 @dataclass
@@ -247,6 +266,9 @@ class Hud:
     clip_start: float                # camera clip start: in front of the plane, far out for depth precision
     captions: list[dict[str, CaptionHud]]   # per SceneSpec.captions[i], per language
     cards: list[CardHud]             # per SceneSpec.title_cards[i] (the same in every language)
+    # (frame, m) keys: the plane's depth (in `depth`), its scale and the clip range multiplied by m, so a
+    # camera pulling back a thousandfold keeps its clip range's ratio; empty: m = 1 throughout
+    scale: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -265,6 +287,7 @@ class Beat:
     focus: list[str] = field(default_factory=list)   # block ids the shot frames (its subject)
     shot: str = "medium"             # establishing | medium | close-up | insert (scenes/storyboard.py: Shot)
     shows: list[str] = field(default_factory=list)   # block ids the caption talks about (lit by its midpoint)
+    arrive: int = 0                  # the frame the camera arrives at its shot (0: its first key in the beat)
 
 
 @dataclass
@@ -317,6 +340,7 @@ class SceneSpec:
     title_cards: list[TitleCard]
     hud: Hud
     look: CellLook
+    solids: list[Solid] = field(default_factory=list)
     version: int = SPEC_VERSION
 
     def block(self, block_id: str) -> Block:
@@ -343,7 +367,7 @@ class SceneSpec:
     def save(self, path: str | os.PathLike) -> None:
         """Write atomically to `path` (.npz)."""
         arrays: dict[str, np.ndarray] = {}
-        doc = _encode(self, arrays, "")
+        doc = encode(self, arrays, "")
         arrays["__spec__"] = np.array(json.dumps(doc, ensure_ascii=False))
         with atomic_output(path) as tmp, open(tmp, "wb") as f:      # a file object: no .npz appended
             np.savez_compressed(f, **arrays)
@@ -352,7 +376,7 @@ class SceneSpec:
         """sha256 of the spec's content: its JSON document and every array's dtype, shape and bytes
         (not the .npz file bytes, which carry zip timestamps)."""
         arrays: dict[str, np.ndarray] = {}
-        doc = _encode(self, arrays, "")
+        doc = encode(self, arrays, "")
         h = hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())
         for name in sorted(arrays):
             a = np.ascontiguousarray(arrays[name])
@@ -372,69 +396,10 @@ class SceneSpec:
         if version != SPEC_VERSION:
             raise InputError(f"{path}: scene spec version {version!r}, this llmreel reads {SPEC_VERSION}")
         try:
-            return _decode(cls, doc, arrays)
+            return decode(cls, doc, arrays)
         except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
             raise InputError(f"{path}: a damaged llmreel scene spec ({type(exc).__name__}: {exc}); "
                              "accepted: a file written by `llmreel plan --out`") from None
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SceneSpec) and _equal(self, other)
-
-
-def _encode(obj: Any, arrays: dict[str, np.ndarray], key: str) -> Any:
-    if isinstance(obj, np.ndarray):
-        arrays[key] = obj
-        return {"__array__": key}
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _encode(getattr(obj, f.name), arrays, f"{key}/{f.name}") for f in dataclasses.fields(obj)}
-    if isinstance(obj, dict):
-        return {k: _encode(v, arrays, f"{key}/{k}") for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_encode(v, arrays, f"{key}/{i}") for i, v in enumerate(obj)]
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if np.isfinite(f) else {"__float__": repr(f)}
-    if isinstance(obj, np.integer):
-        return int(obj)
-    return obj
-
-
-@functools.lru_cache(maxsize=None)
-def _type_hints(tp: type) -> dict[str, Any]:
-    """get_type_hints, once per dataclass (it re-evaluates string annotations on every call)."""
-    return get_type_hints(tp)
-
-
-def _decode(tp: Any, doc: Any, arrays: dict[str, np.ndarray]) -> Any:
-    if isinstance(doc, dict) and "__array__" in doc:
-        return arrays[doc["__array__"]]
-    if isinstance(doc, dict) and "__float__" in doc:
-        return float(doc["__float__"])
-    if dataclasses.is_dataclass(tp):
-        hints = _type_hints(tp)
-        return tp(**{f.name: _decode(hints[f.name], doc[f.name], arrays)
-                     for f in dataclasses.fields(tp) if f.name in doc})
-    origin, args = get_origin(tp), get_args(tp)
-    if origin is list:
-        return [_decode(args[0], v, arrays) for v in doc]
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], v, arrays) for v in doc)
-        return tuple(_decode(a, v, arrays) for a, v in zip(args, doc))
-    if origin is dict:
-        return {k: _decode(args[1], v, arrays) for k, v in doc.items()}
-    return doc
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
-                and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if dataclasses.is_dataclass(a):
-        return type(a) is type(b) and all(_equal(getattr(a, f.name), getattr(b, f.name))
-                                          for f in dataclasses.fields(a))
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    return a == b
+        return isinstance(other, SceneSpec) and equal(self, other)

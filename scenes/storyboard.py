@@ -1,4 +1,4 @@
-"""The storyboard's vocabulary: the nine chapters, what a beat is (BeatDef: its definition; BeatPlan: one
+"""The storyboard's vocabulary: the chapters (nine about nano-gpt, then "scale"), what a beat is (BeatDef: its definition; BeatPlan: one
 beat of a planned story), its Shot, reveal steps of the model's tensors, and the timing rules.
 
 A *step* is a group of tensors revealed together over a slice of token columns; a beat runs its steps
@@ -26,8 +26,10 @@ CHAPTERS: list[tuple[str, tuple[str, str], tuple[str, str]]] = [
     ("transformer", ("Transformer", "트랜스포머"), ("The same block, again", "같은 블록을 반복")),
     ("softmax", ("Softmax", "소프트맥스"), ("Scores become probabilities", "점수가 확률이 된다")),
     ("output", ("Output", "출력"), ("Pick, feed back, repeat", "고르고, 되먹이고, 반복")),
+    ("scale", ("To scale", "실제 크기로"), ("nano-gpt beside GPT-2 and GPT-3", "nano-gpt 옆의 GPT-2와 GPT-3")),
 ]
 CHAPTER_SLUGS = [c[0] for c in CHAPTERS]
+SCALE = "scale"                 # the chapter any story may end on: models to scale, no tensor of its own
 
 FRAME_START = 1
 DEFAULT_LOOP_SPEEDUP = 0.8

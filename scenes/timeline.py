@@ -11,7 +11,7 @@ from llmreel.scenes.captions import fill_caption
 from llmreel.scenes.captions_text import quoted
 from llmreel.scenes.inputs import text_of
 from llmreel.scenes.story import Story
-from llmreel.scenes.storyboard import DEFAULT_LOOP_SPEEDUP, FRAME_START, BeatPlan, Shot, min_frames
+from llmreel.scenes.storyboard import DEFAULT_LOOP_SPEEDUP, FRAME_START, SCALE, BeatPlan, Shot, min_frames
 
 
 def override_shot(shot: Shot, over: dict) -> Shot:
@@ -32,7 +32,7 @@ def override_shot(shot: Shot, over: dict) -> Shot:
 
 def select_beats(story: Story, beats: list[BeatPlan], pace: float) -> list[BeatPlan]:
     """The story's cut of the canonical beats with its overrides, seconds paced; dropped beats' steps
-    move on to the next beat kept."""
+    move on to the next beat kept (never to the scale chapter's, which reveal no tensor)."""
     cuts = {c.slug: c for c in story.chapters}
     kept: list[BeatPlan] = []
     pending = []
@@ -43,8 +43,9 @@ def select_beats(story: Story, beats: list[BeatPlan], pace: float) -> list[BeatP
             pending += b.steps
             continue
         b = copy.copy(b)
-        b.steps = pending + b.steps
-        pending = []
+        if b.chapter != SCALE:          # the scale chapter computes nothing: steps pass it by
+            b.steps = pending + b.steps
+            pending = []
         secs = cut.seconds.get(base, b.seconds)
         if b.fast:
             first = cut.loop_seconds if cut.loop_seconds is not None else secs

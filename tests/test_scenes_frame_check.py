@@ -59,6 +59,19 @@ def test_what_is_not_yet_right_never_grows(story, aspect):
     assert not grown, grown
 
 
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_scale_story_keeps_every_rule(aspect):
+    """The scale story (four models to scale, the camera pulling back a thousandfold): no fault of any
+    rule, measured over its solids (fill, essentials: each model's name legible in its own beat; captions:
+    the model named in view), and each beat's model is named on screen at its midpoint."""
+    spec, faults = spec_for("scale", aspect)
+    assert not faults, "\n".join(map(str, faults[:20]))
+    for b in spec.beats:
+        mid = (b.first_frame + b.last_frame) // 2
+        title = next(l for l in spec.labels if l.block == b.focus[0] and l.kind == "title")
+        assert any(a <= mid <= z for a, z in title.visible), (b.id, title.visible)
+
+
 def test_every_beat_declares_its_shot_and_caption_blocks():
     spec, _ = spec_for(None, "16:9")
     kinds = {b.shot for b in spec.beats}

@@ -105,7 +105,7 @@ def test_every_cell_after_everything_it_depends_on(spec, traces):
 
 def test_chapters_contiguous_positive_and_complete(spec):
     ch = spec.chapters
-    assert [c.slug for c in ch] == CHAPTER_SLUGS
+    assert [c.slug for c in ch] == [c for c in CHAPTER_SLUGS if c != "scale"]
     assert ch[0].first_frame == spec.meta.frame_start == 1 and ch[-1].last_frame == spec.meta.frame_end
     for a, b in zip(ch, ch[1:]):
         assert b.first_frame == a.last_frame + 1

@@ -15,7 +15,8 @@ def test_shipped_stories_load():
     assert {"sort_explainer", "attention_only"} <= set(list_stories())
     s = load_story(None)
     assert s.path == str(DEFAULT_STORY) and s.input == "CBABBC" and s.fps == 30 and s.aspect == (16, 9)
-    assert [c.slug for c in s.chapters] == CHAPTER_SLUGS
+    assert [c.slug for c in s.chapters] == [c for c in CHAPTER_SLUGS if c != "scale"]     # all but "to scale"
+    assert [c.slug for c in load_story("scale").chapters] == ["scale"]
     a = load_story("attention_only")
     assert [c.slug for c in a.chapters] == ["introduction", "self-attention", "projection"]
     assert load_story(DEFAULT_STORY).name == "sort_explainer"
