@@ -6,13 +6,14 @@ backdrop and the plates behind cell blocks.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 
 import bpy
 import numpy as np
 
-from llmreel.scenes.block_lod import IMAGE_CELLS, pooled_image
+from llmreel.scenes.block_lod import IMAGE_CELLS, MERGE_BLOCKS, merge_groups, pooled_image
 from llmreel.scenes.look import block_phases, interval_mask, static_look
 
 from . import animate, compat, geometry, keys
@@ -44,34 +45,56 @@ def last_axis_offset(block, config: dict) -> int:
     return "qkv".index(m.group(1)) * C + int(m.group(2)) * A
 
 
-def _block_props(obj, block, config: dict) -> None:
+def block_props(block, config: dict) -> dict:
+    """What the inspector needs to name a cell of `block` (keys.py), as custom-property values."""
     r, k = block.shape
-    obj[keys.OFFSET] = last_axis_offset(block, config)
-    obj[keys.BLOCK] = block.id
-    obj[keys.TENSOR] = block.tensor
-    obj[keys.FORMAL] = block.formal
-    obj[keys.INDEX_PREFIX] = list(int(i) for i in block.index_prefix) or [-1]
-    obj[keys.TRANSPOSE] = int(block.transpose)
-    obj[keys.ROLE] = block.role
-    obj[keys.SHAPE] = [int(r), int(k)]
-    obj[keys.AXES] = f"{block.row_axis}×{block.col_axis}"
-    obj[keys.ROW_AXIS], obj[keys.COL_AXIS] = block.row_axis, block.col_axis
+    return {keys.OFFSET: last_axis_offset(block, config), keys.BLOCK: block.id, keys.TENSOR: block.tensor,
+            keys.FORMAL: block.formal, keys.INDEX_PREFIX: list(int(i) for i in block.index_prefix) or [-1],
+            keys.TRANSPOSE: int(block.transpose), keys.ROLE: block.role, keys.SHAPE: [int(r), int(k)],
+            keys.AXES: f"{block.row_axis}×{block.col_axis}", keys.ROW_AXIS: block.row_axis,
+            keys.COL_AXIS: block.col_axis}
 
 
-def _cell_block(block, spec, coll, shape: str):
-    """ONE object per block: cells as faces of one mesh, per-cell attributes on the POINT domain (looked)."""
-    r, k = block.shape
-    mesh = tag(geometry.build_cell_mesh(block.id, r, k, block.pitch, block.cell, block.depth, shape))
-    mesh[keys.PITCH] = float(block.pitch)
-    values = np.asarray(block.values, dtype=np.float32).reshape(-1)                        # [N]
-    t_on = np.asarray(block.t_on, dtype=np.float32).reshape(-1)                            # [N]
-    settled = spec.theme.cell_colors(block.role, values, block.scale)                      # [N, 3]
-    obj, hides = looked_object(block, spec, coll, mesh, shape, values, t_on, settled, cell_material(spec.look))
+def _block_props(obj, members, config: dict, faces_per_cell: int) -> None:
+    """One block's props on its object; for a merged group (block_lod.merge_groups) the ids joined by
+    commas under keys.BLOCK, the first block's other props, and every block's props with its faces
+    [start, stop) as JSON under keys.MEMBERS (cell_inspector reads them)."""
+    for name, value in block_props(members[0], config).items():
+        obj[name] = value
+    if len(members) > 1:
+        obj[keys.BLOCK] = ",".join(b.id for b in members)
+        rows, start = [], 0
+        for b in members:
+            stop = start + b.values.size * faces_per_cell
+            rows.append({**block_props(b, config), keys.FACES: [start, stop]})
+            start = stop
+        obj[keys.MEMBERS] = json.dumps(rows)
+
+
+def _cell_block(members, spec, coll, shape: str):
+    """ONE object for a cell block or a merged group of them (block_lod.merge_groups): cells as faces of
+    one mesh (each block's cells at its place relative to the first's origin), per-cell attributes on the
+    POINT domain (looked)."""
+    first = members[0]
+    centres = [geometry.cell_centres(*b.shape, b.pitch) for b in members]
+    if len(members) > 1:
+        origin = np.asarray(first.origin, np.float32)
+        centres = [c + (np.asarray(b.origin, np.float32) - origin) for c, b in zip(centres, members)]
+    name = first.id if len(members) == 1 else f"{first.id} +{len(members) - 1}"
+    mesh = tag(geometry.build_cells_mesh(name, np.concatenate(centres), first.cell, first.depth, shape))
+    mesh[keys.PITCH] = float(first.pitch)
+    values = np.concatenate([np.asarray(b.values, dtype=np.float32).reshape(-1) for b in members])    # [N]
+    t_on = np.concatenate([np.asarray(b.t_on, dtype=np.float32).reshape(-1) for b in members])        # [N]
+    settled = np.concatenate([spec.theme.cell_colors(b.role, np.asarray(b.values, np.float32).reshape(-1),
+                                                     b.scale) for b in members])                      # [N, 3]
+    obj, hides = looked_object(first, spec, coll, mesh, shape, values, t_on, settled, cell_material(spec.look),
+                               name=name)
     obj[keys.CELL_SHAPE] = shape
     return obj, hides
 
 
-def looked_object(block, spec, coll, mesh, shape: str, values, t_on, settled, material, may_hide: bool = True):
+def looked_object(block, spec, coll, mesh, shape: str, values, t_on, settled, material, may_hide: bool = True,
+                  name: str | None = None):
     """The object of a mesh whose cells (`shape`) show `block`'s look with these per-cell values, reveal
     frames and settled colours ([N], [N], [N, 3]). A block whose look never changes stores it and needs
     nothing more (costs nothing per frame). The others store their look of their longest quiet stretch
@@ -96,7 +119,7 @@ def looked_object(block, spec, coll, mesh, shape: str, values, t_on, settled, ma
     set_attribute(mesh, "glow", np.zeros(len(mesh.vertices), np.float32), domain="POINT")
     compat.set_active_color(mesh, "Col")
     mesh.materials.append(material)
-    obj = tag(bpy.data.objects.new(block.id, mesh))
+    obj = tag(bpy.data.objects.new(name or block.id, mesh))
     obj.location = block.origin
     coll.objects.link(obj)
     frames = np.arange(m.frame_start, m.frame_end + 1, dtype=np.float64)
@@ -230,20 +253,24 @@ def image_block(block, spec, coll, template):
     return obj
 
 
-def add_blocks(spec, coll, image_threshold: int, shape: str) -> None:
+def add_blocks(spec, coll, image_threshold: int, shape: str, merge_above: int = MERGE_BLOCKS) -> None:
+    """Every block: an image over stand-in tiles above `image_threshold` cells, else cells; with more than
+    `merge_above` blocks, sibling cell blocks share an object (block_lod.merge_groups)."""
     behind, cells = [], []
     template = None
-    for block in spec.blocks:
-        r, k = block.shape
-        if r * k > image_threshold:
+    groups = {g[0]: g for g in merge_groups(spec.blocks, image_threshold, merge_above)}
+    for i, block in enumerate(spec.blocks):
+        if block.values.size > image_threshold:
             template = template or tag(image_material("LLMReel Image template", None, spec.look))
             obj = image_block(block, spec, coll, template)
-        else:
-            obj, hides = _cell_block(block, spec, coll, shape)
-            cells.append(block)
+            _block_props(obj, [block], spec.meta.config, 1)
+        elif i in groups:
+            members = [spec.blocks[j] for j in groups[i]]
+            obj, hides = _cell_block(members, spec, coll, shape)
+            _block_props(obj, members, spec.meta.config, geometry.faces_per_cell(shape))
+            cells += members
             if hides:
-                behind.append(block)
-        _block_props(obj, block, spec.meta.config)
+                behind += members
     if template is not None:
         bpy.data.materials.remove(template)
     _backdrop(behind, spec, coll)

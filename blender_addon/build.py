@@ -1,6 +1,6 @@
 """Realise a SceneSpec in Blender: the public API scripts, operators and render workers call.
 
-    build_scene(spec, scene=None, language=None, captions=True, image_threshold=...) -> Collection
+    build_scene(spec, scene=None, language=None, captions=True, image_threshold=..., merge_above=...)
     clear_scene(scene=None);  save_blend(path);  our_collection(scene=None)
 
 `build_scene` dispatches to one realiser module per kind of element: world.py (scene settings, world,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import bpy
 
 from . import animate, blocks, camera, compositor, focus, geometry, hud, keys, labels, merge, paths, solids, world
-from .blocks import DEFAULT_IMAGE_THRESHOLD
+from .blocks import DEFAULT_IMAGE_THRESHOLD, MERGE_BLOCKS
 from .nodes import tag
 from .text import set_strokes
 from .scene_io import clear_scene, collect_objects, mark_chapters, our_collection, save_blend
@@ -26,14 +26,15 @@ COLLECTION_NAME = "LLM Reel"
 
 
 def build_scene(spec, *, scene=None, language: str | None = None, captions: bool = True,
-                image_threshold: int = DEFAULT_IMAGE_THRESHOLD, glow: bool = True, dof: bool = False,
-                cell_shape: str = "tile", editable_text: bool = False, text_resolution: int = 0,
+                image_threshold: int = DEFAULT_IMAGE_THRESHOLD, merge_above: int = MERGE_BLOCKS, glow: bool = True,
+                dof: bool = False, cell_shape: str = "tile", editable_text: bool = False, text_resolution: int = 0,
                 aliased: bool = False):
     """Realise the whole SceneSpec into `scene` (default: the context scene); replaces a previous build.
     `cell_shape`: "tile" (one quad per cell: light to draw and scrub) or "box" (lit 3D cells, for finals).
     Static texts, bands and outlines shown over the same frames become one mesh (see merge.py) unless
     `editable_text`; `text_resolution` > 0: curve steps per glyph segment (default text.TEXT_RESOLUTION);
-    `aliased`: for pictures drawn without anti-aliasing (text.set_strokes: CJK strokes thickened)."""
+    `aliased`: for pictures drawn without anti-aliasing (text.set_strokes: CJK strokes thickened);
+    `merge_above`: with more blocks than this, sibling cell blocks share an object (block_lod.merge_groups)."""
     if cell_shape not in geometry.SHAPES:
         raise ValueError(f"unknown cell shape {cell_shape!r}: choose one of {', '.join(geometry.SHAPES)}")
     scene = scene or bpy.context.scene
@@ -52,7 +53,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     world.add_world(scene, spec)
     vis = animate.Visibility(parts["Visibility"], parts["Shown"], spec.meta.frame_start, _empty,
                              homes=[parts[p] for p in ("Labels", "Flow", "Focus", "Camera")])
-    blocks.add_blocks(spec, parts["Blocks"], int(image_threshold), cell_shape)
+    blocks.add_blocks(spec, parts["Blocks"], int(image_threshold), cell_shape, int(merge_above))
     solids.add_solids(spec, parts["Blocks"], vis)
     texts = None if editable_text else []               # texts to merge into meshes, never objects
     labels.add_labels(spec, parts["Labels"], language, vis, texts)

@@ -57,25 +57,20 @@ def cell_centres(rows: int, cols: int, pitch: float) -> np.ndarray:
 def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, depth: float,
                     shape: str = "tile"):
     """A new mesh with rows*cols cells of `shape` ("tile" or "box"), cell-major; every face flat-shaded."""
+    return build_cells_mesh(name, cell_centres(rows, cols, pitch), cell, depth, shape)
+
+
+def build_cells_mesh(name: str, centres: np.ndarray, cell: float, depth: float, shape: str = "tile"):
+    """A new mesh with a cell of `shape` centred at each of `centres` ([N, 3]), in that order."""
     if shape not in SHAPES:
         raise ValueError(f"unknown cell shape {shape!r}: choose one of {', '.join(SHAPES)}")
     corners, faces = SHAPES[shape]
     nv, nf_cell = len(corners), len(faces)
-    n = rows * cols
+    n = len(centres)
     size = np.array([cell, depth, cell], dtype=np.float32)
-    verts = cell_centres(rows, cols, pitch)[:, None, :] + corners[None] * size        # [N, nv, 3]
+    verts = np.asarray(centres, np.float32)[:, None, :] + corners[None] * size        # [N, nv, 3]
     loops = np.arange(n, dtype=np.int32)[:, None, None] * nv + faces[None]            # [N, nf_cell, 4]
-    mesh = bpy.data.meshes.new(name)
-    mesh.vertices.add(n * nv)
-    mesh.vertices.foreach_set("co", verts.ravel())
-    mesh.loops.add(loops.size)
-    mesh.loops.foreach_set("vertex_index", loops.ravel())
-    nf = n * nf_cell
-    mesh.polygons.add(nf)
-    mesh.polygons.foreach_set("loop_start", np.arange(0, nf * 4, 4, dtype=np.int32))
-    mesh.polygons.foreach_set("loop_total", np.full(nf, 4, dtype=np.int32))
-    mesh.update(calc_edges=True)
-    return mesh
+    return quads_mesh(name, verts.reshape(-1, 3), loops.reshape(-1, 4))
 
 
 def build_tile_mesh(name: str, centres: np.ndarray, sizes: np.ndarray):
@@ -85,16 +80,29 @@ def build_tile_mesh(name: str, centres: np.ndarray, sizes: np.ndarray):
     wh = np.stack([sizes, sizes], axis=1) if sizes.ndim == 1 else sizes                  # [N, 2]
     scale = np.stack([wh[:, 0], np.zeros(len(wh), np.float32), wh[:, 1]], axis=1)       # [N, 3]
     verts = centres[:, None, :].astype(np.float32) + _TILE_CORNERS[None] * scale[:, None, :]  # [N, 4, 3]
-    n = len(centres)
+    return quads_mesh(name, verts.reshape(-1, 3), np.arange(len(centres) * 4, dtype=np.int32).reshape(-1, 4))
+
+
+def quads_mesh(name: str, verts: np.ndarray, quads: np.ndarray):
+    """A new mesh of quads `quads` ([F, 4] vertex indices) over `verts` ([V, 3]), where no two quads share a
+    vertex (every cell has its own): edge 4f+i runs from corner i of quad f to corner i+1, so the edges
+    need no search. Written straight into the mesh's attributes: ten times faster than vertices.co and
+    update(calc_edges=True) for GPT-2's millions of cells."""
+    nf, nv = len(quads), len(verts)
+    corners = np.ascontiguousarray(quads, dtype=np.int32).reshape(-1)                  # [4F]
+    edges = np.stack([quads, np.roll(quads, -1, axis=1)], axis=-1).astype(np.int32)     # [F, 4, 2]
     mesh = bpy.data.meshes.new(name)
-    mesh.vertices.add(n * 4)
-    mesh.vertices.foreach_set("co", verts.ravel())
-    mesh.loops.add(n * 4)
-    mesh.loops.foreach_set("vertex_index", np.arange(n * 4, dtype=np.int32))
-    mesh.polygons.add(n)
-    mesh.polygons.foreach_set("loop_start", np.arange(0, n * 4, 4, dtype=np.int32))
-    mesh.polygons.foreach_set("loop_total", np.full(n, 4, dtype=np.int32))
-    mesh.update(calc_edges=True)
+    mesh.vertices.add(nv)
+    mesh.edges.add(nf * 4)
+    mesh.loops.add(nf * 4)
+    mesh.polygons.add(nf)
+    at = mesh.attributes
+    at["position"].data.foreach_set("vector", np.ascontiguousarray(verts, dtype=np.float32).reshape(-1))
+    at[".edge_verts"].data.foreach_set("value", edges.reshape(-1))
+    at[".corner_vert"].data.foreach_set("value", corners)
+    at[".corner_edge"].data.foreach_set("value", np.arange(nf * 4, dtype=np.int32))
+    mesh.polygons.foreach_set("loop_start", np.arange(0, nf * 4, 4, dtype=np.int32))
+    mesh.update()
     return mesh
 
 

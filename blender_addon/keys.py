@@ -36,6 +36,8 @@ OFFSET = "llmreel_offset"               # start along the tensor's last axis (fu
 CELL_SHAPE = "llmreel_cell_shape"       # "tile" | "box"
 IMAGE = "llmreel_image"                 # 1: an image block: a pixel per cell over pooled stand-in tiles
 POOL = "llmreel_pool"                   # an image block's [rows, columns] of cells per stand-in tile
+MEMBERS = "llmreel_members"             # a merged group of cell blocks: JSON [{its block's keys, FACES}]
+FACES = "llmreel_faces"                 # in MEMBERS: a block's faces [start, stop) in the group's mesh
 PITCH = "llmreel_pitch"                 # on a block's mesh: distance between cell centres
 
 # other objects, by kind

@@ -8,7 +8,13 @@ ignores shaders) draws the tiles' colours and their reveal; EEVEE and Cycles dra
 with the tiles' reveal. Pooling runs along rows first, so the token columns of an activation keep their
 own reveal as long as the budget allows (a reveal per column and group of rows).
 
+At scale (a plan of more than MERGE_BLOCKS blocks: GPT-2's per-head slices) the cell blocks of one tensor
+that share their look's timing (previews, shown intervals) and cell size become ONE object (`merge_groups`):
+Blender pays for every animated object on each frame change (~0.1-0.2 ms each), so GPT-2 small's 1,148
+time-driven cell blocks cost ~0.3 s a frame as objects and a few dozen objects' worth merged.
+
     pool_factors(rows, cols, budget) -> (fr, fc);   pooled_image(block, theme, budget) -> PooledImage
+    merge_groups(blocks, image_cells, limit) -> [[block index, ...], ...]
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import numpy as np
 
 IMAGE_CELLS = 16_384         # a block of more cells is an image (nano-gpt's largest block has 9,216)
 STANDIN_CELLS = 1_024        # at most this many stand-in tiles per image block
+MERGE_BLOCKS = 500           # above this many blocks, sibling cell blocks merge (nano-gpt's plan has 201)
 _CHUNK = 1 << 21             # cells coloured at a time (bounds the working memory, ~50 MB)
 
 
@@ -82,6 +89,20 @@ def indices(values: np.ndarray, scale: float) -> np.ndarray:
     return s.astype(np.uint8)
 
 
+def _pool(a: np.ndarray, fr: int, fc: int, fill) -> np.ndarray:
+    """a [n, K] padded with `fill` to whole tiles, as [ceil(n/fr), fr, ceil(K/fc), fc]."""
+    n, K = a.shape
+    pr, pc = -n % fr, -K % fc
+    if pr or pc:
+        a = np.pad(a, ((0, pr), (0, pc)), constant_values=fill)
+    return a.reshape(a.shape[0] // fr, fr, a.shape[1] // fc, fc)
+
+
+def _pool_sum(a: np.ndarray, fr: int, fc: int, dtype) -> np.ndarray:
+    """Sums of a [n, K] over tiles of fr rows and fc columns (the last ones partial): [ceil(n/fr), ceil(K/fc)]."""
+    return _pool(a, fr, fc, 0).sum(axis=(1, 3), dtype=dtype)
+
+
 def pooled_image(block, theme, budget: int = STANDIN_CELLS) -> PooledImage:
     """The block's image and its stand-in tiles, a few rows at a time (memory stays bounded for a 50,257 x
     768 embedding). The PNG is stored, not deflated: quantised weights barely compress (3%) and deflating
@@ -92,11 +113,10 @@ def pooled_image(block, theme, budget: int = STANDIN_CELLS) -> PooledImage:
     fr, fc = pool_factors(R, K, budget)
     r, k = math.ceil(R / fr), math.ceil(K / fc)
     pal = palette(block, theme)
-    pos_sum = np.zeros((r, k), np.float64)
-    neg_sum = np.zeros((r, k), np.float64)
+    pos_sum = np.zeros((r, k), np.int64)
+    neg_sum = np.zeros((r, k), np.int64)
     val_sum = np.zeros((r, k), np.float64)
     counts = np.outer(np.minimum(fr, R - np.arange(r) * fr), np.minimum(fc, K - np.arange(k) * fc))
-    col_starts = np.arange(0, K, fc)
     rows_per = max(fr, (_CHUNK // max(K, 1)) // fr * fr)            # whole tiles per chunk
     t_all = np.asarray(block.t_on, np.float32)
     constant_t = t_all.size and all(st == 0 for st in t_all.strides)   # one reveal for the block (weights)
@@ -106,22 +126,18 @@ def pooled_image(block, theme, budget: int = STANDIN_CELLS) -> PooledImage:
     for r0 in range(0, R, rows_per):                      # a PNG's first row is the image's top: block row 0
         r1 = min(R, r0 + rows_per)
         vals = np.asarray(block.values[r0:r1], np.float32)
-        idx = indices(vals, block.scale)
         raw = np.zeros((r1 - r0, 1 + K), np.uint8)                                # filter byte 0 per row
-        raw[:, 1:] = idx
+        idx = raw[:, 1:]
+        idx[:] = indices(vals, block.scale)
         body.append(comp.compress(raw.tobytes()))
-        tr = np.arange(r0, r1, fr) // fr
-        row_starts = np.arange(0, r1 - r0, fr)
-
-        def pool(a, op=np.add):
-            return op.reduceat(op.reduceat(a, row_starts, axis=0), col_starts, axis=1)
-
-        steps = idx.astype(np.int16) - LEVELS
-        pos_sum[tr] += pool(np.maximum(steps, 0).astype(np.int32))
-        neg_sum[tr] += pool(np.maximum(-steps, 0).astype(np.int32))
-        val_sum[tr] += pool(vals)
+        tr = slice(r0 // fr, math.ceil(r1 / fr))
+        steps = idx.astype(np.int16) - LEVELS                                     # the signed step
+        pos = _pool_sum(np.maximum(steps, 0), fr, fc, np.int32)
+        pos_sum[tr] += pos
+        neg_sum[tr] += pos - _pool_sum(steps, fr, fc, np.int32)                    # sum(max(-s, 0)) = sum(max(s, 0)) - sum(s)
+        val_sum[tr] += _pool_sum(vals, fr, fc, np.float64)
         if not constant_t:
-            t_first[tr] = np.minimum(t_first[tr], pool(t_all[r0:r1], np.minimum))
+            t_first[tr] = np.minimum(t_first[tr], _pool(t_all[r0:r1], fr, fc, np.inf).min(axis=(1, 3)))
     body.append(comp.flush())
     plte = linear_to_srgb8(pal).tobytes()
     png = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", K, R, 8, 3, 0, 0, 0))
@@ -131,3 +147,19 @@ def pooled_image(block, theme, budget: int = STANDIN_CELLS) -> PooledImage:
     settled = zero + pos * (top - zero) + neg * (bottom - zero)
     return PooledImage(png=png, rows=R, cols=K, fr=fr, fc=fc, palette=pal, settled=settled.astype(np.float32),
                        values=(val_sum / counts).astype(np.float32), t_on=t_first)
+
+
+def merge_groups(blocks, image_cells: int = IMAGE_CELLS, limit: int = MERGE_BLOCKS) -> list[list[int]]:
+    """Indices of the cell blocks (at most `image_cells` cells) drawn as one object each, in plan order:
+    one block a group while there are at most `limit` blocks; beyond, the blocks of one tensor with the
+    same role, previews, shown intervals, pitch, cell and depth share a group (each keeps its place)."""
+    cells = [i for i, b in enumerate(blocks) if b.values.size <= image_cells]
+    if len(blocks) <= limit:
+        return [[i] for i in cells]
+    groups: dict = {}
+    for i in cells:
+        b = blocks[i]
+        key = (b.tensor, b.role, tuple(map(tuple, b.preview)), tuple(map(tuple, b.visible)),
+               float(b.pitch), float(b.cell), float(b.depth))
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())

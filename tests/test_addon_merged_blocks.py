@@ -1,0 +1,124 @@
+"""At scale, sibling cell blocks (one tensor's per-head slices) share an object (scenes/block_lod.merge_groups,
+blender_addon/blocks.add_blocks): what each block shows at every frame and what the inspector says of its
+cells are the same as with an object per block."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from addon_specs import small_spec
+
+
+def _spec():
+    """small_spec with heads 0 and 2 of h0.attn.q beside head 1, each revealed at its own frames."""
+    spec = small_spec()
+    q1 = spec.block("h0.attn.q[1]")
+    q1.preview = [(80.0, 84.0)]
+    rng = np.random.default_rng(3)
+    for head, dx, start in ((0, -0.6, 30.0), (2, 0.6, 5.0)):
+        q = copy.deepcopy(q1)
+        q.id, q.formal, q.index_prefix = f"h0.attn.q[{head}]", f"h0.attn.q[{head}]", (head,)
+        q.origin = (q1.origin[0] + dx, q1.origin[1], q1.origin[2] - 0.5)
+        q.values = rng.normal(0, 1, q1.shape).astype(np.float32)
+        q.t_on = (start + 3 * np.arange(q1.values.size, dtype=np.float32)).reshape(q1.shape)
+        spec.blocks.append(q)
+    return spec
+
+
+def test_merge_groups_only_at_scale():
+    from llmreel.scenes.block_lod import merge_groups
+
+    spec = _spec()
+    n = len(spec.blocks)
+    assert merge_groups(spec.blocks, limit=n) == [[i] for i in range(n)]
+    groups = merge_groups(spec.blocks, limit=0)
+    ids = [[spec.blocks[i].id for i in g] for g in groups]
+    assert ["h0.attn.q[1]", "h0.attn.q[0]", "h0.attn.q[2]"] in ids
+    assert sorted(i for g in groups for i in g) == list(range(n))
+    spec.blocks[-1].preview = []                                 # another timing: its own object
+    assert ["h0.attn.q[2]"] in [[spec.blocks[i].id for i in g] for g in merge_groups(spec.blocks, limit=0)]
+    assert merge_groups(spec.blocks, image_cells=20, limit=n) == [[i] for i, b in enumerate(spec.blocks)
+                                                                  if b.values.size <= 20]       # images apart
+
+
+def _shown_colours(bpy, spec, frames):
+    """{block id: float32 [F, N, 3]}: each cell's colour as drawn at each frame: its object's evaluated
+    `Col` where the object shows, the dim backdrop's colour where it is hidden."""
+    from llmreel.blender_addon import cell_inspector
+    from llmreel.blender_addon.animate import is_shown
+    from llmreel.blender_addon.attributes import get_attribute
+
+    objs = [o for o in bpy.data.objects if o.get("llmreel_block")]
+    out = {b.id: [] for b in spec.blocks}
+    sc = bpy.context.scene
+    dim = np.asarray(spec.look.dim, np.float32)
+    for f in frames:
+        sc.frame_set(f)
+        dg = bpy.context.evaluated_depsgraph_get()
+        for obj in objs:
+            ev = obj.evaluated_get(dg)
+            mesh = ev.to_mesh()
+            col = get_attribute(mesh, "Col")[::4, :3].copy()
+            ev.to_mesh_clear()
+            start = 0
+            for bid in obj["llmreel_block"].split(","):
+                b = spec.block(bid)
+                cells = col[start:start + b.values.size]
+                start += b.values.size
+                out[bid].append(cells if is_shown(obj) else np.broadcast_to(dim, cells.shape))
+            if len(obj["llmreel_block"].split(",")) > 1:     # the inspector names each member's own cells
+                for bid in obj["llmreel_block"].split(","):
+                    assert np.array_equal(cell_inspector.block_values(obj, bid), spec.block(bid).values)
+    return {k: np.stack(v) for k, v in out.items()}
+
+
+def _cell_points(bpy, spec):
+    """{block id: float32 [V, 3]}: the world positions of each block's cell vertices."""
+    out = {}
+    for obj in (o for o in bpy.data.objects if o.get("llmreel_block")):
+        co = np.empty(len(obj.data.vertices) * 3, np.float32)
+        obj.data.vertices.foreach_get("co", co)
+        co = co.reshape(-1, 3) + np.asarray(obj.location, np.float32)
+        start = 0
+        for bid in obj["llmreel_block"].split(","):
+            n = spec.block(bid).values.size * 4
+            out[bid] = co[start:start + n]
+            start += n
+    return out
+
+
+@pytest.mark.bpy
+def test_merged_blocks_show_what_separate_ones_do(bpy_factory):
+    bpy = bpy_factory
+    from llmreel.blender_addon import build, cell_inspector
+
+    spec = _spec()
+    frames = list(range(spec.meta.frame_start, spec.meta.frame_end + 1))
+    build.build_scene(spec, glow=False)
+    apart = _shown_colours(bpy, spec, frames)
+    where = _cell_points(bpy, spec)
+    lines = {}
+    for obj in (o for o in bpy.data.objects if o.get("llmreel_block")):
+        for face in range(len(obj.data.polygons)):
+            lines[(obj["llmreel_block"], face)] = cell_inspector.cell_info(obj, face)
+    build.build_scene(spec, glow=False, merge_above=0)
+    merged = [o for o in bpy.data.objects if o.get("llmreel_block") and "," in o["llmreel_block"]]
+    assert [o["llmreel_block"] for o in merged] == ["h0.attn.q[1],h0.attn.q[0],h0.attn.q[2]"]
+    together = _shown_colours(bpy, spec, frames)
+    for bid, points in _cell_points(bpy, spec).items():
+        assert np.abs(points - where[bid]).max() < 1e-6, bid
+    for bid in apart:
+        assert np.abs(apart[bid] - together[bid]).max() <= 1e-5, bid
+    lit = together["h0.attn.q[0]"]
+    assert (np.abs(lit[0] - lit[-1]).max() > 0.05)               # its cells really change over the story
+    obj = merged[0]
+    face = 0
+    for bid in obj["llmreel_block"].split(","):
+        n = spec.block(bid).values.size
+        for local in range(n):
+            assert cell_inspector.cell_info(obj, face + local) == lines[(bid, local)]
+        face += n
+    with pytest.raises(ValueError):
+        cell_inspector.cell_info(obj, face)
