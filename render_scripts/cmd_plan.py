@@ -83,7 +83,8 @@ def run(args) -> int:
     print(f"{'total':<16} {summary['frame_start']:>6} {summary['frame_end']:>6} {total:>8.1f}")
     k = summary["counts"]
     print(f"blocks {k['blocks']}   cells {k['cells']}   labels {k['labels']}   captions {k['captions']}"
-          f"   highlights {len(spec.highlights)}   flying {len(spec.flying)}   value texts {len(spec.value_texts)}")
+          f"   highlights {len(spec.highlights)}   flying {len(spec.flying)}   value texts {len(spec.value_texts)}"
+          + (f"   models to scale {k['solids']} ({k['slabs']} slabs)" if k["solids"] else ""))
     if args.out:
         print(f"saved {args.out}")
     if faults is not None:

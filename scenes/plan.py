@@ -202,5 +202,7 @@ def plan_summary(spec: SceneSpec, run: Run | None = None) -> dict:
             "cells": int(sum(b.values.size for b in spec.blocks)),
             "labels": len(spec.labels),
             "captions": len(spec.captions),
+            "solids": len(spec.solids),            # models drawn to scale (the scale chapter)
+            "slabs": int(sum(len(s.boxes) for s in spec.solids)),
         },
     }

@@ -2,7 +2,10 @@
 the HUD plane, background and clip range keyed with the pull-back; a tiny frame renders GPT-3 filling it."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
+from conftest import run_cli
 
 from llmreel.scenes.plan import plan_scene
 
@@ -48,3 +51,20 @@ def test_scale_story_builds_and_renders_a_tiny_frame(bpy_factory, tmp_path):
     h, w = blue.shape
     assert blue.mean() > 0.15, blue.mean()                              # slabs, with gaps between them
     assert (cols.max() - cols.min()) / w > 0.6 and (rows.max() - rows.min()) / h > 0.45   # filling the frame
+
+
+def test_scale_story_through_the_command_line(tmp_path):
+    """`llmreel plan scale --json --check`, `build scale` and `still scale` as a user runs them."""
+    p = run_cli("plan", "scale", "--json")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert [c["name"] for c in doc["chapters"]] == ["scale"]
+    assert doc["counts"]["solids"] == 4 and doc["counts"]["blocks"] == 0
+    caps = [k["en"] for k in doc["chapters"][0]["captions"]]
+    assert "85,728" in caps[0] and "175B" in caps[-1]
+    p = run_cli("plan", "scale", "--check", "--aspect", "9:16")
+    assert p.returncode == 0 and "frame check: no faults" in p.stdout, p.stdout[-500:]
+    p = run_cli("build", "scale", "--out", str(tmp_path / "scale.blend"))
+    assert p.returncode == 0 and (tmp_path / "scale.blend").stat().st_size > 0, p.stderr
+    p = run_cli("still", "scale", "--frame", "1", "--resolution", "64x36", "--out", str(tmp_path / "s.png"))
+    assert p.returncode == 0 and (tmp_path / "s.png").stat().st_size > 0, p.stderr

@@ -25,7 +25,7 @@ def test_plan_json_schema_and_out(tmp_path):
     assert doc["model"]["name"] == "nano_sort.safetensors" and doc["model"]["parameters"] == 85_728
     assert doc["tokens"] == [{"id": i, "text": "ABC"[i]} for i in (0, 0, 2, 1, 1, 0)]
     assert doc["fps"] == 24 and doc["frame_start"] == 1 and doc["frame_end"] > 24 * 60
-    assert set(doc["counts"]) == {"blocks", "cells", "labels", "captions"}
+    assert set(doc["counts"]) == {"blocks", "cells", "labels", "captions", "solids", "slabs"}
     n_caps = 0
     for c in doc["chapters"]:
         assert set(c) == {"name", "title", "first_frame", "last_frame", "captions"}
