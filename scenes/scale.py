@@ -31,8 +31,9 @@ MODELS = (("nano", "nano-sort", "nano-gpt"), ("gpt2", "gpt2", "GPT-2 small"), ("
 GAP = 0.08                      # between a layer's slabs, in units of C
 LAYER_GAP = 0.5                 # between layers and between the table row and the layers
 THICK = 0.12                    # slab thickness
-MODEL_GAP = 0.6                 # between two models, times the width of the smaller (left) one
-NAME = 0.075                    # a model's name size, times its width or height, the larger
+MODEL_GAP = 0.8                 # between two models, times the width of the smaller (left) one
+NAME = 0.095                    # a model's name size, times its larger side (at most LONG times the other)
+LONG = 1.3
 COUNT = 0.8                     # its parameter count's size, times the name's
 LENS = 50.0
 DIRECTION = (0.10, -1.0, 0.07)  # from the models towards the camera: a little right and above
@@ -180,7 +181,7 @@ def plan_solids(theme: Theme, aspect, origin=(0.0, 0.0, 0.0), nano_width: float 
         sid = solid_id(key)
         solids.append(Solid(id=sid, title={"en": name, "ko": name}, origin=(x, float(origin[1]), float(origin[2])),
                             scale=float(scale), boxes=boxes, colors=colors))
-        size = NAME * max(w, h) * scale
+        size = NAME * min(max(w, h), LONG * min(w, h)) * scale
         y = float(origin[1]) - THICK / 2 * scale - 0.01 * size
         n = model_params(preset)
         labels.append(Label(id=f"{sid}:title", kind="title", text={"en": name, "ko": name},

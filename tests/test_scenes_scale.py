@@ -66,6 +66,9 @@ def test_camera_pulls_back_from_nano_gpt_until_gpt3_fills_the_frame(spec):
     width, height = xy[..., 1] - xy[..., 0], xy[..., 3] - xy[..., 2]
     assert width[0, 0] > 0.55 and width[-1, 3] > 0.55 and height[-1, 3] > 0.45    # nano-gpt first, GPT-3 last
     assert width[-1, :3].sum() < 0.1                                    # the others beside it, small
+    nano = spec.beats[0]
+    seen = (xy[..., 4] > 0) & overlaps(xy, np.array([[0.0, 1.0, 0.0, 1.0]]))[..., 0]
+    assert not seen[nano.first_frame - 1:nano.last_frame, 1:].any()     # it starts on nano-gpt alone
     gpt2 = next(b for b in spec.beats if b.id == "scale.gpt2")
     assert width[gpt2.arrive - 1, 1] > 0.55 and width[gpt2.arrive - 1, 0] < 0.05
     # the HUD plane, its clip start and the background keep in step with the distance: one depth ratio
