@@ -139,3 +139,61 @@ def criterion(lang: str = "en") -> str:
             f"one kind of letter in at least {MIN_PERCENT}% of the inputs, at least {CHANCE_FACTOR} times as often "
             f"as evenly spread attention would, with at least {CHANCE_FACTOR} times its mean share. Causal: "
             f"removing the head costs at least {CAUSAL_POINTS} points of accuracy.")
+
+
+# ---- the film (scenes/beats_findings.py): each finding on the film's own input, in one caption -------------
+
+# str.format templates (en, ko) filled by `film_fields`; a story file may override them and use the same fields
+FILM_FINDING = (
+    "Letter {step} ({letter}): from position {column}, {head} gives {share}% of its attention to {what}: {each}.",
+    "{step}번째 글자({letter}): {head_ko:은/는} 위치 {column}에서 {what_ko}에 어텐션의 {share}%를 둡니다: {each_ko}.")
+FILM_CHECK = (
+    "It does the same for {rate}% of all {n_inputs} inputs; {check}",
+    "{n_inputs}개 입력 중 {rate}%에서 그렇습니다. {check_ko}")
+FILM_HOW = ("{how}", "{how_ko}")
+LISTED = 3                  # the largest shares named one by one; the rest summed
+
+
+def _what_on(e: Evidence) -> tuple[str, str]:
+    """The finding's kind of letter as it reads on this input (the letters named)."""
+    answer, own = e.output[e.step - 1], e.letters[e.column]
+    return {
+        "answer": (f"input letters equal to {answer}, the one it writes",
+                   f"지금 쓸 글자 {particle(answer, '과/와')} 같은 입력 글자"),
+        "written": ("the letters it has already written", "이미 쓴 글자"),
+        "same": (f"input letters equal to its own, {own}", f"자기 글자 {particle(own, '과/와')} 같은 입력 글자"),
+        "later": (f"input letters later in the alphabet than its own, {own}",
+                  f"알파벳에서 자기 글자 {own}보다 뒤에 오는 입력 글자"),
+    }[e.hypothesis]
+
+
+def film_fields(e: Evidence, f: Finding, r: Findings) -> dict[str, str]:
+    """The fields of FILM_FINDING and FILM_CHECK: the evidence on the film's input (its real shares) and the
+    finding over all inputs (its rate at this letter, and what removing its head costs)."""
+    m = next(m for m in r.measures if (m.layer, m.head, m.step, m.hypothesis) == (f.layer, f.head, e.step, f.hypothesis))
+    top = sorted(e.marked, key=lambda p: -e.shares[p])
+    listed, rest = top[:LISTED], top[LISTED:]
+    each_en = [f"{pct(e.shares[p])}% to position {p}" for p in listed]
+    each_ko = [f"위치 {p}에 {pct(e.shares[p])}%" for p in listed]
+    if rest:
+        other = pct(sum(e.shares[p] for p in rest))
+        each_en.append(f"{other}% to the other {len(rest)}")
+        each_ko.append(f"나머지 {len(rest)}곳에 {other}%")
+    a = f.ablation
+    if a.causal:
+        check = (f"without this head, {pct(a.accuracy)}% sort instead of {pct(a.base_accuracy)}%.",
+                 f"이 헤드가 없으면 {pct(a.accuracy)}%만 정렬됩니다(원래 {pct(a.base_accuracy)}%).")
+    else:
+        check = (f"without it, {pct(a.accuracy)}% still sort: the model does not need it alone.",
+                 f"이 헤드가 없어도 {particle(f'{pct(a.accuracy)}%', '이/가')} 정렬됩니다. 모델이 이 헤드 하나에 기대지는 않습니다.")
+    what = _what_on(e)
+    return {"step": str(e.step), "letter": e.output[e.step - 1], "column": str(e.column),
+            "head": head_en(e.layer, e.head), "head_ko": head_ko(e.layer, e.head), "share": str(pct(e.share)),
+            "what": what[0], "what_ko": what[1], "each": _join_en(each_en), "each_ko": ", ".join(each_ko),
+            "rate": str(pct(m.rate)), "n_inputs": str(r.n_inputs), "check": check[0], "check_ko": check[1]}
+
+
+def film_how_fields(r: Findings) -> dict[str, str]:
+    """The fields of FILM_HOW: the closing summary (how_it_sorts)."""
+    en, ko = how_it_sorts(r)
+    return {"how": en, "how_ko": ko}

@@ -2,13 +2,14 @@
 with REAL values from the trace. `Moments` is the toolkit; each beat's recipe (beats_*.py) uses it.
 
 A ValueText's id names its sources in order: "value:<beat>:<tensor>[i,j];<tensor>[k];..." and its text
-shows exactly those values (two decimals, real minus sign) in that order, so a test can check every
+shows exactly those values (two decimals, real minus sign; or whole percentages) in that order, so a test can check every
 number on screen against the trace.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from llmreel.model.findings_text import pct
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
 from llmreel.scenes.layout import text_width
@@ -109,15 +110,17 @@ class Moments:
             self.highlight(beat, block_id, (0, b.shape[0]), (col, col + 1), frames)
 
     def value(self, beat: BeatPlan, fmt_text: str, sources: list[tuple[str, tuple]], anchor: tuple[str, tuple],
-              frames=None, small: bool | None = None) -> None:
+              frames=None, small: bool | None = None, percent: bool = False, size: float | None = None) -> None:
         """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block; `small`
-        (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those)."""
+        (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
+        `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
-        vals = [fmt(self.trace[name][tuple(idx)], small="probs" not in name if small is None else small)
-                for name, idx in sources]
-        size = VALUE_SIZE * self.size
+        raw = [self.trace[name][tuple(idx)] for name, idx in sources]
+        vals = [f"{pct(v)}%" if percent else fmt(v, small="probs" not in name if small is None else small)
+                for v, (name, _) in zip(raw, sources)]
+        size = size or VALUE_SIZE * self.size
         cell = block_cell(b, anchor[1])
         f0, f1 = frames or self.window(beat, 0.25, 1.0)
         lit = float(b.t_on[cell])                    # a number shows once the cell it reports has lit

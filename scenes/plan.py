@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from llmreel.core.options import check_fps, check_language, check_pace, parse_aspect
 from llmreel.model.checkpoint import Model
 from llmreel.model.config import GPTConfig
+from llmreel.model.findings_cache import cached_find
 from llmreel.model.gpt import generate as generate_tokens
 from llmreel.model.trace import Trace
 from llmreel.scenes.beats import canonical_beats
+from llmreel.scenes.beats_findings import film_findings, has_findings
 from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
 from llmreel.scenes.captions_text import text_fields
@@ -99,7 +101,8 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     seq, traces = generate_tokens(params, cfg, ids, n_out)
     trace = traces[-1]                                                        # T = n_in + n_out - 1
     output = run.text_of(seq[n_in:])
-    beats = select_beats(st, canonical_beats(cfg, n_in, n_out), 1.0 * pace)
+    film = film_findings(cached_find((cfg, params)), trace, seq) if has_findings(cfg, n_in, n_out) else None
+    beats = select_beats(st, canonical_beats(cfg, n_in, n_out, film), 1.0 * pace)
     fields = {**caption_context(trace, n_in, output, input_text, model.n_params), **scale_fields()}
     name = None
     if not model.is_letters:                       # a text model: its tokens named by their text

@@ -90,6 +90,7 @@ class Ctx:
     config: GPTConfig
     n_in: int
     n_out: int
+    findings: object = None         # beats_findings.FilmFindings: what the model learned, shown on this input
 
 
 @dataclass
@@ -107,6 +108,7 @@ class BeatPlan:
     last_frame: int = 0
     caption: dict[str, str] = field(default_factory=dict)       # filled in, per language
     templates: dict[str, str] = field(default_factory=dict)     # caption templates, per language
+    fields: dict[str, str] = field(default_factory=dict)        # its own caption fields (beats_findings)
     shot: Shot = Shot()
     moments: Callable | None = None   # recipe(m: moments.Moments, beat) adding its focus moments
     subtitle: dict[str, str] = field(default_factory=dict)     # the story's own chapter subtitle, per language

@@ -80,8 +80,9 @@ def together(beats: list[BeatPlan]) -> list[BeatPlan]:
 
 def beat_fields(b: BeatPlan, base: dict[str, str], cfg: GPTConfig, seq: list[int], n_in: int,
                 name=None) -> dict[str, str]:
-    """Caption fields of one beat: the story's (captions.caption_context) and {layer} {pass} {col} {letter};
-    with `name` (a text model's token id -> text) also {next_q}: the token this pass picks, quoted."""
+    """Caption fields of one beat: the story's (captions.caption_context), {layer} {pass} {col} {letter} and
+    the beat's own (BeatPlan.fields); with `name` (a text model's token id -> text) also {next_q}: the token
+    this pass picks, quoted."""
     f = dict(base)
     f["layer"] = str(b.layer)
     f["pass"] = str(b.pass_index)
@@ -91,6 +92,7 @@ def beat_fields(b: BeatPlan, base: dict[str, str], cfg: GPTConfig, seq: list[int
     f["last_layer"] = str(cfg.n_layer - 1)
     if name is not None and b.pass_index:
         f["next_q"] = quoted(name(nxt))
+    f.update(b.fields)
     return f
 
 

@@ -13,7 +13,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.beats import BEATS, CHAPTER_BEATS, beat_def, canonical_beats
 from llmreel.scenes.camera import fill_fraction
 from llmreel.scenes.inputs import load_model
-from llmreel.scenes.plan import plan_scene
+from llmreel.scenes.plan import plan_scene, plan_timeline
 from llmreel.scenes.shots import focus_bounds
 from llmreel.scenes.storyboard import CHAPTER_SLUGS, SIDES
 
@@ -70,8 +70,7 @@ def test_a_beats_shot_is_its_own(full):
     (higher for a tall subject), through its lens."""
     from llmreel.scenes.shots import WHOLE_SIDE
 
-    cfg, _, _, _ = load_model(None, None)
-    planned = {b.id: b.shot for b in canonical_beats(cfg, 6, 6)}
+    planned = {b.id: b.shot for b in plan_timeline().beats}          # the default story overrides no shot
     kinds = {b.id: b.shot for b in full.beats}
     for bid, keys in shots_by_beat(full).items():
         shot = planned[bid]

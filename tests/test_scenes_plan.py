@@ -115,7 +115,7 @@ def test_chapters_contiguous_positive_and_complete(spec):
         for a, b in zip(c.beats, c.beats[1:]):
             assert b.first_frame == a.last_frame + 1 and a.first_frame <= a.last_frame
     seconds = (spec.meta.frame_end - spec.meta.frame_start + 1) / spec.meta.fps
-    assert 120 <= seconds <= 240, seconds
+    assert 120 <= seconds < 360, seconds                # issue 12: the default film stays under 6 minutes
 
 
 def test_chapter_tensors_reveal_inside_their_chapter(spec, traces):
@@ -214,6 +214,10 @@ def test_value_texts_are_the_trace_values(spec, traces):
             name, idx = re.fullmatch(r"(.+)\[([\d,]+)\]", src).groups()
             wanted.append(float(trace[name][tuple(int(i) for i in idx.split(","))]))
         shown = _NUM.findall(v.text)
+        if "%" in v.text:                              # a share as a whole percentage (beats_findings)
+            shown = re.findall(r"(\d+)%", v.text)
+            assert [int(s) for s in shown] == [int(np.floor(100 * w + 0.5)) for w in wanted], (v.text, wanted)
+            continue
         assert len(shown) == len(wanted), v
         for s, w in zip(shown, wanted):
             decimals = len(s.split(".")[1])
