@@ -4,9 +4,10 @@ pass that computes it, and a closing "How it sorts".
 The findings (model/findings.py: over all 729 inputs, where each head's attention goes from the predicting
 column, and what removing the head costs) come measured with the weights (model/findings_cache.py); which
 beats appear, the heads they show and every number follow from them. A finding's beat frames its head's
-attention shares: the predicting column, each attended letter's cell and its share beside it. Its caption is
-findings_text.FILM_FINDING; where no head passes, "How it sorts" (findings_text.how_it_sorts) says the work
-is spread over several heads, and frames every head's shares.
+attention shares: the predicting column, each attended letter's cell and its share beside it. Its captions are
+findings_text.FILM_FINDING and FILM_CHECK (over all inputs). "How it sorts" (findings_text.how_it_sorts) shows
+those heads again; where no head passes, it says the work is spread over several heads, over the whole model
+with every head's shares framed.
 
 A finding is shown at one of its output letters: the first whose predicting column gives the kind of letter
 at least half of the head's attention on this input (else its first). It follows the beat that computes that
@@ -80,19 +81,20 @@ def has_findings(config, n_in: int, n_out: int) -> bool:
 
 # ---- focus moments -------------------------------------------------------------------------------------
 
-def attended(shown: Shown, m: Moments, beat: BeatPlan) -> None:
+def attended(shown: Shown, m: Moments, beat: BeatPlan, start: float = 0.0) -> None:
     """The predicting column of the head's shares framed; then each attended letter's cell framed instead,
-    with the letter and its real share beside it, a cell tall (so the camera comes close to the block)."""
+    with the letter and its real share beside it, TEXT_CELLS cells tall (so the camera comes close to the
+    block), from `start` (a share of the beat) on."""
     e, bid = shown.evidence, shown.block
     b = m.blocks.get(bid)
     if b is None:
         return
     tensor = f"h{e.layer}.attn.probs"
-    m.highlight(beat, bid, (0, e.column + 1), (e.column, e.column + 1), frames=m.window(beat, 0.0, 0.3))
+    m.highlight(beat, bid, (0, e.column + 1), (e.column, e.column + 1), frames=m.window(beat, start, 0.3))
     for p in sorted(e.marked, key=lambda p: -e.shares[p]):
         cell = (tensor, (e.head, e.column, p))
         m.highlight(beat, bid, (p, p + 1), (e.column, e.column + 1), frames=m.window(beat, 0.3, 1.0))
-        m.value(beat, f"{e.letters[p]} {{}}", [cell], cell, frames=m.window(beat, 0.0, 1.0), percent=True,
+        m.value(beat, f"{e.letters[p]} {{}}", [cell], cell, frames=m.window(beat, start, 1.0), percent=True,
                 size=TEXT_CELLS * b.pitch / CAP)
 
 
@@ -121,16 +123,19 @@ def finding_beats(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
 
 
 def how_beats(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
-    """The closing summary over the whole model, the attention shares of the findings' heads framed (of every
-    head when none passes)."""
+    """The closing summary: the findings' heads as their beats showed them (attended cells and shares), or,
+    when none passes, the whole model with every head's attention shares framed."""
     film: FilmFindings | None = ctx.findings
     if film is None:
         return []
+    fields = film_how_fields(film.findings)
+    if film.shown:
+        return [d.plan(ctx, pass_index=ctx.n_out, focus=[b for s in film.shown for b in (s.values, s.block)],
+                       shows=list(dict.fromkeys(s.block for s in film.shown)), fields=fields,
+                       moments=lambda m, beat: [attended(s, m, beat, start=0.1) for s in film.shown])]
     cfg = ctx.config
-    heads = list(dict.fromkeys(s.block for s in film.shown)) or \
-        [f"h{i}.attn.probs[{h}]" for i in range(cfg.n_layer) for h in range(cfg.n_head)]
-    return [d.plan(ctx, pass_index=ctx.n_out, moments=partial(heads_framed, heads),
-                   fields=film_how_fields(film.findings))]
+    heads = [f"h{i}.attn.probs[{h}]" for i in range(cfg.n_layer) for h in range(cfg.n_head)]
+    return [d.plan(ctx, pass_index=ctx.n_out, moments=partial(heads_framed, heads), fields=fields)]
 
 
 def in_place(beats: list[BeatPlan]) -> list[BeatPlan]:
