@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from llmreel.core.errors import InputError
 from llmreel.model.config import PRESETS, TIED_HEAD, GPTConfig, n_params
 from llmreel.scenes.camera import frame_box, safe_area
 from llmreel.scenes.geometry import label_bounds, union
@@ -244,6 +245,9 @@ def plan_exhibit(beats: list[BeatPlan], theme: Theme, aspect, wall: list = ()) -
     out_beats, keys = [], []
     prev = None
     for b in beats:
+        if len(b.focus) != 1 or b.focus[0] not in by_key:
+            raise InputError(f"beat {b.id} focus = {b.focus!r}; accepted: one of the models to scale, "
+                             f"{', '.join(by_key)}")
         i = by_key[b.focus[0]]
         beat = Beat(id=b.id, first_frame=b.first_frame, last_frame=b.last_frame, caption=dict(b.caption),
                     focus=[solids[i].id], shot=b.shot.kind_for(1, False), shows=[solids[i].id])

@@ -94,3 +94,16 @@ def test_scale_chapter_ends_any_story_apart_from_its_wall(tmp_path):
         seen = on & (xy[..., 4] > 0) & overlaps(xy, np.array([[0.0, 1.0, 0.0, 1.0]]))[..., 0]
         assert not seen[when].any(), frames[when][seen[when].any(1)][:5]
     assert s.beats[-1].caption["en"] == plan_scene("scale").beats[-1].caption["en"]
+
+
+def test_a_scale_beat_focus_names_a_model(tmp_path):
+    from llmreel.core.errors import InputError
+    p = tmp_path / "s.toml"
+    p.write_text('name = "s"\n[[chapter]]\nslug = "scale"\n[chapter.beat.gpt2]\nfocus = ["wte.weight"]\n',
+                 encoding="utf-8")
+    with pytest.raises(InputError, match="scale:gpt2-xl"):
+        plan_scene(p)
+    p.write_text('name = "s"\n[[chapter]]\nslug = "scale"\nbeats = ["nano", "gpt3"]\n'
+                 '[chapter.beat.gpt3]\nfocus = ["scale:gpt2-xl"]\n', encoding="utf-8")
+    s = plan_scene(p)                                    # a cut straight from nano-gpt out to GPT-2 XL
+    assert [b.focus for b in s.beats] == [["scale:nano"], ["scale:gpt2-xl"]]
