@@ -251,3 +251,26 @@ def test_other_weights_are_measured_once_then_read(blinded, monkeypatch, tmp_pat
     entry.write_text(json.dumps(doc), encoding="utf-8")
     findings_cache.cached_find((config, params))
     assert len(calls) == 2 and json.loads(entry.read_text(encoding="utf-8"))["criterion"]["min_percent"] == 95
+
+
+def test_film_captions_carry_the_measured_numbers(shipped, other_seed):
+    """findings_text.FILM_*: the film's sentences on CBABBC, every number from the evidence and the measures."""
+    from llmreel.model.findings_text import FILM_CHECK, FILM_FINDING, film_fields
+    from llmreel.scenes.captions import render
+    for r in (shipped, other_seed):
+        for f in r.findings:
+            for e in evidence(r, f, "CBABBC"):
+                fields = film_fields(e, f, r)
+                en, ko = (render(t, fields, "test") for t in FILM_FINDING)
+                top = sorted(e.marked, key=lambda p: -e.shares[p])
+                assert _numbers(en) == [e.step, e.column, f.layer, f.head, pct(e.share)] + \
+                    [v for p in top[:3] for v in (pct(e.shares[p]), p)] + ([pct(sum(e.shares[p] for p in top[3:])),
+                                                                          len(top) - 3] if len(top) > 3 else [])
+                assert f"{e.output[e.step - 1]}" in en and f"헤드 {f.head}" in ko and f"{pct(e.share)}%를" in ko
+                m = next(m for m in r.measures if (m.layer, m.head, m.step, m.hypothesis) ==
+                         (f.layer, f.head, e.step, f.hypothesis))
+                check_en, check_ko = (render(t, fields, "test") for t in FILM_CHECK)
+                a = f.ablation
+                want = [pct(m.rate), r.n_inputs, pct(a.accuracy)] + ([pct(a.base_accuracy)] if a.causal else [])
+                assert _numbers(check_en) == want and sorted(_numbers(check_ko)) == sorted(want)
+                assert not re.search(r"\((을|를|이|가|은|는|과|와|으로|로)\)", ko + check_ko)
