@@ -95,7 +95,7 @@ def attended(shown: Shown, m: Moments, beat: BeatPlan, start: float = 0.0) -> No
         cell = (tensor, (e.head, e.column, p))
         m.highlight(beat, bid, (p, p + 1), (e.column, e.column + 1), frames=m.window(beat, 0.3, 1.0))
         m.value(beat, f"{e.letters[p]} {{}}", [cell], cell, frames=m.window(beat, start, 1.0), percent=True,
-                size=TEXT_CELLS * b.pitch / CAP)
+                size=TEXT_CELLS * b.pitch / CAP, beside=True)
 
 
 def heads_framed(blocks: list[str], m: Moments, beat: BeatPlan) -> None:

@@ -110,10 +110,12 @@ class Moments:
             self.highlight(beat, block_id, (0, b.shape[0]), (col, col + 1), frames)
 
     def value(self, beat: BeatPlan, fmt_text: str, sources: list[tuple[str, tuple]], anchor: tuple[str, tuple],
-              frames=None, small: bool | None = None, percent: bool = False, size: float | None = None) -> None:
+              frames=None, small: bool | None = None, percent: bool = False, size: float | None = None,
+              beside: bool = False) -> None:
         """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
-        `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags)."""
+        `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags); `beside`:
+        right of the block at the nearest free height before any other side (a column of numbers)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
@@ -131,7 +133,7 @@ class Moments:
         tries = [(c, None) for c in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars))]
         for chars, during in tries + [(c, (f0, f1)) for c, _ in tries]:
             text = wrap_formula(fmt_text.format(*vals), chars)
-            loc = self.place(text, size, b, cell, during)
+            loc = self.place(text, size, b, cell, during, beside=beside)
             if loc is not None:
                 break
         else:
@@ -147,10 +149,11 @@ class Moments:
         self.value(beat, "{} + {} = {}", [(a, (0, 0)), (b, (0, 0)), (total, (0, 0))], (total, (0, 0)))
 
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int], frames: tuple[float, float] | None,
-              fallback: bool = False) -> tuple[float, float, float] | None:
+              fallback: bool = False, beside: bool = False) -> tuple[float, float, float] | None:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
-        the residual stream it would cross; the first spot whose text box keeps clear of every block (its cells
+        the residual stream it would cross (`beside`: right of the block at the nearest free height first); the
+        first spot whose text box keeps clear of every block (its cells
         and a tag's height around them), of the stream's tube and of the texts placed before it (only
         those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot)."""
         lo, hi = b.bounds()
@@ -164,6 +167,8 @@ class Moments:
         # beside the block at the cell's height, else on the side of the block nearer the cell
         spots = [(hi[0] + gap + w / 2, z), (lo[0] - 2.5 * gap - w / 2, z),
                  *((over, under) if z > (lo[2] + hi[2]) / 2 else (under, over))]
+        if beside:                  # right of the block, as near the cell's height as is free
+            spots[1:1] = [(spots[0][0], z + sign * k * 0.25 * size) for k in range(1, 17) for sign in (-1, 1)]
         # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
         spots += [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
                   if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
