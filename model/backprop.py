@@ -42,19 +42,28 @@ def _gelu_bwd(dy, x, th):
     return dy * (t(0.5) * (t(1.0) + th) + t(0.5) * x * (t(1.0) - th * th) * dinner)
 
 
+REMOVABLE = ("position", "layer-norm", "residual", "mlp")    # steps forward_batch can leave out (not to train)
+
+
 def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndarray, *, keep: bool = False,
-                  ablate: dict[int, list[int]] | None = None):
+                  ablate: dict[int, list[int]] | None = None, remove=()):
     """Logits [B, T, V] for token ids idx [B, T]; with keep=True also the activations backward needs.
-    `ablate` {layer: heads}: those heads' outputs are zeroed before the projection (gpt.forward's switch)."""
+    `ablate` {layer: heads}: those heads' outputs are zeroed before the projection (gpt.forward's switch).
+    `remove` (names of REMOVABLE, keep=False only): the position table is not added; each layer norm passes
+    its input unchanged; each block's results replace the stream instead of being added to it; the MLPs
+    add nothing (model/steps_removed.py measures what each costs)."""
+    assert not (keep and remove) and set(remove) <= set(REMOVABLE), remove
+    norm = (lambda x, w, b: (x, None)) if "layer-norm" in remove else _ln_fwd
+    add = (lambda x, r: r) if "residual" in remove else (lambda x, r: x + r)
     B, T = idx.shape
     C, H, A = config.n_embd, config.n_head, config.head_dim
     dt = params["wte.weight"].dtype.type
     scale, mask_bias = dt(1.0 / math.sqrt(A)), F.causal_bias(T, dt)
     cache = {"idx": idx}
-    x = params["wte.weight"][idx] + params["wpe.weight"][:T]                        # [B, T, C]
+    x = params["wte.weight"][idx] + (0 if "position" in remove else params["wpe.weight"][:T])   # [B, T, C]
     for i in range(config.n_layer):
         h = f"h{i}."
-        ln1, cache[h + "ln_1"] = _ln_fwd(x, params[h + "ln_1.weight"], params[h + "ln_1.bias"])    # [B, T, C]
+        ln1, cache[h + "ln_1"] = norm(x, params[h + "ln_1.weight"], params[h + "ln_1.bias"])      # [B, T, C]
         qkv = ln1 @ params[h + "attn.c_attn.weight"] + params[h + "attn.c_attn.bias"]           # [B, T, 3C]
         q, k, v = qkv.reshape(B, T, 3, H, A).transpose(2, 0, 3, 1, 4)                          # [B, H, T, A] each
         att = q @ k.transpose(0, 1, 3, 2)                                                      # [B, H, T, Tk]
@@ -66,15 +75,17 @@ def forward_batch(params: dict[str, np.ndarray], config: GPTConfig, idx: np.ndar
         y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)                                  # [B, T, C]
         if ablate and i in ablate:
             F.zero_heads(y, ablate[i], A)                                                     # head ablation
-        x = x + (y @ params[h + "attn.c_proj.weight"] + params[h + "attn.c_proj.bias"])         # [B, T, C]
-        ln2, cache[h + "ln_2"] = _ln_fwd(x, params[h + "ln_2.weight"], params[h + "ln_2.bias"])
+        x = add(x, y @ params[h + "attn.c_proj.weight"] + params[h + "attn.c_proj.bias"])       # [B, T, C]
+        if "mlp" in remove:
+            continue
+        ln2, cache[h + "ln_2"] = norm(x, params[h + "ln_2.weight"], params[h + "ln_2.bias"])
         fc = ln2 @ params[h + "mlp.c_fc.weight"] + params[h + "mlp.c_fc.bias"]                 # [B, T, 4C]
         g, th = F.gelu_parts(fc, keep_tanh=keep)
-        x = x + (g @ params[h + "mlp.c_proj.weight"] + params[h + "mlp.c_proj.bias"])           # [B, T, C]
+        x = add(x, g @ params[h + "mlp.c_proj.weight"] + params[h + "mlp.c_proj.bias"])         # [B, T, C]
         if keep:
             cache.update({h + "ln1": ln1, h + "q": q, h + "k": k, h + "v": v, h + "probs": att,
                           h + "y": y, h + "ln2": ln2, h + "fc": fc, h + "g": g, h + "tanh": th})
-    lnf, cache["ln_f"] = _ln_fwd(x, params["ln_f.weight"], params["ln_f.bias"])                 # [B, T, C]
+    lnf, cache["ln_f"] = norm(x, params["ln_f.weight"], params["ln_f.bias"])                   # [B, T, C]
     cache["lnf"] = lnf
     logits = lnf @ params["lm_head.weight"]                                                    # [B, T, V]
     return (logits, cache) if keep else logits

@@ -38,14 +38,15 @@ def make_examples(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def greedy_sort_batch(params, config: GPTConfig, inputs: np.ndarray, *, ablate=()) -> np.ndarray:
+def greedy_sort_batch(params, config: GPTConfig, inputs: np.ndarray, *, ablate=(), remove=()) -> np.ndarray:
     """Greedy decoding of L tokens for every row of inputs [N, L] at once -> outputs [N, L].
-    `ablate`: (layer, head) pairs zeroed before the attention projection, as gpt.forward."""
+    `ablate`: (layer, head) pairs zeroed before the attention projection, as gpt.forward; `remove`: steps
+    left out (backprop.REMOVABLE)."""
     zeroed = check_ablate(config, ablate)
     seq = np.asarray(inputs, dtype=np.int64)
     L = seq.shape[1]
     for _ in range(L):
-        logits = forward_batch(params, config, seq, ablate=zeroed)                   # [N, T, V]
+        logits = forward_batch(params, config, seq, ablate=zeroed, remove=remove)    # [N, T, V]
         seq = np.concatenate([seq, logits[:, -1].argmax(-1)[:, None]], axis=1)
     return seq[:, L:]
 
