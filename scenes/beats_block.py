@@ -18,11 +18,14 @@ def focus0(part: str):
     return lambda ctx: layer_focus(0)[part]
 
 
-def qkv_steps(ctx: Ctx) -> list[Step]:
-    """Q, K, V: first the focus token (the last input column: it sees every earlier token), then the rest."""
-    t = ctx.n_in - 1
-    qkv = layer_steps(0, (0, ctx.n_in))["qkv"][0].tensors
-    return [Step(qkv, (t, t + 1))] + ([Step(qkv, (0, t))] if t else [])
+def qkv_steps(part: str):
+    """Block 0's queries (part 0), keys (1) or values (2): first the followed column (the last input
+    column: it sees every earlier token), then the rest."""
+    def steps(ctx: Ctx) -> list[Step]:
+        t = ctx.n_in - 1
+        tensor = layer_steps(0, (0, ctx.n_in))["qkv"][0].tensors[part]
+        return [Step((tensor,), (t, t + 1))] + ([Step((tensor,), (0, t))] if t else [])
+    return steps
 
 
 # ---- focus moments -------------------------------------------------------------------------------------
@@ -57,7 +60,17 @@ def attention_softmax(m: Moments, beat: BeatPlan) -> None:
             ("h0.attn.probs", (0, t, s)))
 
 
-def weighted_sum(m: Moments, beat: BeatPlan) -> None:
+def attention_shares(m: Moments, beat: BeatPlan) -> None:
+    """The followed column's attention shares framed, the largest one named."""
+    t = m.t
+    s = int(np.argmax(m.trace["h0.attn.probs"][0, t, : t + 1]))
+    m.highlight(beat, "h0.attn.probs[0]", (0, t + 1), (t, t + 1))
+    m.highlight(beat, "h0.attn.probs[0]", (s, s + 1), (t, t + 1))
+
+
+def mix_shares(m: Moments, beat: BeatPlan) -> None:
+    """The followed column's attention shares, the largest one marked, and the column they make."""
+    attention_shares(m, beat)
     m.column(beat, "h0.attn.y", m.t)
 
 
@@ -66,10 +79,16 @@ def attention_residual(m: Moments, beat: BeatPlan) -> None:
 
 
 def gelu_bend(m: Moments, beat: BeatPlan) -> None:
-    gi = int(np.argmin(np.abs(m.trace["h0.mlp.fc"][0] + 1.0)))          # a cell near -1 shows the bend
-    m.highlight(beat, "h0.mlp.fc", (gi, gi + 1), (0, 1))
-    m.fly(beat, ("h0.mlp.fc", (0, gi)), "h0.mlp.gelu", (gi, 0))
-    m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (0, gi)), ("h0.mlp.gelu", (0, gi))], ("h0.mlp.gelu", (0, gi)))
+    t = m.t
+    gi = gelu_cell(m.trace, t)
+    m.highlight(beat, "h0.mlp.fc", (gi, gi + 1), (t, t + 1))
+    m.fly(beat, ("h0.mlp.fc", (t, gi)), "h0.mlp.gelu", (gi, t))
+    m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (t, gi)), ("h0.mlp.gelu", (t, gi))], ("h0.mlp.gelu", (t, gi)))
+
+
+def gelu_cell(trace, t: int) -> int:
+    """The followed column's MLP number nearest -1: it shows the bend best."""
+    return int(np.argmin(np.abs(trace["h0.mlp.fc"][t] + 1.0)))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------
@@ -82,35 +101,72 @@ def _block(name: str, part: str, seconds: float, caption: tuple[str, str], side:
                    shows=focus, moments=moments, shot=Shot(side=side))
 
 
+# head 0's query, key and value, with their weights and biases: the beats that make them share one shot
+QKV = head0("weight.q", "bias.q", "q", "weight.k", "bias.k", "k", "weight.v", "bias.v", "v")
+
 SELF_ATTENTION = [
-    BeatDef("self-attention", "qkv", 9.0, (
-        "Query, key and value: weight column times input column, summed, plus a bias. Head 0's first query number: {q}.",
-        "쿼리, 키, 값: 가중치 열과 입력 열을 곱해 더하고 편향을 더합니다. 헤드 0의 첫 쿼리 값: {q}."),
-        steps=qkv_steps, focus=head0("weight.q", "bias.q", "q", "weight.k", "bias.k", "k", "weight.v", "bias.v", "v"),
-        shows=head0("weight.q", "q", "k", "v"), moments=query_dot, shot=Shot(side=0.22)),
+    BeatDef("self-attention", "why", 8.0, (
+        "Why: to write the next sorted letter, position {t} must know which letters came before it. Without "
+        "self-attention, {acc_no_attention}% sort right.",
+        "왜 필요할까요: 다음 정렬 글자를 쓰려면 위치 {t}{은/는} 앞에 어떤 글자가 있었는지 알아야 합니다. "
+        "셀프 어텐션이 없으면 입력의 {acc_no_attention}%만 맞습니다."),
+        focus=lambda ctx: ["h0.attn.probs[0]", "h0.attn.probs[1]", "h0.attn.probs[2]"][:ctx.config.n_head],
+        shot=Shot(side=0.16)),
+    BeatDef("self-attention", "heads", 6.0, (
+        "It runs as {H} heads side by side, each with its own weights. We watch head 0.",
+        "{H}개의 헤드가 나란히, 각자 자기 가중치로 일합니다. 헤드 0을 봅니다."),
+        shot=Shot(side=-0.12)),                                  # the whole model: the heads side by side
+    BeatDef("self-attention", "qkv", 8.0, (
+        "Position {t}'s column times head 0's query weights, summed, gives its query: what it looks for. "
+        "First number: {q}.",
+        "위치 {t}의 열에 헤드 0의 쿼리 가중치를 곱해 더하면 쿼리가 됩니다: 이 위치가 찾는 것. 첫 수: {q}."),
+        steps=qkv_steps(0), focus=QKV, shows=head0("weight.q", "q"), moments=query_dot,
+        shot=Shot(side=0.22)),
+    BeatDef("self-attention", "keys", 7.0, (
+        "Every position also makes a key, the same way with other weights: what it offers to be found by.",
+        "모든 위치는 다른 가중치로 같은 방식으로 키도 만듭니다: 자기가 찾아지는 기준."),
+        steps=qkv_steps(1), shows=head0("weight.k", "k"), shot=Shot(side=0.22)),    # every position's, in view
+    BeatDef("self-attention", "values", 5.5, (
+        "And a value: what it hands on when a query finds its key.",
+        "그리고 값도 만듭니다: 쿼리가 그 키를 찾을 때 넘겨주는 것."),
+        steps=qkv_steps(2), shows=head0("weight.v", "v"), shot=Shot(side=0.16)),
     _block("scores", "scores", 8.0, (
-        "The query of {last_letter} at position {t} meets every earlier key; later ones are masked. First score: {score}.",
-        "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 첫 점수: {score}."),
+        "The query of {last_letter} at position {t} meets every earlier key; later ones are hidden. Each match "
+        "is a score; the first is {score}.",
+        "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 만날 때마다 점수가 나옵니다: "
+        "첫 점수는 {score}."),
         -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
-    _block("softmax", "softmax", 7.0, (
-        "Softmax: subtract the max {attn_max}, exponentiate, divide by the sum {attn_sum}. These are the attention shares: position {attn_argmax} gets {attn_pmax}.",
-        "소프트맥스: 최댓값 {attn_max:을/를} 빼고, 지수를 취하고, 합 {attn_sum:으로/로} 나눕니다. 이것이 어텐션 비율입니다: 위치 {attn_argmax:이/가} {attn_pmax:을/를} 받습니다."),
+    _block("softmax", "softmax", 8.0, (
+        "Softmax: subtract the largest score {attn_max}, raise e to each, divide by their sum {attn_sum}. "
+        "The results are positive and add up to 1.",
+        "소프트맥스: 가장 큰 점수 {attn_max:을/를} 빼고, e의 거듭제곱을 취하고, 그 합 {attn_sum:으로/로} 나눕니다. "
+        "결과는 양수이고 합이 1입니다."),
         0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs")),
     _block("mix", "mix", 7.0, (
-        "Each head sums the value vectors with those shares. All {H} heads work side by side.",
-        "각 헤드는 그 비율로 값 벡터를 더합니다. {H}개의 헤드가 나란히 일합니다."),
-        0.22, weighted_sum),
+        "Attention shares: position {t} gives {attn_pmax} to position {attn_argmax}, {attn_letter_en} Each head "
+        "sums the values by them.",
+        "어텐션 비율: 위치 {t}{은/는} {attn_pmax:을/를} 위치 {attn_argmax}에 줍니다. {attn_letter_ko} "
+        "각 헤드는 그 비율만큼 값을 더합니다."),
+        -0.12, mix_shares),
 ]
 
 PROJECTION = [
-    _block("project", "project", 6.0, (
+    _block("project", "project", 7.0, (
         "The heads are joined into {C} rows and projected by a {C} by {C} weight matrix.",
-        "헤드들을 {C}개의 행으로 합치고 {C}×{C} 가중치 행렬로 투영합니다."),
-        -0.12, chapter="projection"),
-    _block("residual", "residual", 6.0, (
-        "The result is added to the residual stream: {res_a} + {res_b} = {res_c}.",
-        "결과를 잔차 스트림에 더합니다: {res_a} + {res_b} = {res_c}."),
-        0.16, attention_residual, chapter="projection"),
+        "헤드들의 결과를 위치마다 {C}개의 수로 합치고 {C}×{C} 가중치 행렬로 투영합니다."),
+        0.22, chapter="projection"),
+    _block("residual", "residual", 7.0, (
+        "Added to the residual stream at position {t}: {res_a} + {res_b} = {res_c}. {res_a} is the number from "
+        "before layer norm: the stream kept it.",
+        "결과를 위치 {t}의 잔차 스트림에 더합니다: {res_a} + {res_b} = {res_c}. {res_a:은/는} 레이어 정규화 전의 수로, "
+        "스트림이 지켜 온 것입니다."),
+        -0.12, attention_residual, chapter="projection"),
+    BeatDef("projection", "keep", 7.0, (
+        "Why add, not replace? Each step only adds what it found, so nothing earlier is lost. Replacing instead: "
+        "{acc_no_residual}% sort right.",
+        "왜 바꾸지 않고 더할까요? 각 단계는 찾은 것만 더하니 앞의 것을 잃지 않습니다. 바꿔 넣으면 입력의 "
+        "{acc_no_residual}%만 맞습니다."),
+        shot=Shot(side=0.16)),                                   # the whole stream, flowing down
 ]
 
 MLP = [
@@ -118,22 +174,28 @@ MLP = [
         "Layer norm again, now before the MLP.",
         "MLP 앞에서 다시 레이어 정규화를 합니다."),
         0.22, chapter="mlp"),
-    _block("expand", "expand", 6.0, (
-        "Each column expands to {C4} numbers through a weight matrix.",
-        "각 열이 가중치 행렬을 거쳐 {C4}개의 수로 늘어납니다."),
-        -0.12, chapter="mlp"),
+    BeatDef("mlp", "why", 7.0, (
+        "Why: self-attention only moves numbers between positions; the MLP works on what each column now holds. "
+        "Without the MLPs, {acc_no_mlp}% sort right.",
+        "왜 필요할까요: 셀프 어텐션은 위치 사이로 수를 옮길 뿐이고, MLP는 각 열이 지금 가진 것을 다룹니다. "
+        "MLP가 없으면 입력의 {acc_no_mlp}%만 맞습니다."),
+        focus=focus0("expand"), shot=Shot(side=-0.12)),
+    _block("expand", "expand", 7.0, (
+        "Each column expands to {C4} numbers through a weight matrix plus a bias, one more weight per number.",
+        "각 열이 가중치 행렬을 거쳐 {C4}개의 수로 늘어나고, 수마다 가중치 하나인 편향을 더합니다."),
+        0.16, chapter="mlp"),
     _block("gelu", "gelu", 6.0, (
         "GELU bends each number: negatives shrink towards zero, so {gelu_x} becomes {gelu_y}.",
         "GELU가 각 수를 굽힙니다: 음수는 0 쪽으로 줄어, {gelu_x:이/가} {gelu_y:이/가} 됩니다."),
-        0.16, gelu_bend, chapter="mlp"),
+        0.22, gelu_bend, chapter="mlp"),
     _block("project", "mlp_project", 5.0, (
         "A second matrix projects the {C4} numbers back to {C}.",
         "두 번째 행렬이 {C4}개의 수를 다시 {C}개로 투영합니다."),
-        0.22, chapter="mlp"),
-    _block("residual", "mlp_residual", 5.0, (
+        -0.12, chapter="mlp"),
+    _block("residual", "mlp_residual", 6.0, (
         "Added to the residual stream again. That was one transformer block.",
         "다시 잔차 스트림에 더합니다. 이것이 트랜스포머 블록 하나입니다."),
-        -0.12, chapter="mlp"),
+        0.16, chapter="mlp"),
 ]
 
 
@@ -156,4 +218,10 @@ TRANSFORMER = [
         "Block {layer} repeats the same steps with its own weights; the stream keeps flowing down.",
         "블록 {layer:은/는} 자기 가중치로 같은 단계를 반복합니다. 스트림은 계속 아래로 흐릅니다."),
         expand=later_blocks),
+    BeatDef("transformer", "learned", 9.0, (
+        "What did training teach it? Without block {head_top_block}'s head {head_top_head}, {acc_no_head_top}% of "
+        "the {n_inputs} inputs sort right; the most needed later head leaves {acc_later_heads}%.",
+        "학습은 무엇을 가르쳤을까요? 블록 {head_top_block}의 헤드 {head_top_head:이/가} 없으면 입력 {n_inputs}개 중 "
+        "{acc_no_head_top}%만 맞고, 뒤 블록에서 가장 필요한 헤드를 빼도 {acc_later_heads}%가 맞습니다."),
+        focus=lambda ctx: [f"h0.attn.probs[{h}]" for h in range(ctx.config.n_head)], shot=Shot(side=0.16)),
 ]

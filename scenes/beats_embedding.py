@@ -35,17 +35,20 @@ def activations_preview(m: Moments, beat: BeatPlan) -> None:
 
 
 def token_lookup(m: Moments, beat: BeatPlan) -> None:
-    tok0 = int(m.trace.tokens[0])
-    m.column(beat, "wte.weight", tok0)
-    m.column(beat, "embed.tok", 0)
-    m.fly(beat, ("wte.weight", (tok0, 0)), "embed.tok", (0, 0))
-    m.value(beat, "{}", [("wte.weight", (tok0, 0))], ("embed.tok", (0, 0)))
+    """The followed column (the last input letter's): its token's column of the token table flies down."""
+    t = m.t
+    tok = int(m.trace.tokens[t])
+    m.column(beat, "wte.weight", tok)
+    m.column(beat, "embed.tok", t)
+    m.fly(beat, ("wte.weight", (tok, 0)), "embed.tok", (0, t))
+    m.value(beat, "{}", [("wte.weight", (tok, 0))], ("embed.tok", (t, 0)))
 
 
 def position_lookup(m: Moments, beat: BeatPlan) -> None:
-    m.column(beat, "wpe.weight", 0)
-    m.column(beat, "embed.pos", 0)
-    m.fly(beat, ("wpe.weight", (0, 0)), "embed.pos", (0, 0))
+    t = m.t
+    m.column(beat, "wpe.weight", t)
+    m.column(beat, "embed.pos", t)
+    m.fly(beat, ("wpe.weight", (t, 0)), "embed.pos", (0, t))
 
 
 def embedding_sum(m: Moments, beat: BeatPlan) -> None:
@@ -53,65 +56,100 @@ def embedding_sum(m: Moments, beat: BeatPlan) -> None:
 
 
 def norm_column(m: Moments, beat: BeatPlan) -> None:
+    t = m.t
     for bid in ("embed.out", "h0.ln_1.mean", "h0.ln_1.rstd", "h0.ln_1"):
-        m.column(beat, bid, 0)
-    m.value(beat, "mean {}   1/std {}", [("h0.ln_1.mean", (0,)), ("h0.ln_1.rstd", (0,))],
-            ("h0.ln_1.rstd", (0,)), frames=m.window(beat, 0.2, 0.55))
+        m.column(beat, bid, t)
+    m.value(beat, "mean {}   1/spread {}", [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))],
+            ("h0.ln_1.rstd", (t,)), frames=m.window(beat, 0.2, 0.55))
     m.value(beat, "({} − mean) × {} × γ {} + β {} = {}",
-            [("embed.out", (0, 0)), ("h0.ln_1.rstd", (0,)), ("h0.ln_1.weight", (0,)),
-             ("h0.ln_1.bias", (0,)), ("h0.ln_1", (0, 0))], ("h0.ln_1", (0, 0)),
+            [("embed.out", (t, 0)), ("h0.ln_1.rstd", (t,)), ("h0.ln_1.weight", (0,)),
+             ("h0.ln_1.bias", (0,)), ("h0.ln_1", (t, 0))], ("h0.ln_1", (t, 0)),
             frames=m.window(beat, 0.58, 0.98))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------
 
 INTRODUCTION = [
-    BeatDef("introduction", "task", 8.0, (
-        "This small GPT sorts letters. Given {input}, it must answer {output}. We will watch every number it computes.",
-        "이 작은 GPT는 글자를 정렬합니다. {input:을/를} 받으면 {output:을/를} 답해야 합니다. 모든 계산을 지켜봅시다."),
+    BeatDef("introduction", "roadmap", 8.0, (
+        "Coming up: how letters become numbers, how each gathers from earlier letters, and how the answer comes "
+        "out letter by letter.",
+        "이어서 볼 것: 글자가 수가 되는 방법, 각 글자가 앞 글자들에서 필요한 것을 모으는 방법, "
+        "그리고 답이 한 글자씩 나오는 방법."),
         shot=Shot(side=0.22)),
+    BeatDef("introduction", "task", 8.0, (
+        "This is a GPT: it reads letters and predicts the next one, like chat models with words, far larger. "
+        "Ours sorts {input} into {output}.",
+        "이것은 GPT입니다: 글자 줄을 읽고 다음 글자를 예측합니다. 챗 모델도 훨씬 큰 크기로 단어에 같은 일을 합니다. "
+        "이 모델은 {input:을/를} {output:으로/로} 정렬합니다."),
+        shot=Shot(side=-0.12)),
+    BeatDef("introduction", "training", 7.0, (
+        "It learned by training: shown sorted examples, its numbers were nudged towards fewer mistakes. "
+        "Now it sorts {acc_full}% of all {n_inputs} inputs.",
+        "학습으로 배웠습니다: 정렬된 예를 보며 실수가 줄도록 수를 조금씩 고쳤습니다. "
+        "이제 가능한 입력 {n_inputs}개 모두 중 {acc_full}%를 정렬합니다."),
+        shot=Shot(side=0.16)),
     BeatDef("introduction", "tokens", 7.0, (
         "Each letter is a token: A=0, B=1, C=2. So {input} enters the model as {ids}.",
         "각 글자는 토큰입니다: A=0, B=1, C=2. 그래서 {input:은/는} {ids:으로/로} 들어갑니다."),
         focus=lambda ctx: ["wte.weight", "wpe.weight", "embed.tok", "embed.pos"], shot=Shot(side=-0.12)),
-    BeatDef("introduction", "weights", 8.0, (
-        "Blue blocks are weights: {n_params} numbers fixed by training. Green blocks are activations, computed from the input.",
-        "파란 블록은 가중치입니다: 학습으로 정해진 {n_params}개의 수. 초록 블록은 입력으로 계산되는 활성값입니다."),
+    BeatDef("introduction", "weights", 7.0, (
+        "Blue blocks are weights: {n_params} fixed numbers, the same for every input.",
+        "파란 블록은 가중치입니다: 정해진 {n_params}개의 수로, 모든 입력에 똑같이 쓰입니다."),
         focus=head0("weight.q", "q", "weight.k", "k"), shows=head0("weight.q", "q", "weight.k", "k"),  # blue by green
         moments=activations_preview, shot=Shot(side=0.16)),
     BeatDef("introduction", "overview", 9.0, (
-        "A quick pass: the data flows down through {n_layer} blocks to the first prediction, {first_out}.",
-        "빠르게 한 번: 데이터가 {n_layer}개의 블록을 지나 첫 예측 {first_out}까지 흘러갑니다."),
+        "Green blocks are activations, computed from this input. They flow down through {n_layer} blocks to the "
+        "first prediction, {first_out}.",
+        "초록 블록은 이 입력으로 계산되는 활성값입니다. {n_layer}개의 블록을 지나 첫 예측 {first_out}까지 흘러갑니다."),
         moments=overview_previews, shot=Shot(side=0.22)),
 ]
 
 EMBEDDING = [
-    BeatDef("embedding", "token", 7.0, (
-        "Token {tok0_letter} (id {tok0}) selects its column of the token table: {C} numbers, starting {v_tok}.",
-        "토큰 {tok0_letter}(번호 {tok0}){은/는} 토큰 표에서 자기 열을 고릅니다: {C}개의 수, 첫 값은 {v_tok}."),
+    BeatDef("embedding", "width", 7.0, (
+        "Why {C} numbers per letter? Room for the letter, where it sits, and all that later steps add.",
+        "왜 글자마다 {C}개의 수일까요? 자리가 필요합니다: 글자, 그 자리, 그리고 뒤의 단계들이 더할 모든 것을 위해."),
+        shot=Shot(side=0.16)),                                   # the whole model: columns everywhere
+    BeatDef("embedding", "token", 8.0, (
+        "Each token picks its column of the token table: {C} numbers. We follow the last letter, {last_letter}: "
+        "its column starts {v_tok}.",
+        "각 토큰은 토큰 표에서 자기 열을 고릅니다: {C}개의 수. 마지막 글자 {last_letter:을/를} 따라갑니다: "
+        "그 열은 {v_tok:으로/로} 시작합니다."),
         steps=lambda ctx: [Step(("embed.tok",), first(ctx))], focus=lambda ctx: ["wte.weight", "embed.tok"],
         moments=token_lookup, shot=Shot(side=-0.12)),
-    BeatDef("embedding", "position", 6.0, (
-        "Each position selects its column of the position table, so the model knows where a letter sits.",
-        "각 위치는 위치 표에서 자기 열을 고릅니다. 그래서 모델은 글자의 자리를 압니다."),
+    BeatDef("embedding", "position", 8.0, (
+        "Each position picks its column of the position table, so the model knows where a letter sits. "
+        "Without it, {acc_no_position}% sort right.",
+        "각 위치는 위치 표에서 자기 열을 고릅니다. 그래서 모델은 글자의 자리를 압니다. "
+        "이것이 없으면 입력의 {acc_no_position}%만 정렬됩니다."),
         steps=lambda ctx: [Step(("embed.pos",), first(ctx))], focus=lambda ctx: ["wpe.weight", "embed.pos"],
         moments=position_lookup, shot=Shot(side=0.16)),
-    BeatDef("embedding", "sum", 6.0, (
-        "Token plus position: {v_tok} + {v_pos} = {v_out}. This starts the residual stream on the right.",
-        "토큰 더하기 위치: {v_tok} + {v_pos} = {v_out}. 이것이 오른쪽 잔차 스트림의 시작입니다."),
+    BeatDef("embedding", "sum", 7.0, (
+        "Token plus position at position {t}: {v_tok} + {v_pos} = {v_out}. This sum, the embedding, starts "
+        "the residual stream on the right.",
+        "위치 {t}에서 토큰 더하기 위치: {v_tok} + {v_pos} = {v_out}. 이 합, 곧 임베딩이 오른쪽 잔차 스트림의 시작입니다."),
         steps=lambda ctx: [Step(("embed.out",), first(ctx))],
         focus=lambda ctx: ["embed.tok", "embed.pos", "embed.out"], moments=embedding_sum, shot=Shot(side=0.22)),
 ]
 
 LAYER_NORM = [
+    BeatDef("layer-norm", "why", 7.0, (
+        "Why: the stream's numbers spread {spread_first} here, {spread_last} by the last block. Layer norm gives "
+        "every step one scale; without it, {acc_no_layer_norm}% sort right.",
+        "왜 필요할까요: 스트림의 수는 여기서 {spread_first}, 마지막 블록에서는 {spread_last}만큼 퍼집니다. "
+        "레이어 정규화는 모든 단계에 같은 크기의 열을 줍니다. 없으면 입력의 {acc_no_layer_norm}%만 맞습니다."),
+        focus=lambda ctx: layer_focus(0)["ln_1"], shot=Shot(side=0.22)),
     BeatDef("layer-norm", "column", 9.0, (
-        "Column 0 ({tok0_letter}): mean {mean0}, 1/std {rstd0}. Subtract, rescale, then scale and shift: {ln_x} becomes {ln_y}.",
-        "0번 열({tok0_letter}): 평균 {mean0}, 1/표준편차 {rstd0}. 빼고, 나누고, 스케일과 이동: {ln_x:이/가} {ln_y:이/가} 됩니다."),
-        steps=lambda ctx: ln_steps("h0.ln_1", (0, 1)), focus=lambda ctx: layer_focus(0)["ln_1"],
-        moments=norm_column, shot=Shot(side=-0.12)),
-    BeatDef("layer-norm", "all", 5.0, (
-        "Every column is normalised the same way, each on its own.",
-        "모든 열이 같은 방식으로, 각자 따로 정규화됩니다."),
-        steps=lambda ctx: ln_steps("h0.ln_1", (1, ctx.n_in)), focus=lambda ctx: layer_focus(0)["ln_1"],
+        "Column {t} ({last_letter}): subtract its mean {mean0}, the average of its numbers; multiply by {rstd0} "
+        "for spread 1; then scale and shift by weights: {ln_x} becomes {ln_y}.",
+        "{t}번 열({last_letter}): 평균 {mean0}, 곧 수들의 평균을 빼고, 퍼짐이 1이 되게 {rstd0:을/를} 곱한 뒤 "
+        "가중치로 늘리고 옮깁니다: {ln_x:이/가} {ln_y:이/가} 됩니다."),
+        steps=lambda ctx: ln_steps("h0.ln_1", (ctx.n_in - 1, ctx.n_in)),     # the followed column first
+        focus=lambda ctx: layer_focus(0)["ln_1"], moments=norm_column, shot=Shot(side=-0.12)),
+    BeatDef("layer-norm", "all", 6.0, (
+        "Every column is normalised alike, each on its own. The residual stream still holds {ln_x}: only this "
+        "copy is rescaled.",
+        "모든 열이 같은 방식으로, 각자 따로 정규화됩니다. 잔차 스트림에는 여전히 {ln_x:이/가} 있고, "
+        "이 사본만 다시 맞춥니다."),
+        steps=lambda ctx: ln_steps("h0.ln_1", (0, ctx.n_in - 1)) if ctx.n_in > 1 else [], focus=lambda ctx: layer_focus(0)["ln_1"],
         shot=Shot(side=0.16)),
 ]

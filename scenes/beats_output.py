@@ -74,14 +74,14 @@ SOFTMAX = [
         "마지막 레이어 정규화가 각 열을 출력에 맞게 준비합니다."),
         steps=lambda ctx: ln_steps("ln_f", first(ctx)),
         focus=lambda ctx: [f"h{ctx.config.n_layer - 1}.mlp.resid"] + ln_focus("ln_f"), shot=Shot(side=-0.12)),
-    BeatDef("softmax", "logits", 6.0, (
-        "The LM head turns each column into {V} scores, called logits: one per letter.",
-        "LM 헤드가 각 열을 {V}개의 점수, 곧 로짓으로 바꿉니다: 글자마다 하나."),
+    BeatDef("softmax", "logits", 7.0, (
+        "A last weight matrix turns each column into {V} scores, one per letter, called logits.",
+        "마지막 가중치 행렬이 각 열을 글자마다 하나씩 {V}개의 점수로 바꿉니다. 이것을 로짓이라고 합니다."),
         steps=lambda ctx: [Step(("logits",), first(ctx))], focus=lambda ctx: ["ln_f", "lm_head.weight", "logits"],
         shot=Shot(side=0.16)),
-    BeatDef("softmax", "probs", 8.0, (
-        "Softmax turns the last column's logits into probabilities: {probs_list}.",
-        "소프트맥스가 마지막 열의 로짓을 확률로 바꿉니다: {probs_list}."),
+    BeatDef("softmax", "probs", 6.5, (
+        "Softmax turns the logits of column {t} into probabilities: {probs_list}.",
+        "소프트맥스가 {t}번 열의 로짓을 확률로 바꿉니다: {probs_list}."),
         steps=lambda ctx: [Step(("logits.max",), first(ctx)), Step(("logits.expsum",), first(ctx)),
                            Step(("probs",), first(ctx))],
         focus=lambda ctx: ["logits", "logits.max", "logits.expsum", "probs"], moments=probabilities,
@@ -89,8 +89,8 @@ SOFTMAX = [
 ]
 
 # Passes after the second get this shorter caption (a story's caption override replaces both).
-LOOP_MORE = ("Pass {pass}: only column {col} is new. Next: {letter}.",
-             "{pass}번째 계산: 새 열 {col}만. 다음: {letter}.")
+LOOP_MORE = ("Pass {pass}: we follow new column {col}. Next: {letter}.",
+             "{pass}번째 계산: 새 열 {col:을/를} 따라갑니다. 다음: {letter}.")
 
 
 def fed_back_passes(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
@@ -109,17 +109,26 @@ def fed_back_passes(d: BeatDef, ctx: Ctx) -> list[BeatPlan]:
 
 OUTPUT = [
     BeatDef("output", "pick", 7.0, (
-        "The most likely letter, {first_out} ({p_best}), is the first output. It is appended and fed back.",
-        "가장 가능성 높은 글자 {first_out}({p_best}){이/가} 첫 출력입니다. 뒤에 붙여 다시 넣습니다."),
+        "The most likely letter, {first_out} ({p_best}), is the first output. It is written after the input and "
+        "fed back in.",
+        "가장 가능성 높은 글자 {first_out}({p_best}){이/가} 첫 출력입니다. 입력 뒤에 붙여 다시 넣습니다."),
         focus=lambda ctx: ["logits", "probs"], moments=pick_letter, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=1)]),
-    BeatDef("output", "loop", 7.0, (
-        "Pass {pass}: only the new column {col} is computed; earlier columns stay as they were. Next: {letter}.",
-        "{pass}번째 계산: 새 열 {col}만 계산하고 앞의 열은 그대로입니다. 다음 글자: {letter}."),
+    BeatDef("output", "loop", 8.0, (
+        "Pass {pass}: the model runs again; new column {col} predicts, and we follow it. Earlier columns only "
+        "look back, so they stay the same. Next: {letter}.",
+        "{pass}번째 계산: 모델 전체가 다시 돌고, 새 열 {col:이/가} 이제 예측을 합니다. 이 열을 따라갑니다. "
+        "앞의 열은 뒤만 보므로 그대로입니다. 다음 글자: {letter}."),
         moments=new_column, expand=fed_back_passes),
     BeatDef("output", "answer", 6.0, (
         "After {n_out} passes the answer is complete: {input} sorted is {output}.",
         "{n_out}번의 계산 끝에 답이 완성됩니다: {input:을/를} 정렬하면 {output}."),
         focus=lambda ctx: ["logits", "probs"], moments=answer, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=ctx.n_out)]),
+    BeatDef("output", "recap", 12.0, (
+        "Recap: letters become tokens, then columns of numbers. Layer norm rescales, self-attention gathers from "
+        "earlier letters, the MLP works each column, the residual stream sums it all, softmax picks the next letter.",
+        "정리: 글자는 토큰이 되고, 다시 수의 열이 됩니다. 레이어 정규화가 크기를 맞추고, 셀프 어텐션이 앞 글자들에서 "
+        "모으고, MLP가 각 열을 다루고, 잔차 스트림이 모두 더하고, 소프트맥스가 다음 글자를 고릅니다."),
+        shot=Shot(side=0.22)),
 ]

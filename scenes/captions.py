@@ -14,6 +14,7 @@ import numpy as np
 
 from llmreel.core.errors import InputError
 from llmreel.core.korean import PAIRS, pair_of, particle
+from llmreel.model.steps_removed import StepsRemoved
 from llmreel.model.tokenizer import VOCAB
 
 MINUS = "\u2212"
@@ -37,38 +38,74 @@ def _letter(tok: int) -> str:
     return VOCAB[tok] if 0 <= tok < len(VOCAB) else f"#{tok}"
 
 
-def caption_context(trace, n_in: int, output: str, input_text: str, n_params: int) -> dict[str, str]:
-    """Fields for the caption templates, all from the real input and the last pass's trace."""
+def percent(v: float) -> str:
+    """A measured percentage as a caption says it: one decimal, none when whole (100, 60.4, 0.1)."""
+    return f"{v:.1f}".removesuffix(".0")
+
+
+def caption_context(trace, n_in: int, output: str, input_text: str, n_params: int,
+                    steps: StepsRemoved | None = None) -> dict[str, str]:
+    """Fields for the caption templates, all from the real input and the last pass's trace; the chapters
+    follow column t, the one that makes the first prediction. `steps`: the accuracies with a step left out
+    (model/steps_removed.py; None for a model that does not sort letters: those fields read "–")."""
     cfg = trace.config
     toks = list(trace.tokens)
-    t_last = n_in - 1                                    # column that makes the first prediction
-    p_last = trace["probs"][t_last]                      # [V]
+    t = n_in - 1                                         # column that makes the first prediction
+    p_last = trace["probs"][t]                           # [V]
     best = int(np.argmax(p_last))
-    probs_attn = trace["h0.attn.probs"][0, t_last, : t_last + 1]    # [t+1] head 0, causal row
-    x = trace["embed.out"][0]                            # [C]
-    gi = int(np.argmin(np.abs(trace["h0.mlp.fc"][0] + 1.0)))        # a cell near -1 shows GELU's bend
+    probs_attn = trace["h0.attn.probs"][0, t, : t + 1]    # [t+1] head 0, causal row
+    x = trace["embed.out"][t]                            # [C]
+    gi = int(np.argmin(np.abs(trace["h0.mlp.fc"][t] + 1.0)))        # a cell near -1 shows GELU's bend
+    s_max = int(np.argmax(probs_attn))
     ctx = {
         "input": input_text, "output": output, "n": str(n_in), "n_out": str(len(output)),
         "ids": " ".join(str(t) for t in toks[:n_in]),
         "tok0": str(toks[0]), "tok0_letter": _letter(toks[0]),
         "C": str(cfg.n_embd), "C4": str(4 * cfg.n_embd), "H": str(cfg.n_head), "A": str(cfg.head_dim),
         "V": str(cfg.vocab_size), "n_layer": str(cfg.n_layer), "n_params": f"{n_params:,}",
-        "v_tok": fmt(trace["embed.tok"][0, 0]), "v_pos": fmt(trace["embed.pos"][0, 0]),
+        "v_tok": fmt(trace["embed.tok"][t, 0]), "v_pos": fmt(trace["embed.pos"][t, 0]),
         "v_out": fmt(x[0]),
-        "mean0": fmt(trace["h0.ln_1.mean"][0]), "rstd0": fmt(trace["h0.ln_1.rstd"][0]),
-        "ln_x": fmt(x[0]), "ln_y": fmt(trace["h0.ln_1"][0, 0]),
-        "t": str(t_last), "last_letter": _letter(toks[t_last]),
-        "q": fmt(trace["h0.attn.q"][0, t_last, 0]),
-        "score": fmt(trace["h0.attn.scores"][0, t_last, 0]),
-        "attn_max": fmt(trace["h0.attn.max"][0, t_last]), "attn_sum": fmt(trace["h0.attn.expsum"][0, t_last]),
-        "attn_pmax": fmt(probs_attn.max(), small=False), "attn_argmax": str(int(np.argmax(probs_attn))),
-        "res_a": fmt(trace["embed.out"][0, 0]), "res_b": fmt(trace["h0.attn.proj"][0, 0]),
-        "res_c": fmt(trace["h0.attn.resid"][0, 0]),
-        "gelu_x": fmt(trace["h0.mlp.fc"][0, gi]), "gelu_y": fmt(trace["h0.mlp.gelu"][0, gi]),
+        "mean0": fmt(trace["h0.ln_1.mean"][t]), "rstd0": fmt(trace["h0.ln_1.rstd"][t]),
+        "ln_x": fmt(x[0]), "ln_y": fmt(trace["h0.ln_1"][t, 0]),
+        "t": str(t), "last_letter": _letter(toks[t]),
+        "q": fmt(trace["h0.attn.q"][0, t, 0]),
+        "score": fmt(trace["h0.attn.scores"][0, t, 0]),
+        "attn_max": fmt(trace["h0.attn.max"][0, t]), "attn_sum": fmt(trace["h0.attn.expsum"][0, t]),
+        "attn_pmax": fmt(probs_attn.max(), small=False), "attn_argmax": str(s_max),
+        "res_a": fmt(trace["embed.out"][t, 0]), "res_b": fmt(trace["h0.attn.proj"][t, 0]),
+        "res_c": fmt(trace["h0.attn.resid"][t, 0]),
+        "gelu_x": fmt(trace["h0.mlp.fc"][t, gi]), "gelu_y": fmt(trace["h0.mlp.gelu"][t, gi]),
         "first_out": _letter(best), "p_best": fmt(p_last[best], small=False),
         "probs_list": ", ".join(f"{_letter(v)} {fmt(p_last[v], small=False)}" for v in range(min(cfg.vocab_size, 3))),
     }
+    ctx.update(_attended(_letter(toks[s_max]), _letter(best)))
+    ctx.update(_measured(steps))
     return ctx
+
+
+def _attended(letter: str, first_out: str) -> dict[str, str]:
+    """What the followed column's head 0 attends to most, and, when it is the letter the answer starts
+    with, why that helps sorting (en and ko: whole sentences, chosen by the trace)."""
+    if letter == first_out:
+        return {"attn_letter_en": f"the {letter}, which the sorted answer must start with.",
+                "attn_letter_ko": f"곧 {letter}, 정렬된 답이 시작해야 하는 글자입니다."}
+    return {"attn_letter_en": f"the {letter}.", "attn_letter_ko": f"곧 {letter}입니다."}
+
+
+def _measured(steps: StepsRemoved | None) -> dict[str, str]:
+    keys = ("acc_full", "n_inputs", "spread_first", "spread_last", "acc_no_head_top", "head_top_block",
+            "head_top_head", "acc_later_heads",
+            *(f"acc_no_{k.replace('-', '_')}" for k in ("position", "layer-norm", "residual", "mlp", "attention")))
+    if steps is None:
+        return dict.fromkeys(keys, "–")
+    (layer, head), _ = steps.head_cost()
+    out = {"acc_full": percent(steps.full), "n_inputs": str(steps.n_inputs),
+           "spread_first": fmt(steps.spread["h0.ln_1"]), "spread_last": fmt(steps.spread["ln_f"]),
+           "acc_no_head_top": percent(steps.heads[(layer, head)]), "head_top_block": str(layer),
+           "head_top_head": str(head),
+           "acc_later_heads": percent(min((v for (i, _), v in steps.heads.items() if i > layer), default=steps.full))}
+    out.update({f"acc_no_{k.replace('-', '_')}": percent(v) for k, v in steps.without.items()})
+    return out
 
 
 def render(template: str, fields: dict[str, str], where: str) -> str:

@@ -143,10 +143,12 @@ class Moments:
                                      text=text, location=loc, size=float(size), frames=(f0, f1)))
 
     def addition(self, beat: BeatPlan, a: str, b: str, total: str) -> None:
-        """Column 0 of `a`, `b` and their sum `total` framed, and their first numbers as 'a + b = total'."""
+        """The followed column (t) of `a`, `b` and their sum `total` framed, and their first numbers as
+        'a + b = total'."""
+        t = self.t
         for bid in (a, b, total):
-            self.column(beat, bid, 0)
-        self.value(beat, "{} + {} = {}", [(a, (0, 0)), (b, (0, 0)), (total, (0, 0))], (total, (0, 0)))
+            self.column(beat, bid, t)
+        self.value(beat, "{} + {} = {}", [(a, (t, 0)), (b, (t, 0)), (total, (t, 0))], (total, (t, 0)))
 
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int], frames: tuple[float, float] | None,
               fallback: bool = False, beside: bool = False) -> tuple[float, float, float] | None:

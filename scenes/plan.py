@@ -17,6 +17,7 @@ from llmreel.model.checkpoint import Model
 from llmreel.model.config import GPTConfig
 from llmreel.model.findings_cache import cached_find
 from llmreel.model.gpt import generate as generate_tokens
+from llmreel.model.steps_removed import steps_removed
 from llmreel.model.trace import Trace
 from llmreel.scenes.beats import canonical_beats
 from llmreel.scenes.beats_findings import film_findings, has_findings
@@ -41,6 +42,7 @@ from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import TEXT_STORY, Story, load_story
 from llmreel.scenes.storyboard import FRAME_START, SCALE, BeatPlan
+from llmreel.scenes.term_order import check_story
 from llmreel.scenes.themes import get_theme, slide_theme
 from llmreel.scenes.timeline import assign_frames, select_beats, write_captions
 
@@ -102,14 +104,17 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     trace = traces[-1]                                                        # T = n_in + n_out - 1
     output = run.text_of(seq[n_in:])
     film = film_findings(cached_find((cfg, params)), trace, seq) if has_findings(cfg, n_in, n_out) else None
-    beats = select_beats(st, canonical_beats(cfg, n_in, n_out, film), 1.0 * pace)
-    fields = {**caption_context(trace, n_in, output, input_text, model.n_params), **scale_fields()}
+    canonical = canonical_beats(cfg, n_in, n_out, film)
+    beats = select_beats(st, canonical, 1.0 * pace)
+    fields = {**caption_context(trace, n_in, output, input_text, model.n_params, steps_removed(model.params, cfg)),
+              **scale_fields()}
     name = None
     if not model.is_letters:                       # a text model: its tokens named by their text
         name = model.token_text
         fields.update(text_fields(trace, n_in, name, output))
         text_moments(beats)
     write_captions(beats, fields, cfg, seq, n_in, name)
+    check_story(beats, {b.id: b.templates for b in canonical}, st.name)   # overrides define terms before use
     assign_frames(beats, fps)
     return Timeline(beats, trace, fps, run, output)
 

@@ -16,15 +16,18 @@ from llmreel.model.config import GPTConfig
 from llmreel.scenes.reading import caption_seconds
 
 # slug, title (en, ko), subtitle (en, ko)
+# slug, title (en, ko), subtitle (en, ko). A title that is a glossary term is defined by its card: the
+# subtitle says what it is, in terms defined before (glossary.py).
 CHAPTERS: list[tuple[str, tuple[str, str], tuple[str, str]]] = [
-    ("introduction", ("Introduction", "소개"), ("A GPT that sorts letters", "글자를 정렬하는 GPT")),
-    ("embedding", ("Embedding", "임베딩"), ("Tokens become vectors", "토큰이 벡터가 된다")),
-    ("layer-norm", ("Layer norm", "레이어 정규화"), ("Every column rescaled", "각 열을 다시 맞춘다")),
-    ("self-attention", ("Self-attention", "셀프 어텐션"), ("Tokens look at earlier tokens", "토큰이 앞의 토큰을 본다")),
-    ("projection", ("Projection", "투영"), ("Heads joined, added back", "헤드를 합쳐 더한다")),
-    ("mlp", ("MLP", "MLP"), ("Expand, bend, project", "확장, 비선형, 투영")),
+    ("introduction", ("Introduction", "소개"), ("Sorting letters, one prediction at a time", "글자 정렬, 한 번에 한 예측씩")),
+    ("embedding", ("Embedding", "임베딩"), ("Each letter's first numbers", "글자마다 처음 받는 수")),
+    ("layer-norm", ("Layer norm", "레이어 정규화"), ("Every column brought to one scale", "모든 열을 같은 크기로")),
+    ("self-attention", ("Self-attention", "셀프 어텐션"),
+     ("Each position gathers from the positions before it", "각 위치가 앞 위치들에서 모은다")),
+    ("projection", ("Projection", "투영"), ("The heads mixed back into one column", "헤드들을 한 열로 다시 섞는다")),
+    ("mlp", ("MLP", "MLP"), ("Each column alone: expand, bend, project back", "열마다 따로: 늘리고, 굽히고, 되돌린다")),
     ("transformer", ("Transformer", "트랜스포머"), ("The same block, again", "같은 블록을 반복")),
-    ("softmax", ("Softmax", "소프트맥스"), ("Scores become probabilities", "점수가 확률이 된다")),
+    ("softmax", ("Softmax", "소프트맥스"), ("From scores to the next letter", "점수에서 다음 글자로")),
     ("output", ("Output", "출력"), ("Pick, feed back, repeat", "고르고, 되먹이고, 반복")),
     ("scale", ("To scale", "실제 크기로"), ("nano-gpt beside GPT-2 and GPT-3", "nano-gpt 옆의 GPT-2와 GPT-3")),
 ]

@@ -2,16 +2,19 @@
 meaning, and every term defined before the film uses it, one new term per caption."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from llmreel.scenes.glossary import BY_KEY, TERMS, markdown, terms_in
-from llmreel.scenes.layout import _TITLES
+from llmreel.core.errors import InputError
+from llmreel.scenes.glossary import TERMS, markdown, terms_in
+from llmreel.scenes.layout import _TITLES, layout
 from llmreel.scenes.plan import plan_timeline
 from llmreel.scenes.story import list_stories
+from llmreel.scenes.term_order import bursts, film_texts, order_faults
 from tiny_gpt2 import story_kwargs
-from llmreel.scenes.storyboard import CHAPTERS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "glossary.md"
 
@@ -33,7 +36,9 @@ def test_one_word_one_meaning():
 
 
 def test_terms_found_longest_form_first():
-    assert terms_in("The LM head turns each column into 3 scores", "en") == ["lm head", "column", "score"]
+    assert terms_in("The attention shares of each column's scores", "en") == ["attention share", "column", "score"]
+    assert terms_in("Self-attention runs as heads", "en") == ["self-attention", "head"]
+    assert terms_in("잔차 스트림과 셀프 어텐션", "ko") == ["residual stream", "self-attention"]
     assert terms_in("Head 0's first query number", "en") == ["head", "query"]
     assert terms_in("최댓값 0.76을 빼고 활성값과 첫 값은", "ko") == ["activation", "value"]   # 값 starts a word
     assert terms_in("2번째 계산: 새 열 6만", "ko") == ["pass", "column"]
@@ -48,60 +53,32 @@ def test_definitions_use_only_terms_defined_before_them():
         seen.add(t.key)
 
 
-def test_each_defining_caption_uses_its_term():
-    """A term's `defined_in` beat exists and its caption (the default story's, or the scale story's; both
-    languages) says the term."""
-    captions = {}
-    for story in (None, "scale"):
-        for b in plan_timeline(story).beats:
-            captions.setdefault(f"{b.chapter}.{b.base}", b.caption)
-    for t in TERMS:
-        if t.defined_in is not None:
-            cap = captions[t.defined_in]
-            for lang in ("en", "ko"):
-                assert t.key in terms_in(cap[lang], lang), (t.key, lang, cap[lang])
-
-
-def film_texts(story: str | None, lang: str) -> list[tuple[str, str]]:
-    """(where, text) in the order the film shows them: each chapter's title card, then its captions."""
-    run = plan_timeline(story, **({} if story is None else story_kwargs(story)))
-    titles = {slug: (t, sub) for slug, t, sub in CHAPTERS}
-    out, chapter = [], None
-    i = 0 if lang == "en" else 1
-    for b in run.beats:
-        if b.chapter != chapter:
-            chapter = b.chapter
-            title, sub = titles[chapter]
-            out.append((f"{chapter} (title card)", f"{title[i]}. {sub[i]}"))
-        out.append((f"{b.chapter}.{b.base}" + (f" ({b.name})" if b.name != b.base else ""), b.caption[lang]))
-    return out
-
-
-def order_faults(story: str | None, lang: str) -> list[str]:
-    """Uses of a term before the caption that defines it (or of a term no caption defines), and captions
-    that bring more than one new term."""
-    texts = film_texts(story, lang)
-    where_defined = {}
-    for n, (where, _) in enumerate(texts):
+def test_each_defining_text_uses_its_term():
+    """A term's `defined_in` beat (or chapter title card) is in the default film and says the term, in both
+    languages."""
+    runs = [plan_timeline(story) for story in (None, "scale")]     # the scale story defines "parameter"
+    for lang in ("en", "ko"):
+        texts = [x for run in runs for x in film_texts(run.beats, lang)]
         for t in TERMS:
-            if t.defined_in and where.split(" ")[0] == t.defined_in:
-                where_defined.setdefault(t.key, n)
-    faults, seen = [], set()
-    for n, (where, text) in enumerate(texts):
-        used = terms_in(text, lang)
-        for key in used:
-            d = where_defined.get(key)
-            if key not in seen and (d is None or d > n):
-                faults.append(f"{where}: {BY_KEY[key].en[0]!r} used before "
-                              + (f"{texts[d][0]} defines it" if d is not None else "any caption defines it"))
-        new = [k for k in used if k not in seen]
-        if len(new) > 1:
-            faults.append(f"{where}: {len(new)} new terms ({', '.join(BY_KEY[k].en[0] for k in new)})")
-        seen.update(used)
-    return faults
+            defining = [text for where, text, _ in texts
+                        if where in (t.defined_in, f"{t.defined_in} (title card)") or where.startswith(t.defined_in + ".")
+                        and "." in t.defined_in]
+            assert defining, (t.key, t.defined_in)
+            assert t.key in terms_in(defining[0], lang), (t.key, lang, defining[0])
 
 
-CLEAN = {"scale"}           # stories whose captions keep the rule already
+def test_labels_use_only_terms_the_film_defines():
+    """Block titles, section headings and axis tags use only glossary terms the default film defines."""
+    run = plan_timeline()
+    defined = {k for lang in ("en", "ko") for _, text, _ in film_texts(run.beats, lang) for k in terms_in(text, lang)}
+    lay = layout(run.config, len(run.trace.tokens))
+    texts = [l.text for s in lay.slots for l in s.labels if l.kind != "formal"] + [l.text for l in lay.section_labels]
+    for text in texts:
+        for lang in ("en", "ko"):
+            assert set(terms_in(text[lang], lang)) <= defined, (text, lang)
+    # axis tags are words, never a letter that reads like a token
+    axes = {l.text["en"] for s in lay.slots for l in s.labels if l.kind == "dim"}
+    assert axes == {"1", "3 letters", "11 positions", "16 numbers", "48 numbers", "192 numbers"}, axes
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -109,5 +86,50 @@ CLEAN = {"scale"}           # stories whose captions keep the rule already
     strict=True, reason="the shipped captions do not yet define every term before using it, nor bring one new "
     "term at a time (issue 12 item 2); the failure lists each case")) for s in list_stories()])
 def test_every_term_defined_before_use_one_at_a_time(story, lang):
-    faults = order_faults(story, lang)
+    faults = order_faults(film_texts(plan_timeline(story, **story_kwargs(story)).beats, lang), lang)
     assert not faults, f"{story} {lang}: {len(faults)} faults\n" + "\n".join(faults)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("story", list_stories())
+def test_no_more_than_three_new_terms_in_any_20_seconds(story, lang):
+    run = plan_timeline(story, **story_kwargs(story))
+    assert not bursts(film_texts(run.beats, lang), lang, run.fps)
+
+
+def test_the_checks_find_what_they_look_for():
+    """A planted use-before-definition, a planted pair of new terms and a planted burst are found."""
+    run = plan_timeline()
+    texts = film_texts(run.beats, "en")
+    early = [(w, t + " The logits." if n == 3 else t, f) for n, (w, t, f) in enumerate(texts)]
+    assert any("'logit' used before softmax.logits defines it" in f for f in order_faults(early, "en"))
+    pair = [(w, "Each column has a mean." if w == "embedding.token" else t, f) for w, t, f in texts]
+    assert any(f.startswith("embedding.token: 2 new terms") for f in order_faults(pair, "en"))
+    squeezed = [(w, t, n) for n, (w, t, _) in enumerate(texts)]      # every text one frame apart
+    assert bursts(squeezed, "en", run.fps)
+
+
+def test_a_story_override_that_breaks_the_rule_is_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\n[[chapter]]\nslug = "introduction"\nbeats = ["task", "tokens"]\n'
+                   'captions.tokens.ko = "각 토큰은 가중치의 열입니다."\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"^story bad: introduction.tokens: 'weight' used before any text shown "
+                                         r"defines it \(ko\); accepted:") as e:
+        plan_timeline(str(bad))
+    assert "\n" not in str(e.value)
+    r = subprocess.run([sys.executable, "-m", "llmreel.render_scripts.cli", "plan", str(bad)], capture_output=True,
+                       text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "'weight' used before" in r.stderr, r.stderr
+
+
+def test_a_cut_alone_may_leave_out_definitions_and_an_override_may_not_drop_one(tmp_path):
+    cut = tmp_path / "cut.toml"
+    cut.write_text('name = "cut"\n[[chapter]]\nslug = "softmax"\nbeats = ["probs"]\n', encoding="utf-8")
+    assert plan_timeline(str(cut)).beats[0].id == "softmax.probs"      # a short film for viewers who know the terms
+    drop = tmp_path / "drop.toml"
+    drop.write_text('name = "drop"\n[[chapter]]\nslug = "introduction"\nbeats = ["tokens", "weights"]\n'
+                    'captions.tokens.en = "Each letter becomes a number."\n'
+                    'captions.weights.en = "Blue blocks are weights, the same for every token."\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"^story drop: introduction.tokens: is meant to define 'token' but does "
+                                         r"not say it \(en\)"):
+        plan_timeline(str(drop))
