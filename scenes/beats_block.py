@@ -48,7 +48,8 @@ def query_meets_keys(m: Moments, beat: BeatPlan) -> None:
     m.column(beat, "h0.attn.q[0]", t)
     m.highlight(beat, "h0.attn.k[0]", (0, A), (0, t + 1))
     m.highlight(beat, "h0.attn.scores[0]", (0, t + 1), (t, t + 1))
-    m.value(beat, "q·k / √A = {}", [("h0.attn.scores", (0, t, 0))], ("h0.attn.scores", (0, t, 0)))
+    # the square root of the head's width as a number: "√A" would read like the letter A
+    m.value(beat, f"q·k / √{A} = {{}}", [("h0.attn.scores", (0, t, 0))], ("h0.attn.scores", (0, t, 0)))
 
 
 def attention_softmax(m: Moments, beat: BeatPlan) -> None:
@@ -125,16 +126,14 @@ SELF_ATTENTION = [
     BeatDef("self-attention", "keys", 7.0, (
         "Every position also makes a key, the same way with other weights: what it offers to be found by.",
         "모든 위치는 다른 가중치로 같은 방식으로 키도 만듭니다: 자기가 찾아지는 기준."),
-        steps=qkv_steps(1), shows=head0("weight.k", "k"), shot=Shot(side=0.22)),    # every position's, in view
+        steps=qkv_steps(1), shows=head0("k"), shot=Shot(side=0.22)),           # every position's, in view
     BeatDef("self-attention", "values", 5.5, (
         "And a value: what it hands on when a query finds its key.",
         "그리고 값도 만듭니다: 쿼리가 그 키를 찾을 때 넘겨주는 것."),
-        steps=qkv_steps(2), shows=head0("weight.v", "v"), shot=Shot(side=0.16)),
+        steps=qkv_steps(2), shows=head0("v"), shot=Shot(side=0.16)),
     _block("scores", "scores", 8.0, (
-        "The query of {last_letter} at position {t} meets every earlier key; later ones are hidden. Each match "
-        "is a score; the first is {score}.",
-        "위치 {t}의 {last_letter} 쿼리가 앞의 모든 키와 만납니다. 뒤의 것은 가려집니다. 만날 때마다 점수가 나옵니다: "
-        "첫 점수는 {score}."),
+        "Position {t}'s query meets each earlier key (later ones are hidden): each match is a score. First: {score}.",
+        "위치 {t}의 쿼리가 앞의 모든 키와 만납니다(뒤의 것은 가려짐). 만날 때마다 점수가 나옵니다. 첫 점수: {score}."),
         -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
     _block("softmax", "softmax", 8.0, (
         "Softmax: subtract the largest score {attn_max}, raise e to each, divide by their sum {attn_sum}. "
@@ -152,14 +151,13 @@ SELF_ATTENTION = [
 
 PROJECTION = [
     _block("project", "project", 7.0, (
-        "The heads are joined into {C} rows and projected by a {C} by {C} weight matrix.",
-        "헤드들의 결과를 위치마다 {C}개의 수로 합치고 {C}×{C} 가중치 행렬로 투영합니다."),
+        "The heads are joined into {C} rows and projected by {C} × {C} weights.",
+        "헤드들을 {C}개의 행으로 합치고 {C}×{C}개의 가중치로 투영합니다."),
         0.22, chapter="projection"),
     _block("residual", "residual", 7.0, (
-        "Added to the residual stream at position {t}: {res_a} + {res_b} = {res_c}. {res_a} is the number from "
-        "before layer norm: the stream kept it.",
-        "결과를 위치 {t}의 잔차 스트림에 더합니다: {res_a} + {res_b} = {res_c}. {res_a:은/는} 레이어 정규화 전의 수로, "
-        "스트림이 지켜 온 것입니다."),
+        "Added to the residual stream: {res_a} + {res_b} = {res_c}. {res_a} is from before layer norm: the "
+        "stream kept it.",
+        "잔차 스트림에 더합니다: {res_a} + {res_b} = {res_c}. {res_a:은/는} 레이어 정규화 전의 수로, 스트림이 지켜 온 것입니다."),
         -0.12, attention_residual, chapter="projection"),
     BeatDef("projection", "keep", 7.0, (
         "Why add, not replace? Each step only adds what it found, so nothing earlier is lost. Replacing instead: "
@@ -181,20 +179,20 @@ MLP = [
         "MLP가 없으면 입력의 {acc_no_mlp}%만 맞습니다."),
         focus=focus0("expand"), shot=Shot(side=-0.12)),
     _block("expand", "expand", 7.0, (
-        "Each column expands to {C4} numbers through a weight matrix plus a bias, one more weight per number.",
-        "각 열이 가중치 행렬을 거쳐 {C4}개의 수로 늘어나고, 수마다 가중치 하나인 편향을 더합니다."),
+        "A weight matrix expands each column to {C4} numbers, each a weighted sum of the column.",
+        "가중치 행렬이 각 열을 {C4}개의 수로 늘립니다. 각 수는 열의 가중합입니다."),
         0.16, chapter="mlp"),
     _block("gelu", "gelu", 6.0, (
         "GELU bends each number: negatives shrink towards zero, so {gelu_x} becomes {gelu_y}.",
         "GELU가 각 수를 굽힙니다: 음수는 0 쪽으로 줄어, {gelu_x:이/가} {gelu_y:이/가} 됩니다."),
         0.22, gelu_bend, chapter="mlp"),
     _block("project", "mlp_project", 5.0, (
-        "A second matrix projects the {C4} numbers back to {C}.",
-        "두 번째 행렬이 {C4}개의 수를 다시 {C}개로 투영합니다."),
+        "A second matrix, plus a bias (one weight per number), projects the {C4} numbers back to {C}.",
+        "두 번째 행렬이 편향(수마다 가중치 하나)을 더해 {C4}개의 수를 다시 {C}개로 투영합니다."),
         -0.12, chapter="mlp"),
     _block("residual", "mlp_residual", 6.0, (
-        "Added to the residual stream again. That was one transformer block.",
-        "다시 잔차 스트림에 더합니다. 이것이 트랜스포머 블록 하나입니다."),
+        "Added to the residual stream again. That was one whole block.",
+        "다시 잔차 스트림에 더합니다. 이것으로 블록 하나가 끝납니다."),
         0.16, chapter="mlp"),
 ]
 

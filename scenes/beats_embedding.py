@@ -124,9 +124,8 @@ EMBEDDING = [
         steps=lambda ctx: [Step(("embed.pos",), first(ctx))], focus=lambda ctx: ["wpe.weight", "embed.pos"],
         moments=position_lookup, shot=Shot(side=0.16)),
     BeatDef("embedding", "sum", 7.0, (
-        "Token plus position at position {t}: {v_tok} + {v_pos} = {v_out}. This sum, the embedding, starts "
-        "the residual stream on the right.",
-        "위치 {t}에서 토큰 더하기 위치: {v_tok} + {v_pos} = {v_out}. 이 합, 곧 임베딩이 오른쪽 잔차 스트림의 시작입니다."),
+        "Token + position: {v_tok} + {v_pos} = {v_out}. This sum, the embedding, starts the residual stream.",
+        "토큰 + 위치: {v_tok} + {v_pos} = {v_out}. 이 합, 곧 임베딩이 잔차 스트림의 시작입니다."),
         steps=lambda ctx: [Step(("embed.out",), first(ctx))],
         focus=lambda ctx: ["embed.tok", "embed.pos", "embed.out"], moments=embedding_sum, shot=Shot(side=0.22)),
 ]
@@ -139,10 +138,10 @@ LAYER_NORM = [
         "레이어 정규화는 모든 단계에 같은 크기의 열을 줍니다. 없으면 입력의 {acc_no_layer_norm}%만 맞습니다."),
         focus=lambda ctx: layer_focus(0)["ln_1"], shot=Shot(side=0.22)),
     BeatDef("layer-norm", "column", 9.0, (
-        "Column {t} ({last_letter}): subtract its mean {mean0}, the average of its numbers; multiply by {rstd0} "
-        "for spread 1; then scale and shift by weights: {ln_x} becomes {ln_y}.",
-        "{t}번 열({last_letter}): 평균 {mean0}, 곧 수들의 평균을 빼고, 퍼짐이 1이 되게 {rstd0:을/를} 곱한 뒤 "
-        "가중치로 늘리고 옮깁니다: {ln_x:이/가} {ln_y:이/가} 됩니다."),
+        "Column {t}: subtract its mean {mean0} (the average), multiply by {rstd0} for spread 1, scale and shift "
+        "by weights: {ln_x} becomes {ln_y}.",
+        "{t}번 열: 평균 {mean0:을/를} 빼고, 퍼짐이 1이 되게 {rstd0:을/를} 곱하고, 가중치로 늘리고 옮깁니다: "
+        "{ln_x:이/가} {ln_y:이/가} 됩니다."),
         steps=lambda ctx: ln_steps("h0.ln_1", (ctx.n_in - 1, ctx.n_in)),     # the followed column first
         focus=lambda ctx: layer_focus(0)["ln_1"], moments=norm_column, shot=Shot(side=-0.12)),
     BeatDef("layer-norm", "all", 6.0, (

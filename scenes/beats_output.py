@@ -115,10 +115,10 @@ OUTPUT = [
         focus=lambda ctx: ["logits", "probs"], moments=pick_letter, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=1)]),
     BeatDef("output", "loop", 8.0, (
-        "Pass {pass}: the model runs again; new column {col} predicts, and we follow it. Earlier columns only "
-        "look back, so they stay the same. Next: {letter}.",
-        "{pass}번째 계산: 모델 전체가 다시 돌고, 새 열 {col:이/가} 이제 예측을 합니다. 이 열을 따라갑니다. "
-        "앞의 열은 뒤만 보므로 그대로입니다. 다음 글자: {letter}."),
+        "Pass {pass}: new column {col} makes the prediction; we follow it. Earlier columns only look back, so "
+        "they stay the same. Next: {letter}.",
+        "{pass}번째 계산: 새 열 {col:이/가} 예측을 하고, 이 열을 따라갑니다. 앞의 열은 뒤만 보므로 그대로입니다. "
+        "다음 글자: {letter}."),
         moments=new_column, expand=fed_back_passes),
     BeatDef("output", "answer", 6.0, (
         "After {n_out} passes the answer is complete: {input} sorted is {output}.",

@@ -18,7 +18,7 @@ QUESTIONS: dict[str, list[tuple[str, set[str], tuple[str, str], bool]]] = {
     "What is a token, and what numbers enter the model?": [
         ("introduction.tokens", {"token"}, ("2 1 0 1 1 2", "2 1 0 1 1 2"), False)],
     "What is an embedding, and why 48 numbers?": [
-        ("embedding.sum", {"embedding", "position"}, ("=", "="), False),
+        ("embedding.sum", {"embedding", "position", "residual stream"}, ("=", "="), False),
         ("embedding.width", set(), ("Why 48 numbers", "48개의 수일까요"), False)],
     "What does layer norm do, and why?": [
         ("layer-norm.column", {"mean", "weight"}, ("spread 1", "퍼짐이 1"), False),
