@@ -132,8 +132,8 @@ SELF_ATTENTION = [
         "그리고 값도 만듭니다: 쿼리가 그 키를 찾을 때 넘겨주는 것."),
         steps=qkv_steps(2), shows=head0("v"), shot=Shot(side=0.16)),
     _block("scores", "scores", 8.0, (
-        "Position {t}'s query meets each earlier key (later ones are hidden): each match is a score. First: {score}.",
-        "위치 {t}의 쿼리가 앞의 모든 키와 만납니다(뒤의 것은 가려짐). 만날 때마다 점수가 나옵니다. 첫 점수: {score}."),
+        "Position {t}'s query meets each earlier key: each match is a score. First: {score}.",
+        "위치 {t}의 쿼리가 앞의 각 키와 만나 점수를 냅니다. 첫 점수: {score}."),
         -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
     _block("softmax", "softmax", 8.0, (
         "Softmax: subtract the largest score {attn_max}, raise e to each, divide by their sum {attn_sum}. "
@@ -179,20 +179,20 @@ MLP = [
         "MLP가 없으면 입력의 {acc_no_mlp}%만 맞습니다."),
         focus=focus0("expand"), shot=Shot(side=-0.12)),
     _block("expand", "expand", 7.0, (
-        "A weight matrix expands each column to {C4} numbers, each a weighted sum of the column.",
-        "가중치 행렬이 각 열을 {C4}개의 수로 늘립니다. 각 수는 열의 가중합입니다."),
+        "A weight matrix expands each column to {C4} numbers.",
+        "가중치 행렬이 각 열을 {C4}개의 수로 늘립니다."),
         0.16, chapter="mlp"),
     _block("gelu", "gelu", 6.0, (
         "GELU bends each number: negatives shrink towards zero, so {gelu_x} becomes {gelu_y}.",
         "GELU가 각 수를 굽힙니다: 음수는 0 쪽으로 줄어, {gelu_x:이/가} {gelu_y:이/가} 됩니다."),
         0.22, gelu_bend, chapter="mlp"),
     _block("project", "mlp_project", 5.0, (
-        "A second matrix, plus a bias (one weight per number), projects the {C4} numbers back to {C}.",
-        "두 번째 행렬이 편향(수마다 가중치 하나)을 더해 {C4}개의 수를 다시 {C}개로 투영합니다."),
+        "A second matrix plus a bias projects them back to {C} numbers.",
+        "두 번째 행렬과 편향이 다시 {C}개의 수로 투영합니다."),
         -0.12, chapter="mlp"),
     _block("residual", "mlp_residual", 6.0, (
-        "Added to the residual stream again. That was one whole block.",
-        "다시 잔차 스트림에 더합니다. 이것으로 블록 하나가 끝납니다."),
+        "Added to the residual stream again: one whole block done.",
+        "다시 잔차 스트림에 더합니다: 블록 하나가 끝납니다."),
         0.16, chapter="mlp"),
 ]
 
@@ -221,5 +221,5 @@ TRANSFORMER = [
         "the {n_inputs} inputs sort right; the most needed later head leaves {acc_later_heads}%.",
         "학습은 무엇을 가르쳤을까요? 블록 {head_top_block}의 헤드 {head_top_head:이/가} 없으면 입력 {n_inputs}개 중 "
         "{acc_no_head_top}%만 맞고, 뒤 블록에서 가장 필요한 헤드를 빼도 {acc_later_heads}%가 맞습니다."),
-        focus=lambda ctx: [f"h0.attn.probs[{h}]" for h in range(ctx.config.n_head)], shot=Shot(side=0.16)),
+        shot=Shot(side=0.16)),                                   # the whole model: every block's heads
 ]

@@ -111,9 +111,8 @@ EMBEDDING = [
         shot=Shot(side=0.16)),                                   # the whole model: columns everywhere
     BeatDef("embedding", "token", 8.0, (
         "Each token picks its column of the token table: {C} numbers. We follow the last letter, {last_letter}: "
-        "its column starts {v_tok}.",
-        "각 토큰은 토큰 표에서 자기 열을 고릅니다: {C}개의 수. 마지막 글자 {last_letter:을/를} 따라갑니다: "
-        "그 열은 {v_tok:으로/로} 시작합니다."),
+        "{v_tok} first.",
+        "각 토큰은 토큰 표에서 자기 열, {C}개의 수를 고릅니다. 마지막 글자 {last_letter:을/를} 따라갑니다: 첫 수 {v_tok}."),
         steps=lambda ctx: [Step(("embed.tok",), first(ctx))], focus=lambda ctx: ["wte.weight", "embed.tok"],
         moments=token_lookup, shot=Shot(side=-0.12)),
     BeatDef("embedding", "position", 8.0, (
@@ -142,13 +141,13 @@ LAYER_NORM = [
         "by weights: {ln_x} becomes {ln_y}.",
         "{t}번 열: 평균 {mean0:을/를} 빼고, 퍼짐이 1이 되게 {rstd0:을/를} 곱하고, 가중치로 늘리고 옮깁니다: "
         "{ln_x:이/가} {ln_y:이/가} 됩니다."),
-        steps=lambda ctx: ln_steps("h0.ln_1", (ctx.n_in - 1, ctx.n_in)),     # the followed column first
+        steps=lambda ctx: ln_steps("h0.ln_1", (0, ctx.n_in)),      # left to right: the followed column last
         focus=lambda ctx: layer_focus(0)["ln_1"], moments=norm_column, shot=Shot(side=-0.12)),
     BeatDef("layer-norm", "all", 6.0, (
         "Every column is normalised alike, each on its own. The residual stream still holds {ln_x}: only this "
         "copy is rescaled.",
         "모든 열이 같은 방식으로, 각자 따로 정규화됩니다. 잔차 스트림에는 여전히 {ln_x:이/가} 있고, "
         "이 사본만 다시 맞춥니다."),
-        steps=lambda ctx: ln_steps("h0.ln_1", (0, ctx.n_in - 1)) if ctx.n_in > 1 else [], focus=lambda ctx: layer_focus(0)["ln_1"],
+        focus=lambda ctx: layer_focus(0)["ln_1"],
         shot=Shot(side=0.16)),
 ]

@@ -19,6 +19,7 @@ class Term:
     means: tuple[str, str]       # (en, ko): what it does in this film, using only terms defined before it
     defined_in: str              # where the film defines it: a beat id ("embedding.token"), or a chapter's
                                  # slug ("embedding"): the chapter's title card
+    also: tuple[str, ...] = ()   # where a cut without that beat may define it instead (the first shown counts)
 
 
 TERMS: list[Term] = [
@@ -46,10 +47,12 @@ TERMS: list[Term] = [
           "줄의 글자 하나에 대해 모델이 가진 수들. 위에서 아래로 그립니다."), "embedding.token"),
     Term("position", ("position", "positions"), ("위치",),
          ("Where a letter sits in the row, counted from 0; each has its own column of weights.",
-          "줄에서 글자가 있는 자리. 0부터 세며, 자리마다 가중치 열이 있습니다."), "embedding.position"),
+          "줄에서 글자가 있는 자리. 0부터 세며, 자리마다 가중치 열이 있습니다."), "embedding.position",
+         ("introduction.overview",)),
     Term("residual stream", ("residual stream", "stream"), ("잔차 스트림", "스트림"),
          ("The running column of each position: every step adds its result to it instead of replacing it.",
-          "각 위치의 흐르는 열: 각 단계는 결과를 바꿔 넣지 않고 더합니다."), "embedding.sum"),
+          "각 위치의 흐르는 열: 각 단계는 결과를 바꿔 넣지 않고 더합니다."), "embedding.sum",
+         ("projection.residual",)),
     Term("layer norm", ("layer norm", "normalised", "normalise", "normalises"), ("레이어 정규화", "정규화"),
          ("Rescales each column to average 0 and spread 1, then scales and shifts it by weights.",
           "각 열의 수를 합이 0, 퍼짐이 1이 되게 맞춘 뒤 가중치로 늘리고 옮깁니다."), "layer-norm"),

@@ -42,21 +42,22 @@ def film_texts(beats: list[BeatPlan], lang: str, filled: bool = True,
 def _defines(where: str, key: str) -> bool:
     """Whether the text at `where` (a beat id, e.g. "output.loop.2", or "<slug> (title card)") is the one
     the term's glossary entry names."""
-    d = BY_KEY[key].defined_in
-    if "." in d:                                        # a beat, or one of the beats it expands to
-        return where == d or where.startswith(d + ".")
-    return where == f"{d} (title card)"
+    t = BY_KEY[key]
+    for d in (t.defined_in, *t.also):
+        if where == d or where.startswith(d + ".") if "." in d else where == f"{d} (title card)":
+            return True                                 # a beat (or one it expands to), or a title card
+    return False
 
 
 def order_faults(texts: list[tuple[str, str, int]], lang: str) -> list[str]:
     """Uses of a term before the text that defines it (or of a term nothing shown defines), and texts that
     bring more than one new term."""
-    where_defined: dict[str, int] = {}
-    for n, (where, _, _) in enumerate(texts):
-        for t in TERMS:
-            if t.key not in where_defined and _defines(where, t.key):
-                where_defined[t.key] = n
     uses = [terms_in(text, lang) for _, text, _ in texts]
+    where_defined: dict[str, int] = {}              # the first defining text that says the term, else the first
+    for t in TERMS:
+        places = [n for n, (where, _, _) in enumerate(texts) if _defines(where, t.key)]
+        if places:
+            where_defined[t.key] = next((n for n in places if t.key in uses[n]), places[0])
     faults, seen = [], set()
     for n, (where, text, _) in enumerate(texts):
         used = uses[n]

@@ -18,7 +18,7 @@ def test_shipped_stories_load():
     assert [c.slug for c in s.chapters] == [c for c in CHAPTER_SLUGS if c != "scale"]     # all but "to scale"
     assert [c.slug for c in load_story("scale").chapters] == ["scale"]
     a = load_story("attention_only")
-    assert [c.slug for c in a.chapters] == ["introduction", "embedding", "self-attention", "projection"]
+    assert [c.slug for c in a.chapters] == ["introduction", "self-attention", "projection"]
     assert load_story(DEFAULT_STORY).name == "sort_explainer"
 
 
@@ -75,21 +75,21 @@ def test_bad_caption_placeholder_and_bad_input(tmp_path):
 
 def test_attention_only_cut():
     spec = plan_scene("attention_only")
-    assert [c.slug for c in spec.chapters] == ["introduction", "embedding", "self-attention", "projection"]
+    assert [c.slug for c in spec.chapters] == ["introduction", "self-attention", "projection"]
     att = spec.chapter("self-attention")
-    # the skipped layer norm steps run quickly at the start of the attention chapter
-    assert "embed.out" not in att.tensors and "h0.ln_1" in att.tensors and "h0.attn.probs" in att.tensors
+    # the skipped embedding / layer norm steps run quickly at the start of the attention chapter
+    assert "embed.out" in att.tensors and "h0.ln_1" in att.tensors and "h0.attn.probs" in att.tensors
     for b in spec.blocks:
         if b.role == "weight":
             continue
         lit = b.t_on[np.isfinite(b.t_on)]
-        if b.chapter in ("embedding", "self-attention", "projection"):
+        if b.chapter in ("self-attention", "projection"):
             ch = spec.chapter(b.chapter)
             assert lit.size and lit.min() >= ch.first_frame and lit.max() <= ch.last_frame, b.id
         else:
             assert lit.size == 0, b.id                  # never reached in this cut
     residual = next(k for k in spec.captions if k.first_frame == spec.chapter("projection").beats[1].first_frame)
-    assert residual.text["en"].endswith("The stream kept −0.0071 all along.")      # the story's own caption
+    assert residual.text["en"].startswith("Added to the residual stream, the running numbers of each position")
 
 
 def test_pace_and_fps_scale_the_timeline():
