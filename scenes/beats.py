@@ -24,7 +24,7 @@ CHAPTER_BEATS: dict[str, list[BeatDef]] = {
     "mlp": beats_block.MLP,
     "transformer": beats_block.TRANSFORMER + beats_findings.FINDING_IN["transformer"],
     "softmax": beats_output.SOFTMAX,
-    "output": beats_output.OUTPUT + beats_findings.FINDING_IN["output"] + [beats_findings.HOW],
+    "output": beats_output.OUTPUT + beats_findings.FINDING_IN["output"] + [beats_findings.HOW, beats_output.RECAP],
     "scale": beats_scale.SCALE_BEATS,
 }
 assert list(CHAPTER_BEATS) == CHAPTER_SLUGS

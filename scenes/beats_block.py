@@ -124,7 +124,7 @@ SELF_ATTENTION = [
         steps=qkv_steps(0), focus=QKV, shows=head0("weight.q", "q"), moments=query_dot,
         shot=Shot(side=0.22)),
     BeatDef("self-attention", "keys", 7.0, (
-        "Every position also makes a key, the same way with other weights: what it offers to be found by.",
+        "Every position also makes a key, with other weights: what it offers to be found by.",
         "모든 위치는 다른 가중치로 같은 방식으로 키도 만듭니다: 자기가 찾아지는 기준."),
         steps=qkv_steps(1), shows=head0("k"), shot=Shot(side=0.22)),           # every position's, in view
     BeatDef("self-attention", "values", 5.5, (
@@ -150,7 +150,7 @@ SELF_ATTENTION = [
 ]
 
 PROJECTION = [
-    _block("project", "project", 7.0, (
+    _block("project", "project", 6.0, (
         "The heads are joined into {C} rows and projected by {C} × {C} weights.",
         "헤드들을 {C}개의 행으로 합치고 {C}×{C}개의 가중치로 투영합니다."),
         0.22, chapter="projection"),
@@ -178,7 +178,7 @@ MLP = [
         "왜 필요할까요: 셀프 어텐션은 위치 사이로 수를 옮길 뿐이고, MLP는 각 열이 지금 가진 것을 다룹니다. "
         "MLP가 없으면 입력의 {acc_no_mlp}%만 맞습니다."),
         focus=focus0("expand"), shot=Shot(side=-0.12)),
-    _block("expand", "expand", 7.0, (
+    _block("expand", "expand", 5.0, (
         "A weight matrix expands each column to {C4} numbers.",
         "가중치 행렬이 각 열을 {C4}개의 수로 늘립니다."),
         0.16, chapter="mlp"),
@@ -216,10 +216,4 @@ TRANSFORMER = [
         "Block {layer} repeats the same steps with its own weights; the stream keeps flowing down.",
         "블록 {layer:은/는} 자기 가중치로 같은 단계를 반복합니다. 스트림은 계속 아래로 흐릅니다."),
         expand=later_blocks),
-    BeatDef("transformer", "learned", 9.0, (
-        "What did training teach it? Without block {head_top_block}'s head {head_top_head}, {acc_no_head_top}% of "
-        "the {n_inputs} inputs sort right; the most needed later head leaves {acc_later_heads}%.",
-        "학습은 무엇을 가르쳤을까요? 블록 {head_top_block}의 헤드 {head_top_head:이/가} 없으면 입력 {n_inputs}개 중 "
-        "{acc_no_head_top}%만 맞고, 뒤 블록에서 가장 필요한 헤드를 빼도 {acc_later_heads}%가 맞습니다."),
-        shot=Shot(side=0.16)),                                   # the whole model: every block's heads
 ]

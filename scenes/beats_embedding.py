@@ -71,8 +71,8 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
 
 INTRODUCTION = [
     BeatDef("introduction", "roadmap", 8.0, (
-        "Coming up: how letters become numbers, how each gathers from earlier letters, and how the answer comes "
-        "out letter by letter.",
+        "Coming up: how letters become numbers, gather from earlier letters, and come out as the answer, letter "
+        "by letter.",
         "이어서 볼 것: 글자가 수가 되는 방법, 각 글자가 앞 글자들에서 필요한 것을 모으는 방법, "
         "그리고 답이 한 글자씩 나오는 방법."),
         shot=Shot(side=0.22)),
@@ -109,7 +109,7 @@ EMBEDDING = [
         "Why {C} numbers per letter? Room for the letter, where it sits, and all that later steps add.",
         "왜 글자마다 {C}개의 수일까요? 자리가 필요합니다: 글자, 그 자리, 그리고 뒤의 단계들이 더할 모든 것을 위해."),
         shot=Shot(side=0.16)),                                   # the whole model: columns everywhere
-    BeatDef("embedding", "token", 8.0, (
+    BeatDef("embedding", "token", 7.5, (
         "Each token picks its column of the token table: {C} numbers. We follow the last letter, {last_letter}: "
         "{v_tok} first.",
         "각 토큰은 토큰 표에서 자기 열, {C}개의 수를 고릅니다. 마지막 글자 {last_letter:을/를} 따라갑니다: 첫 수 {v_tok}."),
@@ -122,7 +122,7 @@ EMBEDDING = [
         "이것이 없으면 입력의 {acc_no_position}%만 정렬됩니다."),
         steps=lambda ctx: [Step(("embed.pos",), first(ctx))], focus=lambda ctx: ["wpe.weight", "embed.pos"],
         moments=position_lookup, shot=Shot(side=0.16)),
-    BeatDef("embedding", "sum", 7.0, (
+    BeatDef("embedding", "sum", 6.5, (
         "Token + position: {v_tok} + {v_pos} = {v_out}. This sum, the embedding, starts the residual stream.",
         "토큰 + 위치: {v_tok} + {v_pos} = {v_out}. 이 합, 곧 임베딩이 잔차 스트림의 시작입니다."),
         steps=lambda ctx: [Step(("embed.out",), first(ctx))],
@@ -144,10 +144,8 @@ LAYER_NORM = [
         steps=lambda ctx: ln_steps("h0.ln_1", (0, ctx.n_in)),      # left to right: the followed column last
         focus=lambda ctx: layer_focus(0)["ln_1"], moments=norm_column, shot=Shot(side=-0.12)),
     BeatDef("layer-norm", "all", 6.0, (
-        "Every column is normalised alike, each on its own. The residual stream still holds {ln_x}: only this "
-        "copy is rescaled.",
+        "Every column is normalised alike. The residual stream still holds {ln_x}: only this copy is rescaled.",
         "모든 열이 같은 방식으로, 각자 따로 정규화됩니다. 잔차 스트림에는 여전히 {ln_x:이/가} 있고, "
         "이 사본만 다시 맞춥니다."),
-        focus=lambda ctx: layer_focus(0)["ln_1"],
-        shot=Shot(side=0.16)),
+        shot=Shot(side=0.16)),                                   # the whole model: every column
 ]

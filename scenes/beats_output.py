@@ -74,7 +74,7 @@ SOFTMAX = [
         "마지막 레이어 정규화가 각 열을 출력에 맞게 준비합니다."),
         steps=lambda ctx: ln_steps("ln_f", first(ctx)),
         focus=lambda ctx: [f"h{ctx.config.n_layer - 1}.mlp.resid"] + ln_focus("ln_f"), shot=Shot(side=-0.12)),
-    BeatDef("softmax", "logits", 7.0, (
+    BeatDef("softmax", "logits", 6.0, (
         "A last weight matrix turns each column into {V} scores, one per letter, called logits.",
         "마지막 가중치 행렬이 각 열을 글자마다 하나씩 {V}개의 점수로 바꿉니다. 이것을 로짓이라고 합니다."),
         steps=lambda ctx: [Step(("logits",), first(ctx))], focus=lambda ctx: ["ln_f", "lm_head.weight", "logits"],
@@ -120,15 +120,17 @@ OUTPUT = [
         "{pass}번째 계산: 새 열 {col:이/가} 예측을 하고, 이 열을 따라갑니다. 앞의 열은 뒤만 보므로 그대로입니다. "
         "다음 글자: {letter}."),
         moments=new_column, expand=fed_back_passes),
-    BeatDef("output", "answer", 6.0, (
+    BeatDef("output", "answer", 5.0, (
         "After {n_out} passes the answer is complete: {input} sorted is {output}.",
         "{n_out}번의 계산 끝에 답이 완성됩니다: {input:을/를} 정렬하면 {output}."),
         focus=lambda ctx: ["logits", "probs"], moments=answer, shot=Shot(side=-0.12),
         expand=lambda d, ctx: [d.plan(ctx, pass_index=ctx.n_out)]),
-    BeatDef("output", "recap", 12.0, (
-        "Recap: letters become tokens, then columns of numbers. Layer norm rescales, self-attention gathers from "
-        "earlier letters, the MLP works each column, the residual stream sums it all, softmax picks the next letter.",
-        "정리: 글자는 토큰이 되고, 다시 수의 열이 됩니다. 레이어 정규화가 크기를 맞추고, 셀프 어텐션이 앞 글자들에서 "
-        "모으고, MLP가 각 열을 다루고, 잔차 스트림이 모두 더하고, 소프트맥스가 다음 글자를 고릅니다."),
-        shot=Shot(side=0.22)),
 ]
+
+# The film closes on the whole pipeline, after what the model learned (beats.py puts it last).
+RECAP = BeatDef("output", "recap", 12.0, (
+        "Recap: tokens become columns of numbers; layer norm rescales, self-attention gathers from earlier "
+        "letters, the MLP works each column, the residual stream sums it all, softmax picks the next letter.",
+        "정리: 토큰은 수의 열이 됩니다. 레이어 정규화가 크기를 맞추고, 셀프 어텐션이 앞 글자들에서 "
+        "모으고, MLP가 각 열을 다루고, 잔차 스트림이 모두 더하고, 소프트맥스가 다음 글자를 고릅니다."),
+        shot=Shot(side=0.22))

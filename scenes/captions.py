@@ -93,17 +93,12 @@ def _attended(letter: str, first_out: str) -> dict[str, str]:
 
 
 def _measured(steps: StepsRemoved | None) -> dict[str, str]:
-    keys = ("acc_full", "n_inputs", "spread_first", "spread_last", "acc_no_head_top", "head_top_block",
-            "head_top_head", "acc_later_heads",
+    keys = ("acc_full", "n_inputs", "spread_first", "spread_last",
             *(f"acc_no_{k.replace('-', '_')}" for k in ("position", "layer-norm", "residual", "mlp", "attention")))
     if steps is None:
         return dict.fromkeys(keys, "–")
-    (layer, head), _ = steps.head_cost()
     out = {"acc_full": percent(steps.full), "n_inputs": str(steps.n_inputs),
-           "spread_first": fmt(steps.spread["h0.ln_1"]), "spread_last": fmt(steps.spread["ln_f"]),
-           "acc_no_head_top": percent(steps.heads[(layer, head)]), "head_top_block": str(layer),
-           "head_top_head": str(head),
-           "acc_later_heads": percent(min((v for (i, _), v in steps.heads.items() if i > layer), default=steps.full))}
+           "spread_first": fmt(steps.spread["h0.ln_1"]), "spread_last": fmt(steps.spread["ln_f"])}
     out.update({f"acc_no_{k.replace('-', '_')}": percent(v) for k, v in steps.without.items()})
     return out
 

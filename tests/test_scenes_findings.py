@@ -75,8 +75,9 @@ def _check_film(weights=None):
         assert f"{pct(m.rate)}% of all 729 inputs" in check
         assert f"{pct(f.ablation.accuracy)}%" in check and ("instead of" in check) == f.causal
     assert sum(b.base == "finding" for b in tl.beats) == len(r.findings)
-    how = tl.beats[-1]
+    how = tl.beats[-2]                                      # then the recap closes the film (issue 12)
     assert how.id == "output.how" and how.caption["en"].startswith("How it sorts: ")
+    assert tl.beats[-1].id == "output.recap"
     if r.spread_steps:
         assert "spread over several heads" in how.caption["en"] and "여러 헤드에 나뉘어" in how.caption["ko"]
     for b in tl.beats:
@@ -113,7 +114,7 @@ def test_a_blinded_head_loses_its_beats_and_the_work_is_spread():
     weights = (config, _blind(params, config, 0, 0))
     r, tl = _check_film(weights)
     assert not r.findings and not any(b.base in ("finding", "check") for b in tl.beats)
-    assert tl.beats[-1].caption["en"] == "How it sorts: for every letter the work is spread over several heads."
+    assert tl.beats[-2].caption["en"] == "How it sorts: for every letter the work is spread over several heads."
     spec, _ = plan_run(weights=weights)
     framed = {h.block for h in spec.highlights if h.id.startswith("hl:output.how:")}
     assert framed == {f"h{i}.attn.probs[{h}]" for i in range(3) for h in range(3)}

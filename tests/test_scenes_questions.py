@@ -34,8 +34,9 @@ QUESTIONS: dict[str, list[tuple[str, set[str], tuple[str, str], bool]]] = {
     "How is the answer produced one letter at a time?": [
         ("output.pick", set(), ("fed back", "다시 넣습니다"), False),
         ("output.loop.2", {"pass", "column"}, ("only look back", "뒤만 보므로"), False)],
-    "What did this model learn?": [
-        ("transformer.learned", {"training", "head"}, ("729 inputs", "729개"), True)],
+    "What did this model learn?": [             # beats_findings.py: measured from the model's own trace
+        ("output.check.6.0.0", {"head"}, ("729", "729"), True),
+        ("output.how", {"head"}, ("How it sorts", "정렬"), True)],
 }
 
 
