@@ -1,4 +1,5 @@
-"""What points the eye at a moment: highlight frames around cells, flying cells, value texts.
+"""What points the eye at a moment: highlight frames around cells (with a leader line to their number, if
+any), flying cells, value texts.
 
     add_highlights(spec, coll, vis);  add_flying_cells(spec, coll, vis);  add_value_texts(spec, coll, vis, texts)
 """
@@ -21,8 +22,10 @@ def add_highlights(spec, coll, vis) -> None:
         x0, x1 = ox + (hl.cols[0] - 0.5) * p, ox + (hl.cols[1] - 0.5) * p
         z0, z1 = oz - (hl.rows[1] - 0.5) * p, oz - (hl.rows[0] - 0.5) * p
         y = oy - b.depth / 2 - 0.3 * p
-        obj = curve(f"highlight {hl.id}", [[(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)]],
-                     0.12 * p, spec.theme.accent, coll, cyclic=True)
+        frame = [(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)]
+        leader = [list(hl.leader)] if len(hl.leader) >= 2 else []           # a line to its number, if any
+        obj = curve(f"highlight {hl.id}", [frame] + leader, 0.12 * p, spec.theme.accent, coll,
+                    cyclic=[True] + [False] * len(leader))
         vis.during(obj, [hl.frames])
 
 

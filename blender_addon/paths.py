@@ -20,20 +20,20 @@ HALO_WIDTH = 2.4        # the halo's width, in path widths
 HALO_ALPHA = 0.28
 
 
-def curve(name: str, point_lists, width: float, color, coll, cyclic: bool = False, material=None):
+def curve(name: str, point_lists, width: float, color, coll, cyclic=False, material=None):
     """One curve object, a POLY spline per point list, bevelled to `width`, in a flat colour (or
-    `material`)."""
+    `material`); `cyclic`: closed splines (a bool for all, or one per point list)."""
     cu = tag(bpy.data.curves.new(name, "CURVE"))
     cu.dimensions = "3D"
     cu.bevel_depth = width / 2
     cu.bevel_resolution = 2
     cu.use_fill_caps = True
-    for points in point_lists:
+    for i, points in enumerate(point_lists):
         sp = cu.splines.new("POLY")
         pts = np.asarray(points, dtype=np.float32)                                             # [P, 3]
         sp.points.add(len(pts) - 1)
         sp.points.foreach_set("co", np.concatenate([pts, np.ones((len(pts), 1), np.float32)], axis=1).ravel())
-        sp.use_cyclic_u = cyclic
+        sp.use_cyclic_u = bool(cyclic[i] if isinstance(cyclic, (list, tuple)) else cyclic)
     cu.materials.append(material or flat_material(color))
     obj = tag(bpy.data.objects.new(name, cu))
     obj.color = (*color[:3], 1.0)

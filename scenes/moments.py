@@ -92,7 +92,7 @@ class Moments:
         n = beat.last_frame - beat.first_frame
         return float(beat.first_frame + round(a * n)), float(beat.first_frame + round(b * n))
 
-    def highlight(self, beat: BeatPlan, block_id: str, rows, cols, frames=None) -> None:
+    def highlight(self, beat: BeatPlan, block_id: str, rows, cols, frames=None, leader=()) -> None:
         b = self.blocks.get(block_id)
         if b is None:
             return
@@ -102,7 +102,8 @@ class Moments:
         if rows[0] >= rows[1] or cols[0] >= cols[1]:
             return
         self.highlights.append(Highlight(id=f"hl:{beat.id}:{block_id}:{len(self.highlights)}", block=block_id,
-                                         rows=rows, cols=cols, frames=frames or self.window(beat)))
+                                         rows=rows, cols=cols, frames=frames or self.window(beat),
+                                         leader=[tuple(map(float, p)) for p in leader]))
 
     def column(self, beat: BeatPlan, block_id: str, col: int, frames=None) -> None:
         b = self.blocks.get(block_id)

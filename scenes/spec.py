@@ -35,8 +35,9 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 from llmreel.scenes.spec_codec import decode, encode, equal
 
-SPEC_VERSION = 5                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
-                                     # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale
+SPEC_VERSION = 6                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+                                     # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale;
+                                     # 6: Highlight.leader
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -171,6 +172,7 @@ class Highlight:
     rows: tuple[int, int]            # [first, last) rows framed
     cols: tuple[int, int]            # [first, last) cols framed
     frames: Interval
+    leader: list[Vec3] = field(default_factory=list)   # a line from the frame to what it explains (its number)
 
 
 @dataclass

@@ -96,6 +96,16 @@ def test_shipped_weights_show_their_finding_on_the_input():
     marks = [(h.rows, h.cols) for h in spec.highlights if h.id.startswith("hl:output.finding.6.0.0:")]
     assert ((0, 11), (10, 11)) in marks and ((0, 1), (10, 11)) in marks and ((5, 6), (10, 11)) in marks
     assert "h0.attn.probs[0]" in finding.focus and finding.shows == ["h0.attn.probs[0]"]
+    # a leader from each attended cell's frame to its number: from the cell's right edge, ending left of the text
+    from llmreel.scenes.geometry import value_text_box
+    b = spec.block("h0.attn.probs[0]")
+    led = {h.rows[0]: h.leader for h in spec.highlights if h.id.startswith("hl:output.finding.6.0.0:") and h.leader}
+    assert sorted(led) == [0, 5]
+    for row, v in zip((0, 5), sorted(values, key=lambda v: -v.location[2])):    # row 0's number on top
+        (x0, _, z0), end = led[row][0], led[row][-1]
+        assert np.isclose(x0, b.origin[0] + 10.5 * b.pitch) and np.isclose(z0, b.origin[2] - row * b.pitch)
+        lo, hi = value_text_box(v.text, v.size, v.location)
+        assert lo[0] - b.pitch < end[0] < lo[0] and lo[2] < end[2] < hi[2], (row, v.text)
     how = [(h.rows, h.cols) for h in spec.highlights if h.id.startswith("hl:output.how:")]   # shown again
     assert sorted(how) == sorted(marks)
     assert sorted(v.text for v in spec.value_texts if v.id.startswith("value:output.how:")) == ["C 26%", "C 36%"]
