@@ -87,13 +87,44 @@ class Texts:
 
 
 def block_screen(blocks: list[Block], cams: Cameras, aspect, frames,
-                 rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 rows: np.ndarray | None = None, pieces: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """[K, B, 5] projected cell boxes of every block (only in the frames `rows` [K], if given) and [K, B]
-    whether each is shown."""
-    corners = np.array([box_corners(*b.bounds()) for b in blocks])
-    shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
+    whether each is shown. `pieces`: a block more than LONG times longer than wide (a vocabulary-long
+    column of logits) is measured as pieces along its length, [K, P, 5] and [K, P]: the projected box of a
+    long straight block seen at an angle spans the frame from its near end to the far one's vanishing
+    point, far more than its cells cover."""
+    bounds = [piece for b in blocks for piece in _pieces(*b.bounds(), LONG if pieces else np.inf)]
+    owner = [i for i, b in enumerate(blocks) for _ in _pieces(*b.bounds(), LONG if pieces else np.inf)]
+    corners = np.array([box_corners(lo, hi) for lo, hi in bounds])
+    shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)[:, owner]
     need = None if rows is None else np.broadcast_to(rows[:, None], shown.shape)
     return box_screen(corners, cams, aspect, need), shown
+
+
+LONG = 300.0         # a block longer than this many widths is measured in pieces (block_screen): a
+                     # vocabulary-long column; nano-gpt's longest (a 192-row bias, 228 widths) stays whole
+PIECE = 16.0         # widths a piece is long
+MAX_PIECES = 256
+
+
+def _pieces(lo, hi, long: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The box lo..hi, if more than `long` widths long, cut along its longer wall axis (x or z) into pieces
+    PIECE widths long (at most MAX_PIECES)."""
+    size = np.asarray(hi, float) - np.asarray(lo, float)
+    a, b = (0, 2) if size[0] >= size[2] else (2, 0)
+    widths = size[a] / max(size[b], 1e-9)
+    if widths <= long:
+        return [(np.asarray(lo, float), np.asarray(hi, float))]
+    n = int(min(MAX_PIECES, np.ceil(widths / PIECE)))
+    if n <= 1:
+        return [(np.asarray(lo, float), np.asarray(hi, float))]
+    edges = np.linspace(lo[a], hi[a], n + 1)
+    out = []
+    for u, v in zip(edges[:-1], edges[1:]):
+        pl, ph = np.array(lo, float), np.array(hi, float)
+        pl[a], ph[a] = u, v
+        out.append((pl, ph))
+    return out
 
 
 def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.ndarray,
@@ -153,7 +184,7 @@ def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect,
         shown &= texts.is_value | (cap >= MIN_CAP * strict)
     boxes = box_screen(texts.corners, cams, aspect, shown)
     seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
-    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1))
+    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True)
     top, card = band_tops(captions, cards, frames, aspect)
     faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)

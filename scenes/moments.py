@@ -112,11 +112,13 @@ class Moments:
 
     def value(self, beat: BeatPlan, fmt_text: str, sources: list[tuple[str, tuple]], anchor: tuple[str, tuple],
               frames=None, small: bool | None = None, percent: bool = False, size: float | None = None,
-              beside: bool = False) -> None:
+              beside: bool = False, now: bool = False) -> None:
         """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
         `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags); `beside`:
-        right of the block at the nearest free height before any other side (a column of numbers)."""
+        right of the block at the nearest free height before any other side (a column of numbers); `now`:
+        clear only of the numbers on screen at the same time from the first try (a number that follows
+        another about the same cell takes its spot)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
@@ -132,7 +134,7 @@ class Moments:
         # narrower lines where a line has no room; then clear only of the numbers on screen at the same time
         # (each number keeps its own spot where it can, so the shots of successive beats agree)
         tries = [(c, None) for c in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars))]
-        for chars, during in tries + [(c, (f0, f1)) for c, _ in tries]:
+        for chars, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
             text = wrap_formula(fmt_text.format(*vals), chars)
             loc = self.place(text, size, b, cell, during, beside=beside)
             if loc is not None:
@@ -152,13 +154,14 @@ class Moments:
         self.value(beat, "{} + {} = {}", [(a, (t, 0)), (b, (t, 0)), (total, (t, 0))], (total, (t, 0)))
 
     def place(self, text: str, size: float, b: Block, cell: tuple[int, int], frames: tuple[float, float] | None,
-              fallback: bool = False, beside: bool = False) -> tuple[float, float, float] | None:
+              fallback: bool = False, beside: bool = False, first=()) -> tuple[float, float, float] | None:
         """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
         the residual stream it would cross (`beside`: right of the block at the nearest free height first); the
         first spot whose text box keeps clear of every block (its cells
         and a tag's height around them), of the stream's tube and of the texts placed before it (only
-        those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot)."""
+        those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot).
+        `first`: (x, z) spots to try before those."""
         lo, hi = b.bounds()
         w = text_width(text, size)
         gap = 1.0 * self.size
@@ -172,6 +175,7 @@ class Moments:
                  *((over, under) if z > (lo[2] + hi[2]) / 2 else (under, over))]
         if beside:                  # right of the block, as near the cell's height as is free
             spots[1:1] = [(spots[0][0], z + sign * k * 0.25 * size) for k in range(1, 17) for sign in (-1, 1)]
+        spots[:0] = first
         # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
         spots += [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
                   if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]

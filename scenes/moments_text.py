@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.captions_text import quoted, top_tokens
-from llmreel.scenes.geometry import value_text_box
+from llmreel.scenes.geometry import block_cell, value_text_box
 from llmreel.scenes.moments import VALUE_SIZE, Moments, wrap_formula
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import BeatPlan
 
+NBSP = "\u00a0"
 TOP_SHOWN = 5               # predictions a value text lists with their token strings
 LIFTED = 16                 # prompt tokens whose columns fly out of the embedding table
 
@@ -67,20 +68,24 @@ def pick_token(m: Moments, beat: BeatPlan) -> None:
     emb = m.blocks.get("embed.tok")
     if t + 1 < len(m.trace.tokens) and emb is not None:
         m.fly(beat, ("probs", (t, best)), "embed.tok", (emb.shape[0] - 1, t + 1))
-    m.value(beat, f"{_name(m, best)}   p = {{}}", [("probs", (t, best))], ("probs", (t, best)), small=True)
-    text_so_far(m, beat, 1, m.window(beat, 0.6, 1.0))
+    m.value(beat, f"{_name(m, best)}   p = {{}}", [("probs", (t, best))], ("probs", (t, best)), small=True,
+            now=True)
+    text_so_far(m, beat, 1, m.window(beat, 0.6, 1.0))        # after the number: it keeps the spot by its cell
 
 
 def new_token(m: Moments, beat: BeatPlan) -> None:
-    """The pass's new column framed top and bottom; as it ends, the token it picks and the text so far."""
+    """The pass's new column framed top and bottom; the text so far, and as the pass ends the token it picks
+    and the text one token longer."""
     col = m.n_in + beat.pass_index - 2
     for bid in ("embed.out", "probs"):
         m.column(beat, bid, col)
     best = picked(m, col)
     frames = m.window(beat, 0.7, 1.0)
-    text_so_far(m, beat, beat.pass_index, frames)
     m.value(beat, f"next: {_name(m, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
-            frames=frames, small=True)
+            frames=frames, small=True, now=True)
+    # the text so far from the start (the shot holds on it while the pass runs), then one token longer
+    text_so_far(m, beat, beat.pass_index - 1, (float(beat.first_frame), frames[0] - 1), "before")
+    text_so_far(m, beat, beat.pass_index, frames)
 
 
 def whole_text(m: Moments, beat: BeatPlan) -> None:
@@ -91,21 +96,29 @@ def whole_text(m: Moments, beat: BeatPlan) -> None:
     text_so_far(m, beat, len(m.trace.tokens) - m.n_in + 1, m.window(beat, 0.2, 1.0))
 
 
-def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames) -> None:
+def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -> None:
     """The prompt and the first `n_new` tokens written, each new one in brackets ("The cat sat on the[ mat]"),
-    large, under the output (a value text with no number in it). A text model's probabilities are shown to two
-    significant digits (0.0052): over 50,257 tokens most are far below 0.01."""
+    large, beside the probability of the last one picked (a value text with no number in it; placed as
+    numbers are, clear of the blocks and of the numbers on screen with it: a vocabulary-long column of
+    probabilities puts anything under it out of the shot)."""
     b = m.blocks.get("probs")
     if b is None:
         return
     new = [picked(m, c) for c in range(m.t, m.t + n_new)]
-    text = wrap_formula(m.input_text + "".join(f"[{m.token_name(v)}]" for v in new), m.line_chars)
+    # lines break between the prompt's words or before a new token, never inside one's brackets
+    keep = "".join(f"[{m.token_name(v)}]".replace(" ", NBSP) for v in new)
+    text = wrap_formula(m.input_text + keep, m.line_chars).replace(NBSP, " ")
     size = VALUE_SIZE * m.size
-    top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]               # its ink above the baseline
-    z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * m.size - top
-    x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
-    m.values.append(ValueText(id=f"value:{beat.id}:", text=text, location=(x, b.origin[1] - b.depth / 2 - 0.05, z),
-                              size=float(size), frames=frames))
+    cell = block_cell(b, (m.t + n_new - 1, new[-1]))
+    # first under the pick's number (one place to read), else where a number would go
+    pick = [v for v in m.values if v.id.startswith(f"value:{beat.id}:probs")]
+    under = []
+    if pick:                  # under it, a little further from the column: lines below recede along it
+        lo = value_text_box(pick[-1].text, pick[-1].size, pick[-1].location)[0]
+        own_lo, own_hi = value_text_box(text, size, (0.0, 0.0, 0.0))
+        under = [(lo[0] - own_lo[0] + k * size, lo[2] - 1.0 * m.size - own_hi[2]) for k in (1, 2, 3)]
+    loc = m.place(text, size, b, cell, frames, first=under) or m.place(text, size, b, cell, None, fallback=True)
+    m.values.append(ValueText(id=f"value:{beat.id}:{tag}", text=text, location=loc, size=float(size), frames=frames))
 
 
 TEXT_MOMENTS = {"embedding.token": token_columns, "softmax.logits": top_logits, "softmax.probs": top_probabilities,

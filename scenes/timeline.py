@@ -65,7 +65,8 @@ def select_beats(story: Story, beats: list[BeatPlan], pace: float) -> list[BeatP
 
 def together(beats: list[BeatPlan]) -> list[BeatPlan]:
     """The later transformer blocks' beats ("blocks.1", "blocks.2", ...) as one quick beat: every step of
-    each block in turn, in the short slots of a fed-back pass; the caption and shot of the first."""
+    each block in turn, in the short slots of a fed-back pass; the caption and shot of the first; what the
+    caption shows, each block's output on the residual stream."""
     later = [b for b in beats if b.chapter == "transformer" and b.base == "blocks" and b.steps]
     if len(later) < 2:
         return beats
@@ -73,7 +74,7 @@ def together(beats: list[BeatPlan]) -> list[BeatPlan]:
     one.name, one.fast = "blocks", True
     one.steps = [s for b in later for s in b.steps]
     one.focus = sorted({t for b in later for t in b.focus})
-    one.shows = list(dict.fromkeys(t for b in later for t in b.shows))
+    one.shows = [f"h{b.layer}.mlp.resid" for b in later]         # the stream each block hands on
     gone = {id(b) for b in later}
     return [one if b is later[0] else b for b in beats if b is later[0] or id(b) not in gone]
 
