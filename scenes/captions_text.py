@@ -32,7 +32,7 @@ def top_tokens(p: np.ndarray, k: int) -> list[int]:
 
 
 def text_fields(trace, n_in: int, name: Callable[[int], str], continuation: str) -> dict[str, str]:
-    """{tokens_q} the prompt's tokens quoted; {tok0_q} {last_q} its first and last; {next_q} the predicted
+    """{tokens_q} the prompt's tokens quoted; {tok0_q} {last_q} its first and last ({last_id}: the last's id); {next_q} the predicted
     token, {logit_best} its logit and {p_next} its probability (two significant digits: over 50,257 tokens
     most are far below 0.01); {vocab} the vocabulary's size (50,257); {top_logits} {top_probs} the top predictions with logits or
     probabilities; {attn_q} the token head 0 attends to most from the last column; {continuation} the
@@ -46,7 +46,7 @@ def text_fields(trace, n_in: int, name: Callable[[int], str], continuation: str)
     n_new, L = len(toks) - n_in + 1, trace.config.n_layer
     return {
         "tokens_q": token_list(toks[:n_in], name), "tok0_q": quoted(name(toks[0])),
-        "last_q": quoted(name(toks[t])), "next_q": quoted(name(top[0])),
+        "last_q": quoted(name(toks[t])), "last_id": str(toks[t]), "next_q": quoted(name(top[0])),
         "logit_best": fmt(z[top[0]]),
         "top_logits": ", ".join(f"{quoted(name(v))} {fmt(z[v])}" for v in top),
         "top_probs": ", ".join(f"{quoted(name(v))} {fmt(p[v])}" for v in top),

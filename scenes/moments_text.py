@@ -24,13 +24,14 @@ def _name(m: Moments, v: int) -> str:
 
 def token_columns(m: Moments, beat: BeatPlan) -> None:
     """Each prompt token's column of the token table framed and its first number flown to its column of
-    token vectors; the first token's number named by its text."""
+    token vectors; the last token's number (the column the story follows) named by its text."""
     toks = [int(v) for v in m.trace.tokens[:m.n_in]]
     for j, tok in enumerate(toks[:LIFTED]):
         m.column(beat, "wte.weight", tok)
         m.fly(beat, ("wte.weight", (tok, 0)), "embed.tok", (0, j))
-    m.column(beat, "embed.tok", 0)
-    m.value(beat, f"{_name(m, toks[0])} {{}}", [("wte.weight", (toks[0], 0))], ("embed.tok", (0, 0)))
+    t = m.t                                            # the followed column, as the captions follow it
+    m.column(beat, "embed.tok", t)
+    m.value(beat, f"{_name(m, toks[t])} {{}}", [("wte.weight", (toks[t], 0))], ("embed.tok", (t, 0)))
 
 
 def top_logits(m: Moments, beat: BeatPlan) -> None:
