@@ -115,27 +115,6 @@ _TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-# axis -> what it counts (en, ko): a close-up names an axis in words ("48 numbers", "11 positions"), never
-# by a letter that reads like a token ("C", "T")
-_AXIS_UNITS: dict[str, tuple[str, str]] = {
-    "C": ("numbers", "개 수"), "A": ("numbers", "개 수"), "4C": ("numbers", "개 수"),
-    "T": ("positions", "개 위치"), "Tk": ("positions", "개 위치"), "block": ("positions", "개 위치"),
-    "vocab": ("letters", "개 글자"),
-}
-
-
-def axis_words(axis: str, n: int) -> dict[str, str]:
-    """An axis tag in words: `n` and what the axis counts ("vocab" of more than 3 counts tokens); "1" stays."""
-    if axis not in _AXIS_UNITS:
-        return {"en": axis, "ko": axis}
-    en, ko = ("tokens", "개 토큰") if axis == "vocab" and n != 3 else _AXIS_UNITS[axis]
-    return {"en": f"{n:,} {en}", "ko": f"{n:,}{ko}"}
-
-
-def _axis_width(axis: str, n: int, size: float) -> float:
-    return max(text_width(s, size) for s in axis_words(axis, n).values())
-
-
 def _title(key: str) -> dict[str, str]:
     en, ko = _TITLES[key]
     return {"en": en, "ko": ko}
@@ -161,11 +140,10 @@ def slot_title(slot: Slot, sz: Sizes) -> float:
 def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
     """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels."""
     t = slot_title(slot, sz)
-    left = 0.45 * t + _axis_width(slot.row_axis, slot.rows, DIM * t)     # row-axis tag
+    left = 0.45 * t + text_width(slot.row_axis, DIM * t)                 # row-axis tag
     w_text = max(text_width(s, t) for s in slot.title.values())
     w_text = max(w_text, text_width(slot.formal, FORMAL * t))
-    cols_w = _axis_width(slot.col_axis, slot.cols, DIM * t)              # column-axis tag, under the block
-    width = max(left + slot.cols * PITCH, w_text, cols_w) + 0.3 * t
+    width = max(left + slot.cols * PITCH, w_text) + 0.3 * t
     head = (1.45 + FORMAL) * t                                            # title + formal lines
     foot = (0.4 + DIM) * t                                                # column-axis tag
     return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
@@ -206,7 +184,6 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
         bl, bt = x0 + bx, top - by                                        # block left / top edge
         br, bb = bl + slot.cols * PITCH, bt - slot.rows * PITCH
         y = -DEPTH / 2 - 0.02
-        wide_cols = _axis_width(slot.col_axis, slot.cols, DIM * t) <= slot.cols * PITCH
         def tag(suffix, kind, text, location, size, align, color):
             return Label(id=f"{slot.id}:{suffix}", kind=kind, text=text, location=_vec(location),
                          size=float(size), align=align, color=color, block=slot.id)
@@ -214,11 +191,9 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
             tag("title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
             tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
                 (x0, y, top - (1.15 + FORMAL) * t), FORMAL * t, "left", "text_dim"),
-            # centred under the block, or ending at its right edge when wider than the block
-            tag("cols", "dim", axis_words(slot.col_axis, slot.cols),
-                ((bl + br) / 2 if wide_cols else br, y, bb - (0.15 + DIM) * t), DIM * t,
-                "center" if wide_cols else "right", "text_dim"),
-            tag("rows", "dim", axis_words(slot.row_axis, slot.rows),
+            tag("cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
+                ((bl + br) / 2, y, bb - (0.15 + DIM) * t), DIM * t, "center", "text_dim"),
+            tag("rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
                 (bl - 0.3 * t, y, (bt + bb) / 2 - 0.35 * DIM * t), DIM * t, "right", "text_dim"),
         ]
         out.slots.append(slot)
