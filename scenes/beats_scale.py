@@ -33,6 +33,6 @@ SCALE_BEATS = [
     _beat("gpt3", 10.0,
           "GPT-3: {gpt3_layers} layers, {gpt3_width} wide, {gpt3_params} parameters, about {ratio} times "
           "nano-gpt, each square still one parameter.",
-          "GPT-3{은/는} 층 {gpt3_layers}개, 폭 {gpt3_width}, 파라미터 {gpt3_params_ko}로 nano-gpt의 약 "
+          "GPT-3{은/는} 층 {gpt3_layers}개, 폭 {gpt3_width}, 파라미터 {gpt3_params_ko:으로/로} nano-gpt의 약 "
           "{ratio_ko}입니다. 칸 하나는 여전히 파라미터 하나입니다."),
 ]

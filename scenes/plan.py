@@ -106,6 +106,9 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     film = film_findings(cached_find((cfg, params)), trace, seq) if has_findings(cfg, n_in, n_out) else None
     canonical = canonical_beats(cfg, n_in, n_out, film)
     beats = select_beats(st, canonical, 1.0 * pace)
+    if not beats:                       # e.g. only a finding's beats, in a chapter where no finding passes
+        raise InputError(f"story {st.name}: its cut shows no beat for this model and input; accepted: at least "
+                         f"one beat that is always shown (finding, check and how beats appear only with findings)")
     fields = {**caption_context(trace, n_in, output, input_text, model.n_params, steps_removed(model.params, cfg)),
               **scale_fields()}
     name = None

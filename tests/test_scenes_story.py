@@ -126,7 +126,9 @@ def cuts(draw):
     lines = ['name = "cut"', f"pace = {draw(st.sampled_from([0.5, 1.0, 1.5]))}"]
     for slug in slugs:
         names = [b for b, _ in BEATS[slug]]
-        keep = [b for b in names if draw(st.booleans())] or names[:1]
+        keep = [b for b in names if draw(st.booleans())]
+        if not set(keep) - {"finding", "check", "how"}:        # those show only where a finding passes
+            keep = names[:1] + keep
         lines += ["[[chapter]]", f'slug = "{slug}"', "beats = [" + ", ".join(f'"{b}"' for b in keep) + "]"]
     return "\n".join(lines) + "\n"
 
@@ -164,3 +166,9 @@ def test_any_cut_plans_in_dependency_order(tmp_path, text):
         assert np.all(on[has] >= dep[has] + 1 - 1e-3), name
         if lit.any():
             assert on[lit].min() >= 1 and on[lit].max() <= spec.meta.frame_end
+
+
+def test_a_cut_that_shows_no_beat_is_one_clear_error(tmp_path):
+    p = _story(tmp_path, 'name = "cut"\n[[chapter]]\nslug = "self-attention"\nbeats = ["check"]\n')
+    with pytest.raises(InputError, match=r"^story cut: its cut shows no beat for this model and input; accepted"):
+        plan_scene(p)
