@@ -125,3 +125,15 @@ def test_build_a_tiny_text_model(tiny, tmp_path):
     proc = run_cli("build", "--model", str(tiny), "--text", "Hello world", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert out.is_file() and out.stat().st_size > 1_000_000 and "blocks, frames 1-" in proc.stdout
+
+
+@pytest.mark.bpy
+@pytest.mark.slow
+def test_a_still_of_the_text_story_on_a_tiny_text_model(tiny, tmp_path):
+    """As a user runs it: the text story chosen for the model, the output chapter's still written whole."""
+    out = tmp_path / "out.png"
+    proc = run_cli("still", "--model", str(tiny), "--text", "The cat sat on the", "--generate", "2",
+                   "--chapter", "output", "--at", "0.6", "--quality", "draft", "--captions", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert out.is_file() and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 10_000
+    assert "frame " in proc.stdout and "854x480" in proc.stdout

@@ -116,3 +116,17 @@ def test_the_story_keys_for_text_are_checked(tmp_path):
         bad.write_text(body + ('\n[[chapter]]\nslug = "introduction"\n' if "chapter" not in body else "\n"))
         with pytest.raises(InputError, match=re.escape(match)):
             load_story(bad)
+
+
+@pytest.mark.slow
+def test_no_text_rule_fault_at_gpt2_width():
+    """GPT-2 small's width, heads and vocabulary (two of its twelve layers, seeded random weights): the frame
+    check finds no text that breaks a text rule (bench/bench_text_story.py measures all twelve layers in
+    every aspect)."""
+    from llmreel.model.config import GPTConfig
+    from llmreel.scenes.frame_check import TEXT_RULES, check_frames
+
+    spec = plan_run(config=GPTConfig(2, 12, 768, 50257, 1024), text=PROMPT, generate=2)[0]
+    assert spec.meta.story == "gpt2_text"
+    bad = [f for f in check_frames(spec) if f.rule in TEXT_RULES]
+    assert not bad, "\n".join(map(str, bad[:10]))
