@@ -1,7 +1,9 @@
 """GPT-2 small at its real shapes (seeded random weights), a 16-token prompt, in ONE process as `llmreel
-build` runs it: plan, build, save the .blend, then scrub (frame_set) and render one draft frame. Each
-phase's time and peak resident memory (VmHWM, reset between phases through /proc/self/clear_refs), the
-.blend's size, and the targets of issue 13 beside them. Prints the machine it ran on.
+build` runs it: plan (a text model plans the text story), build, save the .blend, then scrub (frame_set)
+and render one draft frame. Each phase's time and peak resident memory (VmHWM, reset between phases
+through /proc/self/clear_refs), the .blend's size, and the targets of issue 13 beside them. Prints the
+machine it ran on, its load, and each phase's CPU time beside its wall time (on the shared 2-core machine
+the wall time grows with the load; the CPU time much less).
 
     .venv/bin/python bench/bench_gpt2.py                 # GPT-2 small, 12 layers (~2-3 min on 2 cores)
     .venv/bin/python bench/bench_gpt2.py --layers 2      # GPT-2's width, fewer layers (to find the costs)
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import statistics
 import sys
@@ -21,7 +24,8 @@ from pathlib import Path
 from common import machine
 
 PROMPT = "The quick brown fox jumps over the lazy dog, and then the cat sat on"     # 16 GPT-2 tokens
-TARGETS = {"plan_s": 20, "build_s": 15, "save_s": 20, "peak_gb": 3, "blend_mb": 600, "frame_set_ms": 30,
+TARGETS = {"plan_s": 20, "build_s": 15, "save_s": 20, "peak_gb": 3, "build_peak_all_gb": 3, "blend_mb": 600,
+           "frame_set_ms": 30,
            "draft_s": 1}
 
 
@@ -44,9 +48,10 @@ def _reset_peak() -> None:
 
 def _phase(results: dict, name: str, fn):
     _reset_peak()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     out = fn()
     results[name + "_s"] = time.perf_counter() - t
+    results[name + "_cpu_s"] = time.process_time() - cpu
     results[name + "_peak_gb"] = _status_kb("VmHWM") / 2**20
     return out
 
@@ -78,6 +83,10 @@ def run(config: str, layers: int | None, text: str, render: bool, folder: Path) 
     blend = folder / "gpt2.blend"
     _phase(res, "save", lambda: build.save_blend(blend))
     res["blend_mb"] = blend.stat().st_size / 2**20
+    res["build_peak_all_gb"] = max(res[k] for k in ("plan_peak_gb", "build_peak_gb", "save_peak_gb"))
+    aspect = tuple(spec.meta.aspect)
+    del spec, run_                   # scrubbing and drawing need only the scene, as a render worker has it
+    gc.collect()
     sc = bpy.context.scene
     frames = [int(f) for f in range(sc.frame_start, sc.frame_end + 1, max(1, res["frames"] // 40))]
 
@@ -94,7 +103,7 @@ def run(config: str, layers: int | None, text: str, render: bool, folder: Path) 
     res["frame_set_ms"] = statistics.median(ms)
     res["frame_set_p90_ms"] = sorted(ms)[int(0.9 * (len(ms) - 1))]
     if render:
-        settings = presets.resolve("draft", aspect=tuple(spec.meta.aspect))
+        settings = presets.resolve("draft", aspect=aspect)
         with quiet():
             configure_render(sc, settings)
         mid = (sc.frame_start + sc.frame_end) // 2
@@ -112,7 +121,8 @@ def report(r: dict) -> None:
           f"{r['blocks']} blocks, {r['cells']:,} cells ({r['images']} image blocks, {r['mesh_cells']:,} mesh "
           f"cells), {r['frames']} frames")
     rows = [("plan", "plan_s", "s"), ("build", "build_s", "s"), ("save .blend", "save_s", "s"),
-            ("peak memory", "peak_gb", "GB"), (".blend size", "blend_mb", "MB"),
+            ("peak plan..save", "build_peak_all_gb", "GB"), ("peak, all phases", "peak_gb", "GB"),
+            (".blend size", "blend_mb", "MB"),
             ("frame_set median", "frame_set_ms", "ms"), ("draft frame", "draft_s", "s")]
     for name, key, unit in rows:
         if key not in r:
@@ -120,7 +130,8 @@ def report(r: dict) -> None:
         ok = "ok" if r[key] <= TARGETS[key] else "OVER"
         extra = ""
         if key.endswith("_s") and key.replace("_s", "_peak_gb") in r:
-            extra = f"   (peak during it {r[key.replace('_s', '_peak_gb')]:.2f} GB)"
+            extra = (f"   (CPU {r[key.replace('_s', '_cpu_s')]:.1f} s; peak during it "
+                     f"{r[key.replace('_s', '_peak_gb')]:.2f} GB)")
         if key == "frame_set_ms":
             extra = f"   (p90 {r['frame_set_p90_ms']:.1f} ms)"
         if key == "draft_s":

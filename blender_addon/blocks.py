@@ -211,6 +211,14 @@ def _plates(blocks, spec, coll):
     return obj
 
 
+def settled_throughout(t_on, meta, look) -> bool:
+    """Whether cells revealed at `t_on` show one look over the whole story: each settled before its first
+    frame (flash over) or never lit in it. Their image material then needs no frame (its driver would cost
+    every frame change: GPT-2 small's 471 weight images took ~70 ms of each)."""
+    t = np.asarray(t_on, np.float64)
+    return bool(np.all((t <= meta.frame_start - look.flash_frames) | (t > meta.frame_end)))
+
+
 def image_block(block, spec, coll, template):
     """A block above the image threshold (scenes/block_lod.py): its pre-coloured 8-bit image, packed, over
     a grid of stand-in tiles that pool its cells (their mean colour and first reveal, with the cell look:
@@ -245,6 +253,10 @@ def image_block(block, spec, coll, template):
         frames, on = animate.on_off_keys(block.preview, spec.meta.frame_start - 1)
         animate.key(mat.node_tree, 'nodes["Preview"].outputs[0].default_value', frames, on,
                     interpolation="CONSTANT")
+    elif settled_throughout(pi.t_on, spec.meta, spec.look):
+        frame = next(n for n in mat.node_tree.nodes if n.label == "frame")
+        frame.outputs[0].driver_remove("default_value")     # a driver a block is evaluated every frame
+        frame.outputs[0].default_value = float(spec.meta.frame_end)
     obj, _ = looked_object(block, spec, coll, mesh, "tile", pi.values.reshape(-1), pi.t_on.reshape(-1),
                            pi.settled.reshape(-1, 3), mat, may_hide=False)
     obj[keys.IMAGE] = 1

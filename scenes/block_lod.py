@@ -134,7 +134,7 @@ def pooled_image(block, theme, budget: int = STANDIN_CELLS) -> PooledImage:
         steps = idx.astype(np.int16) - LEVELS                                     # the signed step
         pos = _pool_sum(np.maximum(steps, 0), fr, fc, np.int32)
         pos_sum[tr] += pos
-        neg_sum[tr] += pos - _pool_sum(steps, fr, fc, np.int32)                    # sum(max(-s, 0)) = sum(max(s, 0)) - sum(s)
+        neg_sum[tr] += pos - _pool_sum(steps, fr, fc, np.int32)    # sum(max(-s, 0)) = sum(max(s, 0)) - sum(s)
         val_sum[tr] += _pool_sum(vals, fr, fc, np.float64)
         if not constant_t:
             t_first[tr] = np.minimum(t_first[tr], _pool(t_all[r0:r1], fr, fc, np.inf).min(axis=(1, 3)))

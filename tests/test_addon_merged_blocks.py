@@ -122,3 +122,28 @@ def test_merged_blocks_show_what_separate_ones_do(bpy_factory):
         face += n
     with pytest.raises(ValueError):
         cell_inspector.cell_info(obj, face)
+
+
+def test_static_image_blocks_need_no_frame(bpy_factory):
+    """An image block whose cells keep one look over the story (weights) has no frame driver: its frame is
+    the story's last, where cell_look gives what it gives at every frame; a block that lights keeps it."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.blender_addon.blocks import settled_throughout
+    from llmreel.scenes.look import cell_look
+
+    spec = small_spec()
+    build.build_scene(spec, image_threshold=1, glow=False)
+    for bid, static in (("wte", True), ("h0.attn.q[1]", False)):
+        obj = next(o for o in bpy.data.objects if o.get("llmreel_block") == bid)
+        tree = obj.active_material.node_tree
+        drivers = tree.animation_data.drivers if tree.animation_data else []
+        assert (len(drivers) == 0) == static, bid
+        b = spec.block(bid)
+        assert settled_throughout(b.t_on, spec.meta, spec.look) == static
+        if static:
+            frame = next(n for n in tree.nodes if n.label == "frame").outputs[0].default_value
+            settled = spec.theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3)
+            want = cell_look(settled, b.t_on.reshape(-1), frame, spec.look)[0]
+            for f in range(spec.meta.frame_start, spec.meta.frame_end + 1):
+                assert np.array_equal(cell_look(settled, b.t_on.reshape(-1), f, spec.look)[0], want)
