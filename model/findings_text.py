@@ -193,7 +193,35 @@ def film_fields(e: Evidence, f: Finding, r: Findings) -> dict[str, str]:
             "rate": str(pct(m.rate)), "n_inputs": str(r.n_inputs), "check": check[0], "check_ko": check[1]}
 
 
+# the film's closing summary, shorter than how_it_sorts: (en, ko) noun phrases a head looks at
+SHORT = {"answer": ("input letters equal to the one it writes", "지금 쓸 글자와 같은 입력 글자"),
+         "written": ("the letters already written", "이미 쓴 글자"),
+         "same": ("input letters equal to its own", "자기 글자와 같은 입력 글자"),
+         "later": ("input letters later than its own in the alphabet", "자기 글자보다 알파벳에서 뒤에 오는 입력 글자")}
+assert set(SHORT) == set(HYPOTHESES)
+
+
+def span(steps) -> tuple[str, str]:
+    """Output letters in words, a run of three or more as a range: (1, 2, 3, 4, 5) -> "letters 1 to 5",
+    "1~5번째 글자"; else letters_en / letters_ko."""
+    if len(steps) > 2 and list(steps) == list(range(steps[0], steps[-1] + 1)):
+        return f"letters {steps[0]} to {steps[-1]}", f"{steps[0]}~{steps[-1]}번째 글자"
+    return letters_en(steps), letters_ko(steps)
+
+
 def film_how_fields(r: Findings) -> dict[str, str]:
-    """The fields of FILM_HOW: the closing summary (how_it_sorts)."""
-    en, ko = how_it_sorts(r)
-    return {"how": en, "how_ko": ko}
+    """The fields of FILM_HOW: the closing summary, each finding's head and what it looks at (and what
+    removing it costs, when that is causal), then the letters where the work is spread over several heads."""
+    en, ko = [], []
+    for f in r.findings:
+        (s_en, s_ko), (w_en, w_ko), a = span(f.steps), SHORT[f.hypothesis], f.ablation
+        en.append(f"for {s_en}, {head_en(f.layer, f.head)} looks at {w_en}"
+                  + (f" (without it {pct(a.accuracy)}% sort)" if a.causal else ""))
+        ko.append(f"{particle(s_ko, '은/는')} {particle(head_ko(f.layer, f.head), '이/가')} {particle(w_ko, '을/를')} "
+                  f"보고 씁니다" + (f"(이 헤드 없이는 {pct(a.accuracy)}%만 정렬)" if a.causal else ""))
+    if r.spread_steps:
+        every = len(r.spread_steps) == 6
+        s_en, s_ko = ("every letter", "모든 글자") if every else span(r.spread_steps)
+        en.append(f"for {s_en} the work is spread over several heads")
+        ko.append(f"{s_ko}에서는 일이 여러 헤드에 나뉘어 있습니다")
+    return {"how": "How it sorts: " + "; ".join(en) + ".", "how_ko": "정렬하는 방법: " + " ".join(c + "." for c in ko)}

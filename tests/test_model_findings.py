@@ -253,11 +253,19 @@ def test_other_weights_are_measured_once_then_read(blinded, monkeypatch, tmp_pat
     assert len(calls) == 2 and json.loads(entry.read_text(encoding="utf-8"))["criterion"]["min_percent"] == 95
 
 
-def test_film_captions_carry_the_measured_numbers(shipped, other_seed):
+def test_film_captions_carry_the_measured_numbers(shipped, other_seed, blinded):
     """findings_text.FILM_*: the film's sentences on CBABBC, every number from the evidence and the measures."""
-    from llmreel.model.findings_text import FILM_CHECK, FILM_FINDING, film_fields
+    from llmreel.model.findings_text import FILM_CHECK, FILM_FINDING, film_fields, film_how_fields
     from llmreel.scenes.captions import render
-    for r in (shipped, other_seed):
+    for r in (shipped, other_seed, blinded[1]):
+        how = film_how_fields(r)
+        run = lambda st: [st[0], st[-1]] if len(st) > 2 and list(st) == list(range(st[0], st[-1] + 1)) else list(st)  # noqa: E731
+        want = [v for f in r.findings for v in (*run(f.steps), f.layer, f.head) + ((pct(f.ablation.accuracy),)
+                                                                                 if f.causal else ())]
+        spread = run(r.spread_steps) if 0 < len(r.spread_steps) < 6 else []
+        assert _numbers(how["how"]) == want + spread
+        assert sorted(_numbers(how["how_ko"])) == sorted(_numbers(how["how"]))
+        assert ("every letter" in how["how"]) == (len(r.spread_steps) == 6)
         for f in r.findings:
             for e in evidence(r, f, "CBABBC"):
                 fields = film_fields(e, f, r)
