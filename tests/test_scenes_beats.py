@@ -128,7 +128,7 @@ beats = ["scores", "softmax"]
 
 [chapter.beat.softmax]
 seconds = 12
-caption = { en = "Softmax of {input}, {pass} passes." }
+caption = { en = "Softmax of {input}, once more." }
 focus = ["h0.attn.probs"]
 shot = { yaw = -20, pitch = 15, orbit = 5, lens = 35, fill = 0.6, framing = "whole" }
 """
@@ -139,7 +139,7 @@ def test_overrides_change_that_beat_only(tmp_path):
     plain = plan_scene(_story(tmp_path, OVERRIDE.split("\n[chapter.beat")[0]))
     scores, soft = spec.chapter("self-attention").beats
     assert soft.last_frame - soft.first_frame + 1 == 12 * 30
-    assert soft.caption["en"] == "Softmax of CBABBC, 0 passes."
+    assert soft.caption["en"] == "Softmax of CBABBC, once more."
     assert soft.caption["ko"] == plain.chapter("self-attention").beats[1].caption["ko"]    # ko: the default
     assert sorted(soft.focus) == [f"h0.attn.probs[{h}]" for h in range(3)]
     shots, before = shots_by_beat(spec), shots_by_beat(plain)
@@ -175,7 +175,7 @@ def test_framing_whole_never_pans(tmp_path):
 
 
 @pytest.mark.parametrize("text,needle", [
-    ('[chapter.beat.soft]\nseconds = 5\n', "beat: unknown key 'soft'; accepted: qkv, scores, softmax, mix"),
+    ('[chapter.beat.soft]\nseconds = 5\n', "beat: unknown key 'soft'; accepted: why, heads, qkv, keys, values, scores, softmax, mix"),
     ('[chapter.beat.softmax]\nsecs = 5\n', "beat.softmax: unknown key 'secs'; accepted: seconds, caption, focus, shot"),
     ('[chapter.beat.softmax]\nseconds = 500\n', "beat.softmax.seconds = 500; accepted: a number 0.5..120"),
     ('[chapter.beat.softmax]\ncaption = { fr = "x" }\n', "unknown key 'fr'; accepted: en, ko"),
@@ -203,6 +203,6 @@ def test_unknown_focus_tensor_is_refused_at_planning(tmp_path):
 def test_old_style_overrides_still_work():
     """attention_only sets seconds and a caption in the chapter's seconds / captions tables."""
     spec = plan_scene("attention_only")
-    qkv = spec.chapter("self-attention").beats[0]
-    assert qkv.caption["en"].startswith("Start with the normalised columns of CBABBC.")
-    assert qkv.last_frame - qkv.first_frame + 1 == round(11 * 1.1 * 30)
+    qkv = next(b for b in spec.chapter("self-attention").beats if b.id == "self-attention.qkv")
+    assert qkv.caption["en"].startswith("Position 5's numbers times head 0's query weights")
+    assert qkv.last_frame - qkv.first_frame + 1 == round(9 * 1.1 * 30)
