@@ -63,7 +63,8 @@ def register(subparsers) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "build", help="build the 3D scene in Blender and save it as a .blend",
         description="Plan the explainer and save it as a .blend that plays without the add-on.")
-    p.add_argument("story", nargs="?", default=None, help="story name or .toml file (default: sort_explainer, or gpt2_text for a text model)")
+    p.add_argument("story", nargs="?", default=None,
+                   help="story name or .toml file (default: sort_explainer, or gpt2_text for a text model)")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     add_model_args(p)
     p.add_argument("--lang", default="en", help=f"caption and label language: {' | '.join(LANGUAGES)}")

@@ -34,7 +34,8 @@ def register(subparsers) -> None:
                               description="Run the model on the input, lay out every tensor and write the "
                                           "storyboard; print the chapter table, or --json, or save --out.")
     p.add_argument("story", nargs="?", default=None,
-                   help="story name (sort_explainer, attention_only) or a .toml path; default sort_explainer")
+                   help="story name (sort_explainer, attention_only, gpt2_text, ...) or a .toml path; default "
+                        "sort_explainer, or gpt2_text for a text model")
     p.add_argument("--input", default=None, help="six letters of A/B/C for the sort model, e.g. CBABBC "
                    "(default: the story's)")
     p.add_argument("--fps", type=int, default=None, help="frames per second (default: the story's)")

@@ -96,7 +96,8 @@ def find_chapter(spec, name: str):
 def add_scene_args(p: argparse.ArgumentParser, quality: str, captions: bool = True, slide: bool = False) -> None:
     """The options every scene command shares; `slide`: also --on and --transparent (cmd_plan.add_look_args)."""
     p.add_argument("story", nargs="?", default=None,
-                   help="story name or .toml file (default: sort_explainer, or gpt2_text for a text model), or a saved .blend to render as it is")
+                   help="story name or .toml file (default: sort_explainer, or gpt2_text for a text model), or a "
+                        "saved .blend to render as it is")
     p.add_argument("--input", default=None, help="six letters to sort, e.g. CBABBC")
     add_model_args(p)
     p.add_argument("--quality", default=None, help=f"preset: {' | '.join(presets.PRESETS)} (default {quality}; "
