@@ -55,15 +55,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The README's pictures: one 1080p final still per chapter (at a moment that shows its numbers), a 9:16 one
-# and a Korean one, and a contact sheet of the whole story (docs/). A few minutes on two cores; rerun after
+# and a Korean one, the end of the scale film, and a contact sheet of the whole story (docs/). A few minutes on two cores; rerun after
 # a deliberate picture change.
-FRAMES := introduction:0.6 embedding:0.92 layer-norm:0.27 self-attention:0.48 projection:0.81 mlp:0.56 \
-          transformer:0.5 softmax:0.84 output:0.96
+FRAMES := introduction:0.78 embedding:0.95 layer-norm:0.68 self-attention:0.65 projection:0.53 mlp:0.65 \
+          transformer:0.5 softmax:0.93 output:0.58
 frames: $(STAMP)
 	@for f in $(FRAMES); do c=$${f%%:*}; echo "== $$c"; \
 	  $(BIN)/llmreel still --chapter $$c --at $${f##*:} --captions --out docs/frames/$$c.png || exit 1; done
-	$(BIN)/llmreel still --chapter self-attention --at 0.48 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
-	$(BIN)/llmreel still --chapter layer-norm --at 0.27 --lang ko --captions --out docs/frames/layer-norm-ko.png
+	$(BIN)/llmreel still --chapter self-attention --at 0.65 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
+	$(BIN)/llmreel still --chapter layer-norm --at 0.68 --lang ko --captions --out docs/frames/layer-norm-ko.png
+	$(BIN)/llmreel still scale --chapter scale --at 0.97 --captions --out docs/frames/scale.png
 	$(BIN)/llmreel contact-sheet --quality preview --resolution 960x540 --at 0.6 --out docs/contact-sheet.png
 
 bench: $(STAMP)
