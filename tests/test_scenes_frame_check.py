@@ -25,9 +25,9 @@ CEILING = {
     (None, "16:9"): {"essential": 9, "fill": 4, "caption": 5},
     (None, "9:16"): {"essential": 20, "fill": 3, "caption": 7},
     (None, "1:1"): {"essential": 30, "fill": 3, "caption": 6},
-    ("attention_only", "16:9"): {"essential": 1, "fill": 3, "caption": 3},
+    ("attention_only", "16:9"): {"essential": 0, "fill": 2, "caption": 2},
     ("attention_only", "9:16"): {"essential": 6, "fill": 2, "caption": 4},
-    ("attention_only", "1:1"): {"essential": 12, "fill": 2, "caption": 4},
+    ("attention_only", "1:1"): {"essential": 12, "fill": 2, "caption": 2},
 }
 
 _SPECS: dict = {}
