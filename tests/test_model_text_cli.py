@@ -112,7 +112,8 @@ def test_every_bad_model_or_prompt_is_one_line_exit_2(tiny, tmp_path):
         ("render", "--text", "Hi", "--out", str(tmp_path / "video")),
     ]
     assert_each_one_line_error(cases, workers=2, timeout=300)
-    assert not any(p.exists() for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png", tmp_path / "video"))
+    made = [p.name for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png", tmp_path / "video") if p.exists()]
+    assert not made, made
     story = run_cli("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", video)
     assert "story sort_explainer is written for the letter-sorting model; for this text model use story gpt2_text" \
         in story.stderr
