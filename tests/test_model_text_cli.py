@@ -75,19 +75,19 @@ def test_every_bad_model_or_prompt_is_one_line_exit_2(tiny, tmp_path):
     (wider / "config.json").write_text((wider / "config.json").read_text().replace('"n_embd": 16', '"n_embd": 32'))
     small_vocab = write_tiny_gpt2(tmp_path / "small-vocab", vocab_size=1000)   # GPT-2's tokenizer has 50,257
     t, out = str(tiny), str(tmp_path / "x.npz")
-    video = str(tmp_path / "video")
+    videos = iter(str(tmp_path / f"video{i}") for i in range(100))    # one folder a render: they run two at once
     cases = [
-        ("render", "--model", str(no_config), "--text", "Hi", "--out", video),
-        ("render", "--model", str(no_weights), "--text", "Hi", "--out", video),
-        ("render", "--model", str(wider), "--text", "Hi", "--out", video),
-        ("render", "--model", str(small_vocab), "--text", "Hi", "--out", video),
-        ("render", "--model", t, "--text", "", "--out", video),
-        ("render", "--model", t, "--text", "Hi", "--generate", "65", "--out", video),
-        ("render", "--model", t, "--input", "CBABBC", "--out", video),
-        ("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", video),   # names gpt2_text
+        ("render", "--model", str(no_config), "--text", "Hi", "--out", next(videos)),
+        ("render", "--model", str(no_weights), "--text", "Hi", "--out", next(videos)),
+        ("render", "--model", str(wider), "--text", "Hi", "--out", next(videos)),
+        ("render", "--model", str(small_vocab), "--text", "Hi", "--out", next(videos)),
+        ("render", "--model", t, "--text", "", "--out", next(videos)),
+        ("render", "--model", t, "--text", "Hi", "--generate", "65", "--out", next(videos)),
+        ("render", "--model", t, "--input", "CBABBC", "--out", next(videos)),
+        ("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", next(videos)),   # names gpt2_text
         ("still", "attention_only", "--model", t, "--text", "Hi", "--frame", "1", "--out", str(tmp_path / "x.png")),
         ("plan", "gpt2_text"),                                                 # the text story, the letter model
-        ("render", "--config", "gpt9", "--text", "Hi", "--out", video),
+        ("render", "--config", "gpt9", "--text", "Hi", "--out", next(videos)),
         ("plan", "--model", str(tmp_path / "missing")),
         ("plan", "--model", str(no_embd), "--text", "Hi"),
         ("plan", "--text", "Hello"),                                           # the letter model
@@ -109,12 +109,13 @@ def test_every_bad_model_or_prompt_is_one_line_exit_2(tiny, tmp_path):
         ("trace", "--text", "Hi", "--out", out),
         ("build", "--model", t, "--spec", out, "--out", str(tmp_path / "x.blend")),
         ("still", "--model", str(no_embd), "--text", "Hi", "--frame", "1", "--out", str(tmp_path / "x.png")),
-        ("render", "--text", "Hi", "--out", str(tmp_path / "video")),
+        ("render", "--text", "Hi", "--out", next(videos)),
     ]
     assert_each_one_line_error(cases, workers=2, timeout=300)
-    made = [p.name for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png", tmp_path / "video") if p.exists()]
+    made = [p.name for p in (tmp_path / "x.npz", tmp_path / "x.blend", tmp_path / "x.png", *tmp_path.glob("video*"))
+            if p.exists()]
     assert not made, made
-    story = run_cli("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", video)
+    story = run_cli("render", "sort_explainer", "--model", t, "--text", "Hi", "--out", next(videos))
     assert "story sort_explainer is written for the letter-sorting model; for this text model use story gpt2_text" \
         in story.stderr
 
