@@ -14,7 +14,6 @@ again.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict
@@ -26,21 +25,11 @@ from llmreel.core.files import write_text_atomic
 from llmreel.model.config import GPTConfig
 from llmreel.model.findings import (CAUSAL_POINTS, CHANCE_FACTOR, HOLD_SHARE, HYPOTHESES, MIN_PERCENT, Ablation,
                                     Finding, Findings, Measure, find)
-from llmreel.model.weights import DEFAULT_WEIGHTS, resolve_weights
+from llmreel.model.weights import DEFAULT_WEIGHTS, resolve_weights, weights_digest
 
 SHIPPED = Path(DEFAULT_WEIGHTS).with_name("nano_sort.findings.json")
 CRITERION = {"hold_share": HOLD_SHARE, "min_percent": MIN_PERCENT, "chance_factor": CHANCE_FACTOR,
              "causal_points": CAUSAL_POINTS, "hypotheses": list(HYPOTHESES)}
-
-
-def digest(config: GPTConfig, params: dict[str, np.ndarray]) -> str:
-    """sha256 of the config and every array (name, dtype, shape, bytes): the same weights from any file."""
-    h = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
-    for name in sorted(params):
-        a = np.ascontiguousarray(params[name])
-        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
 
 
 def to_json(r: Findings, key: str) -> str:
@@ -82,7 +71,7 @@ def cached_find(weights=None) -> Findings:
     """findings.find(weights), read from the shipped file or the cache folder when they hold these weights
     measured with this criterion; otherwise measured and stored in the cache folder."""
     config, params = resolve_weights(weights)
-    key = digest(config, params)
+    key = weights_digest(config, params)
     for path in (SHIPPED, cache_folder() / f"findings-{key[:32]}.json"):
         r = _stored(path, key, params)
         if r is not None:
@@ -99,7 +88,7 @@ def cached_find(weights=None) -> Findings:
 def write_shipped() -> Path:
     """Measure the shipped weights and rewrite SHIPPED."""
     config, params = resolve_weights(None)
-    write_text_atomic(SHIPPED, to_json(find((config, params)), digest(config, params)))
+    write_text_atomic(SHIPPED, to_json(find((config, params)), weights_digest(config, params)))
     return SHIPPED
 
 

@@ -12,7 +12,6 @@ any other weights are measured once per process.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 from llmreel.model.backprop import forward_batch
 from llmreel.model.config import GPTConfig
 from llmreel.model.train import SORT_LENGTH, all_inputs, greedy_sort_batch, make_examples
+from llmreel.model.weights import weights_digest
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,6 @@ SHIPPED = Path(__file__).resolve().parent / "weights" / "steps_removed.json"
 _CACHE: dict[str, StepsRemoved] = {}
 
 
-def params_key(params: dict[str, np.ndarray]) -> str:
-    """SHA-256 over the parameters' names, shapes and bytes: which weights a measurement is of."""
-    h = hashlib.sha256()
-    for name in sorted(params):
-        a = np.ascontiguousarray(params[name])
-        h.update(f"{name}{a.shape}{a.dtype}".encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
 def to_json(r: StepsRemoved) -> dict:
     return {"n_inputs": r.n_inputs, "full": r.full, "without": r.without,
             "heads": {f"{i}.{h}": v for (i, h), v in r.heads.items()}, "spread": r.spread}
@@ -87,7 +77,7 @@ def steps_removed(params, config: GPTConfig) -> StepsRemoved | None:
     measured once per process. None for a model that does not sort six letters of A/B/C."""
     if config.vocab_size != 3 or config.block_size < 2 * SORT_LENGTH - 1:
         return None
-    key = params_key(params)
+    key = weights_digest(config, params)
     if key not in _CACHE:
         shipped = json.loads(SHIPPED.read_text(encoding="utf-8")) if SHIPPED.is_file() else {}
         _CACHE[key] = from_json(shipped[key]) if key in shipped else measure(params, config)
@@ -97,4 +87,4 @@ def steps_removed(params, config: GPTConfig) -> StepsRemoved | None:
 if __name__ == "__main__":      # python -m llmreel.model.steps_removed > model/weights/steps_removed.json
     from llmreel.model.weights import load_weights
     cfg, prm = load_weights(None)
-    print(json.dumps({params_key(prm): to_json(measure(prm, cfg))}, indent=1))
+    print(json.dumps({weights_digest(cfg, prm): to_json(measure(prm, cfg))}, indent=1))

@@ -15,7 +15,7 @@ from llmreel.model.findings import HOLD_SHARE, Findings, evidence, find
 from llmreel.model.findings_text import WHAT, how_it_sorts, pct, sentences, spread, evidence_sentence
 from llmreel.model.gpt import forward, generate
 from llmreel.model.train import all_inputs, greedy_sort_batch, train
-from llmreel.model.weights import load_weights
+from llmreel.model.weights import load_weights, weights_digest
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_other_weights_are_measured_once_then_read(blinded, monkeypatch, tmp_pat
     assert len(calls) == 1 and first is r and _same_findings(second, r) and second.params is params
     [entry] = tmp_path.iterdir()
     doc = json.loads(entry.read_text(encoding="utf-8"))
-    assert doc["digest"] == findings_cache.digest(config, params) != findings_cache.digest(*load_weights())
+    assert doc["digest"] == weights_digest(config, params) != weights_digest(*load_weights())
     doc["criterion"]["min_percent"] = 90                                 # measured with another criterion
     entry.write_text(json.dumps(doc), encoding="utf-8")
     findings_cache.cached_find((config, params))

@@ -9,9 +9,9 @@ import pytest
 
 from llmreel.model.backprop import forward_batch
 from llmreel.model.config import GPTConfig
-from llmreel.model.steps_removed import SHIPPED, from_json, measure, params_key, steps_removed, to_json
+from llmreel.model.steps_removed import SHIPPED, from_json, measure, steps_removed, to_json
 from llmreel.model.train import all_inputs, make_examples
-from llmreel.model.weights import load_weights
+from llmreel.model.weights import load_weights, weights_digest
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,9 @@ def measured(shipped):
 def test_the_stored_numbers_are_the_shipped_models_own(shipped, measured):
     cfg, params = shipped
     stored = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    assert list(stored) == [params_key(params)], "python -m llmreel.model.steps_removed > model/weights/steps_removed.json"
-    assert json.loads(json.dumps(to_json(measured))) == stored[params_key(params)]
-    assert steps_removed(params, cfg) == from_json(stored[params_key(params)])
+    assert list(stored) == [weights_digest(cfg, params)], "python -m llmreel.model.steps_removed > model/weights/steps_removed.json"
+    assert json.loads(json.dumps(to_json(measured))) == stored[weights_digest(cfg, params)]
+    assert steps_removed(params, cfg) == from_json(stored[weights_digest(cfg, params)])
 
 
 def test_every_step_is_needed_and_the_stream_spreads(measured):
@@ -55,7 +55,7 @@ def test_other_weights_are_measured_and_a_text_model_has_none(shipped):
     cfg, params = shipped
     rng = np.random.default_rng(1)
     noisy = {k: v + rng.normal(0, 0.05, v.shape).astype(v.dtype) for k, v in params.items()}
-    assert params_key(noisy) != params_key(params)
+    assert weights_digest(cfg, noisy) != weights_digest(cfg, params)
     r = steps_removed(noisy, cfg)
     assert r is not None and r.n_inputs == 729 and 0 <= r.full <= 100
     assert steps_removed(params, GPTConfig(1, 1, 8, 50257, 16)) is None
