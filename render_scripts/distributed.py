@@ -87,8 +87,11 @@ def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], f
     else:
         import logging
 
+        # CRITICAL: a worker busy in bpy can miss the scheduler's first gather of a finished chunk, which
+        # logs "Couldn't gather keys" and then succeeds on retry; a chunk that truly fails raises from
+        # fut.result() below, and a dead worker's chunk is retried, then raised.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
+                               dashboard_address=None, silence_logs=logging.CRITICAL,
                                memory_limit=0)      # 0: no memory monitor polling the bpy process
         client = Client(cluster)
         n, threads = workers, threads_per_worker(workers)
