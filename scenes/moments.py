@@ -92,6 +92,11 @@ class Moments:
         n = beat.last_frame - beat.first_frame
         return float(beat.first_frame + round(a * n)), float(beat.first_frame + round(b * n))
 
+    def lit(self, tensor: str, index) -> float | None:
+        """The frame the cell showing tensor[index] lights, None when no block shows it."""
+        b = _find(self.blocks, tensor, index)
+        return None if b is None else float(b.t_on[block_cell(b, index)])
+
     def highlight(self, beat: BeatPlan, block_id: str, rows, cols, frames=None, leader=()) -> None:
         b = self.blocks.get(block_id)
         if b is None:
