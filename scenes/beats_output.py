@@ -38,7 +38,9 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
         # to where the fed-back token's letter appears, under the token-vector block
         below = emb.shape[0] - 0.5 + 2.1 * m.size / emb.pitch
         m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
-    m.value(beat, "argmax p = {}", [("probs", (t, best))], ("probs", (t, best)))
+    # the letter it picks, by name beside its row ("argmax" is a word the film never defines)
+    m.value(beat, f"next: {token_name(m.trace.config.vocab_size, best)}   p = {{}}", [("probs", (t, best))],
+            ("probs", (t, best)))
 
 
 def new_column(m: Moments, beat: BeatPlan) -> None:

@@ -27,6 +27,8 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
             continue
         R = b.shape[0]
         for j, tok in enumerate(ids):
+            if tensor == "probs" and j < n_in - 1:
+                continue          # a guess no pass uses (the answer starts at the input's last column)
             col_t = b.t_on[:, j]
             when = float(np.nanmin(col_t)) if tensor == "probs" else (
                 FRAME_START if j < n_in else float(np.nanmin(col_t)))
