@@ -117,8 +117,7 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
         fields.update(text_fields(trace, n_in, name, output))
         text_moments(beats)
     write_captions(beats, fields, cfg, seq, n_in, name)
-    if st.model == "letters":           # the glossary is the sort film's; a text story's terms are its own
-        check_story(beats, {b.id: b.templates for b in canonical}, st.name)   # overrides define terms first
+    check_story(beats, {b.id: b.templates for b in canonical}, st.name)   # overrides define terms first
     assign_frames(beats, fps)
     return Timeline(beats, trace, fps, run, output)
 

@@ -12,7 +12,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.glossary import TERMS, markdown, terms_in
 from llmreel.scenes.layout import _TITLES, layout
 from llmreel.scenes.plan import plan_timeline
-from llmreel.scenes.story import list_stories, load_story
+from llmreel.scenes.story import TEXT_STORY, list_stories, load_story
 from llmreel.scenes.term_order import bursts, film_texts, order_faults
 from tiny_gpt2 import story_kwargs
 
@@ -44,22 +44,30 @@ def test_terms_found_longest_form_first():
     assert terms_in("2번째 계산: 새 열 6만", "ko") == ["pass", "column"]
 
 
-def test_definitions_use_only_terms_defined_before_them():
+@pytest.mark.parametrize("film", ["letters", "text"])
+def test_definitions_use_only_terms_defined_before_them(film):
+    """In each film's words (a text model's film says some terms in words of tokens and text)."""
     seen: set[str] = set()
     for t in TERMS:
-        for lang, text in zip(("en", "ko"), t.means):
+        for lang, text in zip(("en", "ko"), t.meaning(film)):
             early = [k for k in terms_in(text, lang) if k != t.key and k not in seen]
-            assert not early, (t.key, lang, early, text)
-        seen.add(t.key)
+            assert not early, (t.key, film, lang, early, text)
+        if film in t.films:
+            seen.add(t.key)
+    assert [t.key for t in TERMS if t.text and ("letter" in t.text[0] or "글자" in t.text[1])] == []
 
 
-def test_each_defining_text_uses_its_term():
-    """A term's `defined_in` beat (or chapter title card) is in the default film and says the term, in both
-    languages."""
-    runs = [plan_timeline(story) for story in (None, "scale")]     # the scale story defines "parameter"
+@pytest.mark.parametrize("film", ["letters", "text"])
+def test_each_defining_text_uses_its_term(film):
+    """A term's `defined_in` beat (or chapter title card) is in the default film (the scale story defines
+    "parameter") and says the term, in both languages; a term only a text model's film uses, in the text story."""
+    stories = (None, "scale") if film == "letters" else (TEXT_STORY.stem,)
+    runs = [plan_timeline(story, **story_kwargs(story)) for story in stories]
     for lang in ("en", "ko"):
         texts = [x for run in runs for x in film_texts(run.beats, lang)]
         for t in TERMS:
+            if film not in t.films or film == "text" and "letters" in t.films:
+                continue
             defining = [text for where, text, _ in texts
                         if where in (t.defined_in, f"{t.defined_in} (title card)") or where.startswith(t.defined_in + ".")
                         and "." in t.defined_in]
@@ -67,9 +75,11 @@ def test_each_defining_text_uses_its_term():
             assert t.key in terms_in(defining[0], lang), (t.key, lang, defining[0])
 
 
-def test_labels_use_only_terms_the_film_defines():
-    """Block titles, section headings and axis tags use only glossary terms the default film defines."""
-    run = plan_timeline()
+@pytest.mark.parametrize("story", [None, TEXT_STORY.stem])
+def test_labels_use_only_terms_the_film_defines(story):
+    """Block titles, section headings and axis tags use only glossary terms the film (the default, or a text
+    model's) defines."""
+    run = plan_timeline(story, **story_kwargs(story))
     defined = {k for lang in ("en", "ko") for _, text, _ in film_texts(run.beats, lang) for k in terms_in(text, lang)}
     lay = layout(run.config, len(run.trace.tokens))
     texts = [l.text for s in lay.slots for l in s.labels if l.kind != "formal"] + [l.text for l in lay.section_labels]
@@ -78,22 +88,27 @@ def test_labels_use_only_terms_the_film_defines():
             assert set(terms_in(text[lang], lang)) <= defined, (text, lang)
 
 
-# the stories written for the sort model (the glossary is its film's; gpt2_text, for a text model, is not
-# held to it yet)
-LETTER_STORIES = [s for s in list_stories() if load_story(s).model == "letters"]
+# every shipped story: those for the sort model on its letters, the text story (gpt2_text) on a tiny GPT-2
+# checkpoint made by the test (tiny_gpt2.py), over one prompt and generating one token, and over another
+# generating three (its fed-back passes)
+RUNS = [(s, {}) for s in list_stories()] + [(TEXT_STORY.stem, {"text": "The cat sat on the", "generate": 3})]
+
+
+def _run(story, extra):
+    return plan_timeline(story, **{**story_kwargs(story), **(extra if load_story(story).model == "text" else {})})
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("story", LETTER_STORIES)
-def test_every_term_defined_before_use_one_at_a_time(story, lang):
-    faults = order_faults(film_texts(plan_timeline(story, **story_kwargs(story)).beats, lang), lang)
+@pytest.mark.parametrize("story, extra", RUNS)
+def test_every_term_defined_before_use_one_at_a_time(story, extra, lang):
+    faults = order_faults(film_texts(_run(story, extra).beats, lang), lang)
     assert not faults, f"{story} {lang}: {len(faults)} faults\n" + "\n".join(faults)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("story", LETTER_STORIES)
-def test_no_more_than_three_new_terms_in_any_20_seconds(story, lang):
-    run = plan_timeline(story, **story_kwargs(story))
+@pytest.mark.parametrize("story, extra", RUNS)
+def test_no_more_than_three_new_terms_in_any_20_seconds(story, extra, lang):
+    run = _run(story, extra)
     assert not bursts(film_texts(run.beats, lang), lang, run.fps)
 
 

@@ -104,7 +104,7 @@ def test_stories_for_the_other_kind_of_model_are_refused(tiny):
     with pytest.raises(InputError, match=r"story gpt2_text is written for a text \(GPT-2-family\) model; name one "
                                          r"with --model PATH"):
         plan_timeline("gpt2_text")
-    assert plan_timeline("gpt2_text", weights=str(tiny), text="Hi").beats[0].caption["en"].startswith("This model")
+    assert plan_timeline("gpt2_text", weights=str(tiny), text="Hi").beats[0].caption["en"].startswith("Coming up")
 
 
 def test_the_story_keys_for_text_are_checked(tmp_path):
