@@ -1,12 +1,12 @@
 """Chapters and their title cards: each chapter's span, and the card opening it.
 
-The add-on draws a title card on an opaque band across the middle of the frame (hud.CARD_BAND of the
+The add-on draws a title card on an opaque band across the top of the frame (hud.card_height of the
 frame height, full width); `card_rect` is the part of the frame labels keep clear of while it shows
-(legibility.py hides them there).
+(legibility.py hides them there), and the shot under it frames its subject below (shots.py).
 """
 from __future__ import annotations
 
-from llmreel.scenes.hud import CARD_BAND
+from llmreel.scenes.hud import card_height
 from llmreel.scenes.spec import Beat, Chapter, TitleCard, ValueText
 from llmreel.scenes.storyboard import CHAPTERS, BeatPlan
 
@@ -25,23 +25,27 @@ def plan_chapters(spec_beats: list[Beat], beats: list[BeatPlan], fps: int) -> tu
         ch = Chapter(slug=slug, title={"en": ten, "ko": tko}, first_frame=mine[0].first_frame,
                      last_frame=mine[-1].last_frame, beats=mine, tensors=tensors)
         chapters.append(ch)
-        card_len = min(int(round(2.5 * fps)), (ch.last_frame - ch.first_frame + 1) // 2)
         own = next((b.subtitle for b in beats if b.chapter == slug and b.subtitle), {})   # the story's
         cards.append(TitleCard(chapter=slug, text={"en": f"{num}. {ten}", "ko": f"{num}. {tko}"},
                                subtitle={"en": sen, "ko": sko, **own},
-                               frames=(float(ch.first_frame), float(ch.first_frame + card_len - 1))))
+                               frames=card_frames(ch.first_frame, ch.last_frame, fps)))
     return chapters, cards
 
 
-def card_rect() -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1) of the frame (0..1) that must stay free of labels during a card."""
-    h = CARD_BAND / 2 + CARD_MARGIN
-    return 0.0, 1.0, 0.5 - h, 0.5 + h
+def card_frames(first: int, last: int, fps: int) -> tuple[float, float]:
+    """The frames of the card opening a chapter from `first` to `last`: 2.5 s, at most half the chapter."""
+    n = min(int(round(2.5 * fps)), (last - first + 1) // 2)
+    return float(first), float(first + n - 1)
+
+
+def card_rect(aspect) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) of the frame (0..1, y up) that must stay free of labels during a card."""
+    return 0.0, 1.0, 1.0 - card_height(aspect) - CARD_MARGIN, 1.0
 
 
 def after_cards(values: list[ValueText], cards: list[TitleCard]) -> None:
-    """Value texts wait (in place) for a title card over their first frames to go: the card's band covers
-    the middle of the frame, and numbers are never hidden by level of detail."""
+    """Value texts wait (in place) for a title card over their first frames to go: numbers are never hidden
+    by level of detail, and the card names the chapter before its first number."""
     for v in values:
         for c in cards:
             if c.frames[0] <= v.frames[0] <= c.frames[1] < v.frames[1]:

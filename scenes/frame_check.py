@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from llmreel.scenes.camera import box_corners
+from llmreel.scenes.hud import card_height
 from llmreel.scenes.geometry import value_text_bounds
 from llmreel.scenes.legibility import ESSENTIAL, SAFE, Texts, band_tops, block_screen, evaluate
 from llmreel.scenes.screen import Cameras, box_screen, overlaps
@@ -86,11 +87,13 @@ def text_faults(spec: SceneSpec, aspect, frames: np.ndarray) -> list[Fault]:
 
 
 def safe_rects(spec: SceneSpec, aspect, frames) -> np.ndarray:
-    """[F, 4]: the title-safe area above the caption band at each of `frames` (x0, x1, y0, y1)."""
+    """[F, 4]: the title-safe area above the caption band (and below a title card's band while one shows)
+    at each of `frames` (x0, x1, y0, y1)."""
     frames = np.asarray(frames, dtype=np.float64)
-    top, _ = band_tops(spec.captions, spec.title_cards, frames, aspect)
+    top, card = band_tops(spec.captions, spec.title_cards, frames, aspect)
     out = np.tile(np.array(SAFE), (len(frames), 1))
     out[:, 2] = np.maximum(out[:, 2], top)
+    out[card, 3] = np.minimum(out[card, 3], 1.0 - card_height(aspect))
     return out
 
 

@@ -17,7 +17,7 @@ CAPTION_SIZE = 0.03             # caption text size, times the frame's short sid
 CAPTION_BASE = 0.045            # first baseline above the frame's bottom, fraction of the frame height
 CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
 LINE_HEIGHT = 1.3               # caption line advance, times the text size
-CARD_BAND = 0.30                # title-card band height, fraction of the frame height
+CARD_BAND = 0.10                # title-card band at the frame's top: its height, times the frame's short side / 0.5625
 BAND_DEPTH = 0.002              # bands sit this far behind their text (captions: units; cards: x unit)
 DEPTH_SPAN = 64.0               # camera distances within this factor of the nearest share one HUD depth
 OUTLINE = 0.08                  # without bands (transparent stills): outline width, times the text size
@@ -74,13 +74,21 @@ def caption_hud(text: str, fw: float, fh: float) -> CaptionHud:
                      size=(fw * 1.05, top + fh / 2 + 0.02 * fh), color="background"))
 
 
+def card_height(aspect) -> float:
+    """The title card's band height as a fraction of the frame height."""
+    ax, ay = aspect
+    return CARD_BAND * min(ax / ay, 1.0) / 0.5625
+
+
 def card_hud(fw: float, fh: float) -> CardHud:
-    """A title card: a band across the middle, the chapter's title and, under it, its subtitle."""
+    """A title card: a band across the frame's top, the chapter's title and, under it, its subtitle; the
+    shot under it frames its subject below the band (shots.py), so the card names what is seen."""
     unit = min(fw, fh) / 0.5625
+    h, top = CARD_BAND * unit, fh / 2
     return CardHud(
-        band=HudBand(location=(0.0, 0.0, -BAND_DEPTH * unit), size=(fw * 1.02, CARD_BAND * fh)),
-        title=HudText(location=(0.0, 0.01 * unit, 0.0), size=0.06 * unit, color="text"),
-        subtitle=HudText(location=(0.0, -0.05 * unit, 0.0), size=0.026 * unit, color="accent"))
+        band=HudBand(location=(0.0, top - h / 2 + 0.01 * fh, -BAND_DEPTH * unit), size=(fw * 1.02, h + 0.02 * fh)),
+        title=HudText(location=(0.0, top - 0.053 * unit, 0.0), size=0.043 * unit, color="text"),
+        subtitle=HudText(location=(0.0, top - 0.085 * unit, 0.0), size=0.022 * unit, color="accent"))
 
 
 def unbanded(layout, depth: float):

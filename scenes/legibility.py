@@ -129,14 +129,14 @@ def _pieces(lo, hi, long: float) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.ndarray,
                 blocks_on: np.ndarray, band_top: np.ndarray, card: np.ndarray,
-                seen: np.ndarray, strict: float = 1.0) -> dict[str, np.ndarray]:
+                seen: np.ndarray, aspect, strict: float = 1.0) -> dict[str, np.ndarray]:
     """Per rule, [K, N]: seen texts that break it in each frame if drawn (the overlap between texts is
     left to `resolve`). `cap` [K, N] are the texts' cap heights and `boxes` [K, N, 5] their screen boxes."""
     small = np.where(texts.is_value, cap < MIN_VALUE_CAP * strict, cap < MIN_CAP * strict) & seen
     large = texts.is_section & (cap > MAX_SECTION_CAP / strict) & seen
     pad = EPS - (strict - 1) / 10                   # planning keeps a little inside the rule's own edges
     edge = seen & ~inside(boxes, (SAFE[0] - pad, SAFE[1] + pad, SAFE[2] - pad, SAFE[3] + pad))
-    y0, y1 = card_rect()[2:]
+    y0, y1 = card_rect(aspect)[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
     band = seen & ((boxes[..., 2] < band_top[:, None] + (strict - 1) / 10) | on_card)
     # cells only where nothing else failed: the [pairs, blocks] test is the costly one
@@ -186,7 +186,7 @@ def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect,
     seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
     bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True)
     top, card = band_tops(captions, cards, frames, aspect)
-    faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, strict)
+    faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, aspect, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)
     ok[:, texts.is_value] = seen[:, texts.is_value]        # value texts are drawn whenever shown: no LOD
     return seen, faults, resolve(boxes, ok, texts.order), boxes

@@ -174,7 +174,9 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
                       [b.bounds() for b in blocks])
     chapters, cards = plan_chapters(sbeats + ex.beats, beats, fps)
     after_cards(m.values, cards)
-    camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps) + ex.camera
+    opened = {c.frames[0]: c.frames[1] for c in cards}          # a card opens the beat starting with it
+    camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps,
+                         {b.id: opened[b.first_frame] for b in sbeats if b.first_frame in opened}) + ex.camera
     sbeats += ex.beats
     labels += ex.labels
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in sbeats]

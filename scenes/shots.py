@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from llmreel.core.errors import InputError
+from llmreel.scenes.hud import card_height
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, intervals_mask
@@ -37,12 +38,15 @@ def focus_bounds(spec_blocks: list[Block], labels: list[Label], value_texts, foc
     return union(found)
 
 
-def shot_safe_area(beat: Beat, aspect, fill: float = 1.0) -> tuple[float, float, float, float]:
+def shot_safe_area(beat: Beat, aspect, fill: float = 1.0, card: bool = False) -> tuple[float, float, float, float]:
     """Where the beat's subject may sit: clear of the frame edges and of its caption band (the
-    longest of its languages, as every language is rendered from the same camera); `fill` < 1 keeps
-    the subject to that fraction of it, around its centre."""
+    longest of its languages, as every language is rendered from the same camera), and below the title
+    card's band when a `card` opens the beat; `fill` < 1 keeps the subject to that fraction of it, around
+    its centre."""
     lines = max((caption_lines(t, aspect) for t in beat.caption.values() if t), default=0)
     x0, x1, y0, y1 = safe_area(aspect, lines)        # a little inside: labels framed at the very edge would
+    if card:
+        y1 = min(y1, 1.0 - card_height(aspect))          # cells may meet the band; labels keep its margin
     safe = (x0 + INSET, x1 - INSET, y0 + INSET, y1 - INSET)     # be hidden by level of detail's own margin
     if fill == 1.0:
         return safe
@@ -199,14 +203,16 @@ def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
 
 
 def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_texts, aspect,
-                fps: int) -> list[CameraKey]:
+                fps: int, cards: dict[str, float] | None = None) -> list[CameraKey]:
     """Two keys per beat: on arrival (a little after the cut, for the camera to travel) and at its end; a
     pan that must show a focus moment's numbers ends on them when they appear and holds there (a third
     key). The numbers are measured through the keys that show them: a shot that leaves them under
-    MIN_VALUE_CAP (perspective, a steep view) comes closer until they are not."""
+    MIN_VALUE_CAP (perspective, a steep view) comes closer until they are not. `cards`: beat id -> the last
+    frame of the title card opening it; the shot frames its subject below the card while it shows."""
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
     corners = np.array([box_corners(*b.bounds()) for b in blocks])
+    cards = cards or {}
     for i, (beat, shot) in enumerate(zip(beats, shots)):
         values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
         focus, kinds = set(beat.focus), ESSENTIAL[beat.shot]
@@ -229,6 +235,10 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             if most is None or short >= 1.0:
                 break
             most *= short / 1.03
+        if beat.id in cards:
+            mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
+                                              card=True), cards[beat.id], beat.last_frame, fps,
+                              moves_fixed(beat, blocks, values, cards[beat.id]))
         if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, corners,
                                                                            aspect):
             mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black
@@ -237,10 +247,11 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
 
 
 def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
-              most: float | None) -> list[CameraKey]:
-    """A beat's camera keys with the frame's short side at the subject at most `most` world units."""
+              most: float | None, card: bool = False) -> list[CameraKey]:
+    """A beat's camera keys with the frame's short side at the subject at most `most` world units (below
+    the title card's band when a `card` opens the beat)."""
     lo, hi = focus_bounds(blocks, labels, values, beat.focus, (beat.first_frame, beat.last_frame), boxes)
-    safe = shot_safe_area(beat, aspect, shot.fill)
+    safe = shot_safe_area(beat, aspect, shot.fill, card)
     arrive = beat.first_frame if opening else arrival(beat.first_frame, beat.last_frame, fps)
     whole = beat.shot == "establishing"
     sides = shot.sides()
@@ -285,6 +296,47 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
         loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
         out.append(CameraKey(float(frame), loc, tgt, shot.lens))
     return out
+
+
+def key_at(keys: list[CameraKey], frame: float) -> CameraKey:
+    """A key at `frame` on the straight line between the keys around it (the first or last key outside)."""
+    frames = [k.frame for k in keys]
+    j = int(np.clip(np.searchsorted(frames, frame), 1, len(keys) - 1)) if len(keys) > 1 else 0
+    a, b = keys[max(j - 1, 0)], keys[j]
+    u = 0.0 if b.frame == a.frame else float(np.clip((frame - a.frame) / (b.frame - a.frame), 0.0, 1.0))
+    mix = lambda p, q: tuple(float(x + u * (y - x)) for x, y in zip(p, q))
+    return CameraKey(float(frame), mix(a.location, b.location), mix(a.target, b.target), a.lens + u * (b.lens - a.lens))
+
+
+def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
+    """From when a card-opened beat's camera keeps its own timing: the first of its numbers showing and
+    of the blocks its caption shows lighting after the card (a pan follows them as they light)."""
+    shows = set(beat.shows)
+    lit = [t for b in blocks if b.id in shows for t in b.lights_between(card_end, beat.last_frame)[:1]]
+    return float(min([v.frames[0] for v in values] + lit, default=np.inf))
+
+
+CARD_EASE = 1.0        # seconds the camera takes to close in on the shot, ending as the title card goes
+CARD_AFTER = 2.0       # seconds the beat must hold its own shot after the card, or it keeps that shot throughout
+
+
+def under_card(plain: list[CameraKey], carded: list[CameraKey], card_end: float, last: int,
+               fps: int, fixed: float = np.inf) -> list[CameraKey]:
+    """A beat opened by a title card: the start of its shot framed below the card (`carded`) while the card
+    shows, easing into the beat's own shot (`plain`) over the card's last CARD_EASE. A beat too
+    short to hold its own shot CARD_AFTER after that keeps it throughout (the card then covers the top of
+    it): its subject framed smaller for the whole beat would cost legibility more than the card's 2.5 s."""
+    ease, done = card_end - CARD_EASE * fps, card_end
+    if done > last - CARD_AFTER * fps or ease <= carded[0].frame:
+        return plain
+    # the card holds the start of the shot below it; the shot's own moves (a pan) run once it has gone
+    # (until `fixed`: from then on the keys keep their frames, the camera is on the numbers as they show)
+    a, b = plain[0].frame, max(min(fixed, last), done)
+    later = [k if k.frame >= b else
+             replace(k, frame=float(round(done + (k.frame - a) * (b - done) / max(b - a, 1))))
+             for k in plain[1:]]
+    return ([carded[0], replace(carded[0], frame=float(ease)), replace(plain[0], frame=float(done))]
+            + [k for k in later if k.frame > done])
 
 
 FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box

@@ -81,3 +81,32 @@ def test_caption_band_grows_with_lines_and_sits_in_the_lower_part(aspect):
     tops = [caption_band_top(aspect, n) for n in (1, 2, 3)]
     assert 0.08 < tops[0] < tops[1] < tops[2] < 0.5
     assert safe_area(aspect, 2)[2] > tops[1] + 0.01 and safe_area(aspect, 0)[2] < tops[0]
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_a_title_card_shows_its_chapter_s_subject_below_it(aspect):
+    """While a chapter's title card shows, a subject framed whole (not panned along) sits below the card's
+    band, so the card names what is seen instead of hiding it; the camera keys stay in time order."""
+    from llmreel.scenes.frame_check import subjects
+    from llmreel.scenes.hud import card_height
+    from llmreel.scenes.legibility import block_screen
+    from llmreel.scenes.plan import plan_scene
+    from llmreel.scenes.screen import Cameras
+    from llmreel.scenes.shots import CARD_AFTER
+
+    spec = plan_scene(None, aspect=aspect)
+    a = tuple(int(x) for x in aspect.split(":"))
+    frames = [k.frame for k in spec.camera]
+    assert frames == sorted(frames) and len(set(frames)) == len(frames)
+    whole = []
+    for card in spec.title_cards:
+        beat = next(b for b in spec.beats if b.first_frame == card.frames[0])
+        if card.frames[1] > beat.last_frame - CARD_AFTER * spec.meta.fps:
+            continue                            # too short to frame twice: its own shot throughout
+        f = np.array([card.frames[1] - spec.meta.fps])       # settled, before the ease into the beat's shot
+        xy, on = block_screen(subjects(spec, beat.focus), Cameras(spec.camera, f), a, f)
+        box = xy[0, on[0] & (xy[0, :, 4] > 0)]
+        if len(box) and box[:, [0, 2]].min() >= 0 and box[:, [1, 3]].max() <= 1:    # framed whole, not panned
+            whole.append((beat.id, float(box[:, 3].max())))
+    assert whole
+    assert all(top <= 1.0 - card_height(a) + 0.01 for _, top in whole), whole

@@ -22,12 +22,14 @@ CEILING = {
     # roadmap and a recap) made the default story 46 beats instead of 34 and its captions longer (3-4 lines
     # in 9:16 and 1:1, where the caption band leaves less of the frame): more close-ups, each able to miss
     # a title, its fill or a caption's block. Measured then: 16:9 essential 19 -> 9, the rest below.
+    # Title cards moved from the middle of the frame (where they hid the subject) to its top, the shot
+    # framed below while they show: 9:16 +1 (an axis tag of self-attention.why), 1:1 -1; attention_only 1:1 -1.
     (None, "16:9"): {"essential": 9, "fill": 4, "caption": 4},
-    (None, "9:16"): {"essential": 20, "fill": 3, "caption": 5},
-    (None, "1:1"): {"essential": 30, "fill": 3, "caption": 5},
+    (None, "9:16"): {"essential": 21, "fill": 3, "caption": 5},
+    (None, "1:1"): {"essential": 29, "fill": 3, "caption": 5},
     ("attention_only", "16:9"): {"essential": 0, "fill": 2, "caption": 1},
     ("attention_only", "9:16"): {"essential": 6, "fill": 2, "caption": 2},
-    ("attention_only", "1:1"): {"essential": 12, "fill": 2, "caption": 1},
+    ("attention_only", "1:1"): {"essential": 11, "fill": 2, "caption": 1},
 }
 
 _SPECS: dict = {}

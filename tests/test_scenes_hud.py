@@ -9,7 +9,7 @@ import pytest
 
 from llmreel.core.options import LANGUAGES
 from llmreel.scenes.camera import caption_band_top, caption_lines
-from llmreel.scenes.hud import plan_hud
+from llmreel.scenes.hud import card_height, plan_hud
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.spec import Caption, CameraKey, SceneSpec, TitleCard
 from llmreel.scenes.text_metrics import wrapped_lines
@@ -64,11 +64,15 @@ def check_hud_as_build_did(spec: SceneSpec) -> None:
     unit = min(fw, fh) / 0.5625
     assert len(hud.cards) == len(spec.title_cards)
     for c in hud.cards:
-        assert (c.band.size, c.band.location, c.band.color) == ((fw * 1.02, 0.3 * fh), (0, 0, -0.002 * unit),
-                                                                 "background")
-        assert (c.title.size, c.title.location, c.title.color) == (0.06 * unit, (0, 0.01 * unit, 0), "text")
-        assert (c.subtitle.size, c.subtitle.location, c.subtitle.color) == (0.026 * unit, (0, -0.05 * unit, 0),
-                                                                             "accent")
+        # a band across the frame's top, card_height of it, behind the title and, under it, the subtitle
+        bottom, top = c.band.location[1] - c.band.size[1] / 2, c.band.location[1] + c.band.size[1] / 2
+        assert c.band.size[0] >= fw and top >= fh / 2 and c.band.color == "background"
+        assert bottom == pytest.approx(fh / 2 - card_height(spec.meta.aspect) * fh, rel=1e-6)
+        assert c.band.location[2] == -0.002 * unit and c.band.location[0] == 0
+        assert fh / 2 > c.title.location[1] + 0.7 * c.title.size
+        assert c.title.location[1] > c.subtitle.location[1] + 0.7 * c.subtitle.size
+        assert c.subtitle.location[1] - 0.25 * c.subtitle.size > bottom      # descenders too
+        assert c.title.size > 1.5 * c.subtitle.size and (c.title.color, c.subtitle.color) == ("text", "accent")
         assert c.title.align == c.subtitle.align == "center"
         assert c.title.align_y == c.subtitle.align_y == "BOTTOM_BASELINE" and c.title.wrap == 0.0
 

@@ -229,7 +229,7 @@ def test_value_texts_are_the_trace_values(spec, traces):
 @pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
 def test_every_shot_frames_its_focus(aspect, spec):
     """Each beat has two camera keys (more when a pan holds on its numbers or follows what lights) inside its frames. At each,
-    the subject is centred in the safe area (clear of the caption band and the margins) and either whole
+    the subject is centred in the safe area (clear of the caption band, a title card's band and the margins) and either whole
     inside it or overflowing it along the way the camera pans; the whole model is always panned."""
     s = spec if aspect == "16:9" else plan_scene(aspect=aspect)
     panned = 0
@@ -240,7 +240,10 @@ def test_every_shot_frames_its_focus(aspect, spec):
         x0, x1, y0, y1 = shot_safe_area(beat, s.meta.aspect)
         assert y0 > caption_band_top(s.meta.aspect, 1), (aspect, beat.id)   # a caption band is there
         moved = False
+        card = next((c.frames[1] for c in s.title_cards if c.frames[0] == beat.first_frame), -1.0)
         for key in keys:
+            # while a title card opens the beat its shot is framed below the card's band
+            x0, x1, y0, y1 = shot_safe_area(beat, s.meta.aspect, card=key.frame < card)
             uv = project(key, box_corners(flo, fhi), s.meta.aspect)
             if np.any(uv[:, 2] <= 0):                             # reaches behind the camera: a pan along it
                 moved = True
