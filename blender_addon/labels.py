@@ -14,6 +14,6 @@ def add_labels(spec, coll, language: str, vis, texts) -> None:
     for label in spec.labels:
         color = getattr(spec.theme, label.color, spec.theme.text)
         obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
-                        location=label.location, align=label.align, pending=texts)
+                        location=label.location, align=label.align, pending=texts, turn=label.rotation)
         obj[keys.LABEL] = label.id
         vis.during(obj, label.visible)

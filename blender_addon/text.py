@@ -126,11 +126,15 @@ class PendingText:
 
 def make_text(name: str, body: str, size: float, color, collection, *, location=(0, 0, 0),
               facing_camera_wall: bool = True, align: str = "left", align_y: str = "BOTTOM_BASELINE",
-              wrap_width: float = 0.0, parent=None, pending: list | None = None, grow: float = 0.0):
+              wrap_width: float = 0.0, parent=None, pending: list | None = None, grow: float = 0.0,
+              turn: float = 0.0):
     """A text object coloured `color` (linear RGB) by a flat emission material; with a `pending` list, a
     PendingText appended to it instead (to be merged into a mesh). `grow`: see configure_text.
-    `facing_camera_wall`: lies in the XZ wall plane, readable from -Y; otherwise in the parent's XY plane."""
-    rotation = (math.pi / 2, 0.0, 0.0) if facing_camera_wall else (0.0, 0.0, 0.0)
+    `facing_camera_wall`: lies in the XZ wall plane, readable from -Y, turned `turn` degrees counter-clockwise
+    about its anchor as seen from there (spec.Label.rotation); otherwise in the parent's XY plane."""
+    # Euler XYZ applies X first: the quarter turn about X stands the text on the wall, then a turn about
+    # the wall's normal (-Y towards the viewer: a negative angle about +Y) turns it in the wall
+    rotation = (math.pi / 2, -math.radians(turn), 0.0) if facing_camera_wall else (0.0, 0.0, 0.0)
     options = {"align": align, "align_y": align_y, "wrap_width": wrap_width, "grow": grow}
     if pending is not None:
         text = PendingText(name, body, size, tuple(color[:3]), collection, tuple(location), rotation,

@@ -43,18 +43,25 @@ def cell_point(block: Block, row: float, col: float, front: bool = True) -> tupl
     return (o[0] + col * block.pitch, y, o[2] - row * block.pitch)
 
 
-def text_box(text: str, size: float, location, align: str = "left") -> tuple[np.ndarray, np.ndarray]:
+def text_box(text: str, size: float, location, align: str = "left",
+             rotation: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """World box of the ink of a text drawn on the wall (readable from -Y) with its baseline at `location`
-    (text_metrics: the measured fonts, Korean drawn at its size factor); 0.01 thick in Y."""
+    (text_metrics: the measured fonts, Korean drawn at its size factor), turned `rotation` degrees
+    counter-clockwise about it as the viewer sees the wall; 0.01 thick in Y."""
     x0, x1, z0, z1 = ink_box(text, size, align)
     x, y, z = location
+    if rotation:
+        c, s = np.cos(np.radians(rotation)), np.sin(np.radians(rotation))
+        u, v = np.array([x0, x1, x1, x0]), np.array([z0, z0, z1, z1])
+        xs, zs = u * c - v * s, u * s + v * c
+        x0, x1, z0, z1 = xs.min(), xs.max(), zs.min(), zs.max()
     return np.array([x + x0, y - 0.01, z + z0]), np.array([x + x1, y + 0.01, z + z1])
 
 
 def label_bounds(label: Label, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """World box of a label's text in `language` (as the add-on picks it), or of all its languages."""
     texts = [pick(label.text, language)] if language else [t for t in label.text.values() if t]
-    return union(text_box(t, label.size, label.location, label.align) for t in texts or [""])
+    return union(text_box(t, label.size, label.location, label.align, label.rotation) for t in texts or [""])
 
 
 def value_text_box(text: str, size: float, location) -> tuple[np.ndarray, np.ndarray]:

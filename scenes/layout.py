@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llmreel.model.config import GPTConfig
+from llmreel.scenes.axis_tags import TURN, axis_words, col_tag_width, row_tag_width, thickness, turned
 from llmreel.scenes.spec import Label
 from llmreel.scenes.text_metrics import advance_width
 
@@ -29,6 +30,7 @@ FORMAL = 0.75      # a tensor name's size, of its block's title: legible whereve
 DIM = 0.7          # an axis tag's size, of its block's title
 CELL = 0.84        # cell edge
 DEPTH = 0.30       # cell thickness (Y)
+TALL = 8.0         # a block more than this many title sizes tall has its row tag at its top, not its middle
 
 
 def merged_tensors(config: GPTConfig) -> list[str]:
@@ -62,11 +64,12 @@ class Sizes:
     title: float
     gap: float
     section_gap: float
+    letters: bool = True        # the model's tokens are letters (axis tags count letters, else tokens)
 
     @classmethod
-    def for_config(cls, config: GPTConfig) -> "Sizes":
+    def for_config(cls, config: GPTConfig, letters: bool = True) -> "Sizes":
         title = max(4.0, config.n_embd / 16.0) * PITCH
-        return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title)
+        return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title, letters=letters)
 
 
 # ---- friendly names -------------------------------------------------------------------------------
@@ -137,15 +140,28 @@ def slot_title(slot: Slot, sz: Sizes) -> float:
     return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)
 
 
+def _tags(slot: Slot, sz: Sizes) -> tuple[dict[str, str], dict[str, str]]:
+    """(row tag, column tag) of a slot, in words (axis_tags.py)."""
+    return (axis_words(slot.row_axis, slot.rows, sz.letters), axis_words(slot.col_axis, slot.cols, sz.letters))
+
+
+def _col_line(cols: dict[str, str], t: float) -> tuple[float, float]:
+    """(height the column tag's line adds over the block, its baseline above the block's top edge)."""
+    lo, hi = thickness(cols, DIM * t)
+    return 0.2 * t - lo + hi, 0.25 * t - lo
+
+
 def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
-    """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels."""
+    """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels: the title
+    and tensor name lines, the column tag over the block, the row tag left of it (turned when it fits)."""
     t = slot_title(slot, sz)
-    left = 0.45 * t + text_width(slot.row_axis, DIM * t)                 # row-axis tag
+    rows, cols = _tags(slot, sz)
+    left = 0.45 * t + row_tag_width(rows, DIM * t, slot.rows * PITCH)
     w_text = max(text_width(s, t) for s in slot.title.values())
     w_text = max(w_text, text_width(slot.formal, FORMAL * t))
-    width = max(left + slot.cols * PITCH, w_text) + 0.3 * t
-    head = (1.45 + FORMAL) * t                                            # title + formal lines
-    foot = (0.4 + DIM) * t                                                # column-axis tag
+    width = max(left + slot.cols * PITCH, w_text, col_tag_width(cols, DIM * t)) + 0.3 * t
+    head = (1.45 + FORMAL) * t + _col_line(cols, t)[0]                  # title, formal and column tag lines
+    foot = max(0.3 * t, (0.4 + DIM) * t - _col_line(cols, t)[0])        # the rectangle as tall as with the tag under
     return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
 
 
@@ -187,14 +203,27 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
         def tag(suffix, kind, text, location, size, align, color):
             return Label(id=f"{slot.id}:{suffix}", kind=kind, text=text, location=_vec(location),
                          size=float(size), align=align, color=color, block=slot.id)
+        rows, cols = _tags(slot, sz)
+        d = DIM * t
+        # the column tag over the block, centred, or ending at its right edge when wider than the block
+        narrow = col_tag_width(cols, d) <= slot.cols * PITCH
+        col_z = bt + _col_line(cols, t)[1]
+        if turned(rows, d, slot.rows * PITCH):       # up the left edge, its descenders towards the block:
+            # centred on the block, or ending at its top on a block taller than a close-up's frame holds
+            # (beside the name and the column tag that a shot of its head shows)
+            high = slot.rows * PITCH > TALL * t
+            row = tag("rows", "dim", rows, (bl - 0.3 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
+                      d, "right" if high else "center", "text_dim")
+            row.rotation = TURN
+        else:
+            row = tag("rows", "dim", rows, (bl - 0.3 * t, y, (bt + bb) / 2 - 0.35 * d), d, "right", "text_dim")
         slot.labels = [
             tag("title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
             tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
                 (x0, y, top - (1.15 + FORMAL) * t), FORMAL * t, "left", "text_dim"),
-            tag("cols", "dim", {"en": slot.col_axis, "ko": slot.col_axis},
-                ((bl + br) / 2, y, bb - (0.15 + DIM) * t), DIM * t, "center", "text_dim"),
-            tag("rows", "dim", {"en": slot.row_axis, "ko": slot.row_axis},
-                (bl - 0.3 * t, y, (bt + bb) / 2 - 0.35 * DIM * t), DIM * t, "right", "text_dim"),
+            tag("cols", "dim", cols, ((bl + br) / 2 if narrow else br, y, col_z), d,
+                "center" if narrow else "right", "text_dim"),
+            row,
         ]
         out.slots.append(slot)
         return
@@ -344,9 +373,9 @@ class Layout:
         return [s for s in self.slots if s.tensor == tensor]
 
 
-def layout(config: GPTConfig, T: int) -> Layout:
-    """Place every block of a T-token trace of `config` (see module doc)."""
-    sz = Sizes.for_config(config)
+def layout(config: GPTConfig, T: int, letters: bool = True) -> Layout:
+    """Place every block of a T-token trace of `config` (see module doc); `letters`: its tokens are letters."""
+    sz = Sizes.for_config(config, letters)
     out = _Placed()
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0

@@ -74,6 +74,7 @@ class Texts:
         self.anchor = np.array([l.location for l in labels] + [v.location for v in self.values]).reshape(-1, 3)
         sizes = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
         self.cap = CAP * sizes
+        self.rotation = np.array([l.rotation for l in labels] + [0.0] * len(self.values), dtype=np.float64)
         self.is_value = np.r_[np.zeros(len(labels), bool), np.ones(len(self.values), bool)]
         self.is_section = np.r_[[l.kind == "section" for l in labels], np.zeros(len(self.values), bool)].astype(bool)
         self.priority = np.array([PRIORITY.get(l.kind, 5) for l in labels] + [-1] * len(self.values), float)
@@ -179,7 +180,7 @@ def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect,
     `cams` and `shown` (texts.shown) at `frames` may be given when already known."""
     cams = Cameras(camera, frames) if cams is None else cams
     shown = texts.shown(frames) if shown is None else shown.copy()
-    cap = heights(texts.anchor, texts.cap, cams, aspect)
+    cap = heights(texts.anchor, texts.cap, cams, aspect, texts.rotation)
     if drawn_only:
         shown &= texts.is_value | (cap >= MIN_CAP * strict)
     boxes = box_screen(texts.corners, cams, aspect, shown)

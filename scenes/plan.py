@@ -157,7 +157,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     blocks, labels, paths, sbeats, size = [], [], [], [], 1.0
     token_text = None if model.is_letters else model.token_text
     if wall:
-        lay = layout(cfg, len(trace.tokens))
+        lay = layout(cfg, len(trace.tokens), letters=model.is_letters)
         size = lay.sizes.title
         blocks = plan_blocks(lay, trace, sched.times, wall)
         labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)

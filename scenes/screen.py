@@ -116,17 +116,25 @@ def _boxes(corners: np.ndarray, cams: Cameras, aspect, rows: slice) -> np.ndarra
     return out
 
 
-def heights(anchors, lengths, cams: Cameras, aspect) -> np.ndarray:
+def heights(anchors, lengths, cams: Cameras, aspect, rotations=None) -> np.ndarray:
     """[K, N]: the on-screen height, as a fraction of the short side, of a vertical segment of world length
-    `lengths[n]` standing on `anchors[n]` (a text's cap height standing on its baseline)."""
+    `lengths[n]` standing on `anchors[n]` (a text's cap height standing on its baseline). A text turned
+    `rotations[n]` degrees in the wall (spec.Label.rotation) stands its cap along its own up: that segment's
+    projected length is measured instead."""
     a = np.asarray(anchors, dtype=np.float64).reshape(-1, 3)
-    b = a + np.outer(np.asarray(lengths, dtype=np.float64), [0.0, 0.0, 1.0])
+    turn = np.zeros(len(a)) if rotations is None else np.radians(np.asarray(rotations, dtype=np.float64))
+    up = np.stack([-np.sin(turn), np.zeros(len(a)), np.cos(turn)], 1)
+    b = a + np.asarray(lengths, dtype=np.float64)[:, None] * up
+    turned = turn != 0
     out = np.empty((len(cams), len(a)))
-    sy = scale(aspect)[1]
+    sx, sy = scale(aspect)
     for k in range(0, len(cams), CHUNK):
         pa = project(cams, a, aspect, slice(k, k + CHUNK))
         pb = project(cams, b, aspect, slice(k, k + CHUNK))
         out[k:k + CHUNK] = np.abs(pb[..., 1] - pa[..., 1]) * sy
+        if turned.any():
+            d = pb[:, turned] - pa[:, turned]
+            out[k:k + CHUNK, turned] = np.hypot(d[..., 0] * sx, d[..., 1] * sy)
     return out
 
 

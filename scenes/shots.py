@@ -228,7 +228,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 short = min(short, cap / (MIN_VALUE_CAP * 1.02))
             if need:
                 cams = Cameras(mine, [k.frame for k in mine])
-                cap = heights([l.location for l in need], [CAP * l.size for l in need], cams, aspect)
+                cap = heights([l.location for l in need], [CAP * l.size for l in need], cams, aspect,
+                              [l.rotation for l in need])
                 near = on_screen([l.location for l in need], cams, aspect)
                 if near.any():
                     short = min(short, cap[near].min() / (MIN_CAP * 1.08))

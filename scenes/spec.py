@@ -35,9 +35,9 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 from llmreel.scenes.spec_codec import decode, encode, equal
 
-SPEC_VERSION = 6                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+SPEC_VERSION = 7                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
                                      # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale;
-                                     # 6: Highlight.leader
+                                     # 6: Highlight.leader; 7: Label.rotation
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -154,6 +154,8 @@ class Label:
     color: str = "text"              # theme colour name: text | text_dim | accent
     block: str = ""                  # block id it annotates, if any
     visible: list[Interval] = field(default_factory=list)
+    rotation: float = 0.0            # degrees counter-clockwise in the wall, as the viewer sees it, about
+                                     # `location` (90: a row tag written up a block's left edge)
 
 
 @dataclass

@@ -101,7 +101,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     bxy, _ = block_screen(spec.blocks, cams, aspect, np.asarray(frames, float))  # [K, B, 5]
     sx, sy = scale(aspect)
     index = {l.id: i for i, l in enumerate(spec.labels)}
-    faults, compared = [], {"labels": 0, "blocks": 0}
+    faults, compared = [], {"labels": 0, "turned": 0, "blocks": 0}
     for k, f in enumerate(frames):
         scene.frame_set(f)
         cam = scene.camera
@@ -120,6 +120,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
                 continue                                                          # off screen: nothing to see
             faults += _faults(f"frame {f} label {lid}", pb, rb, sx, sy)
             compared["labels"] += 1
+            compared["turned"] += bool(spec.labels[index[lid]].rotation)
         # cell blocks Blender draws at this frame (an all-dim block hides behind the dim backdrop's tiles)
         blocks = {b.id: i for i, b in enumerate(spec.blocks)}
         for bid, pts in _real_boxes(bpy, scene, "llmreel_block").items():
@@ -131,5 +132,6 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
             # seen from above in a close-up that depth is up to ~1% of the frame on a one-row block
             faults += _faults(f"frame {f} block {bid}", bxy[k, blocks[bid]], rb, sx, sy, floor=0.01)
             compared["blocks"] += 1
-    assert compared["labels"] >= 100 and compared["blocks"] >= 20, compared
+    # row tags turned up their blocks' edges (spec.Label.rotation) are among them: the real text object turned
+    assert compared["labels"] >= 100 and compared["turned"] >= 5 and compared["blocks"] >= 20, compared
     assert not faults, f"{len(faults)} boxes off ({compared}):\n" + "\n".join(faults[:25])

@@ -81,11 +81,17 @@ def test_labels_use_only_terms_the_film_defines(story):
     model's) defines."""
     run = plan_timeline(story, **story_kwargs(story))
     defined = {k for lang in ("en", "ko") for _, text, _ in film_texts(run.beats, lang) for k in terms_in(text, lang)}
-    lay = layout(run.config, len(run.trace.tokens))
+    lay = layout(run.config, len(run.trace.tokens), letters=run.run.model.is_letters)
     texts = [l.text for s in lay.slots for l in s.labels if l.kind != "formal"] + [l.text for l in lay.section_labels]
     for text in texts:
         for lang in ("en", "ko"):
             assert set(terms_in(text[lang], lang)) <= defined, (text, lang)
+    # axis tags are words, never a letter that reads like a token
+    axes = {l.text["en"] for s in lay.slots for l in s.labels if l.kind == "dim"}
+    if story is None:
+        assert axes == {"1", "3 letters", "11 positions", "16 numbers", "48 numbers", "192 numbers"}, axes
+    else:                               # a text model's vocabulary counts tokens, not letters
+        assert "50,257 tokens" in axes and {a.split(" ")[-1] for a in axes} == {"1", "numbers", "positions", "tokens"}
 
 
 # every shipped story: those for the sort model on its letters, the text story (gpt2_text) on a tiny GPT-2

@@ -30,13 +30,13 @@ def overlapping_pairs(r: np.ndarray, q: np.ndarray | None = None) -> list[tuple[
 
 
 def label_rects(slots: list[Slot], sizes) -> tuple[np.ndarray, list[str]]:
+    """[N, 4] (x0, z0, x1, z1) of each label's ink in the wall plane (every language, turned tags turned)."""
+    from llmreel.scenes.geometry import label_bounds
     out, owner = [], []
     for s in slots:
         for l in s.labels:
-            (x, _, z), size = l.location, l.size
-            w = max(text_width(t, size) for t in l.text.values())
-            x0 = {"left": x, "center": x - w / 2, "right": x - w}[l.align]
-            out.append((x0, z - 0.3 * size, x0 + w, z + 0.85 * size))
+            lo, hi = label_bounds(l)
+            out.append((lo[0], lo[2], hi[0], hi[2]))
             owner.append(s.id)
     return np.asarray(out), owner
 
@@ -128,7 +128,36 @@ def test_labels_scale_with_their_blocks():
     assert kinds == {"title", "formal", "dim"}
     assert all(l.block == s.id for s in lay.slots for l in s.labels)
     dims = {l.text["en"] for s in lay.slots for l in s.labels if l.kind == "dim"}
-    assert {"T", "C", "A", "4C", "vocab"} <= dims
+    assert dims == {"1", "3 letters", "11 positions", "16 numbers", "48 numbers", "192 numbers"}   # words
+    ko = {l.text["ko"] for s in lay.slots for l in s.labels if l.kind == "dim"}
+    assert {"위치 11개", "수 48개", "글자 3개"} <= ko
+
+
+def test_axis_tags_fit_beside_their_blocks():
+    """Row tags are turned up the block's left edge where the block is tall enough (else level, left of
+    it), column tags stand over the block, under its tensor name: no tag under a block (where the caption
+    band sits), none wider than its slot, none over another text of its block."""
+    from llmreel.scenes.geometry import label_bounds
+    lay = layout(NANO, 11)
+    turned = 0
+    for s in lay.slots:
+        tags = {l.id.rsplit(":", 1)[1]: l for l in s.labels}
+        top = s.origin[2] + PITCH / 2
+        bottom = top - s.rows * PITCH
+        left = s.origin[0] - PITCH / 2
+        rlo, rhi = label_bounds(tags["rows"])
+        clo, chi = label_bounds(tags["cols"])
+        flo, _ = label_bounds(tags["formal"])
+        assert top < clo[2] and chi[2] < flo[2], s.id                                   # over the block, under the name
+        assert rhi[0] < left, s.id                                                     # left of the block
+        if tags["rows"].rotation:
+            turned += 1
+            assert tags["rows"].rotation == 90.0 and rlo[2] >= bottom - 1e-9 and rhi[2] <= top + 1e-9, s.id
+            assert rhi[2] - rlo[2] > rhi[0] - rlo[0]                                   # reads upwards
+    assert turned >= len(lay.slots) // 2
+    # the words cost almost no width: the model's span of blocks was 475.9 with letters (C, T) beside them
+    xs = [s.origin[0] for s in lay.slots]
+    assert max(xs) - min(xs) < 475.9 * 1.005
     sections = [l.text["en"] for l in lay.section_labels]
     assert all(l.kind == "section" and l.block for l in lay.section_labels)
     assert sections[0] == "Embedding" and "Transformer block 2" in sections and sections[-1] == "Output"

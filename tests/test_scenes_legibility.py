@@ -104,3 +104,15 @@ def test_a_blocks_reveal_frames_are_its_distinct_finite_light_times():
         assert np.array_equal(b.reveal_frames, np.unique(t))
         a, z = float(np.median(t)) if t.size else 0.0, float(t.max()) if t.size else 1.0
         assert np.array_equal(b.lights_between(a, z), np.unique(t[(t >= a) & (t <= z)]))
+
+
+def test_a_turned_text_box_is_its_level_box_turned_about_its_anchor():
+    """A row tag turned a quarter turn (spec.Label.rotation 90) reads upwards: its ink runs up from the
+    anchor and its glyphs' tops face left, so its box is the level one turned about the anchor."""
+    (x0, _, z0), (x1, _, z1) = value_text_box("48 numbers", 2.0, (0, 0, 0))
+    from llmreel.scenes.geometry import text_box
+    lo, hi = text_box("48 numbers", 2.0, (5.0, 0.0, 7.0), "center", 90.0)
+    clo, chi = text_box("48 numbers", 2.0, (0.0, 0.0, 0.0), "center")
+    assert lo[0] == pytest.approx(5.0 - chi[2]) and hi[0] == pytest.approx(5.0 - clo[2])
+    assert lo[2] == pytest.approx(7.0 + clo[0]) and hi[2] == pytest.approx(7.0 + chi[0])
+    assert hi[2] - lo[2] == pytest.approx(x1 - x0) and hi[0] - lo[0] == pytest.approx(z1 - z0)
