@@ -13,13 +13,16 @@ _TYPES = {
 }
 
 
-def _domain_size(mesh, domain: str) -> int:
-    return {"POINT": len(mesh.vertices), "EDGE": len(mesh.edges), "FACE": len(mesh.polygons),
-            "CORNER": len(mesh.loops)}[domain]
+def _domain_size(data, domain: str) -> int:
+    """Elements of `domain` in a mesh or a Curves data block (its POINT and CURVE domains)."""
+    if hasattr(data, "curves"):
+        return {"POINT": len(data.points), "CURVE": len(data.curves)}[domain]
+    return {"POINT": len(data.vertices), "EDGE": len(data.edges), "FACE": len(data.polygons),
+            "CORNER": len(data.loops)}[domain]
 
 
 def set_attribute(mesh, name: str, values, atype: str = "FLOAT", domain: str = "FACE"):
-    """Create or overwrite attribute `name` on `mesh` with `values` (one element per domain item).
+    """Create or overwrite attribute `name` on `mesh` (or a Curves data block) with `values` (one element per domain item).
 
     Checks: known type, values castable to that type without becoming non-finite where they were finite,
     shape [n] or [n, k] with n = the domain's size and k = the type's component count."""

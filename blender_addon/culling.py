@@ -160,7 +160,7 @@ def cull_offscreen(scene, margin: float = 0.1, strict: bool = False) -> int:
     normals, offsets = frustum_planes(*camera_frames(scene, frames), margin)
     dg = bpy.context.evaluated_depsgraph_get()
     objs = [o for o in scene.objects
-            if o.type in ("MESH", "FONT", "CURVE") and is_ours(o) and not _rides_camera(o, scene.camera)
+            if o.type in ("MESH", "FONT", "CURVE", "CURVES") and is_ours(o) and not _rides_camera(o, scene.camera)
             and not _keyed(o, "hide_render") and not _keyed(o, "location") and not o.hide_render
             and not (strict and _moves(o))]
     if not objs:

@@ -21,13 +21,12 @@ TEXTS_KEY = keys.TEXTS
 
 def mergeable(obj) -> bool:
     """Static geometry that may be joined: a text, mesh or curve object without animation, modifiers or
-    parent (group members carry no parent: their instancer does); not the paths' translucent halos (a
-    colour attribute, which Blender 4.2's Workbench needs on merged meshes, would draw them opaque); not
-    captions (they stay texts a user can retype)."""
+    parent (group members carry no parent: their instancer does); not captions (they stay texts a user
+    can retype)."""
     data = obj.data
     return (obj.type in KINDS and obj.animation_data is None and obj.parent is None and not obj.modifiers
             and getattr(data, "animation_data", None) is None
-            and not obj.get(keys.BLOCK) and not obj.get(keys.HALO)         # halos: translucent, drawn apart
+            and not obj.get(keys.BLOCK)
             and keys.CAPTION not in obj)
 
 

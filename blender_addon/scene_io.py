@@ -17,7 +17,7 @@ from .nodes import is_ours
 
 # the bpy.data collections that hold data blocks a build makes (see _kind)
 ID_COLLECTIONS = ("objects", "meshes", "curves", "cameras", "lights", "materials", "node_groups",
-                  "images", "actions", "worlds", "fonts", "collections")
+                  "images", "actions", "worlds", "fonts", "collections", "hair_curves")
 
 
 def our_collection(scene=None):
@@ -62,7 +62,8 @@ def _purge_ours() -> None:
 
 def _kind(idb) -> int:
     return {"OBJECT": 0, "MESH": 1, "CURVE": 2, "CAMERA": 3, "LIGHT": 4, "MATERIAL": 5, "NODETREE": 6,
-            "IMAGE": 7, "ACTION": 8, "WORLD": 9, "FONT": 10, "COLLECTION": 11}[idb.id_type]
+            "IMAGE": 7, "ACTION": 8, "WORLD": 9, "FONT": 10, "COLLECTION": 11,
+            "CURVES": 12}[idb.id_type]
 
 
 def clear_scene(scene=None) -> None:
