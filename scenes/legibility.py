@@ -94,12 +94,27 @@ def block_screen(blocks: list[Block], cams: Cameras, aspect, frames,
     column of logits) is measured as pieces along its length, [K, P, 5] and [K, P]: the projected box of a
     long straight block seen at an angle spans the frame from its near end to the far one's vanishing
     point, far more than its cells cover."""
-    bounds = [piece for b in blocks for piece in _pieces(*b.bounds(), LONG if pieces else np.inf)]
-    owner = [i for i, b in enumerate(blocks) for _ in _pieces(*b.bounds(), LONG if pieces else np.inf)]
-    corners = np.array([box_corners(lo, hi) for lo, hi in bounds])
+    corners, owner = block_parts(blocks, pieces)
     shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)[:, owner]
     need = None if rows is None else np.broadcast_to(rows[:, None], shown.shape)
     return box_screen(corners, cams, aspect, need), shown
+
+
+_PARTS: dict = {}
+
+
+def block_parts(blocks: list[Block], pieces: bool) -> tuple[np.ndarray, np.ndarray]:
+    """([P, 8, 3] world corners, [P] owning block) of the boxes block_screen measures: one per block, or
+    with `pieces` a long block's pieces. Kept for the last list of blocks asked about (plan_lod measures
+    the same blocks chunk after chunk of frames)."""
+    key = (tuple(map(id, blocks)), tuple(tuple(b.bounds()[0]) + tuple(b.bounds()[1]) for b in blocks), pieces)
+    if key not in _PARTS:
+        parts = [[(lo, hi) for lo, hi in _pieces(*b.bounds(), LONG if pieces else np.inf)] for b in blocks]
+        corners = np.array([box_corners(lo, hi) for p in parts for lo, hi in p]).reshape(-1, 8, 3)
+        owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=np.intp)
+        _PARTS.clear()
+        _PARTS[key] = corners, owner
+    return _PARTS[key]
 
 
 LONG = 300.0         # a block longer than this many widths is measured in pieces (block_screen): a
@@ -141,13 +156,14 @@ def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
     band = seen & ((boxes[..., 2] < band_top[:, None] + (strict - 1) / 10) | on_card)
     # cells only where nothing else failed: the [pairs, blocks] test is the costly one
-    k, n = np.nonzero(seen & ~small & ~large & ~edge & ~band)
+    # per frame, against only the blocks shown and in front of the camera there (a close-up of GPT-2 has a
+    # few dozen of its thousands)
+    pending = seen & ~small & ~large & ~edge & ~band
+    live = blocks_on & (blocks_xy[..., 4] > 0)                                  # [K, B]
     cells = np.zeros_like(seen)
-    for a in range(0, len(k), 4096):
-        kk, nn = k[a:a + 4096], n[a:a + 4096]
-        bx = blocks_xy[kk]                                                      # [M, B, 5]
-        hit = overlaps(boxes[kk, nn][:, None, :], bx)[:, 0] & blocks_on[kk] & (bx[..., 4] > 0)
-        cells[kk, nn] = hit.any(1)
+    for k in np.flatnonzero(pending.any(1) & live.any(1)):
+        nn = np.flatnonzero(pending[k])
+        cells[k, nn] = overlaps(boxes[k, nn], blocks_xy[k, live[k]]).any(1)
     return {"small": small, "large": large, "edge": edge, "band": band, "cells": cells}
 
 
