@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
+from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines, half_extents
 from llmreel.scenes.cards import card_rect
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
-from llmreel.scenes.screen import CAP, TITLE_SAFE, Cameras, box_screen, heights, inside, outside, overlaps
+from llmreel.scenes.screen import (CAP, CHUNK, TITLE_SAFE, Cameras, box_screen, heights, inside, outside, overlaps,
+                                   project)
 from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
@@ -87,17 +88,45 @@ class Texts:
         return np.stack(cols, 1) if cols else np.zeros((len(frames), 0), bool)
 
 
-def block_screen(blocks: list[Block], cams: Cameras, aspect, frames,
-                 rows: np.ndarray | None = None, pieces: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def block_screen(blocks: list[Block], cams: Cameras, aspect, frames, rows: np.ndarray | None = None,
+                 pieces: bool = False, cull: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """[K, B, 5] projected cell boxes of every block (only in the frames `rows` [K], if given) and [K, B]
     whether each is shown. `pieces`: a block more than LONG times longer than wide (a vocabulary-long
     column of logits) is measured as pieces along its length, [K, P, 5] and [K, P]: the projected box of a
     long straight block seen at an angle spans the frame from its near end to the far one's vanishing
-    point, far more than its cells cover."""
+    point, far more than its cells cover. `cull` (with `rows`): only boxes shown and not wholly outside
+    the camera's view are measured (`in_view`); the others read screen.NOWHERE (behind the camera)."""
     corners, owner = block_parts(blocks, pieces)
     shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)[:, owner]
     need = None if rows is None else np.broadcast_to(rows[:, None], shown.shape)
+    if need is not None and cull:
+        need = need & shown
+        need[need.any(1)] &= in_view(corners, cams.take(need.any(1)), aspect)
     return box_screen(corners, cams, aspect, need), shown
+
+
+def in_view(corners: np.ndarray, cams: Cameras, aspect) -> np.ndarray:
+    """[K, P]: whether some of each box (world corners [P, 8, 3]) may lie inside the camera's view, tested on
+    the sphere around it: False only when the sphere lies wholly beyond one side of the view or wholly
+    behind the camera (then every corner projects outside the frame, or behind). Conservative: one
+    projected point a box instead of eight."""
+    centre = corners.mean(axis=1)                                                   # [P, 3]
+    radius = np.linalg.norm(corners - centre[:, None], axis=2).max(axis=1)          # [P]
+    out = np.empty((len(cams), len(centre)), dtype=bool)
+    for a in range(0, len(cams), CHUNK):
+        sub = cams.take(slice(a, a + CHUNK))
+        p = project(sub, centre, aspect).astype(np.float64)                        # [k, P, 3]
+        z = p[..., 2]
+        slack = radius * 1.001 + 1e-4 * (1.0 + np.abs(z))                         # float32 projection
+        t = np.array([half_extents(float(x), aspect) for x in sub.lens])            # [k, 2]
+        ok = z > -slack
+        for axis in (0, 1):
+            tt = t[:, axis:axis + 1]
+            c = (p[..., axis] - 0.5) * 2.0 * tt * z                                 # camera-space x or y
+            reach = slack * np.sqrt(1.0 + tt * tt)
+            ok &= (c - tt * z <= reach) & (-c - tt * z <= reach)
+        out[a:a + CHUNK] = ok | ~np.isfinite(p).all(axis=2)                        # at the eye: measured
+    return out
 
 
 _PARTS: dict = {}
@@ -201,7 +230,7 @@ def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect,
         shown &= texts.is_value | (cap >= MIN_CAP * strict)
     boxes = box_screen(texts.corners, cams, aspect, shown)
     seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
-    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True)
+    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True, cull=True)
     top, card = band_tops(captions, cards, frames, aspect)
     faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, aspect, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)
