@@ -56,9 +56,11 @@ def project_many(keys: list[CameraKey], points, aspect) -> np.ndarray:
 
 def project_arrays(location, target, lens, points, aspect, dtype=np.float64) -> np.ndarray:
     """`project` for K cameras given as arrays (location [K, 3], target [K, 3], lens [K]): world points
-    [N, 3] -> [K, N, 3]. `dtype` float32 halves the big product's cost for measuring many frames (world
-    coordinates of thousands of units keep ~1e-4 of a unit)."""
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    [N, 3] -> [K, N, 3], or [K, N, 3] points, a set per camera (a text moving with the camera). `dtype`
+    float32 halves the big product's cost for measuring many frames (world coordinates of thousands of units
+    keep ~1e-4 of a unit)."""
+    each = np.ndim(points) == 3
+    p = np.asarray(points, dtype=np.float64) if each else np.asarray(points, dtype=np.float64).reshape(-1, 3)
     loc = np.asarray(location, dtype=np.float64).reshape(-1, 3)
     fwd = np.asarray(target, dtype=np.float64).reshape(-1, 3) - loc
     fwd /= np.linalg.norm(fwd, axis=1, keepdims=True)
@@ -68,10 +70,13 @@ def project_arrays(location, target, lens, points, aspect, dtype=np.float64) -> 
     up = np.cross(right, fwd)
     axes = np.stack([right, up, fwd], axis=1)                                   # [K, 3 axes, 3]
     # (p - loc) . axis == p . axis - loc . axis: one product instead of a [K, N, 3] difference
-    cam = (axes.astype(dtype) @ p.T.astype(dtype)) - (axes @ loc[:, :, None]).astype(dtype)   # [K, 3, N]
+    if each:
+        cam = np.einsum("kij,knj->kin", axes.astype(dtype), (p - loc[:, None, :]).astype(dtype))  # [K, 3, N]
+    else:
+        cam = (axes.astype(dtype) @ p.T.astype(dtype)) - (axes @ loc[:, :, None]).astype(dtype)   # [K, 3, N]
     t = np.array([half_extents(float(x), aspect) for x in np.ravel(lens)], dtype=dtype)      # [K, 2]
     z = cam[:, 2]                                                               # [K, N] depth
-    out = np.empty((len(loc), p.shape[0], 3), dtype=dtype)
+    out = np.empty((len(loc), p.shape[-2], 3), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = 0.5 / z
         out[..., 0] = cam[:, 0] * inv / t[:, :1] + 0.5                          # 0..1 across

@@ -17,8 +17,8 @@ import numpy as np
 from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines, half_extents
 from llmreel.scenes.cards import card_rect
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
-from llmreel.scenes.screen import (CAP, CHUNK, TITLE_SAFE, Cameras, box_screen, heights, inside, outside, overlaps,
-                                   project)
+from llmreel.scenes.screen import (CAP, CHUNK, TITLE_SAFE, Cameras, box_screen, heights, inside, moved_boxes,
+                                   outside, overlaps, project, slide_values)
 from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
@@ -80,6 +80,37 @@ class Texts:
         self.is_section = np.r_[[l.kind == "section" for l in labels], np.zeros(len(self.values), bool)].astype(bool)
         self.priority = np.array([PRIORITY.get(l.kind, 5) for l in labels] + [-1] * len(self.values), float)
         self.order = np.lexsort((-sizes, self.priority))     # value texts, sections, titles, ...; larger first
+        self.moving = np.array([i for i, l in enumerate(labels) if l.slide], dtype=int)   # sticky titles
+
+    def moved(self, cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The moving texts (M = len(self.moving)) at each of `cams`: ([K, M] where their keys (Label.slide)
+        move or scale them, [K, M, 5] screen boxes and [K, M] cap heights there; elsewhere NaN: they stand
+        where they are). Measured only in those frames (a title rides in a few shots of the film)."""
+        k, m = len(cams), len(self.moving)
+        boxes, caps = np.full((k, m, 5), np.nan), np.full((k, m), np.nan)
+        moves = [slide_values(self.labels[n].slide, cams.frames) for n in self.moving]
+        if not moves:
+            return np.zeros((k, 0), bool), boxes, caps
+        off, sc = np.stack([o for o, _ in moves], 1), np.stack([c for _, c in moves], 1)
+        active = (off != 0).any(-1) | (sc != 1)
+        rows, cols = active.any(1), np.flatnonzero(active.any(0))
+        if cols.size:
+            i = self.moving[cols]
+            b, c = moved_boxes(self.corners[i], self.anchor[i], self.cap[i], off[rows][:, cols], sc[rows][:, cols],
+                               cams.take(rows), aspect)
+            sub = np.ix_(np.flatnonzero(rows), cols)
+            boxes[sub], caps[sub] = b, c
+        return active, boxes, caps
+
+    def screen(self, cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray]:
+        """([K, N, 5] screen boxes, [K, N] cap heights) of every text at `cams`, the moving ones where their
+        keys put them."""
+        cap = heights(self.anchor, self.cap, cams, aspect, self.rotation)
+        boxes = box_screen(self.corners, cams, aspect)
+        active, mbox, mcap = self.moved(cams, aspect)
+        boxes[:, self.moving] = np.where(active[..., None], mbox, boxes[:, self.moving])
+        cap[:, self.moving] = np.where(active, mcap, cap[:, self.moving])
+        return boxes, cap
 
     def shown(self, frames: np.ndarray) -> np.ndarray:
         """[F, N] the texts' own visibility (label intervals, value text frames)."""
@@ -226,9 +257,12 @@ def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect,
     cams = Cameras(camera, frames) if cams is None else cams
     shown = texts.shown(frames) if shown is None else shown.copy()
     cap = heights(texts.anchor, texts.cap, cams, aspect, texts.rotation)
+    moving, (active, mbox, mcap) = texts.moving, texts.moved(cams, aspect)     # sticky titles where they ride
+    cap[:, moving] = np.where(active, mcap, cap[:, moving])
     if drawn_only:
         shown &= texts.is_value | (cap >= MIN_CAP * strict)
     boxes = box_screen(texts.corners, cams, aspect, shown)
+    boxes[:, moving] = np.where((active & shown[:, moving])[..., None], mbox, boxes[:, moving])
     seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
     bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True, cull=True)
     top, card = band_tops(captions, cards, frames, aspect)

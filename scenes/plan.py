@@ -39,6 +39,7 @@ from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.scale import plan_exhibit
 from llmreel.scenes.scale import fields as scale_fields
 from llmreel.scenes.shots import plan_camera, spec_beats
+from llmreel.scenes.sticky import plan_sticky
 from llmreel.scenes.spec import Caption, Meta, SceneSpec
 from llmreel.scenes.story import TEXT_STORY, Story, load_story
 from llmreel.scenes.storyboard import FRAME_START, SCALE, BeatPlan
@@ -177,6 +178,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     opened = {c.frames[0]: c.frames[1] for c in cards}          # a card opens the beat starting with it
     camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps,
                          {b.id: opened[b.first_frame] for b in sbeats if b.first_frame in opened}) + ex.camera
+    plan_sticky(labels, blocks, camera, aspect, FRAME_START, frame_end)      # titles ride along pans
     sbeats += ex.beats
     labels += ex.labels
     caps = [Caption(first_frame=b.first_frame, last_frame=b.last_frame, text=dict(b.caption)) for b in sbeats]

@@ -161,3 +161,45 @@ def outside(box: np.ndarray, rect=(0.0, 1.0, 0.0, 1.0)) -> np.ndarray:
     """[..., 4+] boxes wholly outside rect (not drawn in that frame at all)."""
     x0, x1, y0, y1 = rect
     return (box[..., 1] <= x0) | (box[..., 0] >= x1) | (box[..., 3] <= y0) | (box[..., 2] >= y1)
+
+
+def slide_values(slide, frames) -> tuple[np.ndarray, np.ndarray]:
+    """A label's keyed move (spec.Label.slide: (frame, dx, dz, scale) keys, linear between, held past the
+    ends, as the add-on keys it) at `frames`: ([K, 3] world offsets, [K] scales)."""
+    f = np.asarray(frames, dtype=np.float64)
+    if slide is None or len(slide) == 0:
+        return np.zeros((len(f), 3)), np.ones(len(f))
+    k = np.asarray(slide, dtype=np.float64)
+    off = np.zeros((len(f), 3))
+    off[:, 0], off[:, 2] = np.interp(f, k[:, 0], k[:, 1]), np.interp(f, k[:, 0], k[:, 2])
+    return off, np.interp(f, k[:, 0], k[:, 3])
+
+
+def moved_screen(corners: np.ndarray, anchors: np.ndarray, lengths, slides, cams: Cameras,
+                 aspect) -> tuple[np.ndarray, np.ndarray]:
+    """Texts that move (Label.slide): [N, P, 3] world corners of their boxes where they stand, [N, 3] their
+    anchors, [N] cap lengths and N slides -> ([K, N, 5] screen boxes, [K, N] cap heights, as `heights`) at
+    each of `cams`: each box scaled about its anchor and moved, frame by frame."""
+    moves = [slide_values(slide, cams.frames) for slide in slides]
+    off = np.stack([m[0] for m in moves], 1) if moves else np.zeros((len(cams), 0, 3))
+    s = np.stack([m[1] for m in moves], 1) if moves else np.ones((len(cams), 0))
+    return moved_boxes(corners, anchors, lengths, off, s, cams, aspect)
+
+
+def moved_boxes(corners: np.ndarray, anchors: np.ndarray, lengths, off: np.ndarray, s: np.ndarray,
+                cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray]:
+    """`moved_screen` for texts moved by `off` [K, N, 3] and scaled by `s` [K, N] about their anchors."""
+    corners = flat_corners(np.asarray(corners, dtype=np.float64))
+    anchors = np.asarray(anchors, dtype=np.float64).reshape(-1, 3)
+    k, (n, pts) = len(cams), corners.shape[:2]
+    at = anchors[None] + off                                                       # [K, N, 3]
+    every = np.empty((k, n, pts + 2, 3))
+    every[:, :, :pts] = at[:, :, None] + s[..., None, None] * (corners - anchors[:, None])[None]
+    every[:, :, pts] = at
+    every[:, :, pts + 1] = at
+    every[:, :, pts + 1, 2] += s * np.asarray(lengths, dtype=np.float64)[None]     # the cap's top
+    uv = project_arrays(cams.location, cams.target, cams.lens, every.reshape(k, -1, 3), aspect,
+                        dtype=np.float32).reshape(k, n, pts + 2, 3)
+    boxes = np.stack([uv[:, :, :pts, 0].min(2), uv[:, :, :pts, 0].max(2), uv[:, :, :pts, 1].min(2),
+                      uv[:, :, :pts, 1].max(2), uv[:, :, :pts, 2].min(2)], -1)
+    return boxes, np.abs(uv[:, :, pts + 1, 1] - uv[:, :, pts, 1]) * scale(aspect)[1]

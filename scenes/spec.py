@@ -35,9 +35,9 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 from llmreel.scenes.spec_codec import decode, encode, equal
 
-SPEC_VERSION = 7                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+SPEC_VERSION = 8                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
                                      # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale;
-                                     # 6: Highlight.leader; 7: Label.rotation
+                                     # 6: Highlight.leader; 7: Label.rotation; 8: Label.slide
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -156,6 +156,10 @@ class Label:
     visible: list[Interval] = field(default_factory=list)
     rotation: float = 0.0            # degrees counter-clockwise in the wall, as the viewer sees it, about
                                      # `location` (90: a row tag written up a block's left edge)
+    # keys (frame, dx, dz, scale): the label moved by (dx, 0, dz) from `location` and scaled about it,
+    # linear between keys and held past the ends (sticky titles riding along a pan: scenes/sticky.py);
+    # empty: it stays where it is
+    slide: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass

@@ -77,6 +77,20 @@ def _faults(name, planned: np.ndarray, real: np.ndarray, sx: float, sy: float, f
             f"error/extent {np.round(err / np.repeat(np.maximum(ext, MIN_CAP), 2), 3)}"]
 
 
+def planned_label_boxes(spec, corners: np.ndarray, cams, aspect) -> np.ndarray:
+    """[K, N, 5] the labels' screen boxes as the planner measures them: where they stand, or for a title
+    riding along a pan (Label.slide) where its keys move and scale it (screen.moved_screen)."""
+    from llmreel.scenes.screen import CAP, box_screen, moved_screen
+
+    planned = box_screen(corners, cams, aspect)
+    moving = [i for i, l in enumerate(spec.labels) if l.slide]
+    if moving:
+        ls = [spec.labels[i] for i in moving]
+        planned[:, moving] = moved_screen(corners[moving], [l.location for l in ls], [CAP * l.size for l in ls],
+                                          [l.slide for l in ls], cams, aspect)[0]
+    return planned
+
+
 @pytest.mark.parametrize("language, aspect", [("en", "16:9"), ("ko", "16:9"), ("ko", "9:16")])
 def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     bpy = bpy_factory
@@ -85,7 +99,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     from llmreel.scenes.geometry import label_bounds
     from llmreel.scenes.legibility import block_screen, intervals_mask
     from llmreel.scenes.plan import plan_scene
-    from llmreel.scenes.screen import Cameras, box_screen, scale
+    from llmreel.scenes.screen import Cameras, scale
 
     spec = plan_scene(language=language, aspect=aspect)
     for l in spec.labels:               # every label drawn, whatever level of detail chose: boxes, not choice
@@ -97,7 +111,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     assert len(frames) >= N_FRAMES - 1
     cams = Cameras(spec.camera, frames)
     corners = np.array([box_corners(*label_bounds(l, language)) for l in spec.labels]).reshape(-1, 8, 3)
-    planned = box_screen(corners, cams, aspect)                                   # [K, N, 5]
+    planned = planned_label_boxes(spec, corners, cams, aspect)                    # [K, N, 5]
     bxy, _ = block_screen(spec.blocks, cams, aspect, np.asarray(frames, float))  # [K, B, 5]
     sx, sy = scale(aspect)
     index = {l.id: i for i, l in enumerate(spec.labels)}
@@ -135,3 +149,53 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     # row tags turned up their blocks' edges (spec.Label.rotation) are among them: the real text object turned
     assert compared["labels"] >= 100 and compared["turned"] >= 5 and compared["blocks"] >= 20, compared
     assert not faults, f"{len(faults)} boxes off ({compared}):\n" + "\n".join(faults[:25])
+
+
+def test_sticky_titles_are_where_the_planner_puts_them(bpy_factory):
+    """Titles riding along a pan (9:16, where wide blocks are panned): at frames where their keys have
+    moved or shrunk them, the real text objects (keyed location and scale) land on the planned boxes; in the
+    default build (texts merged into meshes) they stay objects of their own, keyed."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.scenes.camera import box_corners
+    from llmreel.scenes.geometry import label_bounds
+    from llmreel.scenes.plan import plan_scene
+    from llmreel.scenes.screen import Cameras, scale, slide_values
+
+    spec = plan_scene(aspect="9:16")
+    for l in spec.labels:
+        l.visible = []
+    build.build_scene(spec)                                         # merged texts: sticky ones stay objects
+    real = {o.get("llmreel_label"): o for o in bpy.data.objects if o.get("llmreel_label")}
+    moving = [l for l in spec.labels if l.slide]
+    assert moving and all(l.id in real and real[l.id].animation_data for l in moving)
+    build.build_scene(spec, editable_text=True)
+    scene, aspect = bpy.context.scene, spec.meta.aspect
+    # frames where a title has moved by more than its own height, or shrunk by a tenth, on screen
+    frames = []
+    for l in moving:
+        f = np.array([k[0] for k in l.slide])
+        off, s = slide_values(l.slide, f)
+        far = f[(np.abs(off[:, 0]) > l.size) | (s < 0.9)]
+        if far.size:
+            frames.append(int(far[len(far) // 2]))
+    frames = sorted(set(frames))[:: max(1, len(set(frames)) // 6)][:6]
+    assert len(frames) >= 3, frames
+    cams = Cameras(spec.camera, frames)
+    corners = np.array([box_corners(*label_bounds(l, "en")) for l in spec.labels]).reshape(-1, 8, 3)
+    planned = planned_label_boxes(spec, corners, cams, aspect)
+    index = {l.id: i for i, l in enumerate(spec.labels)}
+    ids = {l.id for l in moving}
+    sx, sy = scale(aspect)
+    faults, compared = [], 0
+    for k, f in enumerate(frames):
+        scene.frame_set(f)
+        for lid, pts in _real_boxes(bpy, scene, "llmreel_label").items():
+            if lid not in ids:
+                continue
+            rb = _screen_box(_project(scene, scene.camera, pts))
+            if rb[4] <= scene.camera.data.clip_start or rb[1] < 0 or rb[0] > 1 or rb[3] < 0 or rb[2] > 1:
+                continue
+            faults += _faults(f"frame {f} label {lid}", planned[k, index[lid]], rb, sx, sy)
+            compared += 1
+    assert compared >= 3 and not faults, f"{compared} compared:\n" + "\n".join(faults[:25])
