@@ -299,16 +299,6 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     return out
 
 
-def key_at(keys: list[CameraKey], frame: float) -> CameraKey:
-    """A key at `frame` on the straight line between the keys around it (the first or last key outside)."""
-    frames = [k.frame for k in keys]
-    j = int(np.clip(np.searchsorted(frames, frame), 1, len(keys) - 1)) if len(keys) > 1 else 0
-    a, b = keys[max(j - 1, 0)], keys[j]
-    u = 0.0 if b.frame == a.frame else float(np.clip((frame - a.frame) / (b.frame - a.frame), 0.0, 1.0))
-    mix = lambda p, q: tuple(float(x + u * (y - x)) for x, y in zip(p, q))
-    return CameraKey(float(frame), mix(a.location, b.location), mix(a.target, b.target), a.lens + u * (b.lens - a.lens))
-
-
 def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
     """From when a card-opened beat's camera keeps its own timing: the first of its numbers showing and
     of the blocks its caption shows lighting after the card (a pan follows them as they light)."""
@@ -327,17 +317,17 @@ def under_card(plain: list[CameraKey], carded: list[CameraKey], card_end: float,
     shows, easing into the beat's own shot (`plain`) over the card's last CARD_EASE. A beat too
     short to hold its own shot CARD_AFTER after that keeps it throughout (the card then covers the top of
     it): its subject framed smaller for the whole beat would cost legibility more than the card's 2.5 s."""
-    ease, done = card_end - CARD_EASE * fps, card_end
-    if done > last - CARD_AFTER * fps or ease <= carded[0].frame:
+    ease = card_end - CARD_EASE * fps
+    if card_end > last - CARD_AFTER * fps or ease <= carded[0].frame:
         return plain
     # the card holds the start of the shot below it; the shot's own moves (a pan) run once it has gone
     # (until `fixed`: from then on the keys keep their frames, the camera is on the numbers as they show)
-    a, b = plain[0].frame, max(min(fixed, last), done)
+    a, b = plain[0].frame, max(min(fixed, last), card_end)
     later = [k if k.frame >= b else
-             replace(k, frame=float(round(done + (k.frame - a) * (b - done) / max(b - a, 1))))
+             replace(k, frame=float(round(card_end + (k.frame - a) * (b - card_end) / max(b - a, 1))))
              for k in plain[1:]]
-    return ([carded[0], replace(carded[0], frame=float(ease)), replace(plain[0], frame=float(done))]
-            + [k for k in later if k.frame > done])
+    return ([carded[0], replace(carded[0], frame=float(ease)), replace(plain[0], frame=float(card_end))]
+            + [k for k in later if k.frame > card_end])
 
 
 FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box
