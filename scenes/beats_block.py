@@ -93,8 +93,11 @@ def gelu_bend(m: Moments, beat: BeatPlan) -> None:
 
 
 def gelu_cell(trace, t: int) -> int:
-    """The followed column's MLP number nearest -1: it shows the bend best."""
-    return int(np.argmin(np.abs(trace["h0.mlp.fc"][t] + 1.0)))
+    """The followed column's MLP number that shows the bend: the first (topmost, where the shot names the
+    192-row block) between -2 and -0.5, which GELU shrinks towards zero; else the one nearest -1."""
+    v = trace["h0.mlp.fc"][t]
+    bent = np.flatnonzero((v >= -2.0) & (v <= -0.5))
+    return int(bent[0]) if bent.size else int(np.argmin(np.abs(v + 1.0)))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

@@ -116,6 +116,10 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
 
     def window(centre, corner, w, h):            # the w x h window around `centre` (else at `corner`), inside
         dz = h / cos
+        if centre is not None:                   # larger than the window: its top left, where it is named
+            c0, c1 = np.array(centre[0], dtype=np.float64), np.array(centre[1], dtype=np.float64)
+            c1[0], c0[2] = min(c1[0], c0[0] + w), max(c0[2], c1[2] - dz)
+            centre = (c0, c1)
         cx, cz = corner if centre is None else ((centre[0][0] + centre[1][0]) / 2, (centre[0][2] + centre[1][2]) / 2)
         cx = float(np.clip(cx, lo[0] + w / 2, hi[0] - w / 2))
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
@@ -132,7 +136,14 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         while n < len(begin) and _fits(union(begin[:n + 1]), start, cos):
             n += 1
         begin = union(begin[:n])
-    return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], lo[2]), win_w, win_h)], rise
+    # without numbers to end on, the pan goes down only as far as its lowest block needs: a block taller
+    # than the window is seen at its top, where it is named (its lower rows repeat what the top shows); a
+    # shorter one with its centre inside (a pan follows a block's centre as it lights)
+    dz = win_h / cos
+    need = [(p[1][2], p[1][2] - p[0][2]) for p in parts]
+    bottom = min([hi[2] - dz / 2] + [top - (0.6 * dz if h > dz else min(h, h / 2 + FOLLOW_MARGIN * dz)) + dz / 2
+                                     for top, h in need]) if parts else lo[2]
+    return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], bottom), win_w, win_h)], rise
 
 
 def _gap(a, b) -> float:

@@ -110,3 +110,31 @@ def test_a_title_card_shows_its_chapter_s_subject_below_it(aspect):
             whole.append((beat.id, float(box[:, 3].max())))
     assert whole
     assert all(top <= 1.0 - card_height(a) + 0.01 for _, top in whole), whole
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(tall=st.lists(st.floats(120, 400), min_size=1, max_size=4), drop=st.floats(60, 300),
+       short=st.floats(1, 10), aspect=st.sampled_from([(16, 9), (9, 16), (1, 1)]), max_short=st.floats(40, 90))
+def test_a_pan_along_tall_blocks_keeps_their_names(tall, drop, short, aspect, max_short):
+    """A close-up of blocks taller than its window (the MLP's 192 rows) holds their top, where they are
+    named, instead of panning down rows that repeat it; a stack of short blocks (a layer norm's rows, then
+    its output far below) is still panned down to the last one."""
+    from llmreel.scenes.shots import shot_boxes, shot_safe_area
+    from llmreel.scenes.spec import Beat
+
+    beat = Beat(id="b", first_frame=0, last_frame=100, caption={}, focus=[], shot="close-up", shows=[])
+    safe = shot_safe_area(beat, aspect)
+
+    def windows(parts):
+        lo, hi = np.min([p[0] for p in parts], 0), np.max([p[1] for p in parts], 0)
+        return shot_boxes(lo, hi, aspect, safe, max_short=max_short, parts=parts)[0]
+
+    cols = [(np.array([30.0 * i, -0.2, -t]), np.array([30.0 * i + 20, 0.2, 0.0])) for i, t in enumerate(tall)]
+    (s0, s1), (e0, e1) = windows(cols)
+    assert s1[2] == pytest.approx(0.0) and e1[2] == pytest.approx(0.0)      # on the names throughout
+    stack = [(np.array([0.0, -0.2, -short]), np.array([40.0, 0.2, 0.0])),
+             (np.array([0.0, -0.2, -drop - short]), np.array([40.0, 0.2, -drop]))]
+    (s0, s1), (e0, e1) = windows(stack)
+    assert s1[2] == pytest.approx(0.0)
+    assert e0[2] - 1e-6 <= -drop - short / 2 <= e1[2] + 1e-6                # the lowest one reached

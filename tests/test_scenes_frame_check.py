@@ -36,12 +36,18 @@ CEILING = {
     # Sticky titles (scenes/sticky.py: a title and tensor name ride along a pan inside the safe area, along
     # their block's top edge, smaller where the block leaves less room): essential 19/27/23 -> 18/19/15,
     # attention_only 9:16 7 -> 1, 1:1 8 -> 5; the rest unchanged.
-    (None, "16:9"): {"essential": 18, "fill": 4, "caption": 5},
-    (None, "9:16"): {"essential": 19, "fill": 3, "caption": 5},
-    (None, "1:1"): {"essential": 15, "fill": 4, "caption": 5},
+    # Pans along tall blocks hold their top, where they are named (shots.shot_boxes: the MLP's 192 rows are
+    # not panned to their bottom; a window starts on a larger block's top left), and GELU's number is the
+    # first bent one from the top: essential 18/19/15 -> 8/6/5, attention_only 9:16 1 -> 0, 1:1 5 -> 3. A
+    # trade, said here: the medium shot of the second layer norm (mlp.norm), settling on the names of its
+    # weights, no longer reaches its output as it starts lighting (16:9 caption 5 -> 6; 1:1 5 -> 7 with
+    # mlp.expand's and softmax.norm's outputs, one fewer layer-norm.column).
+    (None, "16:9"): {"essential": 8, "fill": 4, "caption": 6},
+    (None, "9:16"): {"essential": 6, "fill": 3, "caption": 5},
+    (None, "1:1"): {"essential": 5, "fill": 4, "caption": 7},
     ("attention_only", "16:9"): {"essential": 0, "fill": 2, "caption": 1},
-    ("attention_only", "9:16"): {"essential": 1, "fill": 2, "caption": 2},
-    ("attention_only", "1:1"): {"essential": 5, "fill": 2, "caption": 1},
+    ("attention_only", "9:16"): {"essential": 0, "fill": 2, "caption": 2},
+    ("attention_only", "1:1"): {"essential": 3, "fill": 2, "caption": 1},
 }
 
 _SPECS: dict = {}
