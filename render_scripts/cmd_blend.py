@@ -65,7 +65,8 @@ class BlendJob:
             raise InputError(f"--chapter {chapter}: {self.path.name} has no chapters (timeline markers of an "
                              f"llmreel-built scene); give --frames A-B")
         sc = self.scene
-        return SimpleNamespace(meta=SimpleNamespace(frame_start=sc.frame_start, frame_end=sc.frame_end),
+        return SimpleNamespace(meta=SimpleNamespace(frame_start=sc.frame_start, frame_end=sc.frame_end,
+                                                    fps=sc.render.fps / sc.render.fps_base),
                                chapters=self.story.chapters if self.story else [])
 
 
@@ -168,11 +169,11 @@ def still_blend(args) -> int:
 
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
-    if args.chapter is None and args.frame is None:
-        raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
+    if args.chapter is None and args.frame is None and args.time is None:
+        raise InputError("give --chapter NAME (with --at, --frame or --time), --frame N or --time SECONDS")
     check_at(args.at)
     job = open_job(args, "still")
-    f = still_frame(job.view(args.chapter), args.chapter, args.at, args.frame)
+    f = still_frame(job.view(args.chapter), args.chapter, args.at, args.frame, args.time)
     render.render_still(render.prepare_scene(job.source, job.settings), f, out, job.key)
     s = job.settings
     print(f"llmreel still: frame {f} of {job.path.name} at {s.width}x{s.height} ({s.engine}) in "

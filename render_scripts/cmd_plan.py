@@ -89,12 +89,13 @@ def run(args) -> int:
     if args.out:
         print(f"saved {args.out}")
     if faults is not None:
-        _print_faults(faults)
+        _print_faults(faults, spec.meta)
     return 1 if faults else 0
 
 
-def _print_faults(faults, per_rule: int = 8) -> None:
-    """The frame check's counts per rule and the first few faults of each."""
+def _print_faults(faults, meta, per_rule: int = 8) -> None:
+    """The frame check's counts per rule and the first few faults of each, each with the moment
+    `llmreel still --time` shows it at (seconds: the same at any preset's fps)."""
     from llmreel.scenes.frame_check import summary as fault_counts
 
     counts = fault_counts(faults)
@@ -102,7 +103,7 @@ def _print_faults(faults, per_rule: int = 8) -> None:
     for rule in counts:
         mine = [f for f in faults if f.rule == rule]
         for f in mine[:per_rule]:
-            print(f"  {f}")
+            print(f"  {f}   [--time {(f.frame - meta.frame_start) / meta.fps:.2f}]")
         if len(mine) > per_rule:
             print(f"  ... {len(mine) - per_rule} more {rule}")
 

@@ -123,9 +123,11 @@ class Job:
     key: str
 
 
-def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int | None = None) -> Job:
+def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int | str | None = None) -> Job:
     """Check the scene arguments, plan the story and compute the render key (no bpy). `on`: the slide
-    background a still is for; `transparent` pictures get outlined texts instead of opaque bands."""
+    background a still is for; `transparent` pictures get outlined texts instead of opaque bands. `fps`:
+    the video's (default the preset's), or "story" for pictures: a still planned at the story's own fps
+    shows the very frame `plan --check` names (a beat's length rounds to whole frames at each fps)."""
     from llmreel.scenes.plan import plan_scene
     from llmreel.scenes.themes import check_slide, get_theme
 
@@ -136,7 +138,7 @@ def plan_job(args, *, transparent: bool = False, on: str | None = None, fps: int
     settings = presets.resolve(args.quality, aspect=aspect or (16, 9), resolution=args.resolution,
                                engine=args.engine, samples=args.samples, language=args.lang,
                                captions=args.captions, transparent=transparent, device=args.device)
-    fps = fps or presets.preset_fps(args.quality)
+    fps = None if fps == "story" else fps or presets.preset_fps(args.quality)
     spec = plan_scene(args.story, input=args.input, fps=fps, aspect=aspect, language=args.lang, theme=args.theme,
                       on=on, bands=not transparent, **model_kwargs(args))
     if aspect is None and not args.resolution:   # the story may choose its own aspect
@@ -234,16 +236,23 @@ def save_blend(scene, path: Path) -> None:
 
 
 # ---- still -----------------------------------------------------------------------------------------
-def still_frame(spec, chapter: str | None, at: float | None, frame: int | None) -> int:
-    """Absolute frame for a still: --at fraction of the chapter (or story), or --frame N counted from
-    the chapter's first frame (1 = first) or, without --chapter, from the story's."""
-    if at is not None and frame is not None:
-        raise InputError("give --at or --frame, not both")
+def still_frame(spec, chapter: str | None, at: float | None, frame: int | None, seconds: float | None = None) -> int:
+    """Absolute frame for a still: --at fraction of the chapter (or story), --frame N counted from the
+    chapter's first frame (1 = first) or, without --chapter, from the story's, or --time seconds from the
+    chapter's (or story's) start, the same moment at any fps (the frame check names its faults so)."""
+    if sum(x is not None for x in (at, frame, seconds)) > 1:
+        raise InputError("give one of --at, --frame, --time")
     if chapter:
         ch = find_chapter(spec, chapter)
         lo, hi = ch.first_frame, ch.last_frame
     else:
         lo, hi = spec.meta.frame_start, spec.meta.frame_end
+    if seconds is not None:
+        f = lo + int(round(seconds * spec.meta.fps))
+        if not (seconds >= 0 and f <= hi):
+            raise InputError(f"--time {seconds:g}: expected 0..{(hi - lo) / spec.meta.fps:.1f} seconds"
+                             + (f" into chapter {chapter}" if chapter else " into the story"))
+        return f
     if frame is not None:
         f = lo + frame - 1
         if not lo <= f <= hi:
@@ -266,11 +275,11 @@ def cmd_still(args) -> int:
         return still_blend(args)
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
-    if args.chapter is None and args.frame is None:
-        raise InputError("give --chapter NAME (with --at or --frame) or --frame N")
+    if args.chapter is None and args.frame is None and args.time is None:
+        raise InputError("give --chapter NAME (with --at, --frame or --time), --frame N or --time SECONDS")
     check_at(args.at)
-    job = plan_job(args, transparent=args.transparent, on=args.on)
-    f = still_frame(job.spec, args.chapter, args.at, args.frame)
+    job = plan_job(args, transparent=args.transparent, on=args.on, fps="story")
+    f = still_frame(job.spec, args.chapter, args.at, args.frame, args.time)
     render_still(job, f, out)
     print(f"llmreel still: frame {f} at {job.settings.width}x{job.settings.height} "
           f"({job.settings.engine}) in {time.monotonic() - t0:.1f} s -> {out}")
@@ -296,7 +305,7 @@ def cmd_contact_sheet(args) -> int:
     if args.columns < 1:
         raise InputError(f"bad --columns {args.columns}: expected 1 or more")
     check_at(args.at)
-    job = plan_job(args)
+    job = plan_job(args, fps="story")
     n = render_contact_sheet(job, out, columns=args.columns, at=0.6 if args.at is None else args.at)
     print(f"llmreel contact-sheet: {n} chapters in {time.monotonic() - t0:.1f} s -> {out}")
     return 0
@@ -320,6 +329,8 @@ def register(sub) -> None:
     p.add_argument("--chapter", default=None, help="chapter (slug, number or title)")
     p.add_argument("--at", type=float, default=None, help="position in the chapter, 0..1 (default 0.5)")
     p.add_argument("--frame", type=int, default=None, help="frame N, counted from the chapter's first (1-based)")
+    p.add_argument("--time", type=float, default=None, metavar="SECONDS",
+                   help="seconds from the chapter's start (or the story's), as `plan --check` names each fault")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.set_defaults(func=cmd_still)
 

@@ -58,3 +58,18 @@ def test_plan_check_reports_the_frame_check_and_fails_on_faults():
     p = run_cli("plan", "attention_only", "--check", "--json")
     doc = json.loads(p.stdout)
     assert p.returncode == 1 and doc["frame_check"]["fill"] >= 1 and "edge" not in doc["frame_check"]
+
+
+
+def test_a_fault_s_time_shows_the_same_frame_in_a_still(tmp_path):
+    """`plan --check` names each fault's moment in seconds (`[--time T]`); `still --time T` (any preset:
+    a still is planned at the story's fps, not the video's) renders that very frame."""
+    import re
+
+    p = run_cli("plan", "--check")
+    moments = [(int(m[1]), m[2]) for m in re.finditer(r"frame +(\d+) .*\[--time ([\d.]+)\]", p.stdout)]
+    assert len(moments) >= 5, p.stdout[-800:]
+    frame, t = moments[len(moments) // 2]
+    q = run_cli("still", "--quality", "draft", "--resolution", "64x36", "--time", t, "--out", str(tmp_path / "s.png"))
+    assert q.returncode == 0, q.stderr
+    assert f"frame {frame} " in q.stdout and (tmp_path / "s.png").is_file(), q.stdout
