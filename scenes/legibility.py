@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines, half_extents
+from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
 from llmreel.scenes.cards import card_rect
+from llmreel.scenes.cull import Parts, Spheres, in_view
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
 from llmreel.scenes.screen import (CAP, CHUNK, TITLE_SAFE, Cameras, box_screen, heights, inside, moved_boxes,
                                    outside, overlaps, project, slide_values)
@@ -24,7 +25,7 @@ from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
 MAX_SECTION_CAP = 0.06          # a section heading larger than this would shout over a close-up: wide shots only
-LOD_PAIRS = 1 << 21             # (frame, text) pairs plan_lod measures at once (bounds its working memory)
+LOD_FRAMES = 32                 # frames plan_lod measures at once (each measures the texts any of them may see)
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
@@ -73,14 +74,37 @@ class Texts:
         bounds = [label_bounds(l) for l in labels] + [value_text_bounds(v) for v in self.values]
         self.corners = np.array([box_corners(*b) for b in bounds]).reshape(-1, 8, 3)
         self.anchor = np.array([l.location for l in labels] + [v.location for v in self.values]).reshape(-1, 3)
-        sizes = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
-        self.cap = CAP * sizes
+        self.size = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
+        self.cap = CAP * self.size
         self.rotation = np.array([l.rotation for l in labels] + [0.0] * len(self.values), dtype=np.float64)
         self.is_value = np.r_[np.zeros(len(labels), bool), np.ones(len(self.values), bool)]
         self.is_section = np.r_[[l.kind == "section" for l in labels], np.zeros(len(self.values), bool)].astype(bool)
         self.priority = np.array([PRIORITY.get(l.kind, 5) for l in labels] + [-1] * len(self.values), float)
-        self.order = np.lexsort((-sizes, self.priority))     # value texts, sections, titles, ...; larger first
+        self.order = np.lexsort((-self.size, self.priority))   # value texts, sections, titles, ...; larger first
         self.moving = np.array([i for i, l in enumerate(labels) if l.slide], dtype=int)   # sticky titles
+        self._spheres = None
+
+    def __len__(self) -> int:
+        return len(self.cap)
+
+    def take(self, cols: np.ndarray) -> "Texts":
+        """The texts `cols` (sorted indices) as a set of their own (arrays sliced, nothing measured again)."""
+        sub, n = object.__new__(Texts), len(self.labels)
+        sub.labels = [self.labels[i] for i in cols[cols < n]]
+        sub.values = [self.values[i - n] for i in cols[cols >= n]]
+        for name in ("corners", "anchor", "size", "cap", "rotation", "is_value", "is_section", "priority"):
+            setattr(sub, name, getattr(self, name)[cols])
+        sub.order = np.lexsort((-sub.size, sub.priority))
+        sub.moving = np.flatnonzero(np.isin(cols, self.moving))
+        sub._spheres = None
+        return sub
+
+    @property
+    def spheres(self) -> Spheres:
+        """cull.Spheres of the texts' boxes where they stand."""
+        if self._spheres is None:
+            self._spheres = Spheres(self.corners)
+        return self._spheres
 
     def moved(self, cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The moving texts (M = len(self.moving)) at each of `cams`: ([K, M] where their keys (Label.slide)
@@ -88,11 +112,7 @@ class Texts:
         where they are). Measured only in those frames (a title rides in a few shots of the film)."""
         k, m = len(cams), len(self.moving)
         boxes, caps = np.full((k, m, 5), np.nan), np.full((k, m), np.nan)
-        moves = [slide_values(self.labels[n].slide, cams.frames) for n in self.moving]
-        if not moves:
-            return np.zeros((k, 0), bool), boxes, caps
-        off, sc = np.stack([o for o, _ in moves], 1), np.stack([c for _, c in moves], 1)
-        active = (off != 0).any(-1) | (sc != 1)
+        active, off, sc = self.riding(cams.frames)
         rows, cols = active.any(1), np.flatnonzero(active.any(0))
         if cols.size:
             i = self.moving[cols]
@@ -101,6 +121,14 @@ class Texts:
             sub = np.ix_(np.flatnonzero(rows), cols)
             boxes[sub], caps[sub] = b, c
         return active, boxes, caps
+
+    def riding(self, frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """([K, M] where the moving texts' keys move or scale them, [K, M, 3] their offsets, [K, M] scales)."""
+        moves = [slide_values(self.labels[n].slide, frames) for n in self.moving]
+        if not moves:
+            return np.zeros((len(frames), 0), bool), np.zeros((len(frames), 0, 3)), np.ones((len(frames), 0))
+        off, sc = np.stack([o for o, _ in moves], 1), np.stack([c for _, c in moves], 1)
+        return (off != 0).any(-1) | (sc != 1), off, sc
 
     def screen(self, cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray]:
         """([K, N, 5] screen boxes, [K, N] cap heights) of every text at `cams`, the moving ones where their
@@ -119,92 +147,39 @@ class Texts:
         return np.stack(cols, 1) if cols else np.zeros((len(frames), 0), bool)
 
 
-def block_screen(blocks: list[Block], cams: Cameras, aspect, frames, rows: np.ndarray | None = None,
+def block_screen(blocks: list[Block] | Parts, cams: Cameras, aspect, frames, rows: np.ndarray | None = None,
                  pieces: bool = False, cull: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """[K, B, 5] projected cell boxes of every block (only in the frames `rows` [K], if given) and [K, B]
-    whether each is shown. `pieces`: a block more than LONG times longer than wide (a vocabulary-long
+    whether each is shown. `pieces`: a block more than cull.LONG times longer than wide (a vocabulary-long
     column of logits) is measured as pieces along its length, [K, P, 5] and [K, P]: the projected box of a
     long straight block seen at an angle spans the frame from its near end to the far one's vanishing
     point, far more than its cells cover. `cull` (with `rows`): only boxes shown and not wholly outside
     the camera's view are measured (`in_view`); the others read screen.NOWHERE (behind the camera)."""
-    corners, owner = block_parts(blocks, pieces)
-    shown = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)[:, owner]
+    parts = blocks if isinstance(blocks, Parts) else block_parts(blocks, pieces)
+    shown = parts.shown(frames)
     need = None if rows is None else np.broadcast_to(rows[:, None], shown.shape)
     if need is not None and cull:
         need = need & shown
-        need[need.any(1)] &= in_view(corners, cams.take(need.any(1)), aspect)
+        look = need.any(1)
+        need[look] &= in_view(parts.spheres, cams.take(look), aspect)
+    corners = parts.corners
     return box_screen(corners, cams, aspect, need), shown
 
 
-def in_view(corners: np.ndarray, cams: Cameras, aspect) -> np.ndarray:
-    """[K, P]: whether some of each box (world corners [P, 8, 3]) may lie inside the camera's view, tested on
-    the sphere around it: False only when the sphere lies wholly beyond one side of the view or wholly
-    behind the camera (then every corner projects outside the frame, or behind). Conservative: one
-    projected point a box instead of eight."""
-    centre = corners.mean(axis=1)                                                   # [P, 3]
-    radius = np.linalg.norm(corners - centre[:, None], axis=2).max(axis=1)          # [P]
-    out = np.empty((len(cams), len(centre)), dtype=bool)
-    for a in range(0, len(cams), CHUNK):
-        sub = cams.take(slice(a, a + CHUNK))
-        p = project(sub, centre, aspect).astype(np.float64)                        # [k, P, 3]
-        z = p[..., 2]
-        slack = radius * 1.001 + 1e-4 * (1.0 + np.abs(z))                         # float32 projection
-        t = np.array([half_extents(float(x), aspect) for x in sub.lens])            # [k, 2]
-        ok = z > -slack
-        for axis in (0, 1):
-            tt = t[:, axis:axis + 1]
-            c = (p[..., axis] - 0.5) * 2.0 * tt * z                                 # camera-space x or y
-            reach = slack * np.sqrt(1.0 + tt * tt)
-            ok &= (c - tt * z <= reach) & (-c - tt * z <= reach)
-        out[a:a + CHUNK] = ok | ~np.isfinite(p).all(axis=2)                        # at the eye: measured
-    return out
+_PARTS: list = []
 
 
-_PARTS: dict = {}
+def block_parts(blocks: list[Block], pieces: bool) -> Parts:
+    """The cull.Parts of `blocks` (a long block in pieces if `pieces`), kept for the last list asked about
+    (the frame check measures the same blocks again and again)."""
+    key = (tuple(map(id, blocks)), pieces)
+    if not _PARTS or _PARTS[0][0] != key or not _PARTS[0][1].same(blocks):
+        _PARTS[:] = [(key, Parts(blocks, pieces))]
+    return _PARTS[0][1]
 
 
-def block_parts(blocks: list[Block], pieces: bool) -> tuple[np.ndarray, np.ndarray]:
-    """([P, 8, 3] world corners, [P] owning block) of the boxes block_screen measures: one per block, or
-    with `pieces` a long block's pieces. Kept for the last list of blocks asked about (plan_lod measures
-    the same blocks chunk after chunk of frames)."""
-    key = (tuple(map(id, blocks)), tuple(tuple(b.bounds()[0]) + tuple(b.bounds()[1]) for b in blocks), pieces)
-    if key not in _PARTS:
-        parts = [[(lo, hi) for lo, hi in _pieces(*b.bounds(), LONG if pieces else np.inf)] for b in blocks]
-        corners = np.array([box_corners(lo, hi) for p in parts for lo, hi in p]).reshape(-1, 8, 3)
-        owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=np.intp)
-        _PARTS.clear()
-        _PARTS[key] = corners, owner
-    return _PARTS[key]
-
-
-LONG = 300.0         # a block longer than this many widths is measured in pieces (block_screen): a
-                     # vocabulary-long column; nano-gpt's longest (a 192-row bias, 228 widths) stays whole
-PIECE = 16.0         # widths a piece is long
-MAX_PIECES = 256
-
-
-def _pieces(lo, hi, long: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The box lo..hi, if more than `long` widths long, cut along its longer wall axis (x or z) into pieces
-    PIECE widths long (at most MAX_PIECES)."""
-    size = np.asarray(hi, float) - np.asarray(lo, float)
-    a, b = (0, 2) if size[0] >= size[2] else (2, 0)
-    widths = size[a] / max(size[b], 1e-9)
-    if widths <= long:
-        return [(np.asarray(lo, float), np.asarray(hi, float))]
-    n = int(min(MAX_PIECES, np.ceil(widths / PIECE)))
-    if n <= 1:
-        return [(np.asarray(lo, float), np.asarray(hi, float))]
-    edges = np.linspace(lo[a], hi[a], n + 1)
-    out = []
-    for u, v in zip(edges[:-1], edges[1:]):
-        pl, ph = np.array(lo, float), np.array(hi, float)
-        pl[a], ph[a] = u, v
-        out.append((pl, ph))
-    return out
-
-
-def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.ndarray,
-                blocks_on: np.ndarray, band_top: np.ndarray, card: np.ndarray,
+def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks: list[Block], cams: Cameras,
+                frames: np.ndarray, band_top: np.ndarray, card: np.ndarray,
                 seen: np.ndarray, aspect, strict: float = 1.0) -> dict[str, np.ndarray]:
     """Per rule, [K, N]: seen texts that break it in each frame if drawn (the overlap between texts is
     left to `resolve`). `cap` [K, N] are the texts' cap heights and `boxes` [K, N, 5] their screen boxes."""
@@ -215,15 +190,18 @@ def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks_xy: np.
     y0, y1 = card_rect(aspect)[2:]
     on_card = card[:, None] & (boxes[..., 2] < y1) & (boxes[..., 3] > y0)
     band = seen & ((boxes[..., 2] < band_top[:, None] + (strict - 1) / 10) | on_card)
-    # cells only where nothing else failed: the [pairs, blocks] test is the costly one
-    # per frame, against only the blocks shown and in front of the camera there (a close-up of GPT-2 has a
+    # cells only where nothing else failed: the [pairs, blocks] test is the costly one; the blocks are
+    # measured only in those frames, and there only the ones shown and in view (a close-up of GPT-2 has a
     # few dozen of its thousands)
     pending = seen & ~small & ~large & ~edge & ~band
-    live = blocks_on & (blocks_xy[..., 4] > 0)                                  # [K, B]
+    rows = pending.any(1)
     cells = np.zeros_like(seen)
-    for k in np.flatnonzero(pending.any(1) & live.any(1)):
-        nn = np.flatnonzero(pending[k])
-        cells[k, nn] = overlaps(boxes[k, nn], blocks_xy[k, live[k]]).any(1)
+    if rows.any():
+        blocks_xy, blocks_on = block_screen(blocks, cams, aspect, frames, rows=rows, pieces=True, cull=True)
+        live = blocks_on & (blocks_xy[..., 4] > 0)                                  # [K, B]
+        for k in np.flatnonzero(rows & live.any(1)):
+            nn = np.flatnonzero(pending[k])
+            cells[k, nn] = overlaps(boxes[k, nn], blocks_xy[k, live[k]]).any(1)
     return {"small": small, "large": large, "edge": edge, "band": band, "cells": cells}
 
 
@@ -250,26 +228,34 @@ def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.n
 
 def evaluate(texts: Texts, blocks: list[Block], camera, captions, cards, aspect, frames: np.ndarray,
              strict: float = 1.0, drawn_only: bool = False, cams: Cameras | None = None,
-             shown: np.ndarray | None = None):
+             shown: np.ndarray | None = None, look: np.ndarray | None = None):
     """(seen [K, N]: shown and not wholly off screen, faults {rule: [K, N]}, drawn [K, N]) at `frames`.
     `drawn_only` skips measuring texts too small to be drawn (their seen and faults then read False).
-    `cams` and `shown` (texts.shown) at `frames` may be given when already known."""
+    `cams`, `shown` (texts.shown) and `look` (`seeable`) at `frames` may be given when already known."""
     cams = Cameras(camera, frames) if cams is None else cams
     shown = texts.shown(frames) if shown is None else shown.copy()
-    cap = heights(texts.anchor, texts.cap, cams, aspect, texts.rotation)
     moving, (active, mbox, mcap) = texts.moving, texts.moved(cams, aspect)     # sticky titles where they ride
+    shown &= seeable(texts, cams, aspect, active) if look is None else look
+    cap = heights(texts.anchor, texts.cap, cams, aspect, texts.rotation, need=shown)
     cap[:, moving] = np.where(active, mcap, cap[:, moving])
     if drawn_only:
         shown &= texts.is_value | (cap >= MIN_CAP * strict)
     boxes = box_screen(texts.corners, cams, aspect, shown)
     boxes[:, moving] = np.where((active & shown[:, moving])[..., None], mbox, boxes[:, moving])
     seen = shown & ~outside(boxes) & (boxes[..., 4] > 0)
-    bxy, bon = block_screen(blocks, cams, aspect, frames, rows=seen.any(1), pieces=True, cull=True)
     top, card = band_tops(captions, cards, frames, aspect)
-    faults = rule_faults(texts, cap, boxes, bxy, bon, top, card, seen, aspect, strict)
+    faults = rule_faults(texts, cap, boxes, blocks, cams, frames, top, card, seen, aspect, strict)
     ok = seen & ~np.any(list(faults.values()), axis=0)
     ok[:, texts.is_value] = seen[:, texts.is_value]        # value texts are drawn whenever shown: no LOD
     return seen, faults, resolve(boxes, ok, texts.order), boxes
+
+
+def seeable(texts: Texts, cams: Cameras, aspect, active: np.ndarray | None = None) -> np.ndarray:
+    """[K, N]: the texts that may be in view (cull.in_view), and the riding ones where their keys move them
+    (`active`, texts.riding): a text wholly out of view is not seen, nor measured."""
+    look = in_view(texts.spheres, cams, aspect)
+    look[:, texts.moving] |= texts.riding(cams.frames)[0] if active is None else active
+    return look
 
 
 def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], camera, captions, cards, aspect,
@@ -287,19 +273,26 @@ def plan_lod(labels: list[Label], values: list[ValueText], blocks: list[Block], 
     near = np.add.outer(np.asarray(edges, dtype=np.float64), np.arange(-2.0, 3.0)).ravel()
     sampled = np.unique(np.r_[frames[::step], frames[-1], near[(near >= start) & (near <= end)]])
     texts = Texts(labels, values)
-    # a little stricter than the rule, so frames between samples keep to it while the camera moves
-    # in chunks of frames: a GPT-2 plan holds ~10k texts, and [frames, texts, 5] boxes of the whole film
-    # would take gigabytes
-    cams, shown = Cameras(camera, sampled), texts.shown(sampled)
-    chunk = max(1, LOD_PAIRS // max(1, len(texts.cap)))
-    drawn_s = np.concatenate([evaluate(texts, blocks, camera, captions, cards, aspect, sampled[r], strict=1.06,
-                                       drawn_only=True, cams=cams.take(r), shown=shown[r])[2][:, :len(labels)]
-                              for r in (slice(a, a + chunk) for a in range(0, len(sampled), chunk))])
+    # a few dozen frames at a time, each measuring only the texts that may be in view in one of them (a
+    # close-up of GPT-2 sees a few per cent of its ~10,000), a little stricter than the rule, so frames
+    # between samples keep to it while the camera moves
+    cams = Cameras(camera, sampled)
+    shown = texts.shown(sampled) & seeable(texts, cams, aspect)
+    drawn_s, parts = np.zeros(shown.shape, dtype=bool), Parts(blocks, pieces=True)
+    for a in range(0, len(sampled), LOD_FRAMES):
+        r = slice(a, a + LOD_FRAMES)
+        cols = np.flatnonzero(shown[r].any(0))
+        if cols.size:
+            sub = shown[r][:, cols]
+            drawn_s[r, cols] = evaluate(texts.take(cols), parts, camera, captions, cards, aspect, sampled[r],
+                                        strict=1.06, drawn_only=True, cams=cams.take(r), shown=sub, look=sub)[2]
+    ever = np.flatnonzero(drawn_s[:, :len(labels)].any(0))               # the labels drawn somewhere
+    drawn_s = drawn_s[:, ever]
     # the samples at or after and at or before each frame (the first and last frames are samples)
-    after = drawn_s[np.searchsorted(sampled, frames, "left")]
-    before = drawn_s[np.searchsorted(sampled, frames, "right") - 1]
-    drawn = after & before
+    drawn = drawn_s[np.searchsorted(sampled, frames, "left")] & drawn_s[np.searchsorted(sampled, frames, "right") - 1]
     shortest = max(1, int(round(MIN_RUN * fps)))
-    for i, l in enumerate(labels):
-        runs = [(a, b) for a, b in mask_intervals(drawn[:, i], frames) if b - a + 1 >= shortest]
-        l.visible = runs or [(float(end + 1), float(end + 1))]      # empty would mean "always"
+    for l in labels:
+        l.visible = [(float(end + 1), float(end + 1))]                  # empty would mean "always"
+    for j, i in enumerate(ever):
+        runs = [(a, b) for a, b in mask_intervals(drawn[:, j], frames) if b - a + 1 >= shortest]
+        labels[i].visible = runs or labels[i].visible

@@ -116,25 +116,38 @@ def _boxes(corners: np.ndarray, cams: Cameras, aspect, rows: slice) -> np.ndarra
     return out
 
 
-def heights(anchors, lengths, cams: Cameras, aspect, rotations=None) -> np.ndarray:
+def heights(anchors, lengths, cams: Cameras, aspect, rotations=None, need: np.ndarray | None = None) -> np.ndarray:
     """[K, N]: the on-screen height, as a fraction of the short side, of a vertical segment of world length
     `lengths[n]` standing on `anchors[n]` (a text's cap height standing on its baseline). A text turned
     `rotations[n]` degrees in the wall (spec.Label.rotation) stands its cap along its own up: that segment's
-    projected length is measured instead."""
+    projected length is measured instead. With `need` [K, N], only segments needed in some frame of a
+    chunk are projected; the rest read 0."""
     a = np.asarray(anchors, dtype=np.float64).reshape(-1, 3)
     turn = np.zeros(len(a)) if rotations is None else np.radians(np.asarray(rotations, dtype=np.float64))
     up = np.stack([-np.sin(turn), np.zeros(len(a)), np.cos(turn)], 1)
     b = a + np.asarray(lengths, dtype=np.float64)[:, None] * up
-    turned = turn != 0
-    out = np.empty((len(cams), len(a)))
+    if need is None:
+        return _heights(a, b, turn != 0, cams, aspect, slice(None))
+    out = np.zeros((len(cams), len(a)))
+    for k in range(0, len(cams), SPARSE_CHUNK):
+        rows = slice(k, k + SPARSE_CHUNK)
+        cols = np.flatnonzero(need[rows].any(0))
+        if cols.size:
+            out[rows, cols] = _heights(a[cols], b[cols], turn[cols] != 0, cams, aspect, rows)
+    return out
+
+
+def _heights(a: np.ndarray, b: np.ndarray, turned: np.ndarray, cams: Cameras, aspect, rows: slice) -> np.ndarray:
+    first, k = rows.start or 0, len(cams.frames[rows])
+    out = np.empty((k, len(a)))
     sx, sy = scale(aspect)
-    for k in range(0, len(cams), CHUNK):
-        pa = project(cams, a, aspect, slice(k, k + CHUNK))
-        pb = project(cams, b, aspect, slice(k, k + CHUNK))
-        out[k:k + CHUNK] = np.abs(pb[..., 1] - pa[..., 1]) * sy
+    for i in range(0, k, CHUNK):
+        sub = slice(first + i, first + min(i + CHUNK, k))
+        pa, pb = project(cams, a, aspect, sub), project(cams, b, aspect, sub)
+        out[i:i + CHUNK] = np.abs(pb[..., 1] - pa[..., 1]) * sy
         if turned.any():
             d = pb[:, turned] - pa[:, turned]
-            out[k:k + CHUNK, turned] = np.hypot(d[..., 0] * sx, d[..., 1] * sy)
+            out[i:i + CHUNK, turned] = np.hypot(d[..., 0] * sx, d[..., 1] * sy)
     return out
 
 
