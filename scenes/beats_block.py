@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from llmreel.scenes.captions import gelu_cell
 from llmreel.scenes.moments import Moments
 from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, head0, layer_focus,
                                        layer_steps)
@@ -90,14 +91,6 @@ def gelu_bend(m: Moments, beat: BeatPlan) -> None:
     m.highlight(beat, "h0.mlp.fc", (gi, gi + 1), (t, t + 1))
     m.fly(beat, ("h0.mlp.fc", (t, gi)), "h0.mlp.gelu", (gi, t))
     m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (t, gi)), ("h0.mlp.gelu", (t, gi))], ("h0.mlp.gelu", (t, gi)))
-
-
-def gelu_cell(trace, t: int) -> int:
-    """The followed column's MLP number that shows the bend: the first (topmost, where the shot names the
-    192-row block) between -2 and -0.5, which GELU shrinks towards zero; else the one nearest -1."""
-    v = trace["h0.mlp.fc"][t]
-    bent = np.flatnonzero((v >= -2.0) & (v <= -0.5))
-    return int(bent[0]) if bent.size else int(np.argmin(np.abs(v + 1.0)))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

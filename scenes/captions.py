@@ -55,7 +55,7 @@ def caption_context(trace, n_in: int, output: str, input_text: str, n_params: in
     best = int(np.argmax(p_last))
     probs_attn = trace["h0.attn.probs"][0, t, : t + 1]    # [t+1] head 0, causal row
     x = trace["embed.out"][t]                            # [C]
-    gi = int(np.argmin(np.abs(trace["h0.mlp.fc"][t] + 1.0)))        # a cell near -1 shows GELU's bend
+    gi = gelu_cell(trace, t)
     s_max = int(np.argmax(probs_attn))
     ctx = {
         "input": input_text, "output": output, "n": str(n_in), "n_out": str(len(output)),
@@ -157,3 +157,12 @@ def _attach(word: str, pair: str, where: str) -> str:
 def fill_caption(templates: dict[str, str], fields: dict[str, str], where: str) -> dict[str, str]:
     """{language: caption} of a beat's templates ({language: template}) with its fields filled in."""
     return {lang: render(t, fields, f"{where}.{lang}") for lang, t in templates.items()}
+
+
+def gelu_cell(trace, t: int) -> int:
+    """The followed column's MLP number that shows GELU's bend (the caption and the focus moment both name
+    it): the first (topmost, where the shot names the 192-row block) between -2 and -0.5, which GELU
+    shrinks towards zero; else the one nearest -1."""
+    v = trace["h0.mlp.fc"][t]
+    bent = np.flatnonzero((v >= -2.0) & (v <= -0.5))
+    return int(bent[0]) if bent.size else int(np.argmin(np.abs(v + 1.0)))

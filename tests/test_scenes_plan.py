@@ -481,3 +481,19 @@ def test_a_path_within_one_column_of_blocks_goes_round_the_blocks_between(spec):
             checked += 1
             assert not _crossed(p.points, (src, dst), spec.blocks, p.width), p.id
     assert checked >= 20
+
+
+@pytest.mark.parametrize("letters", ["CBABBC", "AACBBA", "CCCAAA", "ABCABC"])
+def test_a_caption_quotes_the_numbers_its_focus_moment_shows(letters):
+    """Caption and picture agree on numbers: where a beat's caption quotes numbers and its focus moments
+    show some, they share at least one (the caption once named GELU's cell nearest -1 while the picture
+    showed the first bent one, computed apart)."""
+    import re
+
+    spec = plan_scene(input=letters)
+    number = r"[−-]?\d+\.\d+"
+    for b in spec.beats:
+        shown = {n for v in spec.value_texts if b.first_frame <= v.frames[0] <= b.last_frame
+                 for n in re.findall(number, v.text)}
+        quoted = set(re.findall(number, b.caption["en"]))
+        assert not (shown and quoted) or shown & quoted, (b.id, shown, quoted)
