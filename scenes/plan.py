@@ -99,6 +99,8 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     cfg, params = model.config, model.params
     if input is None and text is None and model.is_letters:
         input = st.input
+    elif input is None and text is None and st.model == "any":
+        text = "<|endoftext|>"              # a story that shows nothing of the run: one token will do
     run = prepare(model, input, text, generate)
     ids, input_text, n_in, n_out = run.ids, run.input_text, len(run.ids), run.n_new
     seq, traces = generate_tokens(params, cfg, ids, n_out)

@@ -2,6 +2,7 @@
 
     name = "sort_explainer"
     model = "letters"         # the model it is written for: "letters" (the sort model) | "text" (GPT-2 family)
+                              # | "any" (it never shows the model's own values: the scale story)
     input = "CBABBC"          # letters of A/B/C
     weights = ""              # "" = the shipped weights; else a .safetensors / .npz path
     fps = 30
@@ -44,7 +45,7 @@ from llmreel.scenes.themes import THEMES
 STORY_DIR = Path(__file__).resolve().parent
 DEFAULT_STORY = STORY_DIR / "sort_explainer.toml"
 TEXT_STORY = STORY_DIR / "gpt2_text.toml"         # the default story for a text (GPT-2-family) model
-MODEL_KINDS = ("letters", "text")                  # a story's `model`: the kind of model it is written for
+MODEL_KINDS = ("letters", "text", "any")           # a story's `model`: the kind of model it is written for
 
 _TOP_KEYS = ("name", "title", "model", "input", "weights", "fps", "aspect", "pace", "theme", "language", "chapter")
 _CHAPTER_KEYS = ("slug", "pace", "beats", "seconds", "captions", "beat", "loop_seconds", "loop_speedup",

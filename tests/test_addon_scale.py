@@ -68,3 +68,17 @@ def test_scale_story_through_the_command_line(tmp_path):
     assert p.returncode == 0 and (tmp_path / "scale.blend").stat().st_size > 0, p.stderr
     p = run_cli("still", "scale", "--frame", "1", "--resolution", "64x36", "--out", str(tmp_path / "s.png"))
     assert p.returncode == 0 and (tmp_path / "s.png").stat().st_size > 0, p.stderr
+
+
+def test_the_scale_story_takes_any_model(tmp_path):
+    """The scale story shows nothing of a model run (story model = "any"): `--model` a GPT-2 folder, with
+    or without --text, plans the same film as without it (it was refused as a letters story)."""
+    from tiny_gpt2 import write_tiny_gpt2
+
+    folder = write_tiny_gpt2(tmp_path / "tiny-gpt2")
+    plain = json.loads(run_cli("plan", "scale", "--json").stdout)
+    for extra in ([], ["--text", "The cat"]):
+        p = run_cli("plan", "scale", "--model", str(folder), *extra, "--json")
+        assert p.returncode == 0, p.stderr
+        doc = json.loads(p.stdout)
+        assert doc["chapters"] == plain["chapters"] and doc["counts"] == plain["counts"]
