@@ -63,28 +63,29 @@ def _split(centre: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def in_view(boxes, cams: Cameras, aspect) -> np.ndarray:
+def in_view(boxes, cams: Cameras, aspect, sides=(0, 1)) -> np.ndarray:
     """[K, P]: whether some of each box (world corners [P, C, 3], or their Spheres) may lie inside the
     camera's view at each of `cams`, tested on the sphere around it: False only when the sphere lies wholly
     beyond one side of the view or wholly behind the camera (then every corner projects outside the frame,
-    or behind). Conservative: one projected point a box instead of eight."""
+    or behind). Conservative: one projected point a box instead of eight. `sides`: the sides tested, 0
+    left and right, 1 top and bottom (only (1,): whether the box may reach into the frame's height)."""
     sph = boxes if isinstance(boxes, Spheres) else Spheres(boxes)
     out = np.zeros((len(cams), len(sph)), dtype=bool)
     if not len(sph):
         return out
     for a in range(0, len(cams), SUB):
         sub = cams.take(slice(a, a + SUB))
-        near = sphere_test(sph.group_centre, sph.group_radius, sub, aspect)                  # [k, G]
+        near = sphere_test(sph.group_centre, sph.group_radius, sub, aspect, sides)           # [k, G]
         live = np.flatnonzero(near.any(0))
         if not live.size:
             continue
         cand = np.concatenate([sph.order[sph.start[g]:sph.start[g + 1]] for g in live])
-        ok = sphere_test(sph.centre[cand], sph.radius[cand], sub, aspect) & near[:, sph.group[cand]]
+        ok = sphere_test(sph.centre[cand], sph.radius[cand], sub, aspect, sides) & near[:, sph.group[cand]]
         out[a:a + SUB, cand] = ok
     return out
 
 
-def sphere_test(centre: np.ndarray, radius: np.ndarray, cams: Cameras, aspect) -> np.ndarray:
+def sphere_test(centre: np.ndarray, radius: np.ndarray, cams: Cameras, aspect, sides=(0, 1)) -> np.ndarray:
     """[K, P]: whether each sphere may reach into the camera's view (see in_view), projected in float32 with
     a slack for its rounding."""
     p = project(cams, centre, aspect).astype(np.float64)                          # [k, P, 3]
@@ -92,7 +93,7 @@ def sphere_test(centre: np.ndarray, radius: np.ndarray, cams: Cameras, aspect) -
     slack = radius * 1.001 + 1e-4 * (1.0 + np.abs(z))                             # float32 projection
     t = np.array([half_extents(float(x), aspect) for x in cams.lens]).reshape(-1, 2)     # [k, 2]
     ok = z > -slack
-    for axis in (0, 1):
+    for axis in sides:
         tt = t[:, axis:axis + 1]
         c = (p[..., axis] - 0.5) * 2.0 * tt * z                                   # camera-space x or y
         reach = slack * np.sqrt(1.0 + tt * tt)

@@ -16,7 +16,8 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners
 from llmreel.scenes.geometry import label_bounds
-from llmreel.scenes.legibility import MIN_CAP, SAFE, block_screen
+from llmreel.scenes.cull import in_view
+from llmreel.scenes.legibility import MIN_CAP, SAFE, block_parts
 from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, moved_boxes, project_arrays
 from llmreel.scenes.spec import Block, CameraKey, Label
 
@@ -45,24 +46,42 @@ def plan_sticky(labels: list[Label], blocks: list[Block], camera: list[CameraKey
     lengths = np.array([CAP * l.size for l in cand])
     ids = sorted({l.block for l in cand})
     owner_blocks, owner = [by_id[i] for i in ids], np.array([ids.index(l.block) for l in cand])
+    reach = np.array([box_corners(np.minimum(c.min(0), lo), np.maximum(c.max(0), hi))      # text and block
+                      for c, (lo, hi) in zip(corners, (by_id[l.block].bounds() for l in cand))])
 
-    def measure(rows, n):               # where the texts `n` stand, their blocks, their cap heights
+    def seeable(cams, n):               # [K, n] where a text may reach into the frame's height and it or its
+        # block across it (cull.in_view); elsewhere neither is measured: both read as nowhere, its cap
+        # height 0: not cut
+        return in_view(corners[n], cams, aspect, sides=(1,)) & in_view(reach[n], cams, aspect, sides=(0,))
+
+    def measure(rows, n, look=None):    # where the texts `n` stand, their blocks, their cap heights
         cams = every.take(rows)
+        look = seeable(cams, n) if look is None else look
         used, back = np.unique(owner[n], return_inverse=True)
-        blk = block_screen([owner_blocks[b] for b in used], cams, aspect, frames[rows])[0][:, back]
-        return cams, box_screen(corners[n], cams, aspect), blk, heights(anchors[n], lengths[n], cams, aspect)
+        by_block = np.argsort(back, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(back[by_block]) != 0])
+        need = np.logical_or.reduceat(look[:, by_block], starts, axis=1)
+        blk = box_screen(block_parts([owner_blocks[b] for b in used], False).corners, cams, aspect, need)[:, back]
+        return (cams, box_screen(corners[n], cams, aspect, look), blk,
+                heights(anchors[n], lengths[n], cams, aspect, need=look))
 
     every = Cameras(camera, frames)
     # every COARSE frames: which texts are cut, and when; then every frame around those (a cut shorter
     # than COARSE frames may be missed: the text stays put there, and level of detail hides it)
     coarse = np.r_[np.arange(0, len(frames), COARSE), len(frames) - 1]
-    cut_c = _cut(*measure(coarse, np.arange(len(cand)))[1:])
+    cut_c = np.zeros((len(coarse), len(cand)), dtype=bool)
+    for a in range(0, len(coarse), CHUNK):
+        rows = coarse[a:a + CHUNK]
+        look = seeable(every.take(rows), np.arange(len(cand)))
+        some = np.flatnonzero(look.any(0))                                # the texts any of them may see
+        if some.size:
+            cut_c[a:a + CHUNK, some] = _cut(*measure(rows, some, look[:, some])[1:])
     n = np.flatnonzero(cut_c.any(0))
     if not n.size:
         return
     near = np.add.outer(coarse[cut_c.any(1)], np.arange(-COARSE, COARSE + 1)).ravel()
     fine = np.unique(near[(near >= 0) & (near < len(frames))])
-    dx, sc = np.zeros((len(frames), len(cand))), np.ones((len(frames), len(cand)))
+    dx, sc = np.zeros((len(frames), len(n))), np.ones((len(frames), len(n)))         # the texts n
     for a in range(0, len(fine), CHUNK):
         rows = fine[a:a + CHUNK]
         cams, lab, blk, cap = measure(rows, n)
@@ -71,10 +90,10 @@ def plan_sticky(labels: list[Label], blocks: list[Block], camera: list[CameraKey
         if m.size:
             d, s = _solve(cams, corners[n[m]], anchors[n[m]], lengths[n[m]], lab[:, m], blk[:, m], cap[:, m],
                           cut[:, m], aspect)
-            dx[np.ix_(rows, n[m])], sc[np.ix_(rows, n[m])] = d, s
-    for i, l in enumerate(cand):
-        if np.any(dx[:, i] != 0) or np.any(sc[:, i] != 1):
-            l.slide = simplify(frames, dx[:, i], sc[:, i], l.size)
+            dx[np.ix_(rows, m)], sc[np.ix_(rows, m)] = d, s
+    for j, i in enumerate(n):
+        if np.any(dx[:, j] != 0) or np.any(sc[:, j] != 1):
+            cand[i].slide = simplify(frames, dx[:, j], sc[:, j], cand[i].size)
 
 
 def _cut(lab: np.ndarray, blk: np.ndarray, cap: np.ndarray) -> np.ndarray:

@@ -33,6 +33,10 @@ def test_grouped_test_is_the_one_by_one_test_and_keeps_every_box_in_frame(seed, 
     grouped = cull.in_view(sph, cams, aspect)
     single = cull.sphere_test(sph.centre, sph.radius, cams, aspect)
     np.testing.assert_array_equal(grouped, single)
+    for sides in ((0,), (1,)):                                   # one pair of sides: fewer boxes ruled out
+        one = cull.in_view(sph, cams, aspect, sides)
+        np.testing.assert_array_equal(one, cull.sphere_test(sph.centre, sph.radius, cams, aspect, sides))
+        assert (one >= grouped).all() and (one > grouped).any()
     box = box_screen(corners, cams, aspect)
     seen = (box[..., 4] > 0) & (box[..., 1] > 0) & (box[..., 0] < 1) & (box[..., 3] > 0) & (box[..., 2] < 1)
     assert seen.any() and (~seen).any()
