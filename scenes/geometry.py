@@ -75,7 +75,11 @@ def value_text_bounds(v: ValueText) -> tuple[np.ndarray, np.ndarray]:
 
 
 def union(boxes) -> tuple[np.ndarray, np.ndarray]:
+    """The (lo, hi) corners of the box around `boxes` (at least one)."""
     boxes = list(boxes)
-    lo = np.min([b[0] for b in boxes], axis=0)
-    hi = np.max([b[1] for b in boxes], axis=0)
+    if not boxes:
+        raise ValueError("union of no boxes")
+    lo, hi = np.array(boxes[0][0]), np.array(boxes[0][1])
+    for a, b in boxes[1:]:
+        lo, hi = np.minimum(lo, a), np.maximum(hi, b)
     return lo, hi

@@ -143,6 +143,7 @@ def _unit(text: str, font: str = "") -> tuple[float, float, float, float, float]
     return pen, x0, x1, y0, y1
 
 
+@lru_cache(maxsize=1 << 16)
 def advance_width(text: str, size: float) -> float:
     """Width Blender aligns `text` by (the sum of its characters' advances) at role size `size`; of its
     widest line when it has several."""
@@ -150,6 +151,7 @@ def advance_width(text: str, size: float) -> float:
     return max(s * _unit(line)[0] for line in text.split("\n"))
 
 
+@lru_cache(maxsize=1 << 16)
 def ink_box(text: str, size: float, align: str = "left") -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the ink of `text` at role size `size`, relative to its anchor on the (last
     line's) baseline; `align` left | center | right as Blender's align_x, per line. Lines stack upwards one

@@ -104,3 +104,16 @@ def test_bad_checkpoints_are_one_input_error_each(tmp_path, tiny):
     with pytest.raises(InputError, match="drop --config"):
         load_model(tiny, "gpt2")
     assert set(PRESETS) >= {"nano-sort", "gpt2", "gpt3"}
+
+
+def test_a_random_gpt2_head_is_its_token_table_seen_transposed():
+    from dataclasses import replace
+
+    from llmreel.model.checkpoint import Model
+    m = random_model("gpt2")
+    head, wte = m.params["lm_head.weight"], m.params["wte.weight"]
+    assert np.shares_memory(head, wte) and head.shape == wte.shape[::-1] and m.tied      # no copy
+    assert replace(m, params={**m.params, "lm_head.weight": head.copy()}).tied           # equal numbers
+    other = head.copy()
+    other[3, 5] += 1
+    assert not Model(m.config, {**m.params, "lm_head.weight": other}, "x").tied
