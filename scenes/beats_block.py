@@ -117,7 +117,8 @@ SELF_ATTENTION = [
     BeatDef("self-attention", "heads", 6.0, (
         "It runs as {H} heads side by side, each with its own weights. We watch head 0.",
         "{H}개의 헤드가 나란히, 각자 자기 가중치로 일합니다. 헤드 0을 봅니다."),
-        shot=Shot(side=-0.12)),                                  # the whole model: the heads side by side
+        focus=lambda ctx: layer_focus(0)["qkv"] + layer_focus(0)["softmax"],   # block 0's heads, side by side:
+        shot=Shot(side=-0.12, kind="establishing")),             # a wide shot of them, no block read
     BeatDef("self-attention", "qkv", 8.0, (
         "Position {t}'s column times head 0's query weights, summed, gives its query: what it looks for. "
         "First number: {q}.",
@@ -127,11 +128,12 @@ SELF_ATTENTION = [
     BeatDef("self-attention", "keys", 7.0, (
         "Every position also makes a key, with other weights: what it offers to be found by.",
         "모든 위치는 다른 가중치로 같은 방식으로 키도 만듭니다: 자기가 찾아지는 기준."),
-        steps=qkv_steps(1), shows=head0("k"), shot=Shot(side=0.22)),           # every position's, in view
+        steps=qkv_steps(1), focus=head0("weight.k", "bias.k", "k"), shows=head0("k"),
+        shot=Shot(side=0.22)),                                   # down from the query to the key
     BeatDef("self-attention", "values", 5.5, (
         "And a value: what it hands on when a query finds its key.",
         "그리고 값도 만듭니다: 쿼리가 그 키를 찾을 때 넘겨주는 것."),
-        steps=qkv_steps(2), shows=head0("v"), shot=Shot(side=0.16)),
+        steps=qkv_steps(2), focus=head0("weight.v", "bias.v", "v"), shows=head0("v"), shot=Shot(side=0.16)),
     _block("scores", "scores", 8.0, (
         "Position {t}'s query meets each earlier key: each match is a score. First: {score}.",
         "위치 {t}의 쿼리가 앞의 각 키와 만나 점수를 냅니다. 첫 점수: {score}."),
@@ -165,7 +167,7 @@ PROJECTION = [
         "{acc_no_residual}% sort right.",
         "왜 바꾸지 않고 더할까요? 각 단계는 찾은 것만 더하니 앞의 것을 잃지 않습니다. 바꿔 넣으면 입력의 "
         "{acc_no_residual}%만 맞습니다."),
-        shot=Shot(side=0.16)),                                   # the whole stream, flowing down
+        focus=focus0("residual"), shot=Shot(side=0.16, kind="medium")),   # the addition just seen, held
 ]
 
 MLP = [

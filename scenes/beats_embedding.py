@@ -108,7 +108,8 @@ EMBEDDING = [
     BeatDef("embedding", "width", 7.0, (
         "Why {C} numbers per letter? Room for the letter, where it sits, and all that later steps add.",
         "왜 글자마다 {C}개의 수일까요? 자리가 필요합니다: 글자, 그 자리, 그리고 뒤의 단계들이 더할 모든 것을 위해."),
-        shot=Shot(side=0.16)),                                   # the whole model: columns everywhere
+        focus=lambda ctx: ["wte.weight", "wpe.weight", "embed.tok", "embed.pos", "embed.out"],
+        shot=Shot(side=0.16)),                                   # the tables and columns of 48 numbers
     BeatDef("embedding", "token", 7.5, (
         "Each token picks its column of the token table: {C} numbers. We follow the last letter, {last_letter}: "
         "{v_tok} first.",

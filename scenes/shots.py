@@ -57,6 +57,7 @@ def shot_safe_area(beat: Beat, aspect, fill: float = 1.0, card: bool = False) ->
 
 INSET = 0.012          # frame fractions a shot keeps inside the safe area
 FILL = 0.5             # the area share of the safe area a shot aims its subject at (the frame check asks 0.3)
+WIDE_FILL = 0.32       # ... and a wide (establishing) shot, before it pans along a long row (three heads)
 MAX_TILT = 10.0        # degrees: how far above the wall a shot may look down to fit a tall subject
 WHOLE_SIDE, WHOLE_RISE = 0.45, 0.45   # the whole model: a three-quarter view from the right and above
 
@@ -92,7 +93,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     win_w, win_h = width, seen_h                                # the window, as seen (heights foreshortened)
     if width / seen_h < FILL * ra * (1 - 1e-6):                 # still too tall (past MAX_TILT)
         win_h = width / ra
-    elif width / seen_h > ra / FILL:                            # too wide
+    elif width / seen_h > ra / (WIDE_FILL if wide_start else FILL):     # too wide (a wide shot keeps more whole)
         win_w = seen_h * ra
     start = (win_w, win_h)
     if max_short is not None:
@@ -251,11 +252,27 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
                                               card=True), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
-        if keys and mine[0].frame > beat.first_frame and slides_over_black(keys[-1:] + mine, blocks, corners,
-                                                                           aspect):
-            mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black
-        keys += mine
+        if keys and mine[0].frame > beat.first_frame and (
+                lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
+                or slides_over_black(keys[-1:] + mine, blocks, corners, aspect)):
+            mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black, nor
+        keys += mine                                                      # one that arrives after the data
     return keys
+
+
+def lit_unseen(beat: Beat, blocks, keys: list[CameraKey], aspect) -> bool:
+    """Whether a block the beat's caption shows starts lighting during the move from keys[0] to keys[1]
+    out of the frame there (frame_check.in_view: the camera would arrive after the data)."""
+    shows = set(beat.shows)
+    starts = [(float(t.min()), b) for b in blocks if b.id in shows
+              for t in [b.lights_between(beat.first_frame, keys[1].frame - 1)] if t.size]
+    if not starts:
+        return False
+    from llmreel.scenes.frame_check import in_view       # the caption rule's own test
+
+    frames = np.array([f for f, _ in starts])
+    xy = box_screen(np.array([box_corners(*b.bounds()) for _, b in starts]), Cameras(keys, frames), aspect)
+    return any(xy[k, k, 4] <= 0 or not in_view(xy[k, k], FRAME_RECT[0]) for k in range(len(starts)))
 
 
 def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
