@@ -78,6 +78,8 @@ def configure_text(cu, body: str, size: float, color, *, align: str = "left",
     cu.resolution_u = TEXT_RESOLUTION
     cu.font = font_for(body)
     cu.size = drawn_size(body, size)                  # the role's size; Korean larger (text_metrics.py)
+    cu.space_line = size / cu.size                    # lines one role size apart in either script (Blender
+                                                      # spaces them by the drawn size: Korean's gaped)
     cu.align_x = {"left": "LEFT", "center": "CENTER", "right": "RIGHT"}[align]
     cu.align_y = align_y
     box = cu.text_boxes[0]

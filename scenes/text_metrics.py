@@ -155,15 +155,16 @@ def advance_width(text: str, size: float) -> float:
 def ink_box(text: str, size: float, align: str = "left") -> tuple[float, float, float, float]:
     """(x0, x1, y0, y1) of the ink of `text` at role size `size`, relative to its anchor on the (last
     line's) baseline; `align` left | center | right as Blender's align_x, per line. Lines stack upwards one
-    drawn size apart (Blender's line spacing 1.0 with align_y BOTTOM_BASELINE)."""
+    role size apart in either script (align_y BOTTOM_BASELINE; blender_addon.text sets the line spacing so,
+    as Blender would space a larger-drawn Korean text wider)."""
     s = drawn_size(text, size)
     lines = text.split("\n")
     boxes = []
     for i, line in enumerate(lines):
         w, x0, x1, y0, y1 = _unit(line)
         shift = {"left": 0.0, "center": -w / 2, "right": -w}[align]
-        up = len(lines) - 1 - i
-        boxes.append((s * (x0 + shift), s * (x1 + shift), s * (y0 + up), s * (y1 + up)))
+        up = (len(lines) - 1 - i) * size
+        boxes.append((s * (x0 + shift), s * (x1 + shift), s * y0 + up, s * y1 + up))
     return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
 
 

@@ -127,3 +127,19 @@ def test_captions_take_the_planned_lines(bpy_factory, aspect):
                 faults.append(f"{language} {body!r}: planned {h.lines} lines, Blender {real}")
     assert len(seen) > 20
     assert not faults, "\n".join(faults[:20])
+
+
+@pytest.mark.parametrize("size", [0.7, 2.5])
+def test_korean_lines_are_spaced_as_english_ones(bpy_factory, size):
+    """Lines of a text stand one role size apart in either script (Korean is drawn larger to stand as tall
+    as English, and Blender spaces lines by the drawn size: a Korean caption's second line fell far below
+    its first); the planner's ink box of a two-line text is what Blender draws."""
+    from llmreel.scenes.text_metrics import ink_box
+
+    bpy = bpy_factory
+    gaps = {}
+    for one in ("HHH", "한국어"):
+        top, two = _ink(bpy, _text(bpy, one, size)), _ink(bpy, _text(bpy, f"{one}\n{one}", size))
+        gaps[one] = two[3] - top[3]                           # how far the first line rose above the last
+        assert np.allclose(two[2:], ink_box(f"{one}\n{one}", size)[2:], atol=0.02 * size), one   # its height
+    assert gaps["HHH"] == pytest.approx(size, rel=0.02) and gaps["한국어"] == pytest.approx(size, rel=0.02)
