@@ -12,9 +12,11 @@ from llmreel.scenes.storyboard import BeatPlan
 def _scale(data: np.ndarray, tensor: str) -> float:
     if tensor.endswith("probs"):
         return 1.0
-    flat = data.reshape(-1)
-    if flat.size > 200_000:                                       # big tensors: a strided sample
-        flat = flat[:: flat.size // 200_000]
+    if data.size > 200_000:                 # big tensors: a strided sample (of the row-major order, picked
+        # without flattening: a tied head is its token table seen transposed, and its copy 150 MB)
+        flat = data[np.unravel_index(np.arange(0, data.size, data.size // 200_000), data.shape)]
+    else:
+        flat = data.reshape(-1)
     flat = np.abs(flat[np.isfinite(flat)])
     if flat.size == 0:
         return 1.0

@@ -43,6 +43,13 @@ def half_extents(lens: float, aspect) -> tuple[float, float]:
     return (t, t * h / w) if w >= h else (t * w / h, t)
 
 
+def half_extents_many(lens, aspect) -> np.ndarray:
+    """`half_extents` of each of the lenses `lens` [K]: [K, 2]."""
+    w, h = _aspect(aspect)
+    t = SENSOR / 2 / np.ravel(np.asarray(lens, dtype=np.float64))
+    return np.stack([t, t * h / w] if w >= h else [t * w / h, t], axis=1)
+
+
 def project(camera_key: CameraKey, points, aspect) -> np.ndarray:
     """World points [N, 3] -> [N, 3]: (x, y) in 0..1 of the frame (inside when both in 0..1), z depth."""
     return project_many([camera_key], points, aspect)[0]
@@ -74,7 +81,7 @@ def project_arrays(location, target, lens, points, aspect, dtype=np.float64) -> 
         cam = np.einsum("kij,knj->kin", axes.astype(dtype), (p - loc[:, None, :]).astype(dtype))  # [K, 3, N]
     else:
         cam = (axes.astype(dtype) @ p.T.astype(dtype)) - (axes @ loc[:, :, None]).astype(dtype)   # [K, 3, N]
-    t = np.array([half_extents(float(x), aspect) for x in np.ravel(lens)], dtype=dtype)      # [K, 2]
+    t = half_extents_many(lens, aspect).astype(dtype)                         # [K, 2]
     z = cam[:, 2]                                                               # [K, N] depth
     out = np.empty((len(loc), p.shape[-2], 3), dtype=dtype)
     with np.errstate(divide="ignore", invalid="ignore"):

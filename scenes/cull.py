@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.camera import box_corners, half_extents
+from llmreel.scenes.camera import box_corners, half_extents_many
 from llmreel.scenes.screen import Cameras, project
 
 GROUP = 48                      # boxes a group holds at most
@@ -91,7 +91,7 @@ def sphere_test(centre: np.ndarray, radius: np.ndarray, cams: Cameras, aspect, s
     p = project(cams, centre, aspect).astype(np.float64)                          # [k, P, 3]
     z = p[..., 2]
     slack = radius * 1.001 + 1e-4 * (1.0 + np.abs(z))                             # float32 projection
-    t = np.array([half_extents(float(x), aspect) for x in cams.lens]).reshape(-1, 2)     # [k, 2]
+    t = half_extents_many(cams.lens, aspect)                                     # [k, 2]
     ok = z > -slack
     for axis in sides:
         tt = t[:, axis:axis + 1]
