@@ -212,7 +212,9 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
             # centred on the block, or ending at its top on a block taller than a close-up's frame holds
             # (beside the name and the column tag that a shot of its head shows)
             high = slot.rows * PITCH > TALL * t
-            row = tag("rows", "dim", rows, (bl - 0.3 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
+            # 0.4 of a title from the cells: a label stands in front of the wall, and a shot from the side
+            # moves it over the block's first column by a pixel or two at 0.3
+            row = tag("rows", "dim", rows, (bl - 0.4 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
                       d, "right" if high else "center", "text_dim")
             row.rotation = TURN
         else:
