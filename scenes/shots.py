@@ -9,6 +9,7 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.scenes.hud import card_height
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
+from llmreel.scenes.frame_check import in_view             # the caption rule's own test
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, intervals_mask
 from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen, overlaps
@@ -268,8 +269,6 @@ def lit_unseen(beat: Beat, blocks, keys: list[CameraKey], aspect) -> bool:
               for t in [b.lights_between(beat.first_frame, keys[1].frame - 1)] if t.size]
     if not starts:
         return False
-    from llmreel.scenes.frame_check import in_view       # the caption rule's own test
-
     frames = np.array([f for f, _ in starts])
     xy = box_screen(np.array([box_corners(*b.bounds()) for _, b in starts]), Cameras(keys, frames), aspect)
     return any(xy[k, k, 4] <= 0 or not in_view(xy[k, k], FRAME_RECT[0]) for k in range(len(starts)))
