@@ -28,7 +28,7 @@ MIN_CAP_ROOM = 1.1              # ... and at least this much above the legible c
 TOL_MOVE = 0.004                # keys are kept where a straight line between them would miss by more than
 TOL_SCALE = 0.004               # this share of the text's size (moves) or of its scale
 COARSE = 4                      # frames between the first look for texts the camera cuts
-CHUNK = 512                     # frames measured at once
+CHUNK = 128                     # frames measured at once (arrays of a few MB: reused, not fresh pages)
 
 
 def plan_sticky(labels: list[Label], blocks: list[Block], camera: list[CameraKey], aspect,
