@@ -59,7 +59,7 @@ def build_scene(spec, *, scene=None, language: str | None = None, captions: bool
     paths.add_paths(spec, parts["Flow"], vis)
     focus.add_highlights(spec, parts["Focus"], vis)
     focus.add_flying_cells(spec, parts["Focus"], vis)
-    focus.add_value_texts(spec, parts["Focus"], vis, texts)
+    focus.add_value_texts(spec, parts["Focus"], language, vis, texts)
     cam, shots = camera.add_camera(scene, spec, parts["Camera"])
     cam.data.dof.use_dof = bool(dof)
     plane = camera.add_hud(cam, shots, parts["Camera"], spec.hud)

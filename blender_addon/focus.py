@@ -1,14 +1,17 @@
 """What points the eye at a moment: highlight frames around cells (with a leader line to their number, if
 any), flying cells, value texts.
 
-    add_highlights(spec, coll, vis);  add_flying_cells(spec, coll, vis);  add_value_texts(spec, coll, vis, texts)
+    add_highlights(spec, coll, vis);  add_flying_cells(spec, coll, vis);
+    add_value_texts(spec, coll, language, vis, texts)
 """
 from __future__ import annotations
 
 import bpy
 import numpy as np
 
-from . import animate, compat
+from llmreel.scenes.hud import pick
+
+from . import animate, compat, keys
 from .nodes import flat_material, tag
 from .paths import curve
 from .text import make_text
@@ -53,8 +56,10 @@ def add_flying_cells(spec, coll, vis) -> None:
         vis.during(obj, [(a, b + fc.hold)])
 
 
-def add_value_texts(spec, coll, vis, texts) -> None:
+def add_value_texts(spec, coll, language: str, vis, texts) -> None:
+    """Each focus moment's number text, in `language` (its words; the numbers read the same in any)."""
     for vt in spec.value_texts:
-        obj = make_text(f"value {vt.id}", vt.text, vt.size, spec.theme.accent, coll, location=vt.location,
-                        align="center", pending=texts)
+        obj = make_text(f"value {vt.id}", pick(vt.text, language), vt.size, spec.theme.accent, coll,
+                        location=vt.location, align="center", pending=texts)
+        obj[keys.VALUE] = vt.id
         vis.during(obj, [vt.frames])

@@ -47,6 +47,7 @@ BACKGROUND = "llmreel_background"       # the gradient behind everything (hidden
 SOLID = "llmreel_solid"                 # a model drawn to scale (spec.solids): its id
 BACKGROUND_DEPTH = "llmreel_background_depth"   # on it: a depth every pixel of it lies beyond
 LABEL = "llmreel_label"                 # label id
+VALUE = "llmreel_value"                 # value text id
 PATHS = "llmreel_paths"                 # comma-separated ids of the flow paths growing in one object
 CAPTION = "llmreel_caption"             # caption index
 OUTLINE = "llmreel_outline"             # 1: the outline drawn behind a HUD text (not the text itself)

@@ -60,8 +60,8 @@ def attention_softmax(m: Moments, beat: BeatPlan) -> None:
     # each number beside the block that holds it, shown as it lights: the stack is framed whole, and the
     # eye follows max, then the sum, then the share down it
     end = m.window(beat)[1]
-    for fmt_text, tensor, idx in (("max {}", "h0.attn.max", (0, t)), ("Σ exp {}", "h0.attn.expsum", (0, t)),
-                                  ("p = {}", "h0.attn.probs", (0, t, s))):
+    for fmt_text, tensor, idx in (({"en": "max {}", "ko": "최댓값 {}"}, "h0.attn.max", (0, t)),
+                                  ("Σ exp {}", "h0.attn.expsum", (0, t)), ("p = {}", "h0.attn.probs", (0, t, s))):
         lit = m.lit(tensor, idx)                    # as its cell lights, and at least 1.5 s on screen
         frames = None if lit is None else (min(float(np.ceil(lit)), end - 1.5 * m.fps), end)
         m.value(beat, fmt_text, [(tensor, idx)], (tensor, idx), frames=frames, beside=True)

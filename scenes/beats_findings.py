@@ -22,7 +22,7 @@ from functools import partial
 from llmreel.model.findings import HOLD_SHARE, Evidence, Finding, Findings, evidence_at
 from llmreel.model.findings_text import FILM_CHECK, FILM_FINDING, FILM_HOW, film_fields, film_how_fields
 from llmreel.model.gpt import SORT_LENGTH
-from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
+from llmreel.scenes.geometry import block_cell, cell_point, value_text_bounds
 from llmreel.scenes.moments import Moments
 from llmreel.scenes.spec import Block, ValueText
 from llmreel.scenes.storyboard import SIDES, BeatDef, BeatPlan, Ctx, Shot
@@ -106,7 +106,7 @@ def leader(b: Block, cell: tuple[int, int], v: ValueText, k: int) -> list[tuple[
     down or up to the number's height (the k-th leader at its own x, so two never run along each other),
     across."""
     x, _, z = cell_point(b, *cell)
-    lo, hi = value_text_box(v.text, v.size, v.location)
+    lo, hi = value_text_bounds(v)
     x0, x1 = x + 0.5 * b.pitch, lo[0] - 0.3 * b.pitch
     y, zt = b.origin[1] - b.depth / 2 - 0.3 * b.pitch, (lo[2] + hi[2]) / 2
     xm = x0 + min(0.25 + 0.15 * k, 0.75) * (x1 - x0)

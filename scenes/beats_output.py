@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmreel.scenes.moments import VALUE_SIZE, Moments
+from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, all_steps_for, ln_focus,
                                        ln_steps)
@@ -39,7 +39,7 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
         below = emb.shape[0] - 0.5 + 2.1 * m.size / emb.pitch
         m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
     # the letter it picks, by name beside its row ("argmax" is a word the film never defines)
-    m.value(beat, f"next: {token_name(m.trace.config.vocab_size, best)}   p = {{}}", [("probs", (t, best))],
+    m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (t, best))],
             ("probs", (t, best)))
 
 
@@ -49,8 +49,8 @@ def new_column(m: Moments, beat: BeatPlan) -> None:
     for bid in ("embed.out", "probs"):
         m.column(beat, bid, col)
     best = int(np.argmax(m.trace["probs"][col]))
-    m.value(beat, f"next: {token_name(m.trace.config.vocab_size, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
-            frames=m.window(beat, 0.7, 1.0))
+    m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (col, best))],
+            ("probs", (col, best)), frames=m.window(beat, 0.7, 1.0))
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:
@@ -63,7 +63,7 @@ def answer(m: Moments, beat: BeatPlan) -> None:
     size = VALUE_SIZE * m.size
     z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * m.size - size
     x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
-    m.values.append(ValueText(id=f"value:{beat.id}:", text=f"{m.input_text} \u2192 {m.output}",
+    m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(f"{m.input_text} \u2192 {m.output}"),
                               location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
                               frames=m.window(beat, 0.2, 1.0)))
 

@@ -71,7 +71,7 @@ def text_faults(spec: SceneSpec, aspect, frames: np.ndarray) -> list[Fault]:
     texts = Texts(spec.labels, spec.value_texts)
     seen, faults, _, boxes = evaluate(texts, spec.blocks + spec.solids, spec.camera, spec.captions,
                                       spec.title_cards, aspect, frames)
-    names = [l.text.get("en", l.id) for l in spec.labels] + [v.text for v in spec.value_texts]
+    names = [l.text.get("en", l.id) for l in spec.labels] + [v.text.get("en", v.id) for v in spec.value_texts]
     beat = beat_at(spec, frames)
     out = []
     for rule, bad in faults.items():

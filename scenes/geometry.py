@@ -64,14 +64,17 @@ def label_bounds(label: Label, language: str | None = None) -> tuple[np.ndarray,
     return union(text_box(t, label.size, label.location, label.align, label.rotation) for t in texts or [""])
 
 
-def value_text_box(text: str, size: float, location) -> tuple[np.ndarray, np.ndarray]:
-    """World box of a value text; the add-on draws it centred on `location` with its (last line's) baseline
-    there."""
-    return text_box(text, size, location, "center")
+def value_text_box(text: str | dict[str, str], size: float, location) -> tuple[np.ndarray, np.ndarray]:
+    """World box of a value text (one string, or language -> string: the box around every language's, as
+    a Korean text is drawn larger); the add-on draws it centred on `location` with its (last line's)
+    baseline there."""
+    texts = ([t for t in text.values() if t] or [""]) if isinstance(text, dict) else [text]
+    return union(text_box(t, size, location, "center") for t in texts)
 
 
-def value_text_bounds(v: ValueText) -> tuple[np.ndarray, np.ndarray]:
-    return value_text_box(v.text, v.size, v.location)
+def value_text_bounds(v: ValueText, language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """World box of a value text in `language` (as the add-on picks it), or around all its languages."""
+    return value_text_box(pick(v.text, language) if language else v.text, v.size, v.location)
 
 
 def union(boxes) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from llmreel.core.options import LANGUAGES
 from llmreel.model.findings_text import pct
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
@@ -47,6 +48,16 @@ def wrap_formula(text: str, width: int) -> str:
         lines.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     return "\n".join(lines + [rest])
+
+
+def languages(text: str | dict[str, str]) -> dict[str, str]:
+    """A value text's language -> text: one string (numbers and formulas) reads the same in every one."""
+    return dict(text) if isinstance(text, dict) else {lang: text for lang in LANGUAGES}
+
+
+def next_pick(name: str) -> dict[str, str]:
+    """The value text format of the token picked next, by name (braces doubled), with its probability."""
+    return {"en": f"next: {name}   p = {{}}", "ko": f"다음: {name}   p = {{}}"}
 
 
 def _src(name: str, index) -> str:
@@ -115,10 +126,11 @@ class Moments:
         if b is not None:
             self.highlight(beat, block_id, (0, b.shape[0]), (col, col + 1), frames)
 
-    def value(self, beat: BeatPlan, fmt_text: str, sources: list[tuple[str, tuple]], anchor: tuple[str, tuple],
-              frames=None, small: bool | None = None, percent: bool = False, size: float | None = None,
-              beside: bool = False, now: bool = False) -> None:
-        """Text `fmt_text` with {} filled by the sources' values, placed right of the anchor block; `small`
+    def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
+              anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
+              size: float | None = None, beside: bool = False, now: bool = False) -> None:
+        """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
+        filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
         `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags); `beside`:
         right of the block at the nearest free height before any other side (a column of numbers); `now`:
@@ -139,13 +151,14 @@ class Moments:
         # narrower lines where a line has no room; then clear only of the numbers on screen at the same time
         # (each number keeps its own spot where it can, so the shots of successive beats agree)
         tries = [(c, None) for c in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars))]
+        fmts = languages(fmt_text)
         for chars, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
-            text = wrap_formula(fmt_text.format(*vals), chars)
+            text = {lang: wrap_formula(f.format(*vals), chars) for lang, f in fmts.items()}
             loc = self.place(text, size, b, cell, during, beside=beside)
             if loc is not None:
                 break
         else:
-            text = wrap_formula(fmt_text.format(*vals), self.line_chars)
+            text = {lang: wrap_formula(f.format(*vals), self.line_chars) for lang, f in fmts.items()}
             loc = self.place(text, size, b, cell, None, fallback=True)
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
                                      text=text, location=loc, size=float(size), frames=(f0, f1)))
@@ -158,9 +171,11 @@ class Moments:
             self.column(beat, bid, t)
         self.value(beat, "{} + {} = {}", [(a, (t, 0)), (b, (t, 0)), (total, (t, 0))], (total, (t, 0)))
 
-    def place(self, text: str, size: float, b: Block, cell: tuple[int, int], frames: tuple[float, float] | None,
-              fallback: bool = False, beside: bool = False, first=()) -> tuple[float, float, float] | None:
-        """Where a value text about `cell` of block b goes: beside the block at the cell's height (right,
+    def place(self, text: dict[str, str], size: float, b: Block, cell: tuple[int, int],
+              frames: tuple[float, float] | None, fallback: bool = False, beside: bool = False,
+              first=()) -> tuple[float, float, float] | None:
+        """Where a value text (language -> text: the box around all of them must fit, so the frame holds in
+        either language) about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
         the residual stream it would cross (`beside`: right of the block at the nearest free height first); the
         first spot whose text box keeps clear of every block (its cells
@@ -168,11 +183,12 @@ class Moments:
         those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot).
         `first`: (x, z) spots to try before those."""
         lo, hi = b.bounds()
-        w = text_width(text, size)
+        w = max(text_width(t, size) for t in text.values())
         gap = 1.0 * self.size
         z = float(np.clip(cell_point(b, *cell)[2] - 0.3 * size, lo[2] + 0.3 * size, hi[2] - 0.85 * size))
         y = float(lo[1] - 0.05)
-        top = value_text_box(text, size, (0.0, 0.0, 0.0))[1][2]          # its ink above the baseline
+        own_lo, own_hi = value_text_box(text, size, (0.0, 0.0, 0.0))      # its ink about its baseline's centre
+        top = own_hi[2]                                                   # its ink above the baseline
         under = ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top)
         over = ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)
         # beside the block at the cell's height, else on the side of the block nearer the cell
@@ -190,7 +206,7 @@ class Moments:
                       if frames is None or (v.frames[0] <= frames[1] and frames[0] <= v.frames[1])]
         obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams]
         for x, zz in spots:
-            tl, th = value_text_box(text, size, (x, y, zz))
+            tl, th = own_lo + (x, y, zz), own_hi + (x, y, zz)
             if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):
                 return float(x), y, float(zz)
         return (float(spots[0][0]), y, float(spots[0][1])) if fallback else None

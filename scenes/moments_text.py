@@ -8,7 +8,7 @@ import numpy as np
 
 from llmreel.scenes.captions_text import quoted, top_tokens
 from llmreel.scenes.geometry import block_cell, value_text_box
-from llmreel.scenes.moments import VALUE_SIZE, Moments, wrap_formula
+from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick, wrap_formula
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import BeatPlan
 
@@ -82,7 +82,7 @@ def new_token(m: Moments, beat: BeatPlan) -> None:
         m.column(beat, bid, col)
     best = picked(m, col)
     frames = m.window(beat, 0.7, 1.0)
-    m.value(beat, f"next: {_name(m, best)}   p = {{}}", [("probs", (col, best))], ("probs", (col, best)),
+    m.value(beat, next_pick(_name(m, best)), [("probs", (col, best))], ("probs", (col, best)),
             frames=frames, small=True, now=True)
     # the text so far from the start (the shot holds on it while the pass runs), then one token longer
     text_so_far(m, beat, beat.pass_index - 1, (float(beat.first_frame), frames[0] - 1), "before")
@@ -108,7 +108,7 @@ def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -
     new = [picked(m, c) for c in range(m.t, m.t + n_new)]
     # lines break between the prompt's words or before a new token, never inside one's brackets
     keep = "".join(f"[{m.token_name(v)}]".replace(" ", NBSP) for v in new)
-    text = wrap_formula(m.input_text + keep, m.line_chars).replace(NBSP, " ")
+    text = languages(wrap_formula(m.input_text + keep, m.line_chars).replace(NBSP, " "))
     size = VALUE_SIZE * m.size
     cell = block_cell(b, (m.t + n_new - 1, new[-1]))
     # first under the pick's number (one place to read), else where a number would go

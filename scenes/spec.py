@@ -35,9 +35,10 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import atomic_output
 from llmreel.scenes.spec_codec import decode, encode, equal
 
-SPEC_VERSION = 8                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
+SPEC_VERSION = 9                     # 2: hud, look, CameraKey interpolation; 3: text outlines, path colours;
                                      # 4: Beat.shot, Beat.shows; 5: solids, Beat.arrive, Hud.scale;
-                                     # 6: Highlight.leader; 7: Label.rotation; 8: Label.slide
+                                     # 6: Highlight.leader; 7: Label.rotation; 8: Label.slide;
+                                     # 9: ValueText.text per language
 
 Vec3 = tuple[float, float, float]
 RGB = tuple[float, float, float]
@@ -195,8 +196,10 @@ class FlyingCell:
 @dataclass
 class ValueText:
     id: str
-    text: str                        # real values from the trace, e.g. "0.41 × −1.20"
-    location: Vec3
+    # language -> the text (at least "en" and "ko"): real values from the trace, e.g. "0.41 × −1.20", with
+    # any words in that language ("mean 0.0035" / "평균 0.0035"); placed where every language's text fits
+    text: dict[str, str]
+    location: Vec3                   # centre of its last line's baseline
     size: float
     frames: Interval
 

@@ -147,8 +147,8 @@ def _unit(text: str, font: str = "") -> tuple[float, float, float, float, float]
 def advance_width(text: str, size: float) -> float:
     """Width Blender aligns `text` by (the sum of its characters' advances) at role size `size`; of its
     widest line when it has several."""
-    s = drawn_size(text, size)
-    return max(s * _unit(line)[0] for line in text.split("\n"))
+    s, font = drawn_size(text, size), font_of(text)          # one font for all its lines, as Blender draws it
+    return max(s * _unit(line, font)[0] for line in text.split("\n"))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -157,11 +157,11 @@ def ink_box(text: str, size: float, align: str = "left") -> tuple[float, float, 
     line's) baseline; `align` left | center | right as Blender's align_x, per line. Lines stack upwards one
     role size apart in either script (align_y BOTTOM_BASELINE; blender_addon.text sets the line spacing so,
     as Blender would space a larger-drawn Korean text wider)."""
-    s = drawn_size(text, size)
+    s, font = drawn_size(text, size), font_of(text)          # a Korean text's lines without Hangul too
     lines = text.split("\n")
     boxes = []
     for i, line in enumerate(lines):
-        w, x0, x1, y0, y1 = _unit(line)
+        w, x0, x1, y0, y1 = _unit(line, font)
         shift = {"left": 0.0, "center": -w / 2, "right": -w}[align]
         up = (len(lines) - 1 - i) * size
         boxes.append((s * (x0 + shift), s * (x1 + shift), s * y0 + up, s * y1 + up))

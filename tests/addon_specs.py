@@ -42,8 +42,9 @@ def small_spec(seed: int = 0, fps: int = 24, frames: int = 96) -> SceneSpec:
     highlights = [Highlight(id="hl0", block="h0.attn.q[1]", rows=(1, 2), cols=(0, 5), frames=(20.0, 40.0))]
     flying = [FlyingCell(id="f0", value=float(w[0, 0]), color=(0.2, 0.35, 1.0), start=(-0.8, -0.1, 0.4),
                          end=(0.0, -0.1, 0.4), frames=(30.0, 45.0), hold=5.0)]
-    vtexts = [ValueText(id="v0", text=f"{a[1, 2]:.2f} × {w[1, 2]:.2f}", location=(0.2, -0.05, 0.0), size=0.04,
-                        frames=(40.0, 60.0))]
+    product = f"{a[1, 2]:.2f} × {w[1, 2]:.2f}"
+    vtexts = [ValueText(id="v0", text={"en": f"mean {product}", "ko": f"평균 {product}"}, location=(0.2, -0.05, 0.0),
+                        size=0.04, frames=(40.0, 60.0))]
     camera = [CameraKey(frame=1, location=(0.0, -3.0, 0.2), target=(0.0, 0.0, 0.15), lens=35.0),
               CameraKey(frame=48, location=(0.1, -2.0, 0.3), target=(0.1, 0.0, 0.2), lens=50.0),
               CameraKey(frame=frames, location=(0.0, -3.0, 0.2), target=(0.0, 0.0, 0.15), lens=35.0)]

@@ -92,6 +92,9 @@ def test_korean_and_no_captions(bpy_factory):
         assert not [r for r in items if "llmreel_caption" in r]
         label = next(r for r in items if r.get("llmreel_label") == "t-wte")
         assert label["body"] == "토큰 임베딩" and "CJK" in label["font"]
+        value = next(r for r in items if r.get("llmreel_value") == "v0")     # a value text's words in Korean
+        assert value["body"] == spec.value_texts[0].text["ko"] and value["body"].startswith("평균 ")
+        assert "CJK" in value["font"]
         assert bool([o for o in bpy.data.objects if o.type == "FONT"]) == editable
 
 

@@ -96,10 +96,10 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     bpy = bpy_factory
     from llmreel.blender_addon import build
     from llmreel.scenes.camera import box_corners
-    from llmreel.scenes.geometry import label_bounds
+    from llmreel.scenes.geometry import label_bounds, value_text_bounds
     from llmreel.scenes.legibility import block_screen, intervals_mask
     from llmreel.scenes.plan import plan_scene
-    from llmreel.scenes.screen import Cameras, scale
+    from llmreel.scenes.screen import Cameras, box_screen, scale
 
     spec = plan_scene(language=language, aspect=aspect)
     for l in spec.labels:               # every label drawn, whatever level of detail chose: boxes, not choice
@@ -112,10 +112,15 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     cams = Cameras(spec.camera, frames)
     corners = np.array([box_corners(*label_bounds(l, language)) for l in spec.labels]).reshape(-1, 8, 3)
     planned = planned_label_boxes(spec, corners, cams, aspect)                    # [K, N, 5]
+    # value texts: in the build's language, which the planner's box (around every language's) holds
+    vcorners = np.array([box_corners(*value_text_bounds(v, language)) for v in spec.value_texts]).reshape(-1, 8, 3)
+    vplanned = box_screen(vcorners, cams, aspect)
+    vboth = box_screen(np.array([box_corners(*value_text_bounds(v)) for v in spec.value_texts]), cams, aspect)
+    values = {v.id: i for i, v in enumerate(spec.value_texts)}
     bxy, _ = block_screen(spec.blocks, cams, aspect, np.asarray(frames, float))  # [K, B, 5]
     sx, sy = scale(aspect)
     index = {l.id: i for i, l in enumerate(spec.labels)}
-    faults, compared = [], {"labels": 0, "turned": 0, "blocks": 0}
+    faults, compared = [], {"labels": 0, "turned": 0, "blocks": 0, "values": 0}
     for k, f in enumerate(frames):
         scene.frame_set(f)
         cam = scene.camera
@@ -135,6 +140,17 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
             faults += _faults(f"frame {f} label {lid}", pb, rb, sx, sy)
             compared["labels"] += 1
             compared["turned"] += bool(spec.labels[index[lid]].rotation)
+        # value texts Blender shows, in the build's language, at the planned place and inside the planned box
+        real = _real_boxes(bpy, scene, "llmreel_value")
+        assert set(real) == {v.id for v in spec.value_texts if intervals_mask([v.frames], np.array([float(f)]))[0]}
+        for vid, pts in real.items():
+            uvz = _project(scene, cam, pts)
+            rb, pb, both = _screen_box(uvz), vplanned[k, values[vid]], vboth[k, values[vid]]
+            if uvz[:, 2].min() <= cam.data.clip_start or rb[1] < 0 or rb[0] > 1 or rb[3] < 0 or rb[2] > 1:
+                continue
+            faults += _faults(f"frame {f} value {vid}", pb, rb, sx, sy)
+            assert np.all(both[[0, 2]] <= pb[[0, 2]] + 1e-9) and np.all(pb[[1, 3]] <= both[[1, 3]] + 1e-9), vid
+            compared["values"] += 1
         # cell blocks Blender draws at this frame (an all-dim block hides behind the dim backdrop's tiles)
         blocks = {b.id: i for i, b in enumerate(spec.blocks)}
         for bid, pts in _real_boxes(bpy, scene, "llmreel_block").items():
@@ -148,6 +164,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
             compared["blocks"] += 1
     # row tags turned up their blocks' edges (spec.Label.rotation) are among them: the real text object turned
     assert compared["labels"] >= 100 and compared["turned"] >= 5 and compared["blocks"] >= 20, compared
+    assert compared["values"] >= 2, compared
     assert not faults, f"{len(faults)} boxes off ({compared}):\n" + "\n".join(faults[:25])
 
 

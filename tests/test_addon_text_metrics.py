@@ -73,7 +73,7 @@ def test_every_label_has_the_planned_ink_box(bpy_factory, default_spec, language
 
     spec = default_spec
     items = {(pick(l.text, language), l.size, l.align) for l in spec.labels}
-    items |= {(v.text, v.size, "center") for v in spec.value_texts}
+    items |= {(pick(v.text, language), v.size, "center") for v in spec.value_texts}
     faults = []
     probe = _text(bpy, "x")
     for body, size, align in sorted(items):
@@ -127,6 +127,18 @@ def test_captions_take_the_planned_lines(bpy_factory, aspect):
                 faults.append(f"{language} {body!r}: planned {h.lines} lines, Blender {real}")
     assert len(seen) > 20
     assert not faults, "\n".join(faults[:20])
+
+
+def test_a_korean_texts_lines_without_hangul_take_its_font(bpy_factory):
+    """Blender draws a text in one font: a Korean value text's line of numbers alone ("+ β −0.018 = −0.18"
+    under "(−0.0071 − 평균) ×") is in the CJK font at the Korean size, as the planner measures it (was
+    measured in Inter at the Korean size, twice as wide)."""
+    from llmreel.scenes.text_metrics import ink_box
+
+    bpy = bpy_factory
+    for body in ("(−0.0071 − 평균) ×\n17.59 × γ 0.89\n+ β −0.018 = −0.18", "+ β −0.018 = −0.18\n평균 0.0035"):
+        real = _ink(bpy, _text(bpy, body, 1.0, align="center"))
+        assert np.allclose(ink_box(body, 1.0, "center"), real, atol=0.05), (body, real)
 
 
 @pytest.mark.parametrize("size", [0.7, 2.5])

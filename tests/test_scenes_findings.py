@@ -91,24 +91,24 @@ def test_shipped_weights_show_their_finding_on_the_input():
     spec, _ = plan_run()
     finding = next(b for b in spec.beats if b.id == "output.finding.6.0.0")
     values = [v for v in spec.value_texts if v.id.startswith("value:output.finding.6.0.0:")]
-    assert sorted(v.text for v in values) == ["C 26%", "C 36%"]                     # positions 0 and 5
+    assert sorted(v.text["ko"] for v in values) == sorted(v.text["en"] for v in values) == ["C 26%", "C 36%"]                     # positions 0 and 5
     assert {v.id.rsplit(":", 1)[1] for v in values} == {"h0.attn.probs[0,10,0]", "h0.attn.probs[0,10,5]"}
     marks = [(h.rows, h.cols) for h in spec.highlights if h.id.startswith("hl:output.finding.6.0.0:")]
     assert ((0, 11), (10, 11)) in marks and ((0, 1), (10, 11)) in marks and ((5, 6), (10, 11)) in marks
     assert "h0.attn.probs[0]" in finding.focus and finding.shows == ["h0.attn.probs[0]"]
     # a leader from each attended cell's frame to its number: from the cell's right edge, ending left of the text
-    from llmreel.scenes.geometry import value_text_box
+    from llmreel.scenes.geometry import value_text_bounds
     b = spec.block("h0.attn.probs[0]")
     led = {h.rows[0]: h.leader for h in spec.highlights if h.id.startswith("hl:output.finding.6.0.0:") and h.leader}
     assert sorted(led) == [0, 5]
     for row, v in zip((0, 5), sorted(values, key=lambda v: -v.location[2])):    # row 0's number on top
         (x0, _, z0), end = led[row][0], led[row][-1]
         assert np.isclose(x0, b.origin[0] + 10.5 * b.pitch) and np.isclose(z0, b.origin[2] - row * b.pitch)
-        lo, hi = value_text_box(v.text, v.size, v.location)
+        lo, hi = value_text_bounds(v)
         assert lo[0] - b.pitch < end[0] < lo[0] and lo[2] < end[2] < hi[2], (row, v.text)
     how = [(h.rows, h.cols) for h in spec.highlights if h.id.startswith("hl:output.how:")]   # shown again
     assert sorted(how) == sorted(marks)
-    assert sorted(v.text for v in spec.value_texts if v.id.startswith("value:output.how:")) == ["C 26%", "C 36%"]
+    assert sorted(v.text["en"] for v in spec.value_texts if v.id.startswith("value:output.how:")) == ["C 26%", "C 36%"]
 
 
 def test_the_finding_follows_its_head():

@@ -184,12 +184,12 @@ def test_no_frame_shows_only_the_empty_wall(story, aspect):
 @pytest.mark.parametrize("aspect", ASPECTS)
 def test_numbers_are_not_written_across_the_residual_stream(story, aspect):
     """The focus moments' numbers keep clear of the residual stream's tube (on the wall, where both lie)."""
-    from llmreel.scenes.geometry import value_text_box
+    from llmreel.scenes.geometry import value_text_bounds
     from llmreel.scenes.paths import tube_boxes
     spec, _ = spec_for(story, aspect)
     tubes = tube_boxes([p for p in spec.paths if p.role == "residual"])
     assert tubes
     for v in spec.value_texts:
-        lo, hi = value_text_box(v.text, v.size, v.location)
+        lo, hi = value_text_bounds(v)
         crossed = [t for t in tubes if lo[0] < t[1][0] and t[0][0] < hi[0] and lo[2] < t[1][2] and t[0][2] < hi[2]]
         assert not crossed, (v.id, v.text)

@@ -17,7 +17,7 @@ def _roles(spec) -> dict[str, list[tuple[str, float, str, float]]]:
     for l in spec.labels:
         roles.setdefault(f"label {l.kind}", []).append((pick(l.text, "en"), l.size, pick(l.text, "ko"), l.size))
     for v in spec.value_texts:
-        roles.setdefault("value text", []).append((v.text, v.size, v.text, v.size))
+        roles.setdefault("value text", []).append((pick(v.text, "en"), v.size, pick(v.text, "ko"), v.size))
     for c, per in zip(spec.captions, spec.hud.captions):
         roles.setdefault("caption", []).append((pick(c.text, "en"), per["en"].text.size,
                                                 pick(c.text, "ko"), per["ko"].text.size))

@@ -82,10 +82,10 @@ def test_value_texts_lift_the_prompts_columns_and_name_the_top_tokens(tiny, run)
     assert len(srcs) == 5
     z = plan_timeline(weights=r.model, text=PROMPT, generate=3).trace["logits"][4]
     want = "   ".join(f"{quoted(tok.token_text(int(v)))} {fmt(z[int(v)])}" for v in srcs)
-    assert re.sub(r"\s+", " ", logits.text) == re.sub(r"\s+", " ", want)       # (wrapped into lines)
+    assert re.sub(r"\s+", " ", logits.text["en"]) == re.sub(r"\s+", " ", want)       # (wrapped into lines)
     assert {h.rows for h in spec.highlights if h.block == "lm_head.weight"} == {(int(v), int(v) + 1) for v in srcs}
     # the output loop: the text so far, each new token appended in brackets
-    grown = [v.text.replace("\n", " ") for v in spec.value_texts if v.id.endswith(":") and v.id.startswith("value:output")]
+    grown = [v.text["en"].replace("\n", " ") for v in spec.value_texts if v.id.endswith(":") and v.id.startswith("value:output")]
     new = [tok.token_text(int(v)) for v in np.argmax(plan_timeline(weights=r.model, text=PROMPT, generate=3)
                                                              .trace["probs"][4:7], axis=-1)]
     assert len(grown) == 4
