@@ -1,9 +1,11 @@
 """The planner's screen boxes are the ones on screen: the default story built in Blender, in English and in
 Korean (16:9, and Korean 9:16, where the camera fits its sensor to the frame's height), at sampled frames (close-ups, medium and wide shots, part way through camera moves). Every label
-Blender shows there, and every cell block, is projected through the real scene camera
+and value text Blender shows there (also at two frames where value texts with words show), and every cell
+block, is projected through the real scene camera
 (bpy_extras.object_utils.world_to_camera_view on the evaluated objects' bounds) and compared with what
 scenes/screen.py and scenes/legibility.py compute from the SceneSpec alone (Cameras, box_screen,
-geometry.label_bounds in the build's language, block_screen).
+geometry.label_bounds and value_text_bounds in the build's language, block_screen); a value text's box in
+the build's language lies inside the box around both languages that placement and the checks use.
 
 Agreement: each edge of a box within TOL of the box's own extent along that axis, the extent counted at
 least as MIN_CAP (the smallest text the legibility rule draws): a box smaller than that is a text that is
@@ -109,6 +111,9 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
     assert scene.render.resolution_x * aspect[1] == scene.render.resolution_y * aspect[0]
     frames = sample_frames(spec)
     assert len(frames) >= N_FRAMES - 1
+    # and the middle of the first two value texts with words (their languages' boxes differ)
+    worded = [v for v in spec.value_texts if v.text["en"] != v.text["ko"]][:2]
+    frames = sorted(set(frames) | {int(round(sum(v.frames) / 2)) for v in worded})
     cams = Cameras(spec.camera, frames)
     corners = np.array([box_corners(*label_bounds(l, language)) for l in spec.labels]).reshape(-1, 8, 3)
     planned = planned_label_boxes(spec, corners, cams, aspect)                    # [K, N, 5]
