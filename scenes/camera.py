@@ -92,10 +92,13 @@ def project_arrays(location, target, lens, points, aspect, dtype=np.float64) -> 
     return out
 
 
+_CORNERS = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)]) == 1
+
+
 def box_corners(lo, hi) -> np.ndarray:
+    """[8, 3] corners of the box lo..hi ([N, 1, 3] each: [N, 8, 3])."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
-    idx = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)])
-    return np.where(idx == 1, hi, lo)                                # [8, 3]
+    return np.where(_CORNERS, hi, lo)                                # [8, 3]
 
 
 MARGIN = 0.05                   # clear margin kept on every side, fraction of the frame: title-safe

@@ -72,7 +72,8 @@ class Texts:
     def __init__(self, labels: list[Label], values: list[ValueText] = ()):
         self.labels, self.values = labels, list(values)
         bounds = [label_bounds(l) for l in labels] + [value_text_bounds(v) for v in self.values]
-        self.corners = np.array([box_corners(*b) for b in bounds]).reshape(-1, 8, 3)
+        lo, hi = (np.array([b[i] for b in bounds], dtype=np.float64).reshape(-1, 1, 3) for i in (0, 1))
+        self.corners = box_corners(lo, hi)                                           # [N, 8, 3]
         self.anchor = np.array([l.location for l in labels] + [v.location for v in self.values]).reshape(-1, 3)
         self.size = np.array([l.size for l in labels] + [v.size for v in self.values], dtype=np.float64)
         self.cap = CAP * self.size

@@ -168,6 +168,7 @@ def ink_box(text: str, size: float, align: str = "left") -> tuple[float, float, 
     return (min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+@lru_cache(maxsize=1 << 14)
 def wrapped_lines(text: str, size: float, wrap: float) -> int:
     """Lines `text` takes when wrapped at word boundaries within width `wrap` (greedy, as Blender)."""
     if wrap <= 0:
