@@ -158,8 +158,9 @@ def shot_faults(spec: SceneSpec, aspect) -> list[Fault]:
         if not len(frames):
             continue
         fill = subject_fill(spec, beat, aspect, frames)
-        worst = int(np.argmin(fill[:, 0] + fill[:, 1]))
-        if fill[worst, 0] < FILL_AREA or fill[worst, 1] < FILL_SPAN:
+        short = (fill[:, 0] < FILL_AREA) | (fill[:, 1] < FILL_SPAN)            # any settled frame falls short
+        worst = int(np.argmin(np.where(short, fill[:, 0] + fill[:, 1], np.inf))) if short.any() else -1
+        if worst >= 0:
             out.append(Fault("fill", int(frames[worst]), beat.id, f"{len(beat.focus)} blocks",
                              f"area {fill[worst, 0]:.0%} < {FILL_AREA:.0%} or span {fill[worst, 1]:.0%} < {FILL_SPAN:.0%}"))
         kinds = ESSENTIAL.get(beat.shot, ())

@@ -193,3 +193,20 @@ def test_numbers_are_not_written_across_the_residual_stream(story, aspect):
         lo, hi = value_text_bounds(v)
         crossed = [t for t in tubes if lo[0] < t[1][0] and t[0][0] < hi[0] and lo[2] < t[1][2] and t[0][2] < hi[2]]
         assert not crossed, (v.id, v.text)
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_a_fill_fault_is_any_settled_frame_that_falls_short(aspect):
+    """Fill is a fault when any settled frame of a beat falls short of either share, not only the frame
+    where the two shares sum lowest (a frame at 29.6% area with a wide span once passed unseen)."""
+    from llmreel.scenes.frame_check import FILL_AREA, FILL_SPAN, settled, subject_fill
+
+    spec, faults = spec_for(None, aspect)
+    a = tuple(int(x) for x in aspect.split(":"))
+    short = set()
+    for b in spec.beats:
+        frames = settled(spec, b)
+        fill = subject_fill(spec, b, a, frames) if len(frames) else np.ones((0, 2))
+        if ((fill[:, 0] < FILL_AREA) | (fill[:, 1] < FILL_SPAN)).any():
+            short.add(b.id)
+    assert short == {f.beat for f in faults if f.rule == "fill"}
