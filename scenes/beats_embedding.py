@@ -59,8 +59,9 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
     t = m.t
     for bid in ("embed.out", "h0.ln_1.mean", "h0.ln_1.rstd", "h0.ln_1"):
         m.column(beat, bid, t)
-    m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"}, [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))],
-            ("h0.ln_1.rstd", (t,)), frames=m.window(beat, 0.2, 0.55))
+    # words in the film's language (the glossary's): "평균 0.0035   1/퍼짐 17.59" in Korean
+    m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"},
+            [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))], ("h0.ln_1.rstd", (t,)), frames=m.window(beat, 0.2, 0.55))
     m.value(beat, {"en": "({} − mean) × {} × γ {} + β {} = {}", "ko": "({} − 평균) × {} × γ {} + β {} = {}"},
             [("embed.out", (t, 0)), ("h0.ln_1.rstd", (t,)), ("h0.ln_1.weight", (0,)),
              ("h0.ln_1.bias", (0,)), ("h0.ln_1", (t, 0))], ("h0.ln_1", (t, 0)),

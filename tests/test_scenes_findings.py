@@ -91,7 +91,7 @@ def test_shipped_weights_show_their_finding_on_the_input():
     spec, _ = plan_run()
     finding = next(b for b in spec.beats if b.id == "output.finding.6.0.0")
     values = [v for v in spec.value_texts if v.id.startswith("value:output.finding.6.0.0:")]
-    assert sorted(v.text["ko"] for v in values) == sorted(v.text["en"] for v in values) == ["C 26%", "C 36%"]                     # positions 0 and 5
+    assert sorted(v.text["ko"] for v in values) == sorted(v.text["en"] for v in values) == ["C 26%", "C 36%"]  # at 0, 5
     assert {v.id.rsplit(":", 1)[1] for v in values} == {"h0.attn.probs[0,10,0]", "h0.attn.probs[0,10,5]"}
     marks = [(h.rows, h.cols) for h in spec.highlights if h.id.startswith("hl:output.finding.6.0.0:")]
     assert ((0, 11), (10, 11)) in marks and ((0, 1), (10, 11)) in marks and ((5, 6), (10, 11)) in marks

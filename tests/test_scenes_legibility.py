@@ -46,8 +46,8 @@ def test_a_multi_line_value_text_grows_upwards_from_its_last_baseline():
 
 def test_numbers_wait_for_the_title_card_over_them():
     card = TitleCard(chapter="x", text={"en": "1. X", "ko": "1. X"}, subtitle={"en": "", "ko": ""}, frames=(10.0, 40.0))
-    early = ValueText(id="a", text="1.00", location=(0, 0, 0), size=2.0, frames=(30.0, 90.0))
-    later = ValueText(id="b", text="1.00", location=(0, 0, 0), size=2.0, frames=(50.0, 90.0))
+    early = ValueText(id="a", text={"en": "1.00", "ko": "1.00"}, location=(0, 0, 0), size=2.0, frames=(30.0, 90.0))
+    later = ValueText(id="b", text={"en": "1.00", "ko": "1.00"}, location=(0, 0, 0), size=2.0, frames=(50.0, 90.0))
     after_cards([early, later], [card])
     assert early.frames == (41.0, 90.0) and later.frames == (50.0, 90.0)
 
