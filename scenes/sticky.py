@@ -16,8 +16,8 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners
 from llmreel.scenes.geometry import label_bounds
-from llmreel.scenes.cull import in_view
-from llmreel.scenes.legibility import MIN_CAP, SAFE, block_parts
+from llmreel.scenes.cull import Parts, Spheres, in_view
+from llmreel.scenes.legibility import MIN_CAP, SAFE
 from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, moved_boxes, project_arrays
 from llmreel.scenes.spec import Block, CameraKey, Label
 
@@ -49,10 +49,15 @@ def plan_sticky(labels: list[Label], blocks: list[Block], camera: list[CameraKey
     reach = np.array([box_corners(np.minimum(c.min(0), lo), np.maximum(c.max(0), hi))      # text and block
                       for c, (lo, hi) in zip(corners, (by_id[l.block].bounds() for l in cand))])
 
+    owner_corners, spheres = Parts(owner_blocks, pieces=False).corners, {}
+
     def seeable(cams, n):               # [K, n] where a text may reach into the frame's height and it or its
         # block across it (cull.in_view); elsewhere neither is measured: both read as nowhere, its cap
         # height 0: not cut
-        return in_view(corners[n], cams, aspect, sides=(1,)) & in_view(reach[n], cams, aspect, sides=(0,))
+        if n.tobytes() not in spheres:                  # the same texts chunk after chunk: spheres once
+            spheres[n.tobytes()] = Spheres(corners[n]), Spheres(reach[n])
+        text, both = spheres[n.tobytes()]
+        return in_view(text, cams, aspect, sides=(1,)) & in_view(both, cams, aspect, sides=(0,))
 
     def measure(rows, n, look=None):    # where the texts `n` stand, their blocks, their cap heights
         cams = every.take(rows)
@@ -61,7 +66,7 @@ def plan_sticky(labels: list[Label], blocks: list[Block], camera: list[CameraKey
         by_block = np.argsort(back, kind="stable")
         starts = np.flatnonzero(np.r_[True, np.diff(back[by_block]) != 0])
         need = np.logical_or.reduceat(look[:, by_block], starts, axis=1)
-        blk = box_screen(block_parts([owner_blocks[b] for b in used], False).corners, cams, aspect, need)[:, back]
+        blk = box_screen(owner_corners[used], cams, aspect, need)[:, back]
         return (cams, box_screen(corners[n], cams, aspect, look), blk,
                 heights(anchors[n], lengths[n], cams, aspect, need=look))
 
