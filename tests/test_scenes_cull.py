@@ -75,3 +75,25 @@ def test_heights_measured_only_where_needed_match_the_full_measure(seed):
     chunk = np.arange(len(cams)) // SPARSE_CHUNK
     wanted = np.array([need[chunk == c].any(0) for c in chunk])
     assert (sparse[~wanted] == 0).all()
+
+
+def test_culled_measure_draws_what_the_full_measure_draws():
+    """evaluate measures texts and blocks only where they may be in view; measuring every one everywhere
+    (look all true) finds the same texts seen, the same faults and the same texts drawn."""
+    from dataclasses import replace
+
+    from llmreel.scenes.legibility import Texts, evaluate, seeable
+    from llmreel.scenes.plan import plan_scene
+    spec = plan_scene(aspect="9:16")
+    labels = [replace(l, visible=[]) for l in spec.labels]          # every label shown, as before the plan's LOD
+    texts = Texts(labels, spec.value_texts)
+    frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, 7, dtype=np.float64)
+    args = (texts, spec.blocks, spec.camera, spec.captions, spec.title_cards, spec.meta.aspect, frames)
+    out = ~seeable(texts, Cameras(spec.camera, frames), spec.meta.aspect)
+    assert out.mean() > 0.05                                          # the close-ups rule some texts out
+    culled, full = evaluate(*args), evaluate(*args, look=np.ones((len(frames), len(texts)), dtype=bool))
+    assert culled[0].any() and (~culled[0]).any() and not (culled[0] & out).any()
+    np.testing.assert_array_equal(culled[0], full[0])                                    # seen
+    for rule in full[1]:
+        np.testing.assert_array_equal(culled[1][rule], full[1][rule], err_msg=rule)
+    np.testing.assert_array_equal(culled[2], full[2])                                    # drawn
