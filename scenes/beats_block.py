@@ -90,7 +90,8 @@ def gelu_bend(m: Moments, beat: BeatPlan) -> None:
     gi = gelu_cell(m.trace, t)
     m.highlight(beat, "h0.mlp.fc", (gi, gi + 1), (t, t + 1))
     m.fly(beat, ("h0.mlp.fc", (t, gi)), "h0.mlp.gelu", (gi, t))
-    m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (t, gi)), ("h0.mlp.gelu", (t, gi))], ("h0.mlp.gelu", (t, gi)))
+    m.value(beat, "GELU({}) = {}", [("h0.mlp.fc", (t, gi)), ("h0.mlp.gelu", (t, gi))], ("h0.mlp.gelu", (t, gi)),
+            beside=True)                # right of the block, under GELU's curve drawn there
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

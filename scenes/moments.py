@@ -82,10 +82,12 @@ class Moments:
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
                  input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000,
-                 streams=(), token_name=None):
+                 streams=(), token_name=None, drawings=()):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
         # the residual stream's tube, segment by segment: numbers are not written across it
         self.streams = tube_boxes(streams)
+        # drawings on the wall (GELU's curve): numbers are not written over them either
+        self.drawings = [(np.min(p.points, axis=0) - p.width, np.max(p.points, axis=0) + p.width) for p in drawings]
         self.line_chars = line_chars        # a value text longer than this breaks into lines
         self.n_in, self.input_text, self.output, self.frame_end = n_in, input_text, output, frame_end
         self.token_name = token_name or str         # a token id -> how it reads (a text model's token text)
@@ -204,7 +206,7 @@ class Moments:
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
         obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values
                       if frames is None or (v.frames[0] <= frames[1] and frames[0] <= v.frames[1])]
-        obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams]
+        obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams + self.drawings]
         for x, zz in spots:
             tl, th = own_lo + (x, y, zz), own_hi + (x, y, zz)
             if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):

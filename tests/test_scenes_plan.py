@@ -205,25 +205,31 @@ def test_value_texts_are_the_trace_values(spec, traces):
     trace = traces[-1]
     assert len(spec.value_texts) >= 8
     for v in spec.value_texts:
-        _, beat, srcs = v.id.split(":", 2)
-        if not srcs:                                   # a text with no number in it (the sorted answer)
-            assert not _NUM.findall(v.text), v
-            continue
-        wanted = []
-        for src in srcs.split(";"):
-            name, idx = re.fullmatch(r"(.+)\[([\d,]+)\]", src).groups()
-            wanted.append(float(trace[name][tuple(int(i) for i in idx.split(","))]))
-        shown = _NUM.findall(v.text)
-        if "%" in v.text:                              # a share as a whole percentage (beats_findings)
-            shown = re.findall(r"(\d+)%", v.text)
-            assert [int(s) for s in shown] == [int(np.floor(100 * w + 0.5)) for w in wanted], (v.text, wanted)
-            continue
-        assert len(shown) == len(wanted), v
-        for s, w in zip(shown, wanted):
-            decimals = len(s.split(".")[1])
-            assert abs(float(s.replace("\u2212", "-")) - w) <= 0.5 * 10 ** -decimals + 1e-6, (v.text, w)
-            assert decimals == 2 or abs(w) < 0.1, (s, w)
-        assert "-" not in v.text                       # a real minus sign, never a hyphen
+        assert set(v.text) == {"en", "ko"}, v
+        for text in v.text.values():                   # every language shows the same numbers
+            _check_value_text(v.id, text, trace)
+
+
+def _check_value_text(vid: str, text: str, trace) -> None:
+    _, beat, srcs = vid.split(":", 2)
+    if not srcs:                                       # a text with no number in it (the sorted answer)
+        assert not _NUM.findall(text), text
+        return
+    wanted = []
+    for src in srcs.split(";"):
+        name, idx = re.fullmatch(r"(.+)\[([\d,]+)\]", src).groups()
+        wanted.append(float(trace[name][tuple(int(i) for i in idx.split(","))]))
+    shown = _NUM.findall(text)
+    if "%" in text:                                    # a share as a whole percentage (beats_findings)
+        shown = re.findall(r"(\d+)%", text)
+        assert [int(s) for s in shown] == [int(np.floor(100 * w + 0.5)) for w in wanted], (text, wanted)
+        return
+    assert len(shown) == len(wanted), text
+    for s, w in zip(shown, wanted):
+        decimals = len(s.split(".")[1])
+        assert abs(float(s.replace("\u2212", "-")) - w) <= 0.5 * 10 ** -decimals + 1e-6, (text, w)
+        assert decimals == 2 or abs(w) < 0.1, (s, w)
+    assert "-" not in text                             # a real minus sign, never a hyphen
 
 
 @pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
@@ -494,6 +500,6 @@ def test_a_caption_quotes_the_numbers_its_focus_moment_shows(letters):
     number = r"[−-]?\d+\.\d+"
     for b in spec.beats:
         shown = {n for v in spec.value_texts if b.first_frame <= v.frames[0] <= b.last_frame
-                 for n in re.findall(number, v.text)}
+                 for n in re.findall(number, v.text["en"])}
         quoted = set(re.findall(number, b.caption["en"]))
         assert not (shown and quoted) or shown & quoted, (b.id, shown, quoted)
