@@ -128,7 +128,8 @@ EMBEDDING = [
         "Token + position: {v_tok} + {v_pos} = {v_out}. This sum, the embedding, starts the residual stream.",
         "토큰 + 위치: {v_tok} + {v_pos} = {v_out}. 이 합, 곧 임베딩이 잔차 스트림의 시작입니다."),
         steps=lambda ctx: [Step(("embed.out",), first(ctx))],
-        focus=lambda ctx: ["embed.tok", "embed.pos", "embed.out"], moments=embedding_sum, shot=Shot(side=0.22)),
+        focus=lambda ctx: ["embed.tok", "embed.pos", "embed.out"], moments=embedding_sum,
+        shot=Shot(side=0.22, kind="medium")),          # the three columns and their sum, named, side by side
 ]
 
 LAYER_NORM = [

@@ -130,7 +130,7 @@ class Moments:
 
     def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
               anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
-              size: float | None = None, beside: bool = False, now: bool = False) -> None:
+              size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None) -> None:
         """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
         filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
@@ -152,7 +152,8 @@ class Moments:
             f0 = float(np.ceil(lit))
         # narrower lines where a line has no room; then clear only of the numbers on screen at the same time
         # (each number keeps its own spot where it can, so the shots of successive beats agree)
-        tries = [(c, None) for c in (self.line_chars, *(c for c in (24, 18, 12) if c < self.line_chars))]
+        first = min(self.line_chars, chars or self.line_chars)      # `chars`: lines at most this long
+        tries = [(c, None) for c in (first, *(c for c in (24, 18, 12) if c < first))]
         fmts = languages(fmt_text)
         for chars, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
             text = {lang: wrap_formula(f.format(*vals), chars) for lang, f in fmts.items()}
@@ -171,7 +172,8 @@ class Moments:
         t = self.t
         for bid in (a, b, total):
             self.column(beat, bid, t)
-        self.value(beat, "{} + {} = {}", [(a, (t, 0)), (b, (t, 0)), (total, (t, 0))], (total, (t, 0)))
+        # in two lines ("a + b" over "= total"): one line as wide as three blocks widened every shot of them
+        self.value(beat, "{} + {} = {}", [(a, (t, 0)), (b, (t, 0)), (total, (t, 0))], (total, (t, 0)), chars=18)
 
     def place(self, text: dict[str, str], size: float, b: Block, cell: tuple[int, int],
               frames: tuple[float, float] | None, fallback: bool = False, beside: bool = False,

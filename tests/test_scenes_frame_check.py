@@ -51,9 +51,12 @@ CEILING = {
     # A turned row tag stands 0.4 of a title from its block's cells, not 0.3 (seen from the side, a label in
     # front of the wall moved over the first column by a pixel or two): 16:9 essential 8 -> 6 (the MLP's
     # output and residual tags); a trade: 1:1 5 -> 6 (the position table's tag, now at the safe edge).
-    (None, "16:9"): {"essential": 6, "fill": 5, "caption": 5},
+    # The embedding's sum is a medium shot of the three columns with 'a + b' over '= total' (an addition's
+    # numbers in two lines): 16:9 essential 6 -> 3 (the position columns' name, axes no longer cut at the
+    # left edge of a close-up); a trade: 1:1 6 -> 7 (the position columns' title at its left edge there).
+    (None, "16:9"): {"essential": 3, "fill": 5, "caption": 5},
     (None, "9:16"): {"essential": 6, "fill": 2, "caption": 5},
-    (None, "1:1"): {"essential": 6, "fill": 4, "caption": 6},
+    (None, "1:1"): {"essential": 7, "fill": 4, "caption": 6},
     ("attention_only", "16:9"): {"essential": 0, "fill": 3, "caption": 1},
     ("attention_only", "9:16"): {"essential": 0, "fill": 2, "caption": 2},
     ("attention_only", "1:1"): {"essential": 3, "fill": 2, "caption": 1},
