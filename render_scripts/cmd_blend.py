@@ -27,7 +27,8 @@ from llmreel.core.errors import InputError
 from llmreel.core.files import check_input_file, check_output_file, write_text_atomic
 from llmreel.core.options import check_device, parse_resolution
 from llmreel.render_scripts import video
-from llmreel.render_scripts.cmd_render import (check_at, check_even, check_run_args, part_frames, still_frame)
+from llmreel.render_scripts.cmd_render import (check_at, check_even, check_run_args, check_still_args, part_frames,
+                                               still_frame)
 from llmreel.render_scripts.render_run import Part, check_run_outputs, import_bpy, run_chunks, run_render
 
 # (argument attribute, flag, the value it has when not given): options that plan a story
@@ -169,9 +170,7 @@ def still_blend(args) -> int:
 
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
-    if args.chapter is None and args.frame is None and args.time is None:
-        raise InputError("give --chapter NAME (with --at, --frame or --time), --frame N or --time SECONDS")
-    check_at(args.at)
+    check_still_args(args)
     job = open_job(args, "still")
     f = still_frame(job.view(args.chapter), args.chapter, args.at, args.frame, args.time)
     render.render_still(render.prepare_scene(job.source, job.settings), f, out, job.key)

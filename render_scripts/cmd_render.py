@@ -262,6 +262,13 @@ def still_frame(spec, chapter: str | None, at: float | None, frame: int | None, 
     return lo + int(round(at * (hi - lo)))
 
 
+def check_still_args(args) -> None:
+    """A still names its moment (before any work): a chapter, a frame or a time; --at within 0..1."""
+    if args.chapter is None and args.frame is None and args.time is None:
+        raise InputError("give --chapter NAME (with --at, --frame or --time), --frame N or --time SECONDS")
+    check_at(args.at)
+
+
 def check_at(at: float | None) -> float | None:
     if at is not None and not 0.0 <= at <= 1.0:
         raise InputError(f"bad --at {at}: expected a fraction 0..1 of the chapter")
@@ -275,9 +282,7 @@ def cmd_still(args) -> int:
         return still_blend(args)
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
-    if args.chapter is None and args.frame is None and args.time is None:
-        raise InputError("give --chapter NAME (with --at, --frame or --time), --frame N or --time SECONDS")
-    check_at(args.at)
+    check_still_args(args)
     job = plan_job(args, transparent=args.transparent, on=args.on, fps="story")
     f = still_frame(job.spec, args.chapter, args.at, args.frame, args.time)
     render_still(job, f, out)

@@ -159,8 +159,8 @@ def shot_faults(spec: SceneSpec, aspect) -> list[Fault]:
             continue
         fill = subject_fill(spec, beat, aspect, frames)
         short = (fill[:, 0] < FILL_AREA) | (fill[:, 1] < FILL_SPAN)            # any settled frame falls short
-        worst = int(np.argmin(np.where(short, fill[:, 0] + fill[:, 1], np.inf))) if short.any() else -1
-        if worst >= 0:
+        if short.any():
+            worst = int(np.argmin(np.where(short, fill[:, 0] + fill[:, 1], np.inf)))
             out.append(Fault("fill", int(frames[worst]), beat.id, f"{len(beat.focus)} blocks",
                              f"area {fill[worst, 0]:.0%} < {FILL_AREA:.0%} or span {fill[worst, 1]:.0%} < {FILL_SPAN:.0%}"))
         kinds = ESSENTIAL.get(beat.shot, ())

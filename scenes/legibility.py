@@ -18,8 +18,8 @@ from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
 from llmreel.scenes.cards import card_rect
 from llmreel.scenes.cull import Parts, Spheres, in_view
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
-from llmreel.scenes.screen import (CAP, CHUNK, TITLE_SAFE, Cameras, box_screen, heights, inside, moved_boxes,
-                                   outside, overlaps, project, slide_values)
+from llmreel.scenes.screen import (CAP, TITLE_SAFE, Cameras, box_screen, heights, inside, moved_boxes, outside,
+                                   overlaps, slides_at)
 from llmreel.scenes.spec import Block, Caption, Label, TitleCard, ValueText
 
 MIN_CAP = 0.015                 # every text's cap height, fraction of the frame's short side
@@ -125,10 +125,7 @@ class Texts:
 
     def riding(self, frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """([K, M] where the moving texts' keys move or scale them, [K, M, 3] their offsets, [K, M] scales)."""
-        moves = [slide_values(self.labels[n].slide, frames) for n in self.moving]
-        if not moves:
-            return np.zeros((len(frames), 0), bool), np.zeros((len(frames), 0, 3)), np.ones((len(frames), 0))
-        off, sc = np.stack([o for o, _ in moves], 1), np.stack([c for _, c in moves], 1)
+        off, sc = slides_at([self.labels[n].slide for n in self.moving], frames)
         return (off != 0).any(-1) | (sc != 1), off, sc
 
     def screen(self, cams: Cameras, aspect) -> tuple[np.ndarray, np.ndarray]:

@@ -155,8 +155,8 @@ class Moments:
         first = min(self.line_chars, chars or self.line_chars)      # `chars`: lines at most this long
         tries = [(c, None) for c in (first, *(c for c in (24, 18, 12) if c < first))]
         fmts = languages(fmt_text)
-        for chars, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
-            text = {lang: wrap_formula(f.format(*vals), chars) for lang, f in fmts.items()}
+        for width, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
+            text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
             loc = self.place(text, size, b, cell, during, beside=beside)
             if loc is not None:
                 break

@@ -188,15 +188,20 @@ def slide_values(slide, frames) -> tuple[np.ndarray, np.ndarray]:
     return off, np.interp(f, k[:, 0], k[:, 3])
 
 
+def slides_at(slides, frames) -> tuple[np.ndarray, np.ndarray]:
+    """`slide_values` of N labels' slides at K `frames`: ([K, N, 3] world offsets, [K, N] scales)."""
+    moves = [slide_values(slide, frames) for slide in slides]
+    if not moves:
+        return np.zeros((len(frames), 0, 3)), np.ones((len(frames), 0))
+    return np.stack([o for o, _ in moves], 1), np.stack([s for _, s in moves], 1)
+
+
 def moved_screen(corners: np.ndarray, anchors: np.ndarray, lengths, slides, cams: Cameras,
                  aspect) -> tuple[np.ndarray, np.ndarray]:
     """Texts that move (Label.slide): [N, P, 3] world corners of their boxes where they stand, [N, 3] their
     anchors, [N] cap lengths and N slides -> ([K, N, 5] screen boxes, [K, N] cap heights, as `heights`) at
     each of `cams`: each box scaled about its anchor and moved, frame by frame."""
-    moves = [slide_values(slide, cams.frames) for slide in slides]
-    off = np.stack([m[0] for m in moves], 1) if moves else np.zeros((len(cams), 0, 3))
-    s = np.stack([m[1] for m in moves], 1) if moves else np.ones((len(cams), 0))
-    return moved_boxes(corners, anchors, lengths, off, s, cams, aspect)
+    return moved_boxes(corners, anchors, lengths, *slides_at(slides, cams.frames), cams, aspect)
 
 
 def moved_boxes(corners: np.ndarray, anchors: np.ndarray, lengths, off: np.ndarray, s: np.ndarray,

@@ -256,17 +256,23 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
         if keys and mine[0].frame > beat.first_frame and (
                 lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
                 or slides_over_black(keys[-1:] + mine, blocks, corners, aspect)):
-            mine[0] = replace(mine[0], frame=float(beat.first_frame))     # a cut, not a slide over black, nor
-        keys += mine                                                      # one that arrives after the data
+            # a cut, not a slide over black nor one that arrives after the data
+            mine[0] = replace(mine[0], frame=float(beat.first_frame))
+        keys += mine
     return keys
+
+
+def shown_starts(beat: Beat, blocks, first: float, last: float) -> list[tuple[float, Block]]:
+    """(the frame it starts lighting, block) of each block the beat's caption shows that lights within
+    [first, last]."""
+    shows = set(beat.shows)
+    return [(float(t[0]), b) for b in blocks if b.id in shows for t in [b.lights_between(first, last)] if t.size]
 
 
 def lit_unseen(beat: Beat, blocks, keys: list[CameraKey], aspect) -> bool:
     """Whether a block the beat's caption shows starts lighting during the move from keys[0] to keys[1]
     out of the frame there (frame_check.in_view: the camera would arrive after the data)."""
-    shows = set(beat.shows)
-    starts = [(float(t.min()), b) for b in blocks if b.id in shows
-              for t in [b.lights_between(beat.first_frame, keys[1].frame - 1)] if t.size]
+    starts = shown_starts(beat, blocks, beat.first_frame, keys[1].frame - 1)
     if not starts:
         return False
     frames = np.array([f for f, _ in starts])
@@ -329,8 +335,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
 def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
     """From when a card-opened beat's camera keeps its own timing: the first of its numbers showing and
     of the blocks its caption shows lighting after the card (a pan follows them as they light)."""
-    shows = set(beat.shows)
-    lit = [t for b in blocks if b.id in shows for t in b.lights_between(card_end, beat.last_frame)[:1]]
+    lit = [f for f, _ in shown_starts(beat, blocks, card_end, beat.last_frame)]
     return float(min([v.frames[0] for v in values] + lit, default=np.inf))
 
 
