@@ -93,11 +93,12 @@ def sphere_test(centre: np.ndarray, radius: np.ndarray, cams: Cameras, aspect, s
     slack = radius * 1.001 + 1e-4 * (1.0 + np.abs(z))                             # float32 projection
     t = half_extents_many(cams.lens, aspect)                                     # [k, 2]
     ok = z > -slack
-    for axis in sides:
-        tt = t[:, axis:axis + 1]
-        c = (p[..., axis] - 0.5) * 2.0 * tt * z                                   # camera-space x or y
-        reach = slack * np.sqrt(1.0 + tt * tt)
-        ok &= (c - tt * z <= reach) & (-c - tt * z <= reach)
+    with np.errstate(invalid="ignore"):             # a centre at the eye projects to inf: measured below
+        for axis in sides:
+            tt = t[:, axis:axis + 1]
+            c = (p[..., axis] - 0.5) * 2.0 * tt * z                               # camera-space x or y
+            reach = slack * np.sqrt(1.0 + tt * tt)
+            ok &= (c - tt * z <= reach) & (-c - tt * z <= reach)
     return ok | ~np.isfinite(p).all(axis=2)                                      # at the eye: measured
 
 
