@@ -38,19 +38,35 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
         # to where the fed-back token's letter appears, under the token-vector block
         below = emb.shape[0] - 0.5 + 2.1 * m.size / emb.pitch
         m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
-    # the letter it picks, by name beside its row ("argmax" is a word the film never defines)
+    # the letter it picks, by name beside its row ("argmax" is a word the film never defines), then written
+    # after the input in its place
     m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (t, best))],
-            ("probs", (t, best)))
+            ("probs", (t, best)), frames=m.window(beat, 0.25, 0.68))
+    answer_so_far(m, beat, 1, m.window(beat, 0.68, 1.0))
 
 
 def new_column(m: Moments, beat: BeatPlan) -> None:
-    """The new column framed top and bottom; as the pass ends, the letter it picks, large beside it."""
+    """The new column framed top and bottom; as the pass ends, the answer so far with the letter it picks."""
     col = m.n_in + beat.pass_index - 2
     for bid in ("embed.out", "probs"):
         m.column(beat, bid, col)
     best = int(np.argmax(m.trace["probs"][col]))
-    m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (col, best))],
-            ("probs", (col, best)), frames=m.window(beat, 0.7, 1.0))
+    # the letter it picks lands after the input (the caption names it): "CBABBC → ABB", large, by its row
+    if m.output:
+        m.value(beat, f"{m.input_text} \u2192 {m.output[:beat.pass_index]}", [], ("probs", (col, best)),
+                frames=m.window(beat, 0.6, 1.0))
+
+
+def answer_so_far(m: Moments, beat: BeatPlan, letters: int, frames) -> None:
+    """The picked letter lands after the input: "CBABBC → AB" (the answer's first `letters` letters), large,
+    where the pick's number (the value text just placed) stood beside its row, centred on its spot: no wider,
+    so clear of whatever that number kept clear of."""
+    pick = m.values[-1] if m.values and m.values[-1].id.startswith(f"value:{beat.id}:") else None
+    if pick is None or not m.output:
+        return
+    text = languages(f"{m.input_text} \u2192 {m.output[:letters]}")
+    m.values.append(ValueText(id=f"value:{beat.id}:", text=text, location=pick.location, size=pick.size,
+                              frames=(max(frames[0], pick.frames[1] + 1), frames[1])))    # the number gone first
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:

@@ -61,6 +61,8 @@ FILL = 0.5             # the area share of the safe area a shot aims its subject
 WIDE_FILL = 0.32       # ... and a wide (establishing) shot, before it pans along a long row (three heads)
 MAX_TILT = 10.0        # degrees: how far above the wall a shot may look down to fit a tall subject
 WHOLE_SIDE, WHOLE_RISE = 0.45, 0.45   # the whole model: a three-quarter view from the right and above
+LAND_SIDE, LAND_RISE = 0.4, 0.15      # ... that turns towards the front (share of its side angle, rise) as it
+                                      # closes in on numbers: text read nearly face on
 
 
 def safe_ratio(aspect, safe) -> float:
@@ -325,9 +327,17 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
             frames.append(f)
         order = np.argsort(frames, kind="stable")
         frames, sides, framed = [frames[i] for i in order], [sides[i] for i in order], [framed[i] for i in order]
+    rises = [rise] * len(frames)
+    if whole and keep is not None and pan:          # landing on the numbers: turning to face them as it closes in
+        c0, c1 = (sum(framed[0]) / 2, sum(framed[-1]) / 2)
+        run = max(float(np.linalg.norm(c1 - c0)), 1e-9)
+        for k, (blo, bhi) in enumerate(framed):
+            u = min(1.0, float(np.linalg.norm((blo + bhi) / 2 - c0)) / run)
+            sides[k] *= 1 - u * (1 - LAND_SIDE)
+            rises[k] = rise + u * (max(shot.rise, LAND_RISE) - rise)
     out = []
-    for frame, s, (blo, bhi) in zip(frames, sides, framed):
-        loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, rise), safe=safe)
+    for frame, s, r, (blo, bhi) in zip(frames, sides, rises, framed):
+        loc, tgt = frame_box(blo, bhi, aspect, lens=shot.lens, direction=(s, -1.0, r), safe=safe)
         out.append(CameraKey(float(frame), loc, tgt, shot.lens))
     return out
 

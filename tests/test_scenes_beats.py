@@ -67,20 +67,28 @@ def test_every_beat_is_defined_once_with_everything():
 def test_a_beats_shot_is_its_own(full):
     """Every beat's camera looks along its own shot's direction: its side angle at the first and last key
     (the whole model from the three-quarter side on the side the shot names), from at least its rise
-    (higher for a tall subject), through its lens."""
-    from llmreel.scenes.shots import WHOLE_SIDE
+    (higher for a tall subject), through its lens; a whole-model shot that closes in on numbers (an output
+    pass landing on the answer so far) turns to face them by its last key."""
+    from llmreel.scenes.shots import LAND_RISE, LAND_SIDE, WHOLE_SIDE
 
     planned = {b.id: b.shot for b in plan_timeline().beats}          # the default story overrides no shot
     kinds = {b.id: b.shot for b in full.beats}
+    numbers = {b.id for b in full.beats for v in full.value_texts
+               if v.frames[0] <= b.last_frame and v.frames[1] >= b.first_frame}
+    landed = 0
     for bid, keys in shots_by_beat(full).items():
         shot = planned[bid]
-        sides = shot.sides()
+        sides, rises = shot.sides(), (shot.rise, shot.rise)
         if kinds[bid] == "establishing":
             s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
             sides = (s0, s0 + sides[1] - sides[0])
-        for (d, lens), side in zip((keys[0], keys[-1]), sides):
+            if bid in numbers:
+                sides, rises = (sides[0], sides[1] * LAND_SIDE), (shot.rise, max(shot.rise, LAND_RISE))
+                landed += 1
+        for (d, lens), side, rise in zip((keys[0], keys[-1]), sides, rises):
             assert np.isclose(d[0] / -d[1], side, atol=1e-9), bid
-            assert d[2] / -d[1] >= shot.rise - 1e-9 and lens == shot.lens, bid
+            assert d[2] / -d[1] >= rise - 1e-9 and lens == shot.lens, bid
+    assert landed >= 5                                   # the output passes
 
 
 def _check_unchanged(full, spec, dropped):

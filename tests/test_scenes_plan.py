@@ -176,6 +176,29 @@ def test_loop_passes_get_faster_and_reveal_only_the_new_column(spec):
         assert lit[:, col].all() and not np.delete(lit, col, axis=1).any()
 
 
+@pytest.mark.parametrize("letters", ["CBABBC", "AACBBA"])
+def test_each_pass_lands_its_letter_after_the_input(letters):
+    """The first pick and every fed-back pass end on the answer so far, one letter longer each pass
+    ("CBABBC -> A", "CBABBC -> AB", ...), shown at the pass's last frame beside the probabilities' row of the
+    letter picked (else under or over the block), inside the frame there."""
+    spec = plan_scene(input=letters)
+    out = spec.meta.output
+    passes = [b for b in spec.chapter("output").beats if b.id == "output.pick" or ".loop." in b.id]
+    assert len(passes) == N_IN
+    probs = spec.block("probs")
+    for p, beat in enumerate(passes, 1):
+        shown = [v for v in spec.value_texts if v.frames[0] <= beat.last_frame <= v.frames[1]
+                 and v.frames[0] >= beat.first_frame]
+        rows = [v for v in shown if v.text["en"] == f"{letters} \u2192 {out[:p]}"]
+        assert len(rows) == 1 and rows[0].text["ko"] == rows[0].text["en"], (beat.id, [v.text for v in shown])
+        v = rows[0]
+        lo, hi = probs.bounds()                          # beside the row, else under or over the block
+        assert lo[2] - 3 * v.size < v.location[2] < hi[2] + 3 * v.size, (beat.id, v.location, lo, hi)
+        key = spec.camera_keys(beat)[-1]
+        x, y, depth = project(key, np.array([v.location]), spec.meta.aspect)[0]
+        assert depth > 0 and 0 < x < 1 and 0 < y < 1, beat.id
+
+
 def test_captions_both_languages_and_long_enough(spec):
     fps = spec.meta.fps
     assert len(spec.captions) == sum(len(c.beats) for c in spec.chapters)
