@@ -63,10 +63,11 @@ def run(args) -> int:
     summary = plan_summary(spec, model_run)
     faults = None
     if args.check:
-        from llmreel.scenes.frame_check import check_frames, summary as fault_counts
+        from llmreel.scenes.frame_check import check_frames, cover, summary as fault_counts
 
         faults = check_frames(spec)
         summary["frame_check"] = fault_counts(faults)
+        summary["cover"] = cover(spec)
     if args.out:
         spec.save(args.out)
     if args.json:
@@ -89,8 +90,29 @@ def run(args) -> int:
     if args.out:
         print(f"saved {args.out}")
     if faults is not None:
+        _print_cover(spec, summary["cover"])
         _print_faults(faults, spec.meta)
     return 1 if faults else 0
+
+
+def _print_cover(spec, shares: dict[str, float], lowest: int = 4) -> None:
+    """What blocks cover of the picture (frame_check.cover): over the film (each beat weighted by its
+    length), per shot kind, and the beats that cover least."""
+    beats = [b for b in spec.beats if b.id in shares]
+    if not beats:
+        return
+    weight = {b.id: b.last_frame - b.first_frame + 1 for b in beats}
+
+    def mean(ids):
+        return sum(shares[i] * weight[i] for i in ids) / sum(weight[i] for i in ids)
+
+    kinds = {}
+    for b in beats:
+        kinds.setdefault(b.shot, []).append(b.id)
+    low = sorted(shares, key=shares.get)[:lowest]
+    print(f"cover (share of the picture blocks fill): film {mean(list(shares)):.0%}   "
+          + "   ".join(f"{k} {mean(ids):.0%}" for k, ids in kinds.items())
+          + "   lowest: " + ", ".join(f"{i} {shares[i]:.0%}" for i in low))
 
 
 def _print_faults(faults, meta, per_rule: int = 8) -> None:

@@ -30,6 +30,7 @@ from llmreel.scenes.storyboard import arrival
 FILL_AREA = 0.30               # the subject's share of the safe area's area ...
 FILL_SPAN = 0.60               # ... and of its width or its height
 STEP = 4                       # frames between samples
+COVER_GRID = 64                # cells along each side of the safe area when measuring what blocks cover
 TEXT_RULES = ("small", "large", "edge", "band", "cells", "overlap")
 
 
@@ -216,6 +217,46 @@ def check_frames(spec: SceneSpec, step: int = STEP) -> list[Fault]:
     aspect = tuple(spec.meta.aspect)
     frames = np.arange(spec.meta.frame_start, spec.meta.frame_end + 1, step, dtype=np.float64)
     return text_faults(spec, aspect, frames) + shot_faults(spec, aspect) + caption_faults(spec, aspect)
+
+
+def union_share(boxes: np.ndarray, rect, grid: int = COVER_GRID) -> float:
+    """Share of `rect` (x0, x1, y0, y1) that the union of `boxes` [B, 4+] (x0, x1, y0, y1) covers, measured on
+    a grid x grid raster of cell centres (boxes summed into a difference array: O(B + grid²))."""
+    x0, x1, y0, y1 = rect
+    if not len(boxes) or x1 <= x0 or y1 <= y0:
+        return 0.0
+    b = np.asarray(boxes, dtype=np.float64)[:, :4]
+    # the first and one-past-last cell whose centre each box covers, along x and y
+    ix = np.clip(np.ceil((b[:, :2] - x0) / (x1 - x0) * grid - 0.5), 0, grid).astype(int)
+    iy = np.clip(np.ceil((b[:, 2:] - y0) / (y1 - y0) * grid - 0.5), 0, grid).astype(int)
+    ix[:, 1] = np.clip(np.floor((b[:, 1] - x0) / (x1 - x0) * grid - 0.5) + 1, 0, grid)
+    iy[:, 1] = np.clip(np.floor((b[:, 3] - y0) / (y1 - y0) * grid - 0.5) + 1, 0, grid)
+    ok = (ix[:, 1] > ix[:, 0]) & (iy[:, 1] > iy[:, 0])
+    diff = np.zeros((grid + 1, grid + 1), dtype=np.int64)
+    np.add.at(diff, (iy[ok, 0], ix[ok, 0]), 1)
+    np.add.at(diff, (iy[ok, 0], ix[ok, 1]), -1)
+    np.add.at(diff, (iy[ok, 1], ix[ok, 0]), -1)
+    np.add.at(diff, (iy[ok, 1], ix[ok, 1]), 1)
+    return float((diff.cumsum(0).cumsum(1)[:grid, :grid] > 0).mean())
+
+
+def cover(spec: SceneSpec, step: int = 2 * STEP) -> dict[str, float]:
+    """Beat id -> the median share of the safe area (above the caption band) that the blocks drawn cover
+    at its settled frames: how much of the picture holds something, whatever the subject. Not a rule
+    (the sort film's whole-model shots of its sparse wall hold about a tenth), a measure to improve."""
+    aspect = tuple(spec.meta.aspect)
+    blocks = spec.blocks + spec.solids
+    out = {}
+    for beat in spec.beats:
+        frames = settled(spec, beat)[::max(1, step // STEP)]
+        if not len(frames) or not blocks:
+            continue
+        cams = Cameras(spec.camera, frames)
+        xy, on = block_screen(blocks, cams, aspect, frames, rows=np.ones(len(frames), bool), pieces=True, cull=True)
+        shares = [union_share(xy[k, on[k] & (xy[k, :, 4] > 0)], rect)
+                  for k, rect in enumerate(safe_rects(spec, aspect, frames))]
+        out[beat.id] = float(np.median(shares))
+    return out
 
 
 def summary(faults: list[Fault]) -> dict[str, int]:

@@ -213,3 +213,38 @@ def test_a_fill_fault_is_any_settled_frame_that_falls_short(aspect):
         if ((fill[:, 0] < FILL_AREA) | (fill[:, 1] < FILL_SPAN)).any():
             short.add(b.id)
     assert short == {f.beat for f in faults if f.rule == "fill"}
+
+
+def test_union_share_counts_each_covered_cell_once():
+    """What blocks cover (frame_check.union_share): on random boxes the difference-array raster agrees with
+    testing every cell centre against every box, overlaps counted once; a box over a quarter of the rect
+    covers a quarter; boxes outside it cover nothing."""
+    from llmreel.scenes.frame_check import union_share
+
+    rng = np.random.default_rng(3)
+    rect, grid = (0.1, 0.9, 0.2, 0.95), 40
+    cx = rect[0] + (np.arange(grid) + 0.5) / grid * (rect[1] - rect[0])
+    cy = rect[2] + (np.arange(grid) + 0.5) / grid * (rect[3] - rect[2])
+    for n in (1, 2, 7, 30):
+        a, b = rng.uniform(-0.2, 1.2, (n, 2)), rng.uniform(-0.2, 1.2, (n, 2))
+        boxes = np.stack([np.minimum(a[:, 0], b[:, 0]), np.maximum(a[:, 0], b[:, 0]),
+                          np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])], 1)
+        inx = (cx[None, :] >= boxes[:, :1]) & (cx[None, :] <= boxes[:, 1:2])
+        iny = (cy[None, :] >= boxes[:, 2:3]) & (cy[None, :] <= boxes[:, 3:4])
+        brute = (inx[:, None, :] & iny[:, :, None]).any(0).mean()
+        assert union_share(boxes, rect, grid) == pytest.approx(brute), n
+    quarter = np.array([[0.1, 0.5, 0.2, 0.575]])
+    assert union_share(np.concatenate([quarter, quarter]), rect, grid) == pytest.approx(0.25)
+    assert union_share(np.array([[0.92, 1.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.19]]), rect, grid) == 0.0
+
+
+def test_cover_measures_what_the_picture_holds():
+    """frame_check.cover per beat of the default film: a share of the safe area for every beat, and the
+    close-ups of projection and MLP (blocks of weights filling the frame) hold more than a whole-model shot
+    of the sparse wall."""
+    from llmreel.scenes.frame_check import cover
+
+    spec, _ = spec_for(None, "16:9")
+    shares = cover(spec)
+    assert set(shares) == {b.id for b in spec.beats} and all(0 <= v <= 1 for v in shares.values())
+    assert shares["mlp.project"] > 2 * shares["introduction.roadmap"] > 0
