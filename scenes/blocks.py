@@ -48,7 +48,7 @@ def plan_blocks(lay: Layout, trace, times: dict[str, np.ndarray], beats: list[Be
         blocks.append(Block(
             id=s.id, tensor=s.tensor, index_prefix=tuple(s.index_prefix), transpose=s.transpose, role=s.role,
             title=dict(s.title), formal=s.formal, row_axis=s.row_axis, col_axis=s.col_axis,
-            origin=tuple(float(v) for v in s.origin), pitch=PITCH, cell=CELL, depth=DEPTH,
+            origin=tuple(float(v) for v in s.origin), pitch=s.pitch, cell=CELL * s.pitch / PITCH, depth=DEPTH,
             scale=scales[s.tensor], values=values, t_on=t_on, chapter=chapter_of.get(s.tensor, ""),
             axis_range=tuple(s.axis_range),
         ))

@@ -35,7 +35,7 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
             if not np.isfinite(when):
                 continue                                                   # never reached in this cut
             text = token_name(tok).strip() or quoted(token_name(tok)) if token_name else text_of(cfg, [tok])
-            s = size / max(1, len(text))
+            s = min(size * b.pitch / PITCH, 0.9 * lay.sizes.title) / max(1, len(text))   # letters of larger cells larger
             z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
             if tensor == "probs":
                 z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title

@@ -31,6 +31,8 @@ DIM = 0.7          # an axis tag's size, of its block's title
 CELL = 0.84        # cell edge
 DEPTH = 0.30       # cell thickness (Y)
 TALL = 8.0         # a block more than this many title sizes tall has its row tag at its top, not its middle
+SMALL_VOCAB = 16   # a vocabulary this small (letters) makes the output's blocks a few rows tall ...
+OUTPUT_PITCH = 2.0 # ... so their cells are drawn this far apart (the picked letter's row reads from afar)
 
 
 def merged_tensors(config: GPTConfig) -> list[str]:
@@ -56,6 +58,7 @@ class Slot:
     section: str = ""
     origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
     labels: list[Label] = field(default_factory=list)   # name tag, formal name, axis tags (block = id)
+    pitch: float = PITCH                                 # between its cell centres (larger for a few small blocks)
 
 
 @dataclass
@@ -137,7 +140,7 @@ def slot_title(slot: Slot, sz: Sizes) -> float:
     """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
     if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
         return sz.title
-    return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)
+    return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)     # by cell count: neighbours keep one size
 
 
 def _tags(slot: Slot, sz: Sizes) -> tuple[dict[str, str], dict[str, str]]:
@@ -156,13 +159,13 @@ def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
     and tensor name lines, the column tag over the block, the row tag left of it (turned when it fits)."""
     t = slot_title(slot, sz)
     rows, cols = _tags(slot, sz)
-    left = 0.45 * t + row_tag_width(rows, DIM * t, slot.rows * PITCH)
+    left = 0.45 * t + row_tag_width(rows, DIM * t, slot.rows * slot.pitch)
     w_text = max(text_width(s, t) for s in slot.title.values())
     w_text = max(w_text, text_width(slot.formal, FORMAL * t))
-    width = max(left + slot.cols * PITCH, w_text, col_tag_width(cols, DIM * t)) + 0.3 * t
+    width = max(left + slot.cols * slot.pitch, w_text, col_tag_width(cols, DIM * t)) + 0.3 * t
     head = (1.45 + FORMAL) * t + _col_line(cols, t)[0]                  # title, formal and column tag lines
     foot = max(0.3 * t, (0.4 + DIM) * t - _col_line(cols, t)[0])        # the rectangle as tall as with the tag under
-    return width, head + slot.rows * PITCH + foot, width - 0.3 * t - slot.cols * PITCH, head
+    return width, head + slot.rows * slot.pitch + foot, width - 0.3 * t - slot.cols * slot.pitch, head
 
 
 def _size(node, sz: Sizes) -> tuple[float, float]:
@@ -195,10 +198,10 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
         slot = node[1]
         w, h, bx, by = _leaf_size(slot, sz)
         x0, t = right - w, slot_title(slot, sz)
-        half = PITCH / 2
+        half = slot.pitch / 2
         slot.origin = (x0 + bx + half, 0.0, top - by - half)
         bl, bt = x0 + bx, top - by                                        # block left / top edge
-        br, bb = bl + slot.cols * PITCH, bt - slot.rows * PITCH
+        br, bb = bl + slot.cols * slot.pitch, bt - slot.rows * slot.pitch
         y = -DEPTH / 2 - 0.02
         def tag(suffix, kind, text, location, size, align, color):
             return Label(id=f"{slot.id}:{suffix}", kind=kind, text=text, location=_vec(location),
@@ -206,12 +209,12 @@ def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
         rows, cols = _tags(slot, sz)
         d = DIM * t
         # the column tag over the block, centred, or ending at its right edge when wider than the block
-        narrow = col_tag_width(cols, d) <= slot.cols * PITCH
+        narrow = col_tag_width(cols, d) <= slot.cols * slot.pitch
         col_z = bt + _col_line(cols, t)[1]
-        if turned(rows, d, slot.rows * PITCH):       # up the left edge, its descenders towards the block:
+        if turned(rows, d, slot.rows * slot.pitch):       # up the left edge, its descenders towards the block:
             # centred on the block, or ending at its top on a block taller than a close-up's frame holds
             # (beside the name and the column tag that a shot of its head shows)
-            high = slot.rows * PITCH > TALL * t
+            high = slot.rows * slot.pitch > TALL * t
             # 0.4 of a title from the cells: a label stands in front of the wall, and a shot from the side
             # moves it over the block's first column by a pixel or two at 0.3
             row = tag("rows", "dim", rows, (bl - 0.4 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
@@ -310,6 +313,13 @@ def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
     return ("h", [("v", rows, sz.gap), ("v", att, sz.gap)], sz.gap)
 
 
+def _leaves(node) -> list[tuple]:
+    """The leaf nodes (blocks) of a stack, in order."""
+    if node[0] == "leaf":
+        return [node]
+    return [leaf for child in node[1] for leaf in _leaves(child)] if node[0] in ("h", "v") else []
+
+
 def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tuple | None]]:
     """(section name, left content, residual block or None), top to bottom."""
     C, V, B = config.n_embd, config.vocab_size, config.block_size
@@ -344,13 +354,17 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
             _act(f"{p}.mlp.proj", "mlp.proj", C, T, "C"),
         ], sz.gap), res(f"{p}.mlp.resid", "mlp.resid")))
     out.append(("ln_f", _layernorm_stack("ln_f", C, T, sz), None))
-    out.append(("output", ("h", [
+    output = ("h", [
         _weight("lm_head.weight", "lm_head.weight", V, C, "vocab", "C"),
         ("v", [_act("logits", "logits", V, T, "vocab"),
                _act("logits.max", "logits.max", 1, T, "1", role="aggregate", transpose=False),
                _act("logits.expsum", "logits.expsum", 1, T, "1", role="aggregate", transpose=False),
                _act("probs", "probs", V, T, "vocab")], sz.gap),
-    ], sz.gap), None))
+    ], sz.gap)
+    if V <= SMALL_VOCAB:            # a few letters: the output's blocks a few rows tall, their cells drawn larger
+        for leaf in _leaves(output):
+            leaf[1].pitch = OUTPUT_PITCH
+    out.append(("output", output, None))
     return out
 
 

@@ -9,14 +9,13 @@ from hypothesis import strategies as st
 from llmreel.model.config import GPTConfig, get_config
 from llmreel.model.gpt import forward
 from llmreel.model.weights import init_params, param_spec
-from llmreel.scenes.layout import MERGED, PITCH, CELL, Slot, layout, merged_tensors, slot_title, text_width
+from llmreel.scenes.layout import MERGED, OUTPUT_PITCH, PITCH, CELL, Slot, layout, merged_tensors, slot_title, text_width
 
 
 def rects(slots: list[Slot]) -> np.ndarray:
     """[N, 4] (x0, z0, x1, z1) of each block's cells in the wall plane."""
-    h = CELL / 2
-    out = [(s.origin[0] - h, s.origin[2] - (s.rows - 1) * PITCH - h,
-            s.origin[0] + (s.cols - 1) * PITCH + h, s.origin[2] + h) for s in slots]
+    out = [(s.origin[0] - h, s.origin[2] - (s.rows - 1) * s.pitch - h,
+            s.origin[0] + (s.cols - 1) * s.pitch + h, s.origin[2] + h) for s in slots for h in [CELL * s.pitch / 2]]
     return np.asarray(out, dtype=np.float64)
 
 
@@ -101,7 +100,7 @@ def test_arrangement_follows_bycroft():
     others = [s for s in lay.slots if s.role != "residual"]
     # the residual stream: one column down the right edge, top to bottom in compute order
     assert len({s.origin[0] for s in res}) == 1
-    assert min(s.origin[0] for s in res) > max(s.origin[0] + (s.cols - 1) * PITCH for s in others)
+    assert min(s.origin[0] for s in res) > max(s.origin[0] + (s.cols - 1) * s.pitch for s in others)
     z = [by[n].origin[2] for n in ["embed.out"] + [f"h{i}.{p}.resid" for i in range(3) for p in ("attn", "mlp")]]
     assert z == sorted(z, reverse=True)
     assert by["embed.out"].origin[2] > by["h0.ln_1"].origin[2] > by["h2.mlp.resid"].origin[2] > by["probs"].origin[2]
@@ -113,7 +112,7 @@ def test_arrangement_follows_bycroft():
     # weights to the left of the op that uses them
     for w, out in [("h0.attn.c_attn.weight.q[1]", "h0.attn.q[1]"), ("h0.attn.c_proj.weight", "h0.attn.proj"),
                    ("h0.mlp.c_fc.weight", "h0.mlp.fc"), ("lm_head.weight", "logits"), ("h1.ln_2.weight", "h1.ln_2")]:
-        assert by[w].origin[0] + by[w].cols * PITCH <= by[out].origin[0], (w, out)
+        assert by[w].origin[0] + by[w].cols * by[w].pitch <= by[out].origin[0], (w, out)
     # aggregates: thin rows right above what they summarise
     for agg, of in [("h0.ln_1.mean", "h0.ln_1"), ("h0.attn.max[0]", "h0.attn.probs[0]"), ("logits.expsum", "probs")]:
         a, b = by[agg], by[of]
@@ -142,9 +141,9 @@ def test_axis_tags_fit_beside_their_blocks():
     turned = 0
     for s in lay.slots:
         tags = {l.id.rsplit(":", 1)[1]: l for l in s.labels}
-        top = s.origin[2] + PITCH / 2
-        bottom = top - s.rows * PITCH
-        left = s.origin[0] - PITCH / 2
+        top = s.origin[2] + s.pitch / 2
+        bottom = top - s.rows * s.pitch
+        left = s.origin[0] - s.pitch / 2
         rlo, rhi = label_bounds(tags["rows"])
         clo, chi = label_bounds(tags["cols"])
         flo, _ = label_bounds(tags["formal"])
@@ -161,3 +160,22 @@ def test_axis_tags_fit_beside_their_blocks():
     sections = [l.text["en"] for l in lay.section_labels]
     assert all(l.kind == "section" and l.block for l in lay.section_labels)
     assert sections[0] == "Embedding" and "Transformer block 2" in sections and sections[-1] == "Output"
+
+
+def test_a_letter_models_output_blocks_have_larger_cells():
+    """A vocabulary of three letters makes the output's blocks three rows tall: their cells are drawn
+    OUTPUT_PITCH apart (the weights too, so a logit's row lines up with its row of weights), every other
+    block and a text model's output at PITCH; the blocks built from the layout carry it, cells scaled alike."""
+    from llmreel.model.config import get_config
+    from llmreel.scenes.plan import plan_scene
+
+    lay = layout(NANO, 11)
+    big = {s.id for s in lay.slots if s.pitch != PITCH}
+    assert big == {"lm_head.weight", "logits", "logits.max", "logits.expsum", "probs"}
+    by = {s.id: s for s in lay.slots}
+    assert all(by[i].pitch == OUTPUT_PITCH > PITCH for i in big)
+    assert abs(by["lm_head.weight"].origin[2] - by["logits"].origin[2]) < 0.2 * OUTPUT_PITCH     # rows side by side
+    assert all(s.pitch == PITCH for s in layout(get_config("gpt2"), 16, letters=False).slots)
+    spec = plan_scene()
+    probs = spec.block("probs")
+    assert probs.pitch == OUTPUT_PITCH and probs.cell == pytest.approx(CELL * OUTPUT_PITCH / PITCH)
