@@ -14,11 +14,15 @@ from llmreel.model.findings_text import pct
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
 from llmreel.scenes.layout import text_width
+from llmreel.scenes.legibility import MIN_VALUE_CAP
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme
 from llmreel.scenes.storyboard import BeatPlan
+from llmreel.scenes.text_metrics import CAP
 
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
+TOGETHER = 0.75         # of a frame's width and height that a beat's numbers may span together, in the frame
+                        # where they are MIN_VALUE_CAP tall (the rest: the safe margins, perspective, the blocks)
 
 
 def line_chars(aspect) -> int:
@@ -26,6 +30,14 @@ def line_chars(aspect) -> int:
     portrait or square frame holds about half of what a wide one does."""
     w, h = aspect
     return 34 if w >= 1.3 * h else 18
+
+
+def numbers_span(aspect, size: float) -> tuple[float, float]:
+    """(width, height) in world units that the numbers of one beat, `size` large, may span together: TOGETHER
+    of the frame in which they are MIN_VALUE_CAP tall (one shot must hold them all at that size)."""
+    w, h = aspect
+    short = CAP * size / MIN_VALUE_CAP
+    return TOGETHER * short * w / min(w, h), TOGETHER * short * h / min(w, h)
 
 
 def wrap_formula(text: str, width: int) -> str:
@@ -82,8 +94,9 @@ class Moments:
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
                  input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000,
-                 streams=(), token_name=None, drawings=()):
+                 streams=(), token_name=None, drawings=(), aspect=None):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
+        self.aspect = aspect                # the frame's (w, h): a beat's numbers must fit one frame together
         # the residual stream's tube, segment by segment: numbers are not written across it
         self.streams = tube_boxes(streams)
         # drawings on the wall (GELU's curve): numbers are not written over them either
@@ -154,10 +167,13 @@ class Moments:
         # (each number keeps its own spot where it can, so the shots of successive beats agree)
         first = min(self.line_chars, chars or self.line_chars)      # `chars`: lines at most this long
         tries = [(c, None) for c in (first, *(c for c in (24, 18, 12) if c < first))]
+        tries = ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]
+        # first where the beat's numbers, with those placed before, still fit one frame at their legible size
+        with_beat = self.beat_numbers(beat, size)
         fmts = languages(fmt_text)
-        for width, during in ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]:
+        for (width, during), together in [(t, with_beat) for t in tries if with_beat] + [(t, None) for t in tries]:
             text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
-            loc = self.place(text, size, b, cell, during, beside=beside)
+            loc = self.place(text, size, b, cell, during, beside=beside, together=together)
             if loc is not None:
                 break
         else:
@@ -165,6 +181,13 @@ class Moments:
             loc = self.place(text, size, b, cell, None, fallback=True)
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
                                      text=text, location=loc, size=float(size), frames=(f0, f1)))
+
+    def beat_numbers(self, beat: BeatPlan, size: float):
+        """(the boxes of the numbers placed so far that show during `beat`, the (width, height) all of the
+        beat's numbers may span: numbers_span), None when there are none or the frame is not known."""
+        boxes = [value_text_box(v.text, v.size, v.location) for v in self.values
+                 if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
+        return (boxes, numbers_span(self.aspect, size)) if boxes and self.aspect else None
 
     def addition(self, beat: BeatPlan, a: str, b: str, total: str) -> None:
         """The followed column (t) of `a`, `b` and their sum `total` framed, and their first numbers as
@@ -177,7 +200,7 @@ class Moments:
 
     def place(self, text: dict[str, str], size: float, b: Block, cell: tuple[int, int],
               frames: tuple[float, float] | None, fallback: bool = False, beside: bool = False,
-              first=()) -> tuple[float, float, float] | None:
+              first=(), together=None) -> tuple[float, float, float] | None:
         """Where a value text (language -> text: the box around all of them must fit, so the frame holds in
         either language) about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
@@ -185,7 +208,8 @@ class Moments:
         first spot whose text box keeps clear of every block (its cells
         and a tag's height around them), of the stream's tube and of the texts placed before it (only
         those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot).
-        `first`: (x, z) spots to try before those."""
+        `first`: (x, z) spots to try before those; `together` (Moments.beat_numbers): only spots where the
+        text and those boxes span at most that (width, height)."""
         lo, hi = b.bounds()
         w = max(text_width(t, size) for t in text.values())
         gap = 1.0 * self.size
@@ -209,8 +233,14 @@ class Moments:
         obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values
                       if frames is None or (v.frames[0] <= frames[1] and frames[0] <= v.frames[1])]
         obstacles += [(lo_ - pad, hi_ + pad) for lo_, hi_ in self.streams + self.drawings]
+        if together:
+            boxes, (span_w, span_h) = together
+            b_lo, b_hi = np.min([a for a, _ in boxes], axis=0), np.max([c for _, c in boxes], axis=0)
         for x, zz in spots:
             tl, th = own_lo + (x, y, zz), own_hi + (x, y, zz)
+            if together and (max(th[0], b_hi[0]) - min(tl[0], b_lo[0]) > span_w
+                             or max(th[2], b_hi[2]) - min(tl[2], b_lo[2]) > span_h):
+                continue                    # too far from the beat's other numbers for one frame to hold them
             if not any(tl[0] < oh[0] and ol[0] < th[0] and tl[2] < oh[2] and ol[2] < th[2] for ol, oh in obstacles):
                 return float(x), y, float(zz)
         return (float(spots[0][0]), y, float(spots[0][1])) if fallback else None

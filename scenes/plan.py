@@ -168,7 +168,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
         paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
     m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,
                                     output, frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
-                                    token_text, [p for p in paths if p.id.startswith("curve")]))
+                                    token_text, [p for p in paths if p.id.startswith("curve")], aspect))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
     if wall:
