@@ -112,6 +112,7 @@ class Parts:
         parts = [_pieces(lo, hi, LONG if pieces else np.inf) for (lo, hi), _ in self.signature]
         self.corners = np.array([box_corners(lo, hi) for p in parts for lo, hi in p]).reshape(-1, 8, 3)
         self.owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=np.intp)
+        self.cut = np.array([len(p) > 1 for p in parts for _ in p], dtype=bool)     # a piece of a long block
         self.blocks = len(blocks)
         self.always = np.array([not b.visible for b in blocks], dtype=bool)        # empty: always shown
         iv = [(i, a, b) for i, blk in enumerate(blocks) for a, b in blk.visible]
@@ -155,9 +156,15 @@ def _pieces(lo, hi, long: float) -> list[tuple[np.ndarray, np.ndarray]]:
     widths = size[a] / max(size[b], 1e-9)
     if widths <= long:
         return [(lo, hi)]
-    n = int(min(MAX_PIECES, np.ceil(widths / PIECE)))
+    return split(lo, hi, int(min(MAX_PIECES, np.ceil(widths / PIECE))))
+
+
+def split(lo, hi, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The box lo..hi cut along its longer wall axis (x or z) into `n` equal pieces."""
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     if n <= 1:
         return [(lo, hi)]
+    a = 0 if hi[0] - lo[0] >= hi[2] - lo[2] else 2
     edges = np.linspace(lo[a], hi[a], n + 1)
     out = []
     for u, v in zip(edges[:-1], edges[1:]):

@@ -16,7 +16,7 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners, caption_band_top, caption_lines
 from llmreel.scenes.cards import card_rect
-from llmreel.scenes.cull import Parts, Spheres, in_view
+from llmreel.scenes.cull import Parts, Spheres, in_view, split
 from llmreel.scenes.geometry import label_bounds, value_text_bounds
 from llmreel.scenes.screen import (CAP, TITLE_SAFE, Cameras, box_screen, heights, inside, moved_boxes, outside,
                                    overlaps, slides_at)
@@ -26,6 +26,7 @@ MIN_CAP = 0.015                 # every text's cap height, fraction of the frame
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
 MAX_SECTION_CAP = 0.06          # a section heading larger than this would shout over a close-up: wide shots only
 LOD_FRAMES = 32                 # frames plan_lod measures at once (each measures the texts any of them may see)
+SUB_PIECES = 16                 # parts a long block's piece reaching past the frame is measured in again (on_cells)
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
@@ -195,12 +196,31 @@ def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks: list[B
     rows = pending.any(1)
     cells = np.zeros_like(seen)
     if rows.any():
-        blocks_xy, blocks_on = block_screen(blocks, cams, aspect, frames, rows=rows, pieces=True, cull=True)
+        parts = blocks if isinstance(blocks, Parts) else block_parts(blocks, True)
+        blocks_xy, blocks_on = block_screen(parts, cams, aspect, frames, rows=rows, cull=True)
         live = blocks_on & (blocks_xy[..., 4] > 0)                                  # [K, B]
         for k in np.flatnonzero(rows & live.any(1)):
             nn = np.flatnonzero(pending[k])
-            cells[k, nn] = overlaps(boxes[k, nn], blocks_xy[k, live[k]]).any(1)
+            cells[k, nn] = on_cells(boxes[k, nn], parts, np.flatnonzero(live[k]), blocks_xy[k],
+                                    cams.take(slice(k, k + 1)), aspect)
     return {"small": small, "large": large, "edge": edge, "band": band, "cells": cells}
+
+
+def on_cells(text_boxes: np.ndarray, parts: Parts, idx: np.ndarray, xy: np.ndarray, cam: Cameras, aspect) -> np.ndarray:
+    """[n] whether each of `text_boxes` [n, 5] covers cells of the boxes `idx` of `parts` (screen boxes `xy`
+    [P, 5] in the one frame of `cam`). A piece of a long block reaching past the frame is measured again in
+    SUB_PIECES parts: its box, widened by the perspective of ends far outside the frame, covers much more
+    than its cells (a text beside a vocabulary-long column, clear of it by 3% of the frame, read as on it)."""
+    hit = overlaps(text_boxes, xy[idx])                                           # [n, b]
+    box = xy[idx]
+    past = parts.cut[idx] & ((box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 2] < 0) | (box[:, 3] > 1))
+    for j in np.flatnonzero(past & hit.any(0)):
+        c = parts.corners[idx[j]]
+        sub = box_screen(np.array([box_corners(lo, hi) for lo, hi in split(c.min(0), c.max(0), SUB_PIECES)]),
+                         cam, aspect)[0]
+        sub = sub[sub[:, 4] > 0]
+        hit[:, j] = overlaps(text_boxes, sub).any(1) if len(sub) else False
+    return hit.any(1)
 
 
 def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.ndarray:
