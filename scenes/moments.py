@@ -143,14 +143,16 @@ class Moments:
 
     def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
               anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
-              size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None) -> None:
+              size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None,
+              hang: bool = False) -> None:
         """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
         filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
         `percent`: as whole percentages ("36%"); `size`: its text size (default VALUE_SIZE tags); `beside`:
         right of the block at the nearest free height before any other side (a column of numbers); `now`:
         clear only of the numbers on screen at the same time from the first try (a number that follows
-        another about the same cell takes its spot)."""
+        another about the same cell takes its spot); `hang`: beside the block, its first line at the anchor
+        cell's height (a list about its first entry's cell, read from the top)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
             return
@@ -173,7 +175,7 @@ class Moments:
         fmts = languages(fmt_text)
         for (width, during), together in [(t, with_beat) for t in tries if with_beat] + [(t, None) for t in tries]:
             text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
-            loc = self.place(text, size, b, cell, during, beside=beside, together=together)
+            loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang)
             if loc is not None:
                 break
         else:
@@ -200,7 +202,7 @@ class Moments:
 
     def place(self, text: dict[str, str], size: float, b: Block, cell: tuple[int, int],
               frames: tuple[float, float] | None, fallback: bool = False, beside: bool = False,
-              first=(), together=None) -> tuple[float, float, float] | None:
+              first=(), together=None, hang: bool = False) -> tuple[float, float, float] | None:
         """Where a value text (language -> text: the box around all of them must fit, so the frame holds in
         either language) about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
@@ -209,7 +211,8 @@ class Moments:
         and a tag's height around them), of the stream's tube and of the texts placed before it (only
         those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot).
         `first`: (x, z) spots to try before those; `together` (Moments.beat_numbers): only spots where the
-        text and those boxes span at most that (width, height)."""
+        text and those boxes span at most that (width, height); `hang`: beside the block with the first line,
+        not the last, at the cell's height."""
         lo, hi = b.bounds()
         w = max(text_width(t, size) for t in text.values())
         gap = 1.0 * self.size
@@ -217,6 +220,8 @@ class Moments:
         y = float(lo[1] - 0.05)
         own_lo, own_hi = value_text_box(text, size, (0.0, 0.0, 0.0))      # its ink about its baseline's centre
         top = own_hi[2]                                                   # its ink above the baseline
+        if hang:                    # the lines above the last one: the first line at the cell's height
+            z -= top - value_text_box({k: t.split("\n")[0] for k, t in text.items()}, size, (0.0, 0.0, 0.0))[1][2]
         under = ((lo[0] + hi[0]) / 2, lo[2] - 2.5 * gap - top)
         over = ((lo[0] + hi[0]) / 2, hi[2] + 3.0 * gap + 0.3 * size)
         # beside the block at the cell's height, else on the side of the block nearer the cell

@@ -44,7 +44,7 @@ def top_logits(m: Moments, beat: BeatPlan) -> None:
         m.highlight(beat, "logits", (v, v + 1), (t, t + 1))
     m.fly(beat, ("lm_head.weight", (0, top[0])), "logits", (top[0], t))
     m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("logits", (t, v)) for v in top],
-            ("logits", (t, top[0])))
+            ("logits", (t, top[0])), hang=True)         # the first (highest) by its row's cell, read down
 
 
 def top_probabilities(m: Moments, beat: BeatPlan) -> None:
@@ -54,7 +54,7 @@ def top_probabilities(m: Moments, beat: BeatPlan) -> None:
     for v in top:
         m.highlight(beat, "probs", (v, v + 1), (t, t + 1))
     m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("probs", (t, v)) for v in top],
-            ("probs", (t, top[0])), small=True)
+            ("probs", (t, top[0])), small=True, hang=True)
 
 
 def picked(m: Moments, col: int) -> int:

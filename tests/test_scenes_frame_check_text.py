@@ -11,7 +11,7 @@ import pytest
 from tiny_gpt2 import tiny_model
 
 from llmreel.scenes.frame_check import TEXT_RULES, check_frames, summary
-from llmreel.scenes.geometry import value_text_box
+from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
 from llmreel.scenes.moments import numbers_span
 from llmreel.scenes.plan import plan_scene
 
@@ -93,3 +93,19 @@ def test_a_text_on_a_long_blocks_cells_is_still_found():
     found = [f for f in check_frames(bad) if f.rule == "cells"]
     assert found and all(f.beat == "softmax.logits" for f in found), found[:5]
     assert not [f for f in faults if f.rule == "cells"]
+
+
+@pytest.mark.parametrize("aspect", ("16:9", "9:16"))
+def test_the_top_five_hang_from_the_first_ones_row(aspect):
+    """The top predictions' list is read from the top: its first line (the highest logit, probability) stands
+    at the height of that token's cell, the others below it."""
+    spec, _ = spec_for("tiny", aspect)
+    for beat in ("softmax.logits", "softmax.probs"):
+        v = next(v for v in spec.value_texts if v.id.startswith(f"value:{beat}:"))
+        first = v.id.split(":")[2].split(";")[0]                      # e.g. logits[4,48136]
+        name, index = first.split("[")
+        block = spec.block(name)
+        z = cell_point(block, *block_cell(block, tuple(int(i) for i in index[:-1].split(","))))[2]
+        lines = v.text["en"].count("\n") + 1
+        assert lines >= 3
+        assert v.location[2] + (lines - 1) * v.size == pytest.approx(z - 0.3 * v.size, abs=0.05 * v.size), beat
