@@ -15,6 +15,7 @@ from llmreel.scenes.storyboard import BeatPlan
 NBSP = "\u00a0"
 TOP_SHOWN = 5               # predictions a value text lists with their token strings
 LIFTED = 16                 # prompt tokens whose columns fly out of the embedding table
+MAX_LINES = 3               # lines of the text so far
 
 
 def _name(m: Moments, v: int) -> str:
@@ -108,7 +109,7 @@ def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -
     new = [picked(m, c) for c in range(m.t, m.t + n_new)]
     # lines break between the prompt's words or before a new token, never inside one's brackets
     keep = "".join(f"[{m.token_name(v)}]".replace(" ", NBSP) for v in new)
-    text = languages(wrap_formula(m.input_text + keep, m.line_chars).replace(NBSP, " "))
+    text = languages(wrap_formula(so_far(m.input_text, keep, m.line_chars), m.line_chars).replace(NBSP, " "))
     size = VALUE_SIZE * m.size
     cell = block_cell(b, (m.t + n_new - 1, new[-1]))
     # first under the pick's number (one place to read), else where a number would go
@@ -120,6 +121,19 @@ def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -
         under = [(lo[0] - own_lo[0] + k * size, lo[2] - 1.0 * m.size - own_hi[2]) for k in (1, 2, 3)]
     loc = m.place(text, size, b, cell, frames, first=under) or m.place(text, size, b, cell, None, fallback=True)
     m.values.append(ValueText(id=f"value:{beat.id}:{tag}", text=text, location=loc, size=float(size), frames=frames))
+
+
+def so_far(prompt: str, new: str, chars: int) -> str:
+    """The prompt and the new tokens `new`, in at most MAX_LINES lines of `chars`: a long prompt's first words
+    give way to "…" (one frame holds the text at a number's size beside the pick's number: a 16-token prompt
+    in five lines did not, in 1:1, above the caption band)."""
+    text, cut = prompt + new, 0
+    while wrap_formula(text, chars).count("\n") >= MAX_LINES:
+        cut = prompt.find(" ", cut + 1)
+        if cut < 0:
+            break
+        text = "…" + prompt[cut:] + new
+    return text
 
 
 TEXT_MOMENTS = {"embedding.token": token_columns, "softmax.logits": top_logits, "softmax.probs": top_probabilities,
