@@ -22,7 +22,7 @@ import numpy as np
 from llmreel.scenes.camera import box_corners
 from llmreel.scenes.hud import card_height
 from llmreel.scenes.geometry import value_text_bounds
-from llmreel.scenes.legibility import ESSENTIAL, SAFE, Texts, band_tops, block_screen, evaluate
+from llmreel.scenes.legibility import ESSENTIAL, SAFE, Texts, band_tops, block_parts, block_screen, evaluate
 from llmreel.scenes.screen import Cameras, box_screen, overlaps
 from llmreel.scenes.spec import SceneSpec
 from llmreel.scenes.storyboard import arrival
@@ -98,6 +98,32 @@ def safe_rects(spec: SceneSpec, aspect, frames) -> np.ndarray:
     return out
 
 
+def seen_boxes(blocks, cams: Cameras, aspect, frames) -> tuple[np.ndarray, np.ndarray]:
+    """[K, B, 5] each block's projected box at `frames` and [K, B] whether it is shown: a block more than
+    cull.LONG times longer than wide (a 50,257-row logits column) is projected in pieces and its box is the
+    union of the pieces in front of the camera (the whole block's box is meaningless when one end lies
+    behind it); a block with no piece in front has depth -1 (unseen). Other blocks: their own box."""
+    parts = block_parts(blocks, pieces=True)
+    xy, on = block_screen(parts, cams, aspect, frames)
+    if len(parts.owner) == len(blocks):                     # no long block: one piece each
+        return xy, on
+    k, b = xy.shape[0], len(blocks)
+    front = on & (xy[..., 4] > 0)
+    out = np.zeros((k, b, 5))
+    out[..., 0] = out[..., 2] = np.inf
+    out[..., 1] = out[..., 3] = -np.inf
+    out[..., 4] = -1.0
+    rows, cols = np.nonzero(front)
+    at = rows * b + parts.owner[cols]
+    flat = out.reshape(-1, 5)
+    for c, reduce in ((0, np.minimum), (2, np.minimum), (1, np.maximum), (3, np.maximum), (4, np.maximum)):
+        reduce.at(flat[:, c], at, xy[rows, cols, c])
+    out[out[..., 4] < 0, :4] = 0.0                          # unseen: no box (its depth says so)
+    shown = np.zeros((k, b), dtype=bool)
+    shown[:, parts.owner] = on                              # a block's pieces share its visibility
+    return out, shown
+
+
 def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarray:
     """[F, 2]: the subject's share of the safe area's area and its largest share of width or height. The
     subject: the beat's focus blocks and the numbers its focus moments show beside them; (0, 0) where no
@@ -106,7 +132,7 @@ def subject_fill(spec: SceneSpec, beat, aspect, frames: np.ndarray) -> np.ndarra
     if not blocks:
         return np.ones((len(frames), 2))
     cams = Cameras(spec.camera, frames)
-    xy, on = block_screen(blocks, cams, aspect, frames)
+    xy, on = seen_boxes(blocks, cams, aspect, frames)
     values = [v for v in spec.value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
     if values:
         vxy = box_screen(np.array([box_corners(*value_text_bounds(v)) for v in values]), cams, aspect)
@@ -143,7 +169,7 @@ def in_frame(spec: SceneSpec, ids, aspect, frame: float) -> set[str]:
     blocks = subjects(spec, ids)
     if not blocks:
         return set()
-    xy, on = block_screen(blocks, Cameras(spec.camera, [frame]), aspect, np.array([frame]))
+    xy, on = seen_boxes(blocks, Cameras(spec.camera, [frame]), aspect, np.array([frame]))
     cx, cy = (xy[0, :, 0] + xy[0, :, 1]) / 2, (xy[0, :, 2] + xy[0, :, 3]) / 2
     x0, x1, y0, y1 = safe_rects(spec, aspect, [frame])[0]
     ok = on[0] & (xy[0, :, 4] > 0) & (cx > x0) & (cx < x1) & (cy > y0) & (cy < y1)
@@ -199,8 +225,7 @@ def caption_faults(spec: SceneSpec, aspect) -> list[Fault]:
         first = [(float(b.reveal_frames[0]) if b.reveal_frames.size else np.inf) if hasattr(b, "t_on") else -np.inf
                  for b in blocks]
         when = np.array([float(t.min()) if t.size else mid for t in during])      # starts lighting, or mid
-        cams = Cameras(spec.camera, when)
-        xy = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, aspect)
+        xy, _ = seen_boxes(blocks, Cameras(spec.camera, when), aspect, when)
         for i, (b, rect) in enumerate(zip(blocks, safe_rects(spec, aspect, when))):
             f, box = when[i], xy[i, i]                  # block i at its own moment
             shown = not b.visible or any(a <= f <= z for a, z in b.visible)

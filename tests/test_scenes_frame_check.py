@@ -252,3 +252,36 @@ def test_cover_measures_what_the_picture_holds():
     shares = cover(spec)
     assert set(shares) == {b.id for b in spec.beats} and all(0 <= v <= 1 for v in shares.values())
     assert shares["mlp.project"] > 2 * shares["introduction.roadmap"] > 0
+
+
+def test_a_long_block_is_seen_by_its_pieces_in_front_of_the_camera():
+    """frame_check.seen_boxes: a vocabulary-long column (5,000 rows) running from behind the camera to far
+    in front of it is seen by the union of its pieces in front (a box over the frame), where its whole box,
+    projected through the camera plane, read as behind the camera (unseen: the fill and caption rules
+    missed such blocks); a short block's box is its own; a block wholly behind is unseen."""
+    from llmreel.scenes.camera import box_corners
+    from llmreel.scenes.cull import LONG
+    from llmreel.scenes.frame_check import seen_boxes
+    from llmreel.scenes.screen import Cameras, box_screen
+    from llmreel.scenes.spec import Block, CameraKey
+
+    def block(bid, rows, origin):
+        return Block(id=bid, tensor=bid, index_prefix=(), transpose=False, role="activation",
+                     title={"en": bid, "ko": bid}, formal=bid, row_axis="C", col_axis="T", origin=origin,
+                     pitch=1.0, cell=0.84, depth=0.3, scale=1.0, values=np.zeros((rows, 4), np.float32),
+                     t_on=np.zeros((rows, 4), np.float32))
+
+    # close to the wall, two thousand rows down the column, looking further down along it
+    cam = CameraKey(0.0, (1.5, -8.0, -2000.0), (1.5, 0.0, -2040.0), 35.0)
+    blocks = [block("logits", 5000, (0.0, 0.0, 0.0)), block("probs", 3, (1.0, 0.0, -2030.0)),
+              block("wpe", 3, (0.0, -80.0, 60.0))]
+    assert 5000 / 4 > LONG
+    cams = Cameras([cam], [0.0])
+    xy, on = seen_boxes(blocks, cams, (16, 9), np.array([0.0]))
+    whole = box_screen(np.array([box_corners(*b.bounds()) for b in blocks]), cams, (16, 9))[0]
+    assert on.all()
+    long_, short, behind = xy[0]
+    assert long_[4] > 0 and long_[0] < 0.5 < long_[1] and long_[2] < 0.5 < long_[3], long_   # over the frame
+    assert whole[0, 4] <= 0                                             # its whole box: "behind the camera"
+    assert np.allclose(short, whole[1])                                 # a short block: its own box
+    assert behind[4] <= 0                                               # wholly behind: unseen

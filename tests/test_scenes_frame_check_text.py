@@ -25,12 +25,14 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 # had 16:9 small 50 (the layer-norm numbers), cells 108 (the top five logits and probabilities beside the
 # vocabulary-long column), essential 7; 1:1 cells 108; GPT-2 small 1:1 small 32 (the text so far in five
 # lines beside the pick's number). GPT-2 small measured too, not tested here (~40 s each): 16:9 fill 10,
-# essential 11, caption 11; 9:16 essential 8, fill 13, caption 14.
+# essential 11, caption 11; 9:16 essential 8, fill 13, caption 14. A vocabulary-long block partly behind
+# the camera is seen by its pieces in front (frame_check.seen_boxes), no longer unseen whole: fill 11/16/12
+# -> 9/14/10 (tiny), 10 -> 9 (GPT-2 small 1:1).
 CEILING = {
-    ("tiny", "16:9"): {"fill": 11, "essential": 6, "caption": 8},
-    ("tiny", "9:16"): {"fill": 16, "essential": 9, "caption": 16},
-    ("tiny", "1:1"): {"fill": 12, "essential": 20, "caption": 6},
-    ("gpt2", "1:1"): {"fill": 10, "essential": 20, "caption": 14},
+    ("tiny", "16:9"): {"fill": 9, "essential": 6, "caption": 8},
+    ("tiny", "9:16"): {"fill": 14, "essential": 9, "caption": 16},
+    ("tiny", "1:1"): {"fill": 10, "essential": 20, "caption": 6},
+    ("gpt2", "1:1"): {"fill": 9, "essential": 20, "caption": 14},
 }
 
 _SPECS: dict = {}
