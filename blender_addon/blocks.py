@@ -212,11 +212,14 @@ def _plates(blocks, spec, coll):
 
 
 def settled_throughout(t_on, meta, look) -> bool:
-    """Whether cells revealed at `t_on` show one look over the whole story: each settled before its first
-    frame (flash over) or never lit in it. Their image material then needs no frame (its driver would cost
-    every frame change: GPT-2 small's 471 weight images took ~70 ms of each)."""
+    """Whether cells revealed at `t_on` need no frame in their image material: each is shown settled from
+    the first frame (revealed by it, as scenes/look.static_look stores such cells: the weights, revealed at
+    the opening) or never lit in the story, and the story's last frame draws exactly that (those lit are
+    settled by then, the others still dim). The material's frame is then that last frame; a frame driver
+    would cost every frame change (GPT-2 small's 471 weight images took ~7 ms of each)."""
     t = np.asarray(t_on, np.float64)
-    return bool(np.all((t <= meta.frame_start - look.flash_frames) | (t > meta.frame_end)))
+    lit = t <= meta.frame_start
+    return bool(np.all(lit | (t > meta.frame_end)) and np.all(t[lit] <= meta.frame_end - look.flash_frames))
 
 
 def image_block(block, spec, coll, template):

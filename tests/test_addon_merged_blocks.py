@@ -124,15 +124,21 @@ def test_merged_blocks_show_what_separate_ones_do(bpy_factory):
         cell_inspector.cell_info(obj, face)
 
 
-def test_static_image_blocks_need_no_frame(bpy_factory):
-    """An image block whose cells keep one look over the story (weights) has no frame driver: its frame is
-    the story's last, where cell_look gives what it gives at every frame; a block that lights keeps it."""
+@pytest.mark.parametrize("weights_on", ["always", "first frame"])
+def test_static_image_blocks_need_no_frame(bpy_factory, weights_on):
+    """An image block whose cells keep one look over the story (weights: there before the story, or
+    revealed at its first frame as GPT-2's are) has no frame driver: its frame is the story's last, where
+    cell_look gives the look static_look stores for such cells (what the stand-in tiles and a cell block
+    of the same values show at every frame: settled), and what cell_look gives at every frame once a
+    flash would be over; a block that lights keeps its driver."""
     bpy = bpy_factory
     from llmreel.blender_addon import build
     from llmreel.blender_addon.blocks import settled_throughout
-    from llmreel.scenes.look import cell_look
+    from llmreel.scenes.look import cell_look, static_look
 
     spec = small_spec()
+    if weights_on == "first frame":
+        spec.block("wte").t_on[:] = spec.meta.frame_start
     build.build_scene(spec, image_threshold=1, glow=False)
     for bid, static in (("wte", True), ("h0.attn.q[1]", False)):
         obj = next(o for o in bpy.data.objects if o.get("llmreel_block") == bid)
@@ -145,5 +151,7 @@ def test_static_image_blocks_need_no_frame(bpy_factory):
             frame = next(n for n in tree.nodes if n.label == "frame").outputs[0].default_value
             settled = spec.theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3)
             want = cell_look(settled, b.t_on.reshape(-1), frame, spec.look)[0]
-            for f in range(spec.meta.frame_start, spec.meta.frame_end + 1):
+            stored = static_look(b, spec.meta.frame_start, spec.meta.frame_end)
+            assert np.array_equal(want, np.where(stored[:, None] > 0, settled, np.float32(spec.look.dim)))
+            for f in range(int(np.ceil(spec.meta.frame_start + spec.look.flash_frames)), spec.meta.frame_end + 1):
                 assert np.array_equal(cell_look(settled, b.t_on.reshape(-1), f, spec.look)[0], want)
