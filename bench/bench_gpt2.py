@@ -77,7 +77,9 @@ def run(config: str, layers: int | None, text: str, render: bool, folder: Path) 
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     _phase(res, "build", lambda: build.build_scene(spec))
-    res["images"] = sum(1 for o in bpy.data.objects if o.get("llmreel_image"))
+    images = [o for o in bpy.data.objects if o.get("llmreel_image")]
+    res["images"] = sum(len(o["llmreel_block"].split(",")) for o in images)
+    res["image_objects"] = len(images)
     res["mesh_cells"] = sum(len(o.data.polygons) for o in bpy.data.objects
                             if o.type == "MESH" and o.get("llmreel_block") and not o.get("llmreel_image"))
     blend = folder / "gpt2.blend"
@@ -162,8 +164,8 @@ class _draft_steps:
 def report(r: dict) -> None:
     print(f"machine: {machine()}, load avg {os.getloadavg()[0]:.1f}")
     print(f"{r['config']} with {r['layers']} layers, seeded random weights, {r['tokens']}-token prompt: "
-          f"{r['blocks']} blocks, {r['cells']:,} cells ({r['images']} image blocks, {r['mesh_cells']:,} mesh "
-          f"cells), {r['frames']} frames")
+          f"{r['blocks']} blocks, {r['cells']:,} cells ({r['images']} image blocks in {r['image_objects']} objects, "
+          f"{r['mesh_cells']:,} mesh cells), {r['frames']} frames")
     rows = [("plan", "plan_s", "s"), ("build", "build_s", "s"), ("save .blend", "save_s", "s"),
             ("peak plan..save", "build_peak_all_gb", "GB"), ("peak, all phases", "peak_gb", "GB"),
             (".blend size", "blend_mb", "MB"),

@@ -13,8 +13,8 @@ import re
 import bpy
 import numpy as np
 
-from llmreel.scenes.block_lod import IMAGE_CELLS, MERGE_BLOCKS, merge_groups, pooled_image
-from llmreel.scenes.look import block_phases, interval_mask, static_look
+from llmreel.scenes.block_lod import IMAGE_CELLS, MERGE_BLOCKS, merge_groups, merge_images, pooled_image
+from llmreel.scenes.look import block_phases, interval_mask, settled_throughout, static_look
 
 from . import animate, compat, geometry, keys
 from .attributes import set_attribute
@@ -55,19 +55,19 @@ def block_props(block, config: dict) -> dict:
             keys.COL_AXIS: block.col_axis}
 
 
-def _block_props(obj, members, config: dict, faces_per_cell: int) -> None:
-    """One block's props on its object; for a merged group (block_lod.merge_groups) the ids joined by
-    commas under keys.BLOCK, the first block's other props, and every block's props with its faces
-    [start, stop) as JSON under keys.MEMBERS (cell_inspector reads them)."""
+def _block_props(obj, members, config: dict, faces) -> None:
+    """One block's props on its object; for a merged group (block_lod.merge_groups, merge_images) the ids
+    joined by commas under keys.BLOCK, the first block's other props, and every block's props with its
+    faces [start, stop) (`faces`: each member's face count) as JSON under keys.MEMBERS (cell_inspector
+    reads them)."""
     for name, value in block_props(members[0], config).items():
         obj[name] = value
     if len(members) > 1:
         obj[keys.BLOCK] = ",".join(b.id for b in members)
         rows, start = [], 0
-        for b in members:
-            stop = start + b.values.size * faces_per_cell
-            rows.append({**block_props(b, config), keys.FACES: [start, stop]})
-            start = stop
+        for b, n in zip(members, faces):
+            rows.append({**block_props(b, config), keys.FACES: [start, start + int(n)]})
+            start += int(n)
         obj[keys.MEMBERS] = json.dumps(rows)
 
 
@@ -211,27 +211,12 @@ def _plates(blocks, spec, coll):
     return obj
 
 
-def settled_throughout(t_on, meta, look) -> bool:
-    """Whether cells revealed at `t_on` need no frame in their image material: each is shown settled from
-    the first frame (revealed by it, as scenes/look.static_look stores such cells: the weights, revealed at
-    the opening) or never lit in the story, and the story's last frame draws exactly that (those lit are
-    settled by then, the others still dim). The material's frame is then that last frame; a frame driver
-    would cost every frame change (GPT-2 small's 471 weight images took ~7 ms of each)."""
-    t = np.asarray(t_on, np.float64)
-    lit = t <= meta.frame_start
-    return bool(np.all(lit | (t > meta.frame_end)) and np.all(t[lit] <= meta.frame_end - look.flash_frames))
-
-
-def image_block(block, spec, coll, template):
-    """A block above the image threshold (scenes/block_lod.py): its pre-coloured 8-bit image, packed, over
-    a grid of stand-in tiles that pool its cells (their mean colour and first reveal, with the cell look:
-    what Workbench draws); the tiles' material draws the image's pixels with the tiles' reveal (EEVEE,
-    Cycles). Tiles abut: together they cover what the block's cells span."""
+def _image_tiles(block, spec):
+    """An image block's pooled image (scenes/block_lod.py) and its stand-in tiles relative to the block's
+    origin: centres [n, 3], sizes [n, 2] and texture coordinates [n, 4, 2] (tile corner order). Tiles
+    abut: together they cover what the block's cells span."""
     R, K = block.shape
     pi = pooled_image(block, spec.theme)
-    img = tag(bpy.data.images.new(f"{block.id} colours", K, R))
-    img.pack(data=pi.png, data_len=len(pi.png))
-    img.source = "FILE"
     r, k = pi.t_on.shape
     half = block.cell / 2
     x0, x1 = -half, (K - 1) * block.pitch + half                       # the block's extent, as its cells span
@@ -243,12 +228,19 @@ def image_block(block, spec, coll, template):
                        (vv[:-1, :-1] + vv[1:, :-1]) / 2 * (z1 - z0) + z0], axis=-1).reshape(-1, 3)
     size = np.stack([np.diff(u)[None, :].repeat(r, 0) * (x1 - x0),
                      -np.diff(v)[:, None].repeat(k, 1) * (z1 - z0)], axis=-1).reshape(-1, 2)
-    mesh = tag(geometry.build_tile_mesh(block.id, centre.astype(np.float32), size.astype(np.float32)))
     corners = np.stack([np.stack([uu[:-1, :-1], vv[1:, :-1]], -1), np.stack([uu[:-1, 1:], vv[1:, 1:]], -1),
                         np.stack([uu[:-1, 1:], vv[:-1, 1:]], -1), np.stack([uu[:-1, :-1], vv[:-1, :-1]], -1)],
                        axis=2)                                          # [r, k, 4 corners, 2]: tile corner order
-    uv = mesh.uv_layers.new(name="UVMap")
-    uv.data.foreach_set("uv", corners.astype(np.float32).ravel())
+    return pi, centre.astype(np.float32), size.astype(np.float32), corners.astype(np.float32).reshape(-1, 4, 2)
+
+
+def _image_material(block, spec, template, pi):
+    """The block's material: a copy of `template` drawing its packed image with its stand-in tiles'
+    reveal, its previews keyed; no frame driver when its cells keep one look (settled_throughout)."""
+    R, K = block.shape
+    img = tag(bpy.data.images.new(f"{block.id} colours", K, R))
+    img.pack(data=pi.png, data_len=len(pi.png))
+    img.source = "FILE"
     mat = template.copy()                       # one ID copy: building each tree anew slows as the file grows
     mat.name = f"LLMReel Image {block.id}"
     mat.node_tree.nodes["Image Texture"].image = img
@@ -260,29 +252,61 @@ def image_block(block, spec, coll, template):
         frame = next(n for n in mat.node_tree.nodes if n.label == "frame")
         frame.outputs[0].driver_remove("default_value")     # a driver a block is evaluated every frame
         frame.outputs[0].default_value = float(spec.meta.frame_end)
-    obj, _ = looked_object(block, spec, coll, mesh, "tile", pi.values.reshape(-1), pi.t_on.reshape(-1),
-                           pi.settled.reshape(-1, 3), mat, may_hide=False)
+    return mat
+
+
+def image_block(members, spec, coll, template):
+    """Image blocks (scenes/block_lod.py) as ONE object: each block's pre-coloured 8-bit image, packed, over
+    a grid of stand-in tiles that pool its cells (their mean colour and first reveal, with the cell look:
+    what Workbench draws); the tiles' material draws the image's pixels with the tiles' reveal (EEVEE,
+    Cycles). One block, or a group of blocks that keep one look all story long (block_lod.merge_images):
+    each block's tiles at its place relative to the first's origin, in its own material slot. Returns
+    (object, each block's tile count)."""
+    first = members[0]
+    parts = [_image_tiles(b, spec) for b in members]
+    origin = np.asarray(first.origin, np.float32)
+    centres = np.concatenate([c + (np.asarray(b.origin, np.float32) - origin) for b, (_, c, _, _) in
+                              zip(members, parts)])
+    name = first.id if len(members) == 1 else f"{first.id} +{len(members) - 1}"
+    mesh = tag(geometry.build_tile_mesh(name, centres, np.concatenate([p[2] for p in parts])))
+    mesh.uv_layers.new(name="UVMap").data.foreach_set("uv", np.concatenate([p[3] for p in parts]).ravel())
+    mats = [_image_material(b, spec, template, p[0]) for b, p in zip(members, parts)]
+    obj, _ = looked_object(first, spec, coll, mesh, "tile",
+                           np.concatenate([p[0].values.reshape(-1) for p in parts]),
+                           np.concatenate([p[0].t_on.reshape(-1) for p in parts]),
+                           np.concatenate([p[0].settled.reshape(-1, 3) for p in parts]), mats[0],
+                           may_hide=False, name=name)
+    tiles = [len(p[1]) for p in parts]
+    if len(members) > 1:
+        for mat in mats[1:]:
+            mesh.materials.append(mat)
+        mesh.polygons.foreach_set("material_index", np.repeat(np.arange(len(members), dtype=np.int32), tiles))
     obj[keys.IMAGE] = 1
     obj[keys.CELL_SHAPE] = "tile"
-    obj[keys.POOL] = [pi.fr, pi.fc]
-    return obj
+    obj[keys.POOL] = [parts[0][0].fr, parts[0][0].fc]
+    return obj, tiles
 
 
 def add_blocks(spec, coll, image_threshold: int, shape: str, merge_above: int = MERGE_BLOCKS) -> None:
     """Every block: an image over stand-in tiles above `image_threshold` cells, else cells; with more than
-    `merge_above` blocks, sibling cell blocks share an object (block_lod.merge_groups)."""
+    `merge_above` blocks, sibling cell blocks share an object (block_lod.merge_groups), and so do the image
+    blocks of a layer that keep one look (block_lod.merge_images)."""
     behind, cells = [], []
     template = None
     groups = {g[0]: g for g in merge_groups(spec.blocks, image_threshold, merge_above)}
+    images = {g[0]: g for g in merge_images(spec.blocks, image_threshold, merge_above, spec.meta, spec.look)}
+    later = {i for g in images.values() for i in g[1:]}
     for i, block in enumerate(spec.blocks):
-        if block.values.size > image_threshold:
+        if block.values.size > image_threshold and i not in later:
             template = template or tag(image_material("LLMReel Image template", None, spec.look))
-            obj = image_block(block, spec, coll, template)
-            _block_props(obj, [block], spec.meta.config, 1)
+            members = [spec.blocks[j] for j in images.get(i, [i])]
+            obj, tiles = image_block(members, spec, coll, template)
+            _block_props(obj, members, spec.meta.config, tiles)
         elif i in groups:
             members = [spec.blocks[j] for j in groups[i]]
             obj, hides = _cell_block(members, spec, coll, shape)
-            _block_props(obj, members, spec.meta.config, geometry.faces_per_cell(shape))
+            _block_props(obj, members, spec.meta.config,
+                         [b.values.size * geometry.faces_per_cell(shape) for b in members])
             cells += members
             if hides:
                 behind += members

@@ -21,12 +21,17 @@ def _member(obj, face_index: int) -> tuple[dict, int]:
     faces hold it. ValueError for non-block objects, image planes and faces out of range."""
     if obj is None or obj.get(keys.BLOCK) is None:
         raise ValueError("not an LLM Reel block object")
-    if obj.get(keys.IMAGE):
-        rows, cols = (int(x) for x in obj[keys.SHAPE])
-        raise ValueError(f"{obj[keys.BLOCK]} is an image plane ({rows}×{cols}); cells are pixels")
     nfaces = len(obj.data.polygons)
     if not 0 <= face_index < nfaces:
         raise ValueError(f"face {face_index} outside 0..{nfaces - 1}")
+    props, face = _in_member(obj, face_index)
+    if obj.get(keys.IMAGE):
+        rows, cols = (int(x) for x in props[keys.SHAPE])
+        raise ValueError(f"{props[keys.BLOCK]} is an image plane ({rows}×{cols}); cells are pixels")
+    return props, face
+
+
+def _in_member(obj, face_index: int):
     if keys.MEMBERS not in obj:
         return obj, face_index
     for member in json.loads(obj[keys.MEMBERS]):

@@ -11,10 +11,12 @@ own reveal as long as the budget allows (a reveal per column and group of rows).
 At scale (a plan of more than MERGE_BLOCKS blocks: GPT-2's per-head slices) the cell blocks of one tensor
 that share their look's timing (previews, shown intervals) and cell size become ONE object (`merge_groups`):
 Blender pays for every animated object on each frame change (~0.1-0.2 ms each), so GPT-2 small's 1,148
-time-driven cell blocks cost ~0.3 s a frame as objects and a few dozen objects' worth merged.
+time-driven cell blocks cost ~0.3 s a frame as objects and a few dozen objects' worth merged; the image
+blocks that keep one look all story long (the weights) share an object per layer (`merge_images`).
 
     pool_factors(rows, cols, budget) -> (fr, fc);   pooled_image(block, theme, budget) -> PooledImage
     merge_groups(blocks, image_cells, limit) -> [[block index, ...], ...]
+    merge_images(blocks, image_cells, limit, meta, look) -> [[block index, ...], ...]
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from llmreel.scenes.look import settled_throughout
 
 IMAGE_CELLS = 16_384         # a block of more cells is an image (nano-gpt's largest block has 9,216)
 STANDIN_CELLS = 1_024        # at most this many stand-in tiles per image block
@@ -162,4 +166,20 @@ def merge_groups(blocks, image_cells: int = IMAGE_CELLS, limit: int = MERGE_BLOC
         key = (b.tensor, b.role, tuple(map(tuple, b.preview)), tuple(map(tuple, b.visible)),
                float(b.pitch), float(b.cell), float(b.depth))
         groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def merge_images(blocks, image_cells: int, limit: int, meta, look) -> list[list[int]]:
+    """Indices of the image blocks (more than `image_cells` cells) that share an object, in plan order: none
+    while there are at most `limit` blocks; beyond, those that show one look all story long (no preview,
+    always shown, look.settled_throughout: the weights), grouped by their tensor's layer (its name's first
+    part: `h3`, `wte`), so that a frame change no longer pays for each (GPT-2 small's 471 weight images:
+    ~15 ms of each as objects) while a draw still skips the layers out of view."""
+    if len(blocks) <= limit:
+        return []
+    groups: dict = {}
+    for i, b in enumerate(blocks):
+        if b.values.size > image_cells and not b.preview and not b.visible \
+                and settled_throughout(b.t_on, meta, look):
+            groups.setdefault(b.tensor.split(".")[0], []).append(i)
     return list(groups.values())

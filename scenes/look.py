@@ -3,8 +3,8 @@
 A cell is dim until its reveal frame `t_on`, flashes for `flash_frames` after it and then settles into its
 value's colour; a block preview shows every cell settled. `cell_look` is that rule, with the parameters a
 SceneSpec carries (`plan_look` -> spec.look); the Geometry Nodes look group and the image-plane shader in
-blender_addon/nodes.py draw it. `static_look` and `block_phases` decide which blocks need it evaluated per
-frame at all.
+blender_addon/nodes.py draw it. `static_look`, `block_phases` and `settled_throughout` decide which
+blocks need it evaluated per frame at all.
 """
 from __future__ import annotations
 
@@ -104,3 +104,14 @@ def interval_mask(frames: np.ndarray, intervals) -> np.ndarray:
     for a, z in intervals:
         mask |= (frames >= a) & (frames <= z)
     return mask
+
+
+def settled_throughout(t_on, meta, look) -> bool:
+    """Whether cells revealed at `t_on` need no frame in their image material: each is shown settled from
+    the first frame (revealed by it, as static_look stores such cells: the weights, revealed at
+    the opening) or never lit in the story, and the story's last frame draws exactly that (those lit are
+    settled by then, the others still dim). The material's frame is then that last frame; a frame driver
+    would cost every frame change (GPT-2 small's 471 weight images: ~15 ms of each)."""
+    t = np.asarray(t_on, np.float64)
+    lit = t <= meta.frame_start
+    return bool(np.all(lit | (t > meta.frame_end)) and np.all(t[lit] <= meta.frame_end - look.flash_frames))

@@ -4,6 +4,7 @@ cells are the same as with an object per block."""
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -155,3 +156,96 @@ def test_static_image_blocks_need_no_frame(bpy_factory, weights_on):
             assert np.array_equal(want, np.where(stored[:, None] > 0, settled, np.float32(spec.look.dim)))
             for f in range(int(np.ceil(spec.meta.frame_start + spec.look.flash_frames)), spec.meta.frame_end + 1):
                 assert np.array_equal(cell_look(settled, b.t_on.reshape(-1), f, spec.look)[0], want)
+
+
+def _image_spec():
+    """small_spec with two more weight matrices of layer h0 (one revealed before the story, one at its first
+    frame, as GPT-2's are), all blocks images at image_threshold=1."""
+    spec = small_spec()
+    w = spec.block("wte")
+    rng = np.random.default_rng(5)
+    for name, dz, t in (("c_fc", -0.9, -np.inf), ("c_proj", -1.5, spec.meta.frame_start)):
+        b = copy.deepcopy(w)
+        b.id = b.formal = b.tensor = f"h0.mlp.{name}.weight"
+        b.origin = (w.origin[0] + 0.1, w.origin[1], w.origin[2] + dz)
+        b.values = rng.normal(0, 0.6, w.shape).astype(np.float32)
+        b.t_on = np.full(w.shape, t, np.float32)
+        spec.blocks.append(b)
+    return spec
+
+
+def _image_parts(bpy):
+    """{block id: (tile vertices in the world [V, 3], stored Col [V, 4], UVs [4F, 2], material name, its image's
+    pixels, its frame value)} of every image block, merged or not."""
+    from llmreel.blender_addon.attributes import get_attribute
+
+    out = {}
+    for obj in (o for o in bpy.data.objects if o.get("llmreel_image")):
+        me = obj.data
+        co = get_attribute(me, "position") + np.asarray(obj.location, np.float32)
+        col = get_attribute(me, "Col")
+        uv = np.empty(len(me.loops) * 2, np.float32)
+        me.uv_layers["UVMap"].data.foreach_get("uv", uv)
+        slot = np.empty(len(me.polygons), np.int32)
+        me.polygons.foreach_get("material_index", slot)
+        ids = obj["llmreel_block"].split(",")
+        faces = ([m["llmreel_faces"] for m in json.loads(obj["llmreel_members"])] if len(ids) > 1
+                 else [[0, len(me.polygons)]])
+        for i, (bid, (a, z)) in enumerate(zip(ids, faces)):
+            assert (slot[a:z] == i).all()
+            mat = me.materials[i]
+            tree = mat.node_tree
+            drivers = tree.animation_data.drivers if tree.animation_data else []
+            frame = next(n for n in tree.nodes if n.label == "frame").outputs[0].default_value
+            out[bid] = (co[4 * a:4 * z], col[4 * a:4 * z], uv.reshape(-1, 2)[4 * a:4 * z], mat.name,
+                        np.array(tree.nodes["Image Texture"].image.pixels[:]), (len(drivers), frame))
+    return out
+
+
+@pytest.mark.bpy
+def test_static_images_of_a_layer_share_an_object(bpy_factory, tmp_path):
+    """At scale, the image blocks of one layer that keep one look (block_lod.merge_images) are one object,
+    a material slot each: their tiles, stored colours, texture coordinates, images and frames are those of
+    an object per block, a Workbench frame is the same to the pixel, and the inspector names each block."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build, cell_inspector
+    from llmreel.scenes.block_lod import merge_images
+
+    spec = _image_spec()
+    n = len(spec.blocks)
+    ids = [b.id for b in spec.blocks]
+    assert merge_images(spec.blocks, 1, n, spec.meta, spec.look) == []              # not at scale
+    groups = [[ids[i] for i in g] for g in merge_images(spec.blocks, 1, 0, spec.meta, spec.look)]
+    assert groups == [["wte"], ["h0.mlp.c_fc.weight", "h0.mlp.c_proj.weight"]]     # lighting ones apart
+
+    def frame_png(name):
+        sc = bpy.context.scene
+        sc.render.engine = "BLENDER_WORKBENCH"
+        sc.render.resolution_x, sc.render.resolution_y, sc.render.resolution_percentage = 320, 180, 100
+        sc.frame_set(50)
+        sc.render.filepath = str(tmp_path / name)
+        bpy.ops.render.render(write_still=True)
+        img = bpy.data.images.load(str(tmp_path / name))
+        px = np.array(img.pixels[:], np.float32)
+        bpy.data.images.remove(img)
+        return px
+
+    build.build_scene(spec, image_threshold=1, glow=False, merge_above=n)
+    apart, apart_px = _image_parts(bpy), frame_png("apart.png")
+    build.build_scene(spec, image_threshold=1, glow=False, merge_above=0)
+    merged = [o for o in bpy.data.objects if o.get("llmreel_image") and "," in o["llmreel_block"]]
+    assert [o["llmreel_block"] for o in merged] == ["h0.mlp.c_fc.weight,h0.mlp.c_proj.weight"]
+    assert not merged[0].animation_data and not merged[0].modifiers
+    together, together_px = _image_parts(bpy), frame_png("together.png")
+    assert sorted(together) == sorted(apart) == sorted(ids)
+    for bid in ids:
+        for a, b in zip(apart[bid][:3], together[bid][:3]):
+            assert np.abs(a - b).max() < 1e-6, bid
+        assert apart[bid][3:4] == together[bid][3:4] and np.array_equal(apart[bid][4], together[bid][4])
+        assert apart[bid][5] == together[bid][5], bid
+    assert together["h0.mlp.c_proj.weight"][5] == (0, spec.meta.frame_end)          # no frame driver
+    assert np.array_equal(apart_px, together_px)
+    obj = merged[0]
+    tiles = json.loads(obj["llmreel_members"])[1]["llmreel_faces"][0]
+    with pytest.raises(ValueError, match="h0.mlp.c_proj.weight is an image plane"):
+        cell_inspector.cell_info(obj, tiles)
