@@ -18,7 +18,7 @@ from llmreel.scenes.look import block_phases, interval_mask, settled_throughout,
 
 from . import animate, compat, geometry, keys
 from .attributes import set_attribute
-from .nodes import cell_look_group, cell_material, image_material, tag
+from .nodes import cell_look_group, cell_material, dim_cell_material, image_material, tag
 
 DEFAULT_IMAGE_THRESHOLD = IMAGE_CELLS  # cells; bigger blocks become an image over stand-in tiles (block_lod)
 LOOK_MODIFIER = "LLM Reel Look"
@@ -159,15 +159,20 @@ class _Cells:
 def _backdrop(blocks, spec, coll):
     """One static object: a dim tile behind every cell of the blocks that hide while all-dim (see
     block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells' back
-    plane: a cell depth behind a tile's face, at the back of a box."""
+    plane: a cell depth behind a tile's face, at the back of a box. All dim, so coloured by its material
+    and object colour, not per vertex: GPT-2's 6.4 M backdrop vertices had the largest of a draw's
+    vertex buffers (a float colour each) and ~130 MB of attributes."""
     if not blocks:
         return None
     centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32)
                + np.array([0.0, b.depth / 2, 0.0], np.float32) for b in blocks]
     sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
-    centres = np.concatenate(centres)
-    obj = _tile_object("LLM Reel dim cells", centres, sizes, np.tile(spec.look.dim, (len(centres), 1)), coll,
-                       spec.look)
+    name = "LLM Reel dim cells"
+    mesh = tag(geometry.build_tile_mesh(name, np.concatenate(centres), sizes))
+    mesh.materials.append(dim_cell_material(spec.look))     # one colour: no colour attribute to store or draw
+    obj = tag(bpy.data.objects.new(name, mesh))
+    obj.color = (*spec.look.dim, 1.0)
+    coll.objects.link(obj)
     obj[keys.BACKDROP] = 1
     return obj
 

@@ -196,6 +196,21 @@ def cell_material(look):
     return mat
 
 
+def dim_cell_material(look):
+    """cell_material's surface for cells that are always dim and never glow (the backdrop, blocks.py), its
+    colour a constant, so their mesh needs no `Col` or `glow` attributes: Cycles/EEVEE draw what
+    cell_material draws with Col = look.dim and glow 0 (emission strength 1), Workbench the object's or
+    material's viewport colour (an object without a colour attribute), set to the same dim."""
+    def surface(nodes, links, rgb):
+        col = nodes.new("ShaderNodeRGB")
+        col.outputs[0].default_value = (*rgb, 1.0)
+        one = nodes.new("ShaderNodeValue")
+        one.outputs[0].default_value = 1.0
+        _emissive_surface(nodes, links, col.outputs[0], one.outputs[0])
+
+    return _by_colour(f"{CELL_MATERIAL} dim", look.dim, surface)
+
+
 def _colour_key(rgb) -> str:
     """A linear RGB colour as 15 digits (1e-4 steps) for a material's name: rebuilds find the same one."""
     return "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)
@@ -205,18 +220,27 @@ def flat_material(color):
     """Unlit colour (text, paths, frames, flying cells): emission in Cycles/EEVEE, and the same colour as
     the material's viewport colour, which Workbench shows for objects without a colour attribute.
     One material per distinct colour (name carries the colour, so rebuilds reuse it)."""
+    def surface(nodes, links, rgb):
+        em = nodes.new("ShaderNodeEmission")
+        em.inputs["Color"].default_value = (*rgb, 1.0)
+        em.inputs["Strength"].default_value = 1.0
+        out = nodes.new("ShaderNodeOutputMaterial")
+        links.new(em.outputs[0], out.inputs["Surface"])
+
+    return _by_colour(FLAT_MATERIAL, color, surface)
+
+
+def _by_colour(prefix: str, color, surface):
+    """Our material named `prefix #colour` (rebuilds reuse it), or a new one with that viewport colour
+    whose nodes `surface(nodes, links, rgb)` makes."""
     rgb = tuple(float(x) for x in color[:3])
-    name = f"{FLAT_MATERIAL} #{_colour_key(rgb)}"
+    name = f"{prefix} #{_colour_key(rgb)}"
     mat = _get_ours(bpy.data.materials, name)
     if mat is not None:
         return mat
     mat, nodes, links = _new_material(name)
     mat.diffuse_color = (*rgb, 1.0)
-    em = nodes.new("ShaderNodeEmission")
-    em.inputs["Color"].default_value = (*rgb, 1.0)
-    em.inputs["Strength"].default_value = 1.0
-    out = nodes.new("ShaderNodeOutputMaterial")
-    links.new(em.outputs[0], out.inputs["Surface"])
+    surface(nodes, links, rgb)
     return mat
 
 

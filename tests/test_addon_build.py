@@ -19,7 +19,7 @@ def _blocks(bpy):
 
 def _eval_colors(bpy, obj, frame):
     """Per-cell RGB the scene shows at `frame`: the evaluated `Col` point attribute (one per cell) or,
-    while the block hides (all its cells dim), the dim backdrop tiles lying at its cells."""
+    while the block hides (all its cells dim), the colour of the dim backdrop whose tiles lie at its cells."""
     from llmreel.blender_addon.animate import is_shown
     from llmreel.blender_addon.attributes import get_attribute
     from llmreel.blender_addon.geometry import cell_centres, verts_per_cell
@@ -33,7 +33,8 @@ def _eval_colors(bpy, obj, frame):
         want = cell_centres(rows, cols, float(obj.data["llmreel_pitch"])) + np.asarray(obj.location)
         d = np.linalg.norm((co[None, :, :] - want[:, None, :])[..., [0, 2]], axis=2)      # [cells, tiles]
         assert d.min(axis=1).max() < 1e-4, "a hidden block's cells have no backdrop tile"
-        return get_attribute(back.data, "Col").reshape(-1, 4, 4)[d.argmin(axis=1), 0, :3]
+        assert back.data.color_attributes.active_color is None       # Workbench draws the object's colour
+        return np.tile(np.asarray(back.color[:3], np.float32), (len(want), 1))
     dg = bpy.context.evaluated_depsgraph_get()
     ev = obj.evaluated_get(dg)
     mesh = ev.to_mesh()

@@ -63,6 +63,13 @@ def test_one_object_per_block_and_backdrop(bpy_factory):
     assert not weight.modifiers and not weight.animation_data              # never changes: nothing per frame
     backs = [o for o in bpy.data.objects if o.get("llmreel_backdrop")]
     assert len(backs) == 1 and not backs[0].animation_data and not backs[0].modifiers
+    back, dim = backs[0], np.asarray(spec.look.dim, np.float32)
+    assert "Col" not in back.data.attributes and "glow" not in back.data.attributes     # one colour, not per vertex
+    mat = back.active_material                      # Workbench: the object's colour; Cycles/EEVEE: the emission
+    assert np.allclose(back.color[:3], dim) and np.allclose(mat.diffuse_color[:3], dim)
+    bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
+    assert np.allclose(bsdf.inputs["Emission Color"].links[0].from_socket.default_value[:3], dim)
+    assert bsdf.inputs["Emission Strength"].links[0].from_socket.default_value == 1.0
 
 
 def test_labels_show_through_keyed_instancers(bpy_factory):
