@@ -21,7 +21,7 @@ import bpy
 from llmreel.core.errors import InputError
 
 from . import compat, render
-from .blend_source import BlendSource, file_sha
+from .blend_source import BlendSource, file_sha, local_path
 from .culling import cull_offscreen, rig_as_built
 from .presets import RenderSettings
 
@@ -106,23 +106,6 @@ def configure_own(scene, settings: RenderSettings, threads: int | None = None) -
 
 # ---- a worker's scene ------------------------------------------------------------------------------
 _LOADED: dict[str, object] = {}           # ident -> the scene name, while that file stays loaded
-
-
-def local_path(source: BlendSource) -> Path:
-    """Where this process finds the file: its path on a shared disk, else the copy sent to this Dask
-    worker; RuntimeError when neither holds the same bytes."""
-    candidates = [Path(source.path)]
-    if source.upload:
-        try:
-            from distributed import get_worker
-
-            candidates.append(Path(get_worker().local_directory) / source.upload)
-        except (ImportError, ValueError):
-            pass
-    for p in candidates:
-        if p.is_file() and file_sha(p) == source.sha:
-            return p
-    raise RuntimeError(f"{source.path}: not on this machine with the same content (sha256 {source.sha[:12]})")
 
 
 def prepare_blend(source: BlendSource, settings: RenderSettings, threads: int | None = None,

@@ -184,7 +184,11 @@ def load_spec(spec):
 def build_id(spec, settings: RenderSettings) -> str:
     """What a built scene depends on: the spec's content and the build options (not the render settings,
     which `configure_render` changes on the built scene)."""
-    if isinstance(spec, (bytes, bytearray)):
+    from .blend_source import SpecSource
+
+    if isinstance(spec, SpecSource):
+        digest = spec.sha                           # the file's own sha256: the same key as its bytes give
+    elif isinstance(spec, (bytes, bytearray)):
         digest = hashlib.sha256(spec).hexdigest()
     elif isinstance(spec, (str, os.PathLike)):
         digest = hashlib.sha256(Path(spec).read_bytes()).hexdigest()
@@ -195,11 +199,12 @@ def build_id(spec, settings: RenderSettings) -> str:
 
 
 def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cull: bool = False):
-    """The bpy scene for `spec` (a SceneSpec, its .npz path or bytes), built once per process (and per
+    """The bpy scene for `spec` (a SceneSpec, its .npz path or bytes, or a blend_source.SpecSource naming that
+    file), built once per process (and per
     language/captions choice), configured for `settings`. `cull`: hide objects while off camera (Workbench
     renders only: same pixels, less work; never for a scene that is saved). A blend_file.BlendSource
     instead of a spec: that saved file, loaded and rendered as it is (blend_file.prepare_blend)."""
-    from .blend_source import BlendSource
+    from .blend_source import BlendSource, SpecSource, local_path
 
     if isinstance(spec, BlendSource):
         from .blend_file import prepare_blend
@@ -207,6 +212,8 @@ def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cu
         return prepare_blend(spec, settings, threads, cull)
     cull = cull and settings.engine == "workbench"
     ident = build_id(spec, settings) + (f"|culled {settings.width}x{settings.height}" if cull else "")
+    if isinstance(spec, SpecSource):                  # a file on a shared disk, or the copy sent to this worker
+        spec = local_path(spec)
     name = _BUILT.get(ident)
     fresh = name is None or name not in bpy.data.scenes
     if fresh:

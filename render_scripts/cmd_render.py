@@ -191,15 +191,25 @@ def cmd_render(args) -> int:
     frames_dir = check_run_outputs(out_dir, part, output_files(out_dir, part.name, suffix))
 
     def render_todo(todo, folder, token, on_frame):
-        spec_file = Path(folder) / "scene.npz"
-        job.spec.save(spec_file)
-        run_chunks(args, job.spec, spec_file.read_bytes(), job.settings, job.key, todo, folder, token, on_frame)
+        run_chunks(args, job.spec, spec_source(job.spec, Path(folder), args.scheduler), job.settings, job.key,
+                   todo, folder, token, on_frame)
 
     def finish():
         return finish_outputs(args, job, out_dir, part.name, suffix, frames_dir, part.frames, audio)
 
     return run_render(args, part, frames_dir, (job.settings.width, job.settings.height), job.key,
                       job.settings.engine, job.spec.meta.fps, render_todo, finish, t0)
+
+
+def spec_source(spec, folder: Path, scheduler: str | None):
+    """The spec saved beside the frames as scene.npz, and the small record of it that travels to render
+    workers (blend_source.SpecSource): local workers read the file, a cluster's get a copy sent once."""
+    from llmreel.blender_addon.blend_source import SpecSource, file_sha
+
+    path = (folder / "scene.npz").absolute()
+    spec.save(path)
+    sha = file_sha(path)
+    return SpecSource(str(path), sha, upload=f"llmreel-{sha[:16]}.npz" if scheduler else "")
 
 
 def finish_outputs(args, job, out_dir: Path, name: str, suffix: str, frames_dir: Path, wanted: list[int],

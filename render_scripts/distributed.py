@@ -58,10 +58,10 @@ def _render_chunk(*args):
     return render_chunk(*args)
 
 
-def send_blend(client, source) -> None:
-    """Send a blend_file.BlendSource's file once to every worker of `client`, present and future (Dask's
-    upload plugin), as `source.upload` in the worker's local directory (blend_file.local_path finds it
-    there when the worker does not see the client's disk)."""
+def send_file(client, source) -> None:
+    """Send a blend_source.BlendSource's or SpecSource's file once to every worker of `client`, present and
+    future (Dask's upload plugin), as `source.upload` in the worker's local directory (blend_source.local_path
+    finds it there when the worker does not see the client's disk)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="llmreel-send-") as d:
@@ -74,9 +74,10 @@ def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], f
              on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
              poll: float = 0.5) -> None:
     """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
-    single-threaded processes. `spec_blob`: the bytes of a SceneSpec's .npz, or a blend_file.BlendSource
-    (a small record: the file itself is read from a shared disk or sent once, see send_blend). Frames
-    returned as bytes (no shared disk) are written here."""
+    single-threaded processes. `spec_blob`: a blend_source.SpecSource or BlendSource (a small record: the
+    file itself is read from a shared disk or sent once, see send_file), or the bytes of a SceneSpec's .npz
+    (small scenes only: every chunk's task carries a copy). Frames returned as bytes (no shared disk) are
+    written here."""
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -97,9 +98,9 @@ def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], f
         n, threads = workers, threads_per_worker(workers)
     try:
         if getattr(spec_blob, "upload", ""):
-            send_blend(client, spec_blob)
-        # The spec travels inside each task (not scattered): scattered data dies with its worker, and a
-        # retried chunk must still find it.
+            send_file(client, spec_blob)
+        # What names the spec travels inside each task (not scattered): scattered data dies with its worker,
+        # and a retried chunk must still find it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")             # "large object in task graph": intended
             chunks = make_chunks(frames, n)

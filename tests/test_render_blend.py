@@ -268,7 +268,7 @@ _SENT = """
 import logging, sys
 from distributed import Client, LocalCluster
 from llmreel.blender_addon.blend_source import BlendSource, file_sha
-from llmreel.render_scripts.distributed import send_blend
+from llmreel.render_scripts.distributed import send_file
 
 def where(src):
     from llmreel.blender_addon.blend_file import local_path
@@ -278,7 +278,7 @@ if __name__ == "__main__":
     path, sha = sys.argv[1], file_sha(sys.argv[1])
     cluster = LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.CRITICAL)
     client = Client(cluster)
-    send_blend(client, BlendSource(path, sha, upload="llmreel-sent.blend"))
+    send_file(client, BlendSource(path, sha, upload="llmreel-sent.blend"))
     elsewhere = BlendSource("/no/such/disk/a.blend", sha, upload="llmreel-sent.blend")
     print("FOUND", client.submit(where, elsewhere).result())
     try:

@@ -209,3 +209,30 @@ def test_chapters_text_starts_at_zero_and_rises(starts, fps):
     assert len(lines) == len(chs) and lines[0].startswith("0:00 ")
     secs = [sum(int(x) * 60 ** i for i, x in enumerate(reversed(l.split()[0].split(":")))) for l in lines]
     assert secs == sorted(secs)
+
+
+def test_render_workers_get_a_record_of_the_spec_file_not_its_bytes(tmp_path):
+    """What travels to render workers with each chunk is a small record naming the spec's .npz (a GPT-2
+    scene's file is over a gigabyte; each chunk's task carried a copy and the client ran out of memory):
+    keyed by the file's sha256 exactly as its bytes were, found on the shared disk, refused when the file
+    there no longer holds those bytes; with a scheduler, named for the copy sent to each worker."""
+    import pickle
+
+    from llmreel.blender_addon.blend_source import SpecSource, local_path
+    from llmreel.blender_addon.presets import resolve
+    from llmreel.blender_addon.render import build_id
+    from llmreel.render_scripts.cmd_render import spec_source
+    from llmreel.scenes.plan import plan_scene
+
+    spec = plan_scene("attention_only")
+    src = spec_source(spec, tmp_path, None)
+    path = tmp_path / "scene.npz"
+    assert isinstance(src, SpecSource) and src.path == str(path.absolute()) and not src.upload
+    assert len(pickle.dumps(src)) < 1000 < path.stat().st_size
+    settings = resolve("draft")
+    assert build_id(src, settings) == build_id(path.read_bytes(), settings)
+    assert local_path(src) == path.absolute()
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(RuntimeError, match="same content"):
+        local_path(src)
+    assert spec_source(spec, tmp_path, "tcp://cluster:8786").upload.endswith(".npz")
