@@ -200,8 +200,7 @@ def build_id(spec, settings: RenderSettings) -> str:
 
 def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cull: bool = False):
     """The bpy scene for `spec` (a SceneSpec, its .npz path or bytes, or a blend_source.SpecSource naming that
-    file), built once per process (and per
-    language/captions choice), configured for `settings`. `cull`: hide objects while off camera (Workbench
+    file), built once per process (and per language/captions choice), configured for `settings`. `cull`: hide objects while off camera (Workbench
     renders only: same pixels, less work; never for a scene that is saved). A blend_file.BlendSource
     instead of a spec: that saved file, loaded and rendered as it is (blend_file.prepare_blend)."""
     from .blend_source import BlendSource, SpecSource, local_path
@@ -212,12 +211,10 @@ def prepare_scene(spec, settings: RenderSettings, threads: int | None = None, cu
         return prepare_blend(spec, settings, threads, cull)
     cull = cull and settings.engine == "workbench"
     ident = build_id(spec, settings) + (f"|culled {settings.width}x{settings.height}" if cull else "")
-    if isinstance(spec, SpecSource):                  # a file on a shared disk, or the copy sent to this worker
-        spec = local_path(spec)
     name = _BUILT.get(ident)
     fresh = name is None or name not in bpy.data.scenes
-    if fresh:
-        spec = load_spec(spec)
+    if fresh:                                   # a SpecSource: its file on a shared disk, or the copy sent here
+        spec = load_spec(local_path(spec) if isinstance(spec, SpecSource) else spec)
         with quiet():
             bpy.ops.wm.read_factory_settings(use_empty=True)
         scene = bpy.context.scene

@@ -40,9 +40,15 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
         m.fly(beat, ("probs", (t, best)), "embed.tok", (below, t + 1))
     # the letter it picks, by name beside its row ("argmax" is a word the film never defines), then written
     # after the input in its place
-    m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (t, best))],
-            ("probs", (t, best)), frames=m.window(beat, 0.25, 0.68))
-    answer_so_far(m, beat, 1, m.window(beat, 0.68, 1.0))
+    pick = m.value(beat, next_pick(token_name(m.trace.config.vocab_size, best)), [("probs", (t, best))],
+                   ("probs", (t, best)), frames=m.window(beat, 0.25, 0.68))
+    if pick is not None and m.output:
+        # where the number stood, once it has gone, centred on its spot: no wider, so clear of whatever it
+        # kept clear of
+        start, end = m.window(beat, 0.68, 1.0)
+        m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, 1)),
+                                  location=pick.location, size=pick.size,
+                                  frames=(max(start, pick.frames[1] + 1), end)))
 
 
 def new_column(m: Moments, beat: BeatPlan) -> None:
@@ -53,20 +59,12 @@ def new_column(m: Moments, beat: BeatPlan) -> None:
     best = int(np.argmax(m.trace["probs"][col]))
     # the letter it picks lands after the input (the caption names it): "CBABBC → ABB", large, by its row
     if m.output:
-        m.value(beat, f"{m.input_text} \u2192 {m.output[:beat.pass_index]}", [], ("probs", (col, best)),
-                frames=m.window(beat, 0.6, 1.0))
+        m.value(beat, answer_text(m, beat.pass_index), [], ("probs", (col, best)), frames=m.window(beat, 0.6, 1.0))
 
 
-def answer_so_far(m: Moments, beat: BeatPlan, letters: int, frames) -> None:
-    """The picked letter lands after the input: "CBABBC → AB" (the answer's first `letters` letters), large,
-    where the pick's number (the value text just placed) stood beside its row, centred on its spot: no wider,
-    so clear of whatever that number kept clear of."""
-    pick = m.values[-1] if m.values and m.values[-1].id.startswith(f"value:{beat.id}:") else None
-    if pick is None or not m.output:
-        return
-    text = languages(f"{m.input_text} \u2192 {m.output[:letters]}")
-    m.values.append(ValueText(id=f"value:{beat.id}:", text=text, location=pick.location, size=pick.size,
-                              frames=(max(frames[0], pick.frames[1] + 1), frames[1])))    # the number gone first
+def answer_text(m: Moments, letters: int) -> str:
+    """The input and the answer's first `letters` letters: "CBABBC → AB"."""
+    return f"{m.input_text} \u2192 {m.output[:letters]}"
 
 
 def answer(m: Moments, beat: BeatPlan) -> None:
@@ -79,7 +77,7 @@ def answer(m: Moments, beat: BeatPlan) -> None:
     size = VALUE_SIZE * m.size
     z = b.origin[2] - (b.shape[0] - 1) * b.pitch - 0.5 * b.pitch - 2.2 * m.size - size
     x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
-    m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(f"{m.input_text} \u2192 {m.output}"),
+    m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, len(m.output))),
                               location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
                               frames=m.window(beat, 0.2, 1.0)))
 

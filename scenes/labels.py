@@ -37,8 +37,6 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
             text = token_name(tok).strip() or quoted(token_name(tok)) if token_name else text_of(cfg, [tok])
             s = min(size * b.pitch / PITCH, 0.9 * lay.sizes.title) / max(1, len(text))   # letters of larger cells larger
             z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
-            if tensor == "probs":
-                z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
             labels.append(Label(id=f"token:{bid}:{j}", kind="value", text={"en": text, "ko": text},
                                 location=(b.origin[0] + j * b.pitch, b.origin[1] - b.depth / 2 - 0.02, z),
                                 size=float(s), align="center", color="accent" if tensor == "probs" else "text",

@@ -144,7 +144,7 @@ class Moments:
     def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
               anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
               size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None,
-              hang: bool = False) -> None:
+              hang: bool = False) -> ValueText | None:
         """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
         filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
@@ -152,10 +152,11 @@ class Moments:
         right of the block at the nearest free height before any other side (a column of numbers); `now`:
         clear only of the numbers on screen at the same time from the first try (a number that follows
         another about the same cell takes its spot); `hang`: beside the block, its first line at the anchor
-        cell's height (a list about its first entry's cell, read from the top)."""
+        cell's height (a list about its first entry's cell, read from the top). Returns the text placed (None
+        when the anchor block or a source is not in this plan)."""
         b = _find(self.blocks, *anchor)
         if b is None or any(s[0] not in self.trace for s in sources):
-            return
+            return None
         raw = [self.trace[name][tuple(idx)] for name, idx in sources]
         vals = [f"{pct(v)}%" if percent else fmt(v, small="probs" not in name if small is None else small)
                 for v, (name, _) in zip(raw, sources)]
@@ -183,6 +184,7 @@ class Moments:
             loc = self.place(text, size, b, cell, None, fallback=True)
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
                                      text=text, location=loc, size=float(size), frames=(f0, f1)))
+        return self.values[-1]
 
     def beat_numbers(self, beat: BeatPlan, size: float):
         """(the boxes of the numbers placed so far that show during `beat`, the (width, height) all of the
