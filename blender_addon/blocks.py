@@ -1,6 +1,6 @@
 """Tensor blocks: a cell block per small tensor (one mesh, per-cell attributes, the cell-look Geometry Nodes
-modifier while live), an image over pooled stand-in tiles per large one (scenes/block_lod.py), the dim
-backdrop and the plates behind cell blocks.
+modifier while live), an image over pooled stand-in tiles per large one (scenes/block_lod.py), and the plates behind cell
+blocks (dim, seen through stripes over the gaps, behind the blocks that hide while all dim).
 
     add_blocks(spec, coll, image_threshold, shape)
 """
@@ -18,7 +18,7 @@ from llmreel.scenes.look import block_phases, interval_mask, settled_throughout,
 
 from . import animate, compat, geometry, keys
 from .attributes import set_attribute
-from .nodes import cell_look_group, cell_material, dim_cell_material, image_material, tag
+from .nodes import cell_look_group, cell_material, image_material, tag
 
 DEFAULT_IMAGE_THRESHOLD = IMAGE_CELLS  # cells; bigger blocks become an image over stand-in tiles (block_lod)
 LOOK_MODIFIER = "LLM Reel Look"
@@ -156,25 +156,29 @@ class _Cells:
         self.t_on, self.preview, self.visible = t_on, preview, visible
 
 
-def _backdrop(blocks, spec, coll):
-    """One static object: a dim tile behind every cell of the blocks that hide while all-dim (see
-    block_phases), so those blocks cost nothing before their first reveal. Tiles sit on the cells' back
-    plane: a cell depth behind a tile's face, at the back of a box. All dim, so coloured by its material
-    and object colour, not per vertex: GPT-2's 6.4 M backdrop vertices had the largest of a draw's
-    vertex buffers (a float colour each) and ~130 MB of attributes."""
-    if not blocks:
-        return None
-    centres = [geometry.cell_centres(*b.shape, b.pitch) + np.asarray(b.origin, np.float32)
-               + np.array([0.0, b.depth / 2, 0.0], np.float32) for b in blocks]
-    sizes = np.concatenate([np.full(len(c), b.cell * 0.999, np.float32) for c, b in zip(centres, blocks)])
-    name = "LLM Reel dim cells"
-    mesh = tag(geometry.build_tile_mesh(name, np.concatenate(centres), sizes))
-    mesh.materials.append(dim_cell_material(spec.look))     # one colour: no colour attribute to store or draw
-    obj = tag(bpy.data.objects.new(name, mesh))
-    obj.color = (*spec.look.dim, 1.0)
-    coll.objects.link(obj)
-    obj[keys.BACKDROP] = 1
-    return obj
+HOLE = 0.999            # a hidden block's dim cell: this share of its cell's edge (the gaps' stripes abut it)
+
+
+def _gap_stripes(block):
+    """The stripes that cover every gap between a block's cells and its rim, on the cells' back plane (a
+    cell depth behind a tile's face, at the back of a box): world centres [r + k + 2, 3] and sizes [.., 2].
+    They leave open a square of HOLE * cell at every cell: r + k + 2 quads rather than a tile per cell."""
+    r, k = block.shape
+    p, half, hole = block.pitch, block.cell / 2, block.cell * HOLE / 2
+
+    def bands(n):                   # [n + 1] gaps along an axis, from the first cell's centre: (start, stop)
+        return (np.concatenate([[-half], np.arange(n) * p + hole]),
+                np.concatenate([np.arange(n) * p - hole, [(n - 1) * p + half]]))
+
+    (x0, x1), (d0, d1) = bands(k), bands(r)
+    width, height = (k - 1) * p + 2 * half, (r - 1) * p + 2 * half
+    cols = np.stack([(x0 + x1) / 2, np.full(k + 1, -(r - 1) * p / 2)], axis=1)          # (x, z) centres
+    rows = np.stack([np.full(r + 1, (k - 1) * p / 2), -(d0 + d1) / 2], axis=1)
+    xz = np.concatenate([cols, rows])
+    centres = np.stack([xz[:, 0], np.full(len(xz), block.depth / 2), xz[:, 1]], axis=1) + np.asarray(block.origin)
+    sizes = np.concatenate([np.stack([x1 - x0, np.full(k + 1, height)], axis=1),
+                            np.stack([np.full(r + 1, width), d1 - d0], axis=1)])
+    return centres.astype(np.float32), sizes.astype(np.float32)
 
 
 def _tile_object(name: str, centres, sizes, colours, coll, look):
@@ -193,25 +197,40 @@ def _tile_object(name: str, centres, sizes, colours, coll, look):
 PLATE_SHADE = 0.6       # a plate's colour: this share of its block's mean settled colour (dim for animated)
 
 
-def _plates(blocks, spec, coll):
+def _plates(blocks, hiding, spec, coll):
     """One static object: a plate behind each cell block, in a darker shade of the block's colours (weights)
     or between background and dim (blocks that light up), so the gaps between cells show that shade rather
     than the background. Far away, where a cell is a pixel or two, unsmoothed drafts would otherwise
-    alias the cell grid into dark moire arcs."""
+    alias the cell grid into dark moire arcs.
+    The blocks that hide while all dim (`hiding`, see block_phases; hidden, they cost nothing per frame)
+    show their dim cells through it: their plate is dim, and stripes in the plates' shade cover the gaps
+    between their cells (_gap_stripes, on the cells' back plane), so a square of dim shows at every cell.
+    Seen head-on that is what a dim tile at every cell over the plate showed (GPT-2: 6.4 M vertices, the
+    most of any draw's, where the stripes need ~0.3 M)."""
     if not blocks:
         return None
     theme, m = spec.theme, spec.meta
+    gap = (np.asarray(spec.look.dim) + np.asarray(theme.background)) / 2
+    hides = {id(b) for b in hiding}
     centres, sizes, colours = [], [], []
     for b in blocks:
         r, k = b.shape
-        centres.append(np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2))
-        sizes.append(((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell))
-        if not b.preview and np.all(b.t_on <= m.frame_start):                            # settled throughout
+        centres.append([np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2)])
+        sizes.append([((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell)])
+        if id(b) in hides:                                     # dim cells through the stripes' holes
+            colours.append([spec.look.dim])
+        elif not b.preview and np.all(b.t_on <= m.frame_start):                          # settled throughout
             mean = theme.cell_colors(b.role, b.values, b.scale).reshape(-1, 3).mean(axis=0)
-            colours.append(PLATE_SHADE * mean)
+            colours.append([PLATE_SHADE * mean])
         else:                                        # between background and dim: the dim grid still reads
-            colours.append((np.asarray(spec.look.dim) + np.asarray(theme.background)) / 2)
-    obj = _tile_object("LLM Reel block plates", centres, sizes, colours, coll, spec.look)
+            colours.append([gap])
+    for b in hiding:
+        c, s = _gap_stripes(b)
+        centres.append(c)
+        sizes.append(s)
+        colours.append(np.broadcast_to(gap, (len(c), 3)))
+    obj = _tile_object("LLM Reel block plates", np.concatenate(centres), np.concatenate(sizes),
+                       np.concatenate(colours), coll, spec.look)
     obj[keys.PLATES] = 1
     return obj
 
@@ -317,5 +336,4 @@ def add_blocks(spec, coll, image_threshold: int, shape: str, merge_above: int = 
                 behind += members
     if template is not None:
         bpy.data.materials.remove(template)
-    _backdrop(behind, spec, coll)
-    _plates(cells, spec, coll)
+    _plates(cells, behind, spec, coll)

@@ -41,8 +41,7 @@ FACES = "llmreel_faces"                 # in MEMBERS: a block's faces [start, st
 PITCH = "llmreel_pitch"                 # on a block's mesh: distance between cell centres
 
 # other objects, by kind
-BACKDROP = "llmreel_backdrop"           # the dim tiles behind blocks that hide while all-dim
-PLATES = "llmreel_plates"               # the plates behind cell blocks
+PLATES = "llmreel_plates"               # the plates behind cell blocks (and the hidden ones' dim)
 BACKGROUND = "llmreel_background"       # the gradient behind everything (hidden in transparent renders)
 SOLID = "llmreel_solid"                 # a model drawn to scale (spec.solids): its id
 BACKGROUND_DEPTH = "llmreel_background_depth"   # on it: a depth every pixel of it lies beyond

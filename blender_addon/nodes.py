@@ -196,21 +196,6 @@ def cell_material(look):
     return mat
 
 
-def dim_cell_material(look):
-    """cell_material's surface for cells that are always dim and never glow (the backdrop, blocks.py), its
-    colour a constant, so their mesh needs no `Col` or `glow` attributes: Cycles/EEVEE draw what
-    cell_material draws with Col = look.dim and glow 0 (emission strength 1), Workbench the object's or
-    material's viewport colour (an object without a colour attribute), set to the same dim."""
-    def surface(nodes, links, rgb):
-        col = nodes.new("ShaderNodeRGB")
-        col.outputs[0].default_value = (*rgb, 1.0)
-        one = nodes.new("ShaderNodeValue")
-        one.outputs[0].default_value = 1.0
-        _emissive_surface(nodes, links, col.outputs[0], one.outputs[0])
-
-    return _by_colour(f"{CELL_MATERIAL} dim", look.dim, surface)
-
-
 def _colour_key(rgb) -> str:
     """A linear RGB colour as 15 digits (1e-4 steps) for a material's name: rebuilds find the same one."""
     return "".join(f"{min(max(int(round(x * 1e4)), 0), 99999):05d}" for x in rgb)

@@ -63,8 +63,8 @@ def static_look(block, frame_start: int, frame_end: int) -> np.ndarray | None:
 def block_phases(block, frame_start: int, frame_end: int, flash_frames: float) -> dict[str, np.ndarray]:
     """For a block with a time-driven look, which of three phases each frame of the story is in (bool [F]
     masks that partition the frames), and the block's stored look:
-      "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the dim backdrop
-                behind it shows the dim cells);
+      "hidden": every cell still dim, no preview: the object is hidden (not evaluated; the plates
+                behind it show the dim cells);
       "base":   the frames of the longest quiet stretch (no cell lighting or flashing, the same cells lit
                 throughout; e.g. between the first pass and the output loop) and previews when that look
                 is all-settled: the look modifier is off and the stored colours show;

@@ -76,3 +76,21 @@ def shots(bpy, tmp_path, tag: str, frames) -> list[np.ndarray]:
             bpy.ops.render.render(write_still=True)
         out.append(render.load_pixels(sc.render.filepath))
     return out
+
+
+def front_colours(bpy, points: np.ndarray) -> np.ndarray:
+    """float32 [P, 3]: the colour the static plates object shows at each world point's (x, z) seen
+    head-on (along +Y): the colour of its front-most face there (a dim plate through a stripe's hole, a
+    stripe over a gap, or a plate)."""
+    from llmreel.blender_addon.animate import is_shown
+    from llmreel.blender_addon.attributes import get_attribute
+
+    plates = next(o for o in bpy.data.objects if o.get("llmreel_plates"))
+    assert is_shown(plates) and not plates.animation_data and not plates.modifiers
+    co = get_attribute(plates.data, "position").reshape(-1, 4, 3) + np.asarray(plates.location, np.float32)
+    col = get_attribute(plates.data, "Col").reshape(-1, 4, 4)[:, 0, :3]
+    lo, hi = co.min(axis=1), co.max(axis=1)                                               # [F, 3]
+    x, z = points[:, None, 0], points[:, None, 2]
+    inside = (lo[:, 0] <= x) & (x <= hi[:, 0]) & (lo[:, 2] <= z) & (z <= hi[:, 2])         # [P, F]
+    assert inside.any(axis=1).all(), "a point without a plate behind it"
+    return col[np.where(inside, co[None, :, 0, 1], np.inf).argmin(axis=1)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from addon_specs import small_spec
+from addon_specs import front_colours, small_spec
 
 pytestmark = pytest.mark.bpy
 
@@ -19,22 +19,16 @@ def _blocks(bpy):
 
 def _eval_colors(bpy, obj, frame):
     """Per-cell RGB the scene shows at `frame`: the evaluated `Col` point attribute (one per cell) or,
-    while the block hides (all its cells dim), the colour of the dim backdrop whose tiles lie at its cells."""
+    while the block hides (all its cells dim), what the plates show at its cells seen head-on."""
     from llmreel.blender_addon.animate import is_shown
     from llmreel.blender_addon.attributes import get_attribute
     from llmreel.blender_addon.geometry import cell_centres, verts_per_cell
 
     bpy.context.scene.frame_set(frame)
-    if not is_shown(obj):
-        back = next(o for o in bpy.data.objects if o.get("llmreel_backdrop"))
-        assert is_shown(back)
-        co = get_attribute(back.data, "position").reshape(-1, 4, 3).mean(axis=1)           # tile centres
+    if not is_shown(obj):                   # the plates show it: a dim plate through a stripe's hole per cell
         rows, cols = (int(x) for x in obj["llmreel_shape"])
-        want = cell_centres(rows, cols, float(obj.data["llmreel_pitch"])) + np.asarray(obj.location)
-        d = np.linalg.norm((co[None, :, :] - want[:, None, :])[..., [0, 2]], axis=2)      # [cells, tiles]
-        assert d.min(axis=1).max() < 1e-4, "a hidden block's cells have no backdrop tile"
-        assert back.data.color_attributes.active_color is None       # Workbench draws the object's colour
-        return np.tile(np.asarray(back.color[:3], np.float32), (len(want), 1))
+        return front_colours(bpy, cell_centres(rows, cols, float(obj.data["llmreel_pitch"]))
+                             + np.asarray(obj.location, np.float32))
     dg = bpy.context.evaluated_depsgraph_get()
     ev = obj.evaluated_get(dg)
     mesh = ev.to_mesh()

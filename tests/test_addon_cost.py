@@ -1,5 +1,5 @@
 """What keeps scrubbing and rendering cheap, checked for correctness: block phases (hidden / live / final),
-the dim backdrop, visibility through collection instancers, and render-only shot culling."""
+hidden blocks dim through the plates, visibility through collection instancers, and render-only shot culling."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from addon_specs import shots, small_spec
+from addon_specs import front_colours, shots, small_spec
 
 pytestmark = pytest.mark.bpy
 
@@ -51,9 +51,14 @@ def test_phases_partition_and_agree_with_the_look(t_list, previews, flash):
         assert ph["base"].any()                                            # a quiet stretch exists: used
 
 
-def test_one_object_per_block_and_backdrop(bpy_factory):
+def test_one_object_per_block_and_hidden_blocks_dim_through_the_plates(bpy_factory):
+    """A block that hides while all dim costs nothing then: the static plates show its dim cells (its plate
+    dim, stripes in the plates' shade over the gaps between its cells), with a quad per row and column, not
+    a tile per cell."""
     bpy = bpy_factory
     from llmreel.blender_addon import build
+    from llmreel.blender_addon.geometry import cell_centres
+    from llmreel.scenes.look import block_phases
 
     spec = small_spec()
     build.build_scene(spec)
@@ -61,15 +66,60 @@ def test_one_object_per_block_and_backdrop(bpy_factory):
     assert sorted(o["llmreel_block"] for o in blocks) == sorted(b.id for b in spec.blocks)
     weight = next(o for o in blocks if o["llmreel_block"] == "wte")
     assert not weight.modifiers and not weight.animation_data              # never changes: nothing per frame
-    backs = [o for o in bpy.data.objects if o.get("llmreel_backdrop")]
-    assert len(backs) == 1 and not backs[0].animation_data and not backs[0].modifiers
-    back, dim = backs[0], np.asarray(spec.look.dim, np.float32)
-    assert "Col" not in back.data.attributes and "glow" not in back.data.attributes     # one colour, not per vertex
-    mat = back.active_material                      # Workbench: the object's colour; Cycles/EEVEE: the emission
-    assert np.allclose(back.color[:3], dim) and np.allclose(mat.diffuse_color[:3], dim)
-    bsdf = next(n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED")
-    assert np.allclose(bsdf.inputs["Emission Color"].links[0].from_socket.default_value[:3], dim)
-    assert bsdf.inputs["Emission Strength"].links[0].from_socket.default_value == 1.0
+    dim = np.asarray(spec.look.dim, np.float32)
+    gap = (dim + np.asarray(spec.theme.background, np.float32)) / 2
+    hiding = [b for b in spec.blocks if b.role != "weight"]
+    for b in hiding:
+        assert block_phases(b, spec.meta.frame_start, spec.meta.frame_end, spec.look.flash_frames)["hidden"].any()
+        r, k = b.shape
+        cells = cell_centres(r, k, b.pitch) + np.asarray(b.origin, np.float32)
+        assert np.abs(front_colours(bpy, cells) - dim).max() < 1e-6, b.id
+        edge = b.cell * 0.498                                             # just inside a cell's dim square
+        for d in ((edge, 0, 0), (0, 0, -edge), (-edge, 0, edge)):
+            assert np.abs(front_colours(bpy, cells + np.float32(d)) - dim).max() < 1e-6, b.id
+        grid = cells.reshape(r, k, 3)
+        between = grid[:, :-1].reshape(-1, 3) + np.float32((b.pitch / 2, 0, 0))     # the gaps: the plates' shade
+        below = grid[:-1].reshape(-1, 3) + np.float32((0, 0, -b.pitch / 2))
+        for points in (between, below):
+            assert np.abs(front_colours(bpy, points) - gap).max() < 1e-6, b.id
+    plates = next(o for o in bpy.data.objects if o.get("llmreel_plates"))
+    cell_blocks = [b for b in spec.blocks if b.values.size]
+    stripes = sum(b.shape[0] + b.shape[1] + 2 for b in hiding)
+    assert len(plates.data.polygons) == len(cell_blocks) + stripes
+
+
+def test_a_hidden_block_looks_as_its_cells_drawn_dim(bpy_factory, tmp_path):
+    """Workbench: while a block hides, the picture is what its own cells drawn all dim would show (up to
+    its cells' edges: they stand a cell depth in front of the dim squares); without the plates, it differs."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.blender_addon.animate import is_shown
+    from llmreel.blender_addon.blocks import LOOK_MODIFIER
+
+    spec = small_spec()
+    build.build_scene(spec, glow=False)
+    sc = bpy.context.scene
+    sc.render.engine = "BLENDER_WORKBENCH"
+    sc.display.render_aa = "OFF"
+    sc.render.resolution_x, sc.render.resolution_y, sc.render.resolution_percentage = 480, 270, 100
+    sc.render.use_compositing = False
+    obj = next(o for o in bpy.data.objects if o.get("llmreel_block") == "h0.attn.q[1]")
+    sc.frame_set(3)
+    assert not is_shown(obj)
+    (hidden,) = shots(bpy, tmp_path, "hidden", (3,))
+    obj.animation_data_clear()
+    obj.hide_render = obj.hide_viewport = False
+    obj.modifiers[LOOK_MODIFIER].show_render = obj.modifiers[LOOK_MODIFIER].show_viewport = True
+    (drawn,) = shots(bpy, tmp_path, "drawn", (3,))
+    obj.hide_render = obj.hide_viewport = True
+    plates = next(o for o in bpy.data.objects if o.get("llmreel_plates"))
+    plates.hide_render = plates.hide_viewport = True
+    (bare,) = shots(bpy, tmp_path, "bare", (3,))
+    block = np.abs(drawn - bare).max(axis=-1) > 2 / 255                   # where the block draws
+    assert block.sum() > 2000
+    differ = np.abs(drawn - hidden).max(axis=-1) > 2 / 255
+    assert differ[block].mean() < 0.05 and not differ[~block].any()
+    assert np.abs(drawn - hidden)[block].mean() < 1 / 255
 
 
 def test_labels_show_through_keyed_instancers(bpy_factory):

@@ -87,7 +87,7 @@ def test_flat_colours_as_attributes_draw_the_same(bpy_factory, tmp_path, monkeyp
     for editable in (False, True):
         build.build_scene(spec, glow=False, editable_text=editable)
         flat = [o for o in bpy.data.objects if o.type == "MESH" and not o.get("llmreel_block")
-                and not o.get("llmreel_backdrop") and not o.get("llmreel_plates")]
+                and not o.get("llmreel_plates")]
         assert flat and all(o.data.color_attributes.active_color_name == "Col" for o in flat)
         got = _render(bpy, tmp_path, f"attribute{editable}")
         for f, a, b in zip(FRAMES, want, got):

@@ -156,7 +156,7 @@ def test_planned_boxes_are_the_boxes_on_screen(bpy_factory, language, aspect):
             faults += _faults(f"frame {f} value {vid}", pb, rb, sx, sy)
             assert np.all(both[[0, 2]] <= pb[[0, 2]] + 1e-9) and np.all(pb[[1, 3]] <= both[[1, 3]] + 1e-9), vid
             compared["values"] += 1
-        # cell blocks Blender draws at this frame (an all-dim block hides behind the dim backdrop's tiles)
+        # cell blocks Blender draws at this frame (an all-dim block hides: the plates show it dim)
         blocks = {b.id: i for i, b in enumerate(spec.blocks)}
         for bid, pts in _real_boxes(bpy, scene, "llmreel_block").items():
             uvz = _project(scene, cam, pts)
