@@ -15,8 +15,17 @@ from .animate import key_vector
 from .text import make_text
 
 
+def never_shown(label, meta) -> bool:
+    """Shown in no frame of the story: level of detail found it legible nowhere (scenes/legibility.plan_lod
+    gives it the frame after the last). GPT-2's text story has ~8,400 such labels (4 M vertices of text)."""
+    return bool(label.visible) and all(b < meta.frame_start or a > meta.frame_end for a, b in label.visible)
+
+
 def add_labels(spec, coll, language: str, vis, texts) -> None:
+    """Every label the story shows somewhere (never_shown ones are not built)."""
     for label in spec.labels:
+        if never_shown(label, spec.meta):
+            continue
         color = getattr(spec.theme, label.color, spec.theme.text)
         obj = make_text(f"label {label.id}", pick(label.text, language), label.size, color, coll,
                         location=label.location, align=label.align, pending=None if label.slide else texts,

@@ -76,6 +76,21 @@ def test_default_objects_and_attributes(bpy_factory):
     assert ours == set(bpy.data.objects) and all(o.get("llmreel") for o in ours)
 
 
+def test_labels_shown_nowhere_are_not_built(bpy_factory):
+    """A label level of detail shows in no frame (its frames past the story's end, or before its start) is
+    not built; a label shown in some frame is, however briefly."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build, merge
+
+    spec = small_spec()
+    end = spec.meta.frame_end
+    spec.labels[0].visible = [(float(end + 1), float(end + 1))]              # as plan_lod marks "nowhere"
+    spec.labels[1].visible = [(-5.0, 0.0), (float(end), float(end))]         # its last frame only
+    build.build_scene(spec)
+    built = {r["llmreel_label"] for r in merge.built_items(bpy.data.objects) if "llmreel_label" in r}
+    assert built == {spec.labels[1].id}
+
+
 def test_korean_and_no_captions(bpy_factory):
     bpy = bpy_factory
     from llmreel.blender_addon import build, merge

@@ -28,6 +28,7 @@ def _find_sub_block(big: np.ndarray, small: np.ndarray) -> bool:
 def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     bpy = bpy_factory
     from llmreel.blender_addon import build, cell_inspector, merge
+    from llmreel.blender_addon.labels import never_shown
     from llmreel.model.gpt import sort_letters
 
     spec = default_spec
@@ -37,7 +38,8 @@ def test_default_scene_objects_and_trace_values(bpy_factory, default_spec):
     rest = {o["llmreel_block"]: o for o in objs if o.get("llmreel_block")}
     assert set(rest) == {b.id for b in spec.blocks}
     assert len([o for o in objs if o.get("llmreel_block")]) == len(spec.blocks)          # one object per block
-    assert len([r for r in items if r.get("llmreel_label")]) == len(spec.labels)
+    shown = {l.id for l in spec.labels if not never_shown(l, spec.meta)}        # level of detail's choice
+    assert sorted(r["llmreel_label"] for r in items if r.get("llmreel_label")) == sorted(shown)
     assert len([r for r in items if r.get("llmreel_caption") is not None]) == len(spec.captions)
     assert sum(len(o["llmreel_paths"].split(",")) for o in objs if o.get("llmreel_paths") and "(grown)" not in o.name) \
         == len(spec.paths)
