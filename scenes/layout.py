@@ -5,9 +5,15 @@ columns. The residual stream runs down the right edge (x >= 0); each section's o
 the left of it, weights to the left of the op that uses them, aggregates as thin rows above what they
 summarise, attention heads side by side.
 
+For a frame that is not tall, a model of a few layers folds like a newspaper: its layers stand side by side
+as columns (layer 0's under the embedding), the stream running down each column and climbing beside it to
+the top of the next; the final layer norm and the output stand under the last layer (a square frame) or in a
+column of their own (a wide one), so the whole model is about as wide as the frame; a deeper model, or a
+tall (9:16) frame, keeps one column.
+
 Placement is a tiny box packer (horizontal / vertical stacks with gaps): every block *and its labels*
 own a rectangle, and stacks never overlap rectangles, so no two blocks or name tags overlap for any
-config. Everything here is geometry from the config and T alone: no values, no times.
+config. Everything here is geometry from the config, T and the frame's shape alone: no values, no times.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from dataclasses import dataclass, field
 
 from llmreel.model.config import GPTConfig
 from llmreel.scenes.axis_tags import TURN, axis_words, col_tag_width, row_tag_width, thickness, turned
+from llmreel.scenes.block_titles import SECTION_TITLES, block_title as _title
 from llmreel.scenes.spec import Label
 from llmreel.scenes.text_metrics import advance_width
 
@@ -33,6 +40,10 @@ DEPTH = 0.30       # cell thickness (Y)
 TALL = 8.0         # a block more than this many title sizes tall has its row tag at its top, not its middle
 SMALL_VOCAB = 16   # a vocabulary this small (letters) makes the output's blocks a few rows tall ...
 OUTPUT_PITCH = 2.0 # ... so their cells are drawn this far apart (the picked letter's row reads from afar)
+FOLD_MAX = 4       # a model of 2..FOLD_MAX layers stands its layers side by side (module doc), ...
+FOLD_GAP = 11.0    # ... section gaps apart, the stream climbing FOLD_CLIMB of the way across: the numbers
+FOLD_CLIMB = 0.9   # written right of a column's stream keep their room
+WIDE_FRAME = 1.5   # a frame this much wider than tall gives the output a column of its own
 
 
 def merged_tensors(config: GPTConfig) -> list[str]:
@@ -73,57 +84,6 @@ class Sizes:
     def for_config(cls, config: GPTConfig, letters: bool = True) -> "Sizes":
         title = max(4.0, config.n_embd / 16.0) * PITCH
         return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title, letters=letters)
-
-
-# ---- friendly names -------------------------------------------------------------------------------
-_TITLES: dict[str, tuple[str, str]] = {
-    "wte.weight": ("Token table", "토큰 표"),
-    "wpe.weight": ("Position table", "위치 표"),
-    "embed.tok": ("Token columns", "토큰 열"),
-    "embed.pos": ("Position columns", "위치 열"),
-    "embed.out": ("Residual stream", "잔차 스트림"),
-    "ln": ("Layer norm", "레이어 정규화"),
-    "ln.mean": ("Mean", "평균"),
-    "ln.rstd": ("1 / spread", "1 / 퍼짐"),
-    "ln.weight": ("Scale γ", "스케일 γ"),
-    "ln.bias": ("Shift β", "이동 β"),
-    "q.weight": ("Query weights", "쿼리 가중치"),
-    "k.weight": ("Key weights", "키 가중치"),
-    "v.weight": ("Value weights", "값 가중치"),
-    "q.bias": ("Q bias", "Q 편향"),
-    "k.bias": ("K bias", "K 편향"),
-    "v.bias": ("V bias", "V 편향"),
-    "attn.q": ("Query", "쿼리"),
-    "attn.k": ("Key", "키"),
-    "attn.v": ("Value", "값"),
-    "attn.scores": ("Attention scores", "어텐션 점수"),
-    "attn.max": ("Max", "최댓값"),
-    "attn.expsum": ("Exp sum", "지수 합"),
-    "attn.probs": ("Attention shares", "어텐션 비율"),
-    "attn.y": ("Heads joined", "헤드 결합"),
-    "attn.c_proj.weight": ("Projection weights", "투영 가중치"),
-    "attn.c_proj.bias": ("Projection bias", "투영 편향"),
-    "attn.proj": ("Projection", "투영"),
-    "attn.resid": ("Residual stream", "잔차 스트림"),
-    "mlp.c_fc.weight": ("MLP weights (expand)", "MLP 가중치 (확장)"),
-    "mlp.c_fc.bias": ("MLP bias", "MLP 편향"),
-    "mlp.fc": ("MLP hidden", "MLP 은닉"),
-    "mlp.gelu": ("GELU", "GELU"),
-    "mlp.c_proj.weight": ("MLP weights (project)", "MLP 가중치 (투영)"),
-    "mlp.c_proj.bias": ("MLP bias", "MLP 편향"),
-    "mlp.proj": ("MLP output", "MLP 출력"),
-    "mlp.resid": ("Residual stream", "잔차 스트림"),
-    "lm_head.weight": ("Output weights", "출력 가중치"),
-    "logits": ("Logits", "로짓"),
-    "logits.max": ("Max", "최댓값"),
-    "logits.expsum": ("Exp sum", "지수 합"),
-    "probs": ("Probabilities", "확률"),
-}
-
-
-def _title(key: str) -> dict[str, str]:
-    en, ko = _TITLES[key]
-    return {"en": en, "ko": ko}
 
 
 def text_width(text: str, size: float) -> float:
@@ -368,13 +328,6 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
     return out
 
 
-SECTION_TITLES: dict[str, tuple[str, str]] = {
-    "embedding": ("Embedding", "임베딩"),
-    "ln_f": ("Final layer norm", "최종 레이어 정규화"),
-    "output": ("Output", "출력"),
-}
-
-
 @dataclass
 class Layout:
     slots: list[Slot]
@@ -384,13 +337,29 @@ class Layout:
     sizes: Sizes
     residual_x: float                               # x of the residual column's cell 0
     T: int
+    stream: list[tuple[float, float]] = field(default_factory=list)   # the stream's route (x, z), top to end
 
     def slots_of(self, tensor: str) -> list[Slot]:
         return [s for s in self.slots if s.tensor == tensor]
 
 
-def layout(config: GPTConfig, T: int, letters: bool = True) -> Layout:
-    """Place every block of a T-token trace of `config` (see module doc); `letters`: its tokens are letters."""
+def _column(name: str, last: int) -> int:
+    """A section's column in a folded layout: the embedding over layer 0's, each layer its own, the final layer
+    norm and the output column `last` (under the last layer's, or beside it, level with the layers' tops)."""
+    i = _layer(name)
+    return 0 if name == "embedding" else last if i is None else i
+
+
+def _layer(name: str) -> int | None:
+    """The layer a section belongs to ("h2.attn" -> 2), None for the embedding and the output."""
+    head = name.split(".")[0]
+    return int(head[1:]) if head[0] == "h" and head[1:].isdigit() else None
+
+
+def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -> Layout:
+    """Place every block of a T-token trace of `config` (see module doc); `letters`: its tokens are letters;
+    `fold`: the frame's width / height, at least 1 for a model of a few layers to stand them side by side
+    (at least WIDE_FRAME for the output to take a column of its own)."""
     sz = Sizes.for_config(config, letters)
     out = _Placed()
     sections: dict[str, tuple[float, float]] = {}
@@ -402,31 +371,74 @@ def layout(config: GPTConfig, T: int, letters: bool = True) -> Layout:
         if name.startswith("h"):
             key = name.split(".")[0]
             layer_h[key] = layer_h.get(key, 0.0) + _size(content, sz)[1] + sz.section_gap
-    for name, content, resid in sections_list:
+    folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
+    rw = max(_size(r, sz)[0] for _, _, r in sections_list if r is not None)
+    last = config.n_layer if fold >= WIDE_FRAME else config.n_layer - 1     # the output's column
+    column = [_column(name, last) if folded else 0 for name, _, _ in sections_list]
+    widths = {}                                          # column -> its widest section
+    for c, (_, content, _) in zip(column, sections_list):
+        widths[c] = max(widths.get(c, 0.0), _size(content, sz)[0])
+    col, x_off, layers_top = 0, 0.0, None
+    stream: list[tuple[float, float]] = []              # (x, z) of the stream's centre line
+    for c, (name, content, resid) in zip(column, sections_list):
+        if c != col:                                     # the next column: the stream climbs beside it
+            bottom = stream[-1][1] - sz.section_gap
+            x_up = x_off + rw + FOLD_CLIMB * FOLD_GAP * sz.section_gap
+            step = rw + FOLD_GAP * sz.section_gap + gap_r + widths[c]
+            col, x_off, top = c, x_off + step, layers_top
+            stream += [(stream[-1][0], bottom), (x_up, bottom), (x_up, top + sz.section_gap),
+                       (stream[-1][0] + step, top + sz.section_gap)]
+        i = _layer(name)
+        if i is not None and layers_top is None:
+            layers_top = top
         heading = None
         if name in SECTION_TITLES:
             heading = SECTION_TITLES[name]
         elif name.endswith(".ln_1"):
-            i = int(name[1:].split(".")[0])
             heading = (f"Transformer block {i}", f"트랜스포머 블록 {i}")
         if heading:
             hsize = 1.8 * sz.title
             if name.endswith(".ln_1"):                 # legible when a shot frames the whole block
                 hsize = max(hsize, 0.022 * layer_h[name.split(".")[0]])
             node = ("text", f"section:{name}", {"en": heading[0], "ko": heading[1]}, hsize)
-            _place(node, -gap_r, top, sz, out)
+            _place(node, x_off - gap_r, top, sz, out)
             top -= _size(node, sz)[1] + sz.gap
         h = _size(content, sz)[1]
         first_slot = len(out.slots)
-        _place(content, -gap_r, top, sz, out)
+        _place(content, x_off - gap_r, top, sz, out)
         if heading:                                     # the heading annotates its section's first block
             out.labels[-1].block = out.slots[first_slot].id
         if resid is not None:
-            rw, rh = _size(resid, sz)
-            _place(resid, rw, top, sz, out)
+            rh = _size(resid, sz)[1]
+            _place(resid, x_off + _size(resid, sz)[0], top, sz, out)
+            slot = out.slots[-1]
+            x = slot.origin[0] + (slot.cols - 1) * slot.pitch / 2
+            z0, z1 = slot.origin[2] + slot.pitch / 2, slot.origin[2] + slot.pitch / 2 - slot.rows * slot.pitch
+            stream += [(x, z0)] if not stream else []
+            stream.append((x, z1))
             h = max(h, rh)
         sections[name] = (top, top - h)
         top -= h + sz.section_gap
+    if stream[-1][1] == layers_top + sz.section_gap:    # a column of its own for the output: the stream runs
+        stream.append((stream[-1][0], top + sz.section_gap))     # down beside it
     res_x = next(s.origin[0] for s in out.slots if s.tensor == "embed.out")
     return Layout(slots=out.slots, sections=sections, section_labels=out.labels, spaces=out.spaces, sizes=sz,
-                  residual_x=res_x, T=T)
+                  residual_x=res_x, T=T, stream=_straight(stream))
+
+
+def climbs(stream, index: bool = False) -> list:
+    """The x of each climb of a stream's (x, z) route between two columns (`index`: the index of its foot
+    in the route); none in one column."""
+    return [k if index else a[0] for k, (a, b) in enumerate(zip(stream[:-1], stream[1:]))
+            if a[0] == b[0] and b[1] > a[1]]
+
+
+def _straight(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The route without the points inside a straight run (the stream's x rounded: blocks' centres and the
+    columns' steps add up differently)."""
+    points = [(round(x, 6), round(z, 6)) for x, z in points]
+    keep = points[:1]
+    for p, q in zip(points[1:], points[2:] + [None]):
+        if q is None or not (keep[-1][0] == p[0] == q[0] or keep[-1][1] == p[1] == q[1]):
+            keep.append(p)
+    return keep

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.model.functional import gelu
-from llmreel.scenes.layout import Layout
+from llmreel.scenes.layout import Layout, climbs
 from llmreel.scenes.spec import Block, FlowPath
 from llmreel.scenes.storyboard import FRAME_START
 
@@ -98,7 +98,27 @@ def side_lane(pts, src: Block, dst: Block, blocks, width: float, lanes: dict) ->
     return [(float(sh[0]), y, zs), (x, y, zs), (x, y, zd), (float(dh[0]), y, zd)]
 
 
-def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: float, n_in: int) -> list[FlowPath]:
+def _tap(c: Block, b: Block, stream) -> np.ndarray | None:
+    """Where block b takes the stream when its residual source c stands in an earlier column of a folded
+    layout (layout.py): the point of b's own column's stream level with b (None in the same column; b's top
+    when b is on the stream itself, which carries the numbers there)."""
+    if c.role != "residual" or len(stream) < 3:
+        return None
+    xc, xb = c.bounds()[0][0], b.bounds()[0][0]
+    up = climbs(stream)
+    if not any(min(xc, xb) < x < max(xc, xb) for x in up):
+        return None
+    lo, hi = b.bounds()
+    if b.role == "residual":
+        return np.array([(lo[0] + hi[0]) / 2, lo[1], hi[2]])
+    right = [x for (x, _), (x1, _) in zip(stream[:-1], stream[1:]) if x == x1 and x > hi[0] and x not in up]
+    return np.array([min(right), lo[1], (lo[2] + hi[2]) / 2])
+
+
+def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: float, n_in: int,
+               stream=()) -> list[FlowPath]:
+    """Every op's input -> output paths and the residual stream along `stream` (layout.Layout.stream, the
+    (x, z) route; by default straight down from the first residual block to the last)."""
     by_tensor: dict[str, list[Block]] = {}
     for b in blocks:
         by_tensor.setdefault(b.tensor, []).append(b)
@@ -136,7 +156,8 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
         for src in dict.fromkeys(sources(b.tensor)):
             for c in matching(b, by_tensor.get(src, [])):
                 lo, hi = b.bounds()
-                s = _edge(c, (lo + hi) / 2)
+                tap = _tap(c, b, stream)
+                s = _edge(c, (lo + hi) / 2) if tap is None else tap
                 e = _edge(b, s)
                 pts = [tuple(map(float, s))]
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
@@ -149,11 +170,34 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
         top, bottom = res[0], res[-1]
         x = top.origin[0] + (top.shape[1] - 1) * top.pitch / 2
         y = top.origin[1] - top.depth / 2 - 0.05
-        z0 = top.bounds()[1][2]
-        z1 = bottom.bounds()[0][2]
-        t0 = top.t_on[np.isfinite(top.t_on)]
-        t1 = bottom.t_on[:, :n_in][np.isfinite(bottom.t_on[:, :n_in])]     # grows with the first pass
-        grow = (float(t0.min()) if t0.size else float(FRAME_START), float(t1.max()) if t1.size else float(FRAME_START))
-        paths.insert(0, FlowPath(id="path:residual", role="residual", points=[(x, y, z0), (x, y, z1)],
-                                 width=2.5 * width, grow=grow))
+        route = ([(x, top.bounds()[1][2]), (x, bottom.bounds()[0][2])] if len(stream) < 3
+                 else [(float(u), float(v)) for u, v in stream])
+        paths[:0] = stream_paths(route, res, y, 2.5 * width, n_in, fps)
     return paths
+
+
+def _lit(b: Block, n_in: int, first: bool) -> float | None:
+    """When block b starts lighting (`first`), else when its first pass's last cell lights; None if never."""
+    t = b.t_on if first else b.t_on[:, :n_in]
+    t = t[np.isfinite(t)]
+    return (float(t.min()) if first else float(t.max())) if t.size else None
+
+
+def stream_paths(route, res: list[Block], y: float, width: float, n_in: int, fps: int) -> list[FlowPath]:
+    """The residual stream along `route` ((x, z) points), one path per column of a folded layout (the climb
+    to a column and its run down it), each growing as the first pass's numbers reach that column's residual
+    blocks: the stream's tip keeps pace with the data ("path:residual", then "path:residual:1", ...)."""
+    starts = [0] + [k - 1 for k in climbs(route, index=True)]
+    pieces = [route[a:b + 1] for a, b in zip(starts, starts[1:] + [len(route) - 1])]
+    t = _lit(res[0], n_in, True)
+    t = float(FRAME_START) if t is None else t
+    out = []
+    for k, piece in enumerate(pieces):
+        run_x = piece[-1][0]
+        mine = [b for b in res if abs(b.origin[0] + (b.shape[1] - 1) * b.pitch / 2 - run_x) < 1e-3]
+        end = _lit(mine[-1], n_in, False) if mine else None
+        end = t + 0.5 * fps if end is None else max(end, t)           # the output's column: a short run
+        out.append(FlowPath(id="path:residual" + (f":{k}" if k else ""), role="residual", width=width,
+                            points=[(float(u), y, float(v)) for u, v in piece], grow=(t, end)))
+        t = end
+    return out

@@ -30,7 +30,7 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.inputs import Run, as_model, prepare
 from llmreel.scenes.labels import in_front_of_paths, plan_labels
 from llmreel.scenes.legibility import plan_lod
-from llmreel.scenes.layout import layout, merged_tensors
+from llmreel.scenes.layout import climbs, layout, merged_tensors
 from llmreel.scenes.look import plan_look
 from llmreel.scenes.moments import Moments, focus_moments, line_chars
 from llmreel.scenes.moments_text import text_moments
@@ -40,7 +40,7 @@ from llmreel.scenes.scale import plan_exhibit
 from llmreel.scenes.scale import fields as scale_fields
 from llmreel.scenes.shots import plan_camera, spec_beats
 from llmreel.scenes.sticky import plan_sticky
-from llmreel.scenes.spec import Caption, Meta, SceneSpec
+from llmreel.scenes.spec import Block, Caption, Meta, SceneSpec
 from llmreel.scenes.story import TEXT_STORY, Story, load_story
 from llmreel.scenes.storyboard import FRAME_START, SCALE, BeatPlan
 from llmreel.scenes.term_order import check_story
@@ -125,6 +125,21 @@ def plan_timeline(story=None, *, input=None, text=None, generate=None, fps=None,
     return Timeline(beats, trace, fps, run, output)
 
 
+def focus_one_column(beats: list[BeatPlan], blocks: list[Block], stream) -> None:
+    """In a folded layout (layout.py) a beat's focus leaves out the residual blocks standing a column away
+    from the rest of it (the final layer norm's input, at the bottom of the last layer's column): the stream
+    runs beside every column, and framing both would hold two columns of empty wall."""
+    up = climbs(stream)
+    if not up:
+        return
+    column = {b.tensor: sum(x < b.bounds()[0][0] for x in up) for b in blocks}
+    stream_blocks = {b.tensor for b in blocks if b.role == "residual"}
+    for beat in beats:
+        others = {column[t] for t in beat.focus if t in column and t not in stream_blocks}
+        if others:
+            beat.focus = [t for t in beat.focus if t not in stream_blocks or column[t] in others]
+
+
 def plan_scene(story=None, **kwargs) -> SceneSpec:
     """Everything a render needs, as a SceneSpec (plan_run's keywords)."""
     return plan_run(story, **kwargs)[0]
@@ -160,11 +175,14 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     blocks, labels, paths, sbeats, size = [], [], [], [], 1.0
     token_text = None if model.is_letters else model.token_text
     if wall:
-        lay = layout(cfg, len(trace.tokens), letters=model.is_letters)
+        # the sorting model folds for a wide frame; a text model's story passes its (many) layers by quickly
+        fold = aspect[0] / aspect[1] if model.is_letters else 0.0
+        lay = layout(cfg, len(trace.tokens), letters=model.is_letters, fold=fold)
         size = lay.sizes.title
         blocks = plan_blocks(lay, trace, sched.times, wall)
+        focus_one_column(wall, blocks, lay.stream)
         labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)
-        paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in)
+        paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in, stream=lay.stream)
         paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
     m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,
                                     output, frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],

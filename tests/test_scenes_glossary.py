@@ -10,7 +10,8 @@ import pytest
 
 from llmreel.core.errors import InputError
 from llmreel.scenes.glossary import TERMS, markdown, terms_in
-from llmreel.scenes.layout import _TITLES, layout
+from llmreel.scenes.block_titles import _TITLES
+from llmreel.scenes.layout import layout
 from llmreel.scenes.plan import plan_timeline
 from llmreel.scenes.story import TEXT_STORY, list_stories, load_story
 from llmreel.scenes.term_order import bursts, film_texts, order_faults

@@ -9,7 +9,7 @@ import pytest
 
 from llmreel.core.options import LANGUAGES
 from llmreel.scenes.camera import caption_band_top, caption_lines
-from llmreel.scenes.hud import card_height, plan_hud
+from llmreel.scenes.hud import card_height, depth_scale, plan_hud
 from llmreel.scenes.plan import plan_scene
 from llmreel.scenes.spec import Caption, CameraKey, SceneSpec, TitleCard
 from llmreel.scenes.text_metrics import wrapped_lines
@@ -43,7 +43,8 @@ def check_hud_as_build_did(spec: SceneSpec) -> None:
     fw, fh = _old_frame_size(spec)
     assert hud.frame == (fw, fh)
     keys = sorted(spec.camera, key=lambda k: k.frame)
-    assert hud.depth == [(k.frame, -k.lens / 36.0 * hud.width) for k in keys]
+    # farther than DEPTH_SPAN times the nearest key (the whole model, the scale chapter) the HUD steps back too
+    assert hud.depth == [(k.frame, -k.lens / 36.0 * hud.width * f) for k, f in zip(keys, depth_scale(keys))]
     lens = min((k.lens for k in spec.camera), default=50.0)
     assert hud.clip_start == 0.5 * lens / 36.0 * hud.width
     size = 0.03 * min(fw, fh) / 0.5625

@@ -49,14 +49,16 @@ def contract_names(config: GPTConfig, T: int) -> set[str]:
 NANO = get_config("nano-sort")
 
 
-@pytest.mark.parametrize("config,T", [(NANO, 11), (NANO, 1), (get_config("gpt2"), 32)])
-def test_no_two_blocks_overlap(config, T):
-    lay = layout(config, T)
+@pytest.mark.parametrize("config,T,fold", [(NANO, 11, 0.0), (NANO, 11, 16 / 9), (NANO, 11, 1.0), (NANO, 1, 16 / 9),
+                                           (get_config("gpt2"), 32, 16 / 9)])
+def test_no_two_blocks_overlap(config, T, fold):
+    lay = layout(config, T, fold=fold)
     assert overlapping_pairs(rects(lay.slots)) == []
 
 
-def test_labels_overlap_no_block_and_no_other_label():
-    lay = layout(NANO, 11)
+@pytest.mark.parametrize("fold", [0.0, 1.0, 16 / 9])
+def test_labels_overlap_no_block_and_no_other_label(fold):
+    lay = layout(NANO, 11, fold=fold)
     blocks = rects(lay.slots)
     labels, owner = label_rects(lay.slots, lay.sizes)
     assert overlapping_pairs(labels, blocks) == []
@@ -66,11 +68,13 @@ def test_labels_overlap_no_block_and_no_other_label():
 
 @settings(max_examples=25, deadline=None)
 @given(n_layer=st.integers(1, 3), n_head=st.integers(1, 4), head_dim=st.integers(1, 8),
-       vocab=st.integers(2, 12), T=st.integers(1, 12))
-def test_no_overlaps_for_any_small_config(n_layer, n_head, head_dim, vocab, T):
+       vocab=st.integers(2, 12), T=st.integers(1, 12), fold=st.sampled_from([0.0, 1.0, 16 / 9]))
+def test_no_overlaps_for_any_small_config(n_layer, n_head, head_dim, vocab, T, fold):
     config = GPTConfig(n_layer, n_head, n_head * head_dim, vocab, max(T, 2))
-    lay = layout(config, T)
+    lay = layout(config, T, fold=fold)
     assert overlapping_pairs(rects(lay.slots)) == []
+    labels, owner = label_rects(lay.slots, lay.sizes)
+    assert overlapping_pairs(labels, rects(lay.slots)) == []
     names = {s.tensor for s in lay.slots} | set(merged_tensors(config))
     assert names == contract_names(config, T) | set(param_spec(config)) - {"__none__"}
 
@@ -117,6 +121,53 @@ def test_arrangement_follows_bycroft():
     for agg, of in [("h0.ln_1.mean", "h0.ln_1"), ("h0.attn.max[0]", "h0.attn.probs[0]"), ("logits.expsum", "probs")]:
         a, b = by[agg], by[of]
         assert a.rows == 1 and a.cols == b.cols and a.origin[0] == pytest.approx(b.origin[0]) and a.origin[2] > b.origin[2]
+
+
+def _layer_of(slot_id: str) -> int | None:
+    head = slot_id.split(".")[0]
+    return int(head[1:]) if head[1:].isdigit() else None
+
+
+def test_a_few_layers_fold_side_by_side_and_the_stream_climbs_between_them():
+    """Folded for a wide frame, nano's three layers stand side by side as columns in order, then the final
+    layer norm and the output: the whole model about twice as wide as tall (one column: five times taller
+    than wide; a square frame's, with the output under the last layer, 1.5 times). The stream's route runs
+    along the wall's axes, down through every residual block's centre in compute order, and climbs between
+    columns where no block or label stands; GPT-2's twelve layers keep one column."""
+    flat, lay, square = layout(NANO, 11), layout(NANO, 11, fold=16 / 9), layout(NANO, 11, fold=1.0)
+    def extent(l):
+        r = rects(l.slots)
+        return r[:, 2].max() - r[:, 0].min(), r[:, 3].max() - r[:, 1].min()
+    (fw, fh), (w, h), (sw, sh) = extent(flat), extent(lay), extent(square)
+    assert fh > 4 * fw and 1.8 < w / h < 3.0 and 1.2 < sw / sh < 1.8
+    cols = {}                                            # column -> x range of its blocks
+    for s, r in zip(lay.slots, rects(lay.slots)):
+        i = _layer_of(s.id)
+        key = 0 if s.id.startswith(("wte", "wpe", "embed")) else 3 if i is None else i
+        lo, hi = cols.get(key, (np.inf, -np.inf))
+        cols[key] = (min(lo, r[0]), max(hi, r[2]))
+    assert [cols[k] for k in sorted(cols)] == sorted(cols.values())                  # left to right in order
+    assert all(a[1] < b[0] for a, b in zip(sorted(cols.values()), sorted(cols.values())[1:]))   # apart
+    route = np.asarray(lay.stream)
+    steps = np.diff(route, axis=0)
+    assert np.all((np.abs(steps[:, 0]) < 1e-9) ^ (np.abs(steps[:, 1]) < 1e-9))      # along an axis, never still
+    res = [s for s in lay.slots if s.role == "residual"]
+    at = []                                              # the route's first segment through each residual block
+    for s in res:
+        x = s.origin[0] + (s.cols - 1) * s.pitch / 2
+        zt, zb = s.origin[2] + s.pitch / 2, s.origin[2] + s.pitch / 2 - s.rows * s.pitch
+        hit = [k for k, (a, b) in enumerate(zip(route[:-1], route[1:]))
+               if abs(a[0] - x) < 1e-6 and abs(b[0] - x) < 1e-6 and min(a[1], b[1]) <= zb and max(a[1], b[1]) >= zt]
+        assert hit, s.id
+        at.append(hit[0])
+    assert at == sorted(at) and len(set(at)) == 3                                   # one run down each column
+    climbs = [(a, b) for a, b in zip(route[:-1], route[1:]) if abs(a[0] - b[0]) < 1e-9 and b[1] > a[1]]
+    assert len(climbs) == 3                              # to layer 1, layer 2 and the output
+    labels, _ = label_rects(lay.slots, lay.sizes)
+    for a, b in climbs:
+        tube = np.array([[a[0] - 1, a[1], a[0] + 1, b[1]]])
+        assert overlapping_pairs(tube, rects(lay.slots)) == [] and overlapping_pairs(tube, labels) == []
+    assert len(layout(get_config("gpt2"), 16, letters=False, fold=16 / 9).stream) == 2
 
 
 def test_labels_scale_with_their_blocks():

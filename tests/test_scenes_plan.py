@@ -259,7 +259,7 @@ def _check_value_text(vid: str, text: str, trace) -> None:
 def test_every_shot_frames_its_focus(aspect, spec):
     """Each beat has two camera keys (more when a pan holds on its numbers or follows what lights) inside its frames. At each,
     the subject is centred in the safe area (clear of the caption band, a title card's band and the margins) and either whole
-    inside it or overflowing it along the way the camera pans; the whole model is always panned."""
+    inside it or overflowing it along the way the camera pans; the whole model is panned unless it is folded (layout.py)."""
     s = spec if aspect == "16:9" else plan_scene(aspect=aspect)
     panned = 0
     for beat in s.beats:
@@ -285,7 +285,8 @@ def test_every_shot_frames_its_focus(aspect, spec):
             moved |= not (lo[0] >= x0 - 1e-6 and hi[0] <= x1 + 1e-6 and lo[1] >= y0 - 1e-6 and hi[1] <= y1 + 1e-6)
         panned += moved
         if beat.shot == "establishing" and len(beat.focus) == len(s.blocks):
-            assert moved, (aspect, beat.id)
+            folded = fhi[0] - flo[0] > 0.5 * (fhi[2] - flo[2])          # as wide as tall: may be seen whole
+            assert moved or folded, (aspect, beat.id)
     assert panned >= 5
 
 
@@ -363,7 +364,9 @@ def test_flow_paths_reach_every_computed_block(spec):
         if b.role != "weight":
             assert b.id in into, b.id
     res = [p for p in spec.paths if p.role == "residual"]
-    assert len(res) == 1 and res[0].points[0][2] > res[0].points[-1][2]
+    assert res[0].points[0][2] > res[0].points[-1][2]                     # from the top, down
+    for a, b in zip(res, res[1:]):              # folded: a piece per column, each on from where the last ended
+        assert a.points[-1] == b.points[0] and a.grow[1] == b.grow[0]
     for p in spec.paths:
         assert len(p.points) >= 2 and p.grow[0] <= p.grow[1] and np.isfinite(p.grow).all()
 
@@ -510,6 +513,48 @@ def test_a_path_within_one_column_of_blocks_goes_round_the_blocks_between(spec):
             checked += 1
             assert not _crossed(p.points, (src, dst), spec.blocks, p.width), p.id
     assert checked >= 20
+
+
+def test_the_streams_tip_keeps_pace_with_the_first_pass(spec):
+    """Folded, the stream is drawn a column at a time: each piece (the climb to a column and its run down it)
+    has grown by the time the first pass's last number in that column's residual blocks lights, and starts
+    growing only once the column before is done, so the tip is never in a later column than the data."""
+    pieces = [p for p in spec.paths if p.role == "residual"]
+    assert len(pieces) == 4
+    res = [b for b in spec.blocks if b.role == "residual"]
+    n_in = len(spec.meta.input)
+    for p in pieces[:3]:
+        x = p.points[-1][0]
+        mine = [b for b in res if abs(b.bounds()[0][0] + b.bounds()[1][0] - 2 * x) < 1e-2]
+        assert mine, p.id
+        first = mine[0].t_on[:, :n_in]
+        assert p.grow[1] == float(mine[-1].t_on[:, :n_in][np.isfinite(mine[-1].t_on[:, :n_in])].max()), p.id
+        assert p.grow[0] <= np.nanmin(np.where(np.isfinite(first), first, np.nan)), p.id
+
+
+def test_a_block_fed_from_an_earlier_column_takes_the_stream_beside_it(spec):
+    """Folded (16:9), a layer's first layer norm and the final one read the stream where it runs down their own
+    column: each such path starts on the stream's route, level with its block, and crosses no other block
+    (drawn from the residual block a column away, it ran across the model)."""
+    from llmreel.scenes.paths import _crossed
+    by_id = {b.id: b for b in spec.blocks}
+    route = np.asarray([q for p in spec.paths if p.role == "residual" for q in p.points])
+    down = [(a, b) for a, b in zip(route[:-1], route[1:]) if abs(a[0] - b[0]) < 1e-9 and b[2] < a[2]]
+    climbs = [a[0] for a, b in zip(route[:-1], route[1:]) if abs(a[0] - b[0]) < 1e-9 and b[2] > a[2]]
+    taps = 0
+    for p in spec.paths:
+        if p.role != "op" or not p.id.startswith("path:"):
+            continue
+        src, dst = (by_id[i] for i in p.id[len("path:"):].split("->"))
+        xs = sorted((src.bounds()[0][0], dst.bounds()[0][0]))
+        if src.role != "residual" or not any(xs[0] < x < xs[1] for x in climbs):
+            continue
+        taps += 1
+        x, _, z = p.points[0]
+        assert any(abs(x - a[0]) < 1e-6 and b[2] <= z <= a[2] for a, b in down), p.id
+        lo, hi = dst.bounds()
+        assert lo[2] <= z <= hi[2] and not _crossed(p.points, (dst,), spec.blocks, p.width), p.id
+    assert taps == 3 * 3 + 2       # the layer norms of layers 1 and 2 and the final one (mean, 1/spread, norm); h1, h2.attn.resid
 
 
 @pytest.mark.parametrize("letters", ["CBABBC", "AACBBA", "CCCAAA", "ABCABC"])
