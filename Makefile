@@ -58,7 +58,7 @@ test: $(STAMP)
 # and a Korean one, the end of the scale film, and a contact sheet of the whole story (docs/). A few minutes on two cores; rerun after
 # a deliberate picture change.
 FRAMES := introduction:0.78 embedding:0.95 layer-norm:0.68 self-attention:0.65 projection:0.53 mlp:0.65 \
-          transformer:0.5 softmax:0.93 output:0.58
+          transformer:0.15 softmax:0.93 output:0.58
 frames: $(STAMP)
 	@for f in $(FRAMES); do c=$${f%%:*}; echo "== $$c"; \
 	  $(BIN)/llmreel still --chapter $$c --at $${f##*:} --captions --out docs/frames/$$c.png || exit 1; done
