@@ -18,7 +18,7 @@ CAPTION_BASE = 0.045            # first baseline above the frame's bottom, fract
 CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
 LINE_HEIGHT = 1.3               # caption line advance, times the text size
 CARD_BAND = 0.10                # title-card band at the frame's top: its height, times the frame's short side / 0.5625
-BAND_DEPTH = 0.002              # bands sit this far behind their text (captions: units; cards: x unit)
+BAND_DEPTH = 0.002              # bands sit this far behind their text, x the HUD's unit (hud_unit)
 DEPTH_SPAN = 64.0               # camera distances within this factor of the nearest share one HUD depth
 OUTLINE = 0.08                  # without bands (transparent stills): outline width, times the text size
 
@@ -62,6 +62,13 @@ def caption_top(fw: float, fh: float, lines: int) -> float:
     return caption_base(fh) + lines * size * LINE_HEIGHT + 0.5 * size
 
 
+def hud_unit(fw: float, fh: float) -> float:
+    """The HUD's length unit: its short side over a 16:9 frame's. Depth offsets (a band behind its text)
+    scale with it, as the HUD's distance from the camera does: a fixed offset at GPT-2's far HUD (11 times
+    nano's) fell inside the depth buffer's precision and the band showed through its caption's letters."""
+    return min(fw, fh) / 0.5625
+
+
 def caption_hud(text: str, fw: float, fh: float) -> CaptionHud:
     size = caption_size(fw, fh)
     lines = caption_lines(text, fw, fh)
@@ -70,7 +77,7 @@ def caption_hud(text: str, fw: float, fh: float) -> CaptionHud:
         lines=lines,
         text=HudText(location=(0.0, caption_base(fh), 0.0), size=size, align="center", align_y="BOTTOM",
                      wrap=CAPTION_WRAP * fw, color="text"),
-        band=HudBand(location=(0.0, (top - fh / 2 - 0.02 * fh) / 2, -BAND_DEPTH),
+        band=HudBand(location=(0.0, (top - fh / 2 - 0.02 * fh) / 2, -BAND_DEPTH * hud_unit(fw, fh)),
                      size=(fw * 1.05, top + fh / 2 + 0.02 * fh), color="background"))
 
 
@@ -83,7 +90,7 @@ def card_height(aspect) -> float:
 def card_hud(fw: float, fh: float) -> CardHud:
     """A title card: a band across the frame's top, the chapter's title and, under it, its subtitle; the
     shot under it frames its subject below the band (shots.py), so the card names what is seen."""
-    unit = min(fw, fh) / 0.5625
+    unit = hud_unit(fw, fh)
     h, top = CARD_BAND * unit, fh / 2
     return CardHud(
         band=HudBand(location=(0.0, top - h / 2 + 0.01 * fh, -BAND_DEPTH * unit), size=(fw * 1.02, h + 0.02 * fh)),
@@ -117,9 +124,9 @@ def plan_hud(camera: list[CameraKey], aspect, captions: list[Caption], cards: li
     caps = [{lang: caption_hud(pick(c.text, lang), fw, fh) for lang in LANGUAGES} for c in captions]
     card_layouts = [card_hud(fw, fh) for _ in cards]
     if not bands:
-        unit = min(fw, fh) / 0.5625
-        caps = [{lang: unbanded(c, BAND_DEPTH) for lang, c in per_lang.items()} for per_lang in caps]
-        card_layouts = [unbanded(c, BAND_DEPTH * unit) for c in card_layouts]
+        depth = BAND_DEPTH * hud_unit(fw, fh)
+        caps = [{lang: unbanded(c, depth) for lang, c in per_lang.items()} for per_lang in caps]
+        card_layouts = [unbanded(c, depth) for c in card_layouts]
     m = depth_scale(keys)
     return Hud(width=width, frame=(fw, fh),
                depth=[(float(k.frame), -k.lens / 36.0 * width * f) for k, f in zip(keys, m)],

@@ -60,7 +60,7 @@ def check_hud_as_build_did(spec: SceneSpec) -> None:
             assert (h.text.size, h.text.location, h.text.wrap) == (size, (0, base, 0), 0.8 * fw)
             assert (h.text.align, h.text.align_y, h.text.color) == ("center", "BOTTOM", "text")
             assert h.band.size == (fw * 1.05, top + fh / 2 + 0.02 * fh)
-            assert h.band.location == (0, (top - fh / 2 - 0.02 * fh) / 2, -0.002)
+            assert h.band.location == pytest.approx((0, (top - fh / 2 - 0.02 * fh) / 2, -0.002 * min(fw, fh) / 0.5625))
             assert h.band.color == "background"
     unit = min(fw, fh) / 0.5625
     assert len(hud.cards) == len(spec.title_cards)
@@ -97,6 +97,23 @@ def test_hud_of_a_hand_made_scene():
         check_hud_as_build_did(spec)
         assert spec.hud.captions[1]["ko"].lines == spec.hud.captions[1]["en"].lines > 3     # ko falls back
         assert spec.hud.captions[2]["ko"].lines > 1 and spec.hud.captions[2]["en"].lines == 1
+
+
+@pytest.mark.parametrize("bands", [True, False])
+def test_a_band_sits_behind_its_text_by_a_share_of_the_huds_distance(bands):
+    """A caption's band (and a transparent still's outline) sits behind its text by the same share of the
+    HUD's distance from the camera whatever that distance: GPT-2's whole-model shots put the HUD ~45 times
+    farther than a close-up of nano does, and a fixed offset fell inside the depth buffer's precision there
+    (the band showed through the caption's letters in its draft video)."""
+    caps = [Caption(1, 10, {"en": "short", "ko": "짧다"})]
+    shares = []
+    for near in (4.0, 180.0):
+        keys = [CameraKey(1.0, (0.0, -near, 0.0), (0.0, 0.0, 0.0), 50.0)]
+        hud = plan_hud(keys, (16, 9), caps, [], bands=bands)
+        c = hud.captions[0]["en"]
+        gap = -c.band.location[2] if bands else 2 * c.text.outline_depth
+        shares.append(gap / -hud.depth[0][1])
+    assert shares[0] == pytest.approx(shares[1]) and shares[0] > 1e-3
 
 
 @pytest.mark.parametrize("aspect", [(16, 9), (9, 16), (1, 1)])
