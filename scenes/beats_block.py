@@ -19,14 +19,25 @@ def focus0(part: str):
     return lambda ctx: layer_focus(0)[part]
 
 
+def followed_first(steps: list[Step], t: int) -> list[Step]:
+    """`steps` over the followed column t (the last input column: it sees every earlier token) first, then
+    over the rest: the numbers a caption quotes light early, with the eye on them, the others after."""
+    return ([Step(s.tensors, (t, t + 1)) for s in steps]
+            + ([Step(s.tensors, (0, t)) for s in steps] if t else []))
+
+
 def qkv_steps(part: str):
-    """Block 0's queries (part 0), keys (1) or values (2): first the followed column (the last input
-    column: it sees every earlier token), then the rest."""
+    """Block 0's queries (part 0), keys (1) or values (2), the followed column first."""
     def steps(ctx: Ctx) -> list[Step]:
-        t = ctx.n_in - 1
         tensor = layer_steps(0, (0, ctx.n_in))["qkv"][0].tensors[part]
-        return [Step((tensor,), (t, t + 1))] + ([Step((tensor,), (0, t))] if t else [])
+        return followed_first([Step((tensor,), (0, ctx.n_in))], ctx.n_in - 1)
     return steps
+
+
+def block0_followed(part: str):
+    """Block 0's `part` over the followed column first (where the numbers its caption quotes are), then the
+    others: for softmax, max, sum and shares of that column, then of the rest."""
+    return lambda ctx: followed_first(layer_steps(0, (0, ctx.n_in))[part], ctx.n_in - 1)
 
 
 # ---- focus moments -------------------------------------------------------------------------------------
@@ -50,7 +61,9 @@ def query_meets_keys(m: Moments, beat: BeatPlan) -> None:
     m.highlight(beat, "h0.attn.k[0]", (0, A), (0, t + 1))
     m.highlight(beat, "h0.attn.scores[0]", (0, t + 1), (t, t + 1))
     # the square root of the head's width as a number: "√A" would read like the letter A
-    m.value(beat, f"q·k / √{A} = {{}}", [("h0.attn.scores", (0, t, 0))], ("h0.attn.scores", (0, t, 0)))
+    lit = m.lit("h0.attn.scores", (0, t, 0))          # the followed column's first score, as it lights
+    m.value(beat, f"q·k / √{A} = {{}}", [("h0.attn.scores", (0, t, 0))], ("h0.attn.scores", (0, t, 0)),
+            frames=None if lit is None else (float(np.ceil(lit)), float(beat.last_frame)))
 
 
 def attention_softmax(m: Moments, beat: BeatPlan) -> None:
@@ -59,7 +72,7 @@ def attention_softmax(m: Moments, beat: BeatPlan) -> None:
     m.highlight(beat, "h0.attn.probs[0]", (0, t + 1), (t, t + 1))
     # each number beside the block that holds it, shown as it lights: the stack is framed whole, and the
     # eye follows max, then the sum, then the share down it
-    end = m.window(beat)[1]
+    end = float(beat.last_frame)            # to the cut: the shot is framed on them
     for fmt_text, tensor, idx in (({"en": "max {}", "ko": "최댓값 {}"}, "h0.attn.max", (0, t)),
                                   ("Σ exp {}", "h0.attn.expsum", (0, t)), ("p = {}", "h0.attn.probs", (0, t, s))):
         lit = m.lit(tensor, idx)                    # as its cell lights, and at least 1.5 s on screen
@@ -97,11 +110,11 @@ def gelu_bend(m: Moments, beat: BeatPlan) -> None:
 # ---- the beats -----------------------------------------------------------------------------------------
 
 def _block(name: str, part: str, seconds: float, caption: tuple[str, str], side: float, moments=None,
-           chapter: str = "self-attention", focus=None) -> BeatDef:
+           chapter: str = "self-attention", focus=None, steps=None, shows=None) -> BeatDef:
     """A beat that computes block 0's `part` and frames what it reads and writes (or `focus`, which its
-    caption then talks about)."""
-    return BeatDef(chapter, name, seconds, caption, steps=block0(part), focus=focus or focus0(part),
-                   shows=focus, moments=moments, shot=Shot(side=side))
+    caption then talks about, or `shows`)."""
+    return BeatDef(chapter, name, seconds, caption, steps=steps or block0(part), focus=focus or focus0(part),
+                   shows=shows or focus, moments=moments, shot=Shot(side=side))
 
 
 # head 0's query, key and value, with their weights and biases: the beats that make them share one shot
@@ -138,13 +151,14 @@ SELF_ATTENTION = [
     _block("scores", "scores", 8.0, (
         "Position {t}'s query meets each earlier key: each match is a score. First: {score}.",
         "위치 {t}의 쿼리가 앞의 각 키와 만나 점수를 냅니다. 첫 점수: {score}."),
-        -0.12, query_meets_keys, focus=head0("q", "k", "scores")),
+        -0.12, query_meets_keys, focus=head0("q", "k", "scores"), steps=block0_followed("scores")),
     _block("softmax", "softmax", 8.0, (
         "Softmax: subtract the largest score {attn_max}, raise e to each, divide by their sum {attn_sum}. "
         "The results are positive and add up to 1.",
         "소프트맥스: 가장 큰 점수 {attn_max:을/를} 빼고, e의 거듭제곱을 취하고, 그 합 {attn_sum:으로/로} 나눕니다. "
         "결과는 양수이고 합이 1입니다."),
-        0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs")),
+        0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs"), steps=block0_followed("softmax"),
+        shows=head0("max", "expsum", "probs")),       # "the largest score", "their sum", "the results"
     _block("mix", "mix", 7.0, (
         "Attention shares: position {t} gives {attn_pmax} to position {attn_argmax}, {attn_letter_en} Each head "
         "sums the values by them.",

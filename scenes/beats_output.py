@@ -48,7 +48,7 @@ def pick_letter(m: Moments, beat: BeatPlan) -> None:
         start, end = m.window(beat, 0.68, 1.0)
         m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, 1)),
                                   location=pick.location, size=pick.size,
-                                  frames=(max(start, pick.frames[1] + 1), end)))
+                                  frames=(max(start, pick.frames[1] + 1), end), block=pick.block))
 
 
 def new_column(m: Moments, beat: BeatPlan) -> None:
@@ -79,7 +79,7 @@ def answer(m: Moments, beat: BeatPlan) -> None:
     x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
     m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, len(m.output))),
                               location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
-                              frames=m.window(beat, 0.2, 1.0)))
+                              frames=m.window(beat, 0.2, 1.0), block=b.id))
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ class Moments:
             text = {lang: wrap_formula(f.format(*vals), self.line_chars) for lang, f in fmts.items()}
             loc = self.place(text, size, b, cell, None, fallback=True)
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
-                                     text=text, location=loc, size=float(size), frames=(f0, f1)))
+                                     text=text, location=loc, size=float(size), frames=(f0, f1), block=b.id))
         return self.values[-1]
 
     def beat_numbers(self, beat: BeatPlan, size: float):

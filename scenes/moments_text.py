@@ -120,7 +120,8 @@ def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -
         own_lo, own_hi = value_text_box(text, size, (0.0, 0.0, 0.0))
         under = [(lo[0] - own_lo[0] + k * size, lo[2] - 1.0 * m.size - own_hi[2]) for k in (1, 2, 3)]
     loc = m.place(text, size, b, cell, frames, first=under) or m.place(text, size, b, cell, None, fallback=True)
-    m.values.append(ValueText(id=f"value:{beat.id}:{tag}", text=text, location=loc, size=float(size), frames=frames))
+    m.values.append(ValueText(id=f"value:{beat.id}:{tag}", text=text, location=loc, size=float(size), frames=frames,
+                              block=b.id))
 
 
 def so_far(prompt: str, new: str, chars: int) -> str:

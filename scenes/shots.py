@@ -74,14 +74,15 @@ def safe_ratio(aspect, safe) -> float:
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
                keep=None, begin=None, wide_start: bool = False,
-               max_tilt: float = MAX_TILT, parts=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               max_tilt: float = MAX_TILT, parts=(), described=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
     (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
     (the data flows down); one much wider is panned from a left window to a right one. `max_short` (world
     units) caps the frame's short side at the subject, so that the labels the shot must show stay legible:
-    a subject larger than that is panned too, from its top left (or `begin`: the boxes of what lights first, in order; as many as the window holds) to
-    its bottom right (or the box `keep`: the focus moments' numbers, shown later in the beat); with
+    a subject larger than that is panned too, from its top left (or `begin`: the boxes of what lights first, in order; as many as the window holds;
+    "keep": the numbers') to its bottom right (or the boxes `keep`: the focus moments' numbers, shown later in
+    the beat, with the blocks `described` where they fit); with
     `wide_start` only the end window is capped (the camera closes in on the numbers as it pans). Windows
     take the safe area's shape, so the subject fills the frame while the camera moves along it; each window
     shifts to take in whole the blocks of `parts` (boxes with their labels) it cuts, where it can."""
@@ -105,11 +106,22 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         limit_h = max_short * (y1 - y0) if aspect[0] >= aspect[1] else max_short * (x1 - x0) / ra
         if max(win_h, win_w / ra) > limit_h:
             win_w, win_h = min(width, ra * limit_h), min(seen_h, limit_h)
-    if keep is not None and parts:      # the numbers with the block they describe, where legibility allows
-        near = union([keep, min(parts, key=lambda p: _gap(p, keep))])
-        nw, nh = near[1][0] - near[0][0], (near[1][2] - near[0][2]) * cos
-        if max_short is None or max(nh, nw / ra) <= limit_h:
-            keep = near
+    if keep is not None:                # each number with the block it describes (else the nearest)
+        pairs = [union([k, d]) if d is not None else union([k, min(parts, key=lambda p: _gap(p, k))]) if parts
+                 else k for k, d in zip(keep, list(described) + [None] * (len(keep) - len(described)))]
+        fits = lambda box: max_short is None or max((box[1][2] - box[0][2]) * cos,     # noqa: E731
+                                                    (box[1][0] - box[0][0]) / ra) <= limit_h
+        if fits(union(pairs)):
+            first = keep = union(pairs)
+        elif fits(pairs[-1]):           # too many to read at once: the camera goes from the first to the last
+            n = next(n for n in range(1, len(pairs) + 1) if not fits(union(pairs[-n - 1:])) or n == len(pairs))
+            keep = union(pairs[-n:])
+            n = next(n for n in range(1, len(pairs) + 1) if not fits(union(pairs[:n + 1])) or n == len(pairs))
+            first = union(pairs[:n])
+        else:                           # where legibility allows no block beside them, the numbers alone
+            first = keep = union(keep)
+        if begin == "keep":             # the numbers from the start: the camera lands on the first
+            begin = [first]
     if keep is not None:                                         # the numbers fit in the end window
         win_w = max(win_w, min(width, keep[1][0] - keep[0][0]))
         win_h = max(win_h, min(seen_h, (keep[1][2] - keep[0][2]) * cos))
@@ -295,7 +307,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
         s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
         sides = (s0, s0 + sides[1] - sides[0])
     rise = max(shot.rise, WHOLE_RISE) if whole else shot.rise
-    keep = union([value_text_bounds(v) for v in values]) if values else None
+    keep = [value_text_bounds(v) for v in values] or None        # each number, beside what it describes
+    described = [boxes.get(v.block) for v in values]
     early = beat.first_frame + 0.3 * (beat.last_frame - beat.first_frame)
     focus = set(beat.focus)
     lit = {b.id: b.lights_between(beat.first_frame, early) for b in blocks if b.id in focus}
@@ -305,11 +318,12 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
              or sorted((boxes[bid] for bid in lit if bid in boxes), key=lambda bx: -bx[1][2]) or None)
     shown = min((v.frames[0] for v in values), default=beat.last_frame)
     if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them,
-        begin = [keep]                              # so the camera lands on them as they appear
+        begin = "keep"                              # so the camera lands on them as they appear
         arrive = max(arrive, int(shown))
     framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
                                max_tilt=0.0 if whole else MAX_TILT,
-                               parts=[boxes[b] for b in beat.focus if b in boxes])      # the whole model: pan, no steeper
+                               parts=[boxes[b] for b in beat.focus if b in boxes],      # the whole model: pan, no steeper
+                               described=described)
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)

@@ -202,6 +202,7 @@ class ValueText:
     location: Vec3                   # centre of its last line's baseline
     size: float
     frames: Interval
+    block: str = ""                  # the block whose cell it reports: a shot frames the two together
 
 
 @dataclass

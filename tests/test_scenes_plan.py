@@ -339,10 +339,10 @@ def test_overview_lights_whole_blocks_in_compute_order_then_resets(spec, traces)
 
 
 def test_sweeps_go_column_by_column(spec):
-    """Columns (tokens) light in order; layer norm first shows column 0, Q/K/V first the last input
-    column (the token whose attention chapter 4 follows), then the rest in order."""
+    """Columns (tokens) light in order; layer norm first shows column 0, Q/K/V, the scores and softmax
+    first the last input column (the token whose attention chapter 4 follows), then the rest in order."""
     focus_first = {"h0.ln_1": 0, "h0.ln_1.mean": 0, "h0.ln_1.rstd": 0,
-                   "h0.attn.q": N_IN - 1, "h0.attn.k": N_IN - 1, "h0.attn.v": N_IN - 1}
+                   **{f"h0.attn.{n}": N_IN - 1 for n in ("q", "k", "v", "scores", "max", "expsum", "probs")}}
     for b in spec.blocks:
         if b.role == "weight" or b.chapter in ("", "output"):
             continue
