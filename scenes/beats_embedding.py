@@ -60,12 +60,16 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
     for bid in ("embed.out", "h0.ln_1.mean", "h0.ln_1.rstd", "h0.ln_1"):
         m.column(beat, bid, t)
     # words in the film's language (the glossary's): "평균 0.0035   1/퍼짐 17.59" in Korean
-    m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"},
-            [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))], ("h0.ln_1.rstd", (t,)), frames=m.window(beat, 0.2, 0.55))
+    # over the layer norm's column (the stream runs down its right, its weights to its left), the formula
+    # then in the same spot: the numbers and the blocks they come from in one frame, in any aspect
+    first = m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"},
+                    [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))], ("h0.ln_1.mean", (t,)),
+                    frames=m.window(beat, 0.2, 0.55))
     m.value(beat, {"en": "({} − mean) × {} × γ {} + β {} = {}", "ko": "({} − 평균) × {} × γ {} + β {} = {}"},
             [("embed.out", (t, 0)), ("h0.ln_1.rstd", (t,)), ("h0.ln_1.weight", (0,)),
              ("h0.ln_1.bias", (0,)), ("h0.ln_1", (t, 0))], ("h0.ln_1", (t, 0)),
-            frames=m.window(beat, 0.58, 0.98))
+            frames=m.window(beat, 0.58, 0.98), now=True,
+            prefer=[(first.location[0], first.location[2])] if first is not None else ())
 
 
 # ---- the beats -----------------------------------------------------------------------------------------

@@ -43,10 +43,24 @@ def card_rect(aspect) -> tuple[float, float, float, float]:
     return 0.0, 1.0, 1.0 - card_height(aspect) - CARD_MARGIN, 1.0
 
 
-def after_cards(values: list[ValueText], cards: list[TitleCard]) -> None:
-    """Value texts wait (in place) for a title card over their first frames to go: numbers are never hidden
-    by level of detail, and the card names the chapter before its first number."""
+def after_cards(values: list[ValueText], cards: list[TitleCard], camera=None, aspect=None) -> None:
+    """Value texts wait (in place) for a title card over their first frames to go where the card would
+    cover them (numbers are never hidden by level of detail): with `camera` keys, only those whose box
+    reaches the card's rect in a frame before it goes (a shot framed below the card shows its number as
+    the camera arrives); without, every one."""
+    import numpy as np
+
+    from llmreel.scenes.camera import box_corners
+    from llmreel.scenes.geometry import value_text_bounds
+    from llmreel.scenes.screen import Cameras, box_screen, overlaps
+
     for v in values:
         for c in cards:
-            if c.frames[0] <= v.frames[0] <= c.frames[1] < v.frames[1]:
-                v.frames = (c.frames[1] + 1, v.frames[1])
+            if not c.frames[0] <= v.frames[0] <= c.frames[1] < v.frames[1]:
+                continue
+            if camera is not None:
+                frames = np.arange(v.frames[0], c.frames[1] + 1, dtype=np.float64)
+                xy = box_screen(np.array([box_corners(*value_text_bounds(v))]), Cameras(camera, frames), aspect)
+                if not (overlaps(xy, np.array([card_rect(aspect)]))[:, 0, 0].any() or (xy[:, 0, 4] <= 0).any()):
+                    continue
+            v.frames = (c.frames[1] + 1, v.frames[1])

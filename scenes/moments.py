@@ -144,7 +144,7 @@ class Moments:
     def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
               anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
               size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None,
-              hang: bool = False) -> ValueText | None:
+              hang: bool = False, prefer=()) -> ValueText | None:
         """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
         filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
@@ -176,7 +176,7 @@ class Moments:
         fmts = languages(fmt_text)
         for (width, during), together in [(t, with_beat) for t in tries if with_beat] + [(t, None) for t in tries]:
             text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
-            loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang)
+            loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang, first=prefer)
             if loc is not None:
                 break
         else:

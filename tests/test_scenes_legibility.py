@@ -52,6 +52,19 @@ def test_numbers_wait_for_the_title_card_over_them():
     assert early.frames == (41.0, 90.0) and later.frames == (50.0, 90.0)
 
 
+def test_a_number_framed_below_the_card_shows_as_the_camera_arrives():
+    """With the camera known, a number waits only where the card's band would cover it: one in the middle
+    of the frame shows during the card, one at the top of the frame waits for it to go."""
+    card = TitleCard(chapter="x", text={"en": "1. X", "ko": "1. X"}, subtitle={"en": "", "ko": ""}, frames=(10.0, 40.0))
+    camera = [CameraKey(1.0, (0.0, -100.0, 0.0), (0.0, 0.0, 0.0), 50.0)]     # the frame ~40 units tall at the wall
+    def number(z):
+        return ValueText(id=f"z{z}", text={"en": "1.00", "ko": "1.00"}, location=(0.0, 0.0, z), size=2.0,
+                         frames=(30.0, 90.0))
+    middle, top = number(0.0), number(17.0)
+    after_cards([middle, top], [card], camera, (16, 9))
+    assert middle.frames == (30.0, 90.0) and top.frames == (41.0, 90.0)
+
+
 def test_screen_projection_is_the_camera_projection():
     keys = [CameraKey(1.0, (10.0, -80.0, 5.0), (0.0, 0.0, 0.0), 50.0),
             CameraKey(30.0, (-20.0, -60.0, 30.0), (5.0, 0.0, -10.0), 35.0)]
