@@ -62,13 +62,15 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
     # words in the film's language (the glossary's): "평균 0.0035   1/퍼짐 17.59" in Korean
     # over the layer norm's column (the stream runs down its right, its weights to its left), the formula
     # then in the same spot: the numbers and the blocks they come from in one frame, in any aspect
+    wide = m.aspect is not None and m.aspect[0] >= 1.3 * m.aspect[1]     # past the stream, in short lines
     first = m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"},
                     [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))], ("h0.ln_1.mean", (t,)),
-                    frames=m.window(beat, 0.2, 0.55))
+                    frames=m.window(beat, 0.2, 0.55), chars=18 if wide else None, across=wide)
     m.value(beat, {"en": "({} − mean) × {} × γ {} + β {} = {}", "ko": "({} − 평균) × {} × γ {} + β {} = {}"},
             [("embed.out", (t, 0)), ("h0.ln_1.rstd", (t,)), ("h0.ln_1.weight", (0,)),
              ("h0.ln_1.bias", (0,)), ("h0.ln_1", (t, 0))], ("h0.ln_1", (t, 0)),
-            frames=m.window(beat, 0.58, 0.98), now=True,
+            frames=(first.frames[1] + 1, float(beat.last_frame)) if first is not None else m.window(beat, 0.58, 1.0),
+            now=True, chars=18 if wide else None, across=wide,
             prefer=[(first.location[0], first.location[2])] if first is not None else ())
 
 
@@ -149,7 +151,7 @@ LAYER_NORM = [
         "{t}번 열: 평균 {mean0:을/를} 빼고, 퍼짐이 1이 되게 {rstd0:을/를} 곱하고, 가중치로 늘리고 옮깁니다: "
         "{ln_x:이/가} {ln_y:이/가} 됩니다."),
         steps=lambda ctx: ln_steps("h0.ln_1", (0, ctx.n_in)),      # left to right: the followed column last
-        focus=lambda ctx: layer_focus(0)["ln_1"], moments=norm_column, shot=Shot(side=-0.12)),
+        focus=lambda ctx: layer_focus(0)["ln_1"][1:], moments=norm_column, shot=Shot(side=-0.12)),
     BeatDef("layer-norm", "all", 6.0, (
         "Every column is normalised alike. The residual stream still holds {ln_x}: only this copy is rescaled.",
         "모든 열이 같은 방식으로, 각자 따로 정규화됩니다. 잔차 스트림에는 여전히 {ln_x:이/가} 있고, "

@@ -3,7 +3,8 @@
 Tokens are COLUMNS, as in Bycroft's LLM Visualization: a [T, C] tensor is a block of C rows x T
 columns. The residual stream runs down the right edge (x >= 0); each section's other blocks grow to
 the left of it, weights to the left of the op that uses them, aggregates as thin rows above what they
-summarise, attention heads side by side.
+summarise (in a frame that is not tall, a layer norm's mean and 1 / spread rows beside its block instead,
+so the group is as wide as tall), attention heads side by side.
 
 For a frame that is not tall, a model of a few layers folds like a newspaper: its layers stand side by side
 as columns (layer 0's under the embedding), the stream running down each column and climbing beside it to
@@ -236,14 +237,18 @@ def _weight(name: str, key: str, rows: int, cols: int, row_axis: str, col_axis: 
                          row_axis, col_axis, rows, cols))
 
 
-def _layernorm_stack(name: str, C: int, T: int, sz: Sizes) -> tuple:
-    w = ("v", [_weight(f"{name}.weight", "ln.weight", C, 1, "C", "1"),
-               ], sz.gap)
+def _layernorm_stack(name: str, C: int, T: int, sz: Sizes, wide: bool = False) -> tuple:
+    """Scale and shift columns left of the normalised block; its mean and 1 / spread rows over it, or, for
+    a frame that is not tall (`wide`), stacked beside it on the stream's side: the group about as wide as
+    tall, so one shot holds it whole with its titles legible."""
+    w = _weight(f"{name}.weight", "ln.weight", C, 1, "C", "1")
     b = _weight(f"{name}.bias", "ln.bias", C, 1, "C", "1")
-    agg = ("v", [_act(f"{name}.mean", "ln.mean", 1, T, "1", role="aggregate", transpose=False),
-                 _act(f"{name}.rstd", "ln.rstd", 1, T, "1", role="aggregate", transpose=False),
-                 _act(name, "ln", C, T, "C")], sz.gap)
-    return ("h", [w, b, agg], sz.gap)
+    aggs = [_act(f"{name}.mean", "ln.mean", 1, T, "1", role="aggregate", transpose=False),
+            _act(f"{name}.rstd", "ln.rstd", 1, T, "1", role="aggregate", transpose=False)]
+    out = _act(name, "ln", C, T, "C")
+    if wide:
+        return ("h", [w, b, out, ("v", aggs, sz.gap)], sz.gap)
+    return ("h", [w, b, ("v", aggs + [out], sz.gap)], sz.gap)
 
 
 def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
@@ -280,7 +285,7 @@ def _leaves(node) -> list[tuple]:
     return [leaf for child in node[1] for leaf in _leaves(child)] if node[0] in ("h", "v") else []
 
 
-def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tuple | None]]:
+def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False) -> list[tuple[str, tuple, tuple | None]]:
     """(section name, left content, residual block or None), top to bottom."""
     C, V, B = config.n_embd, config.vocab_size, config.block_size
     res = lambda name, key: _act(name, key, C, T, "C", role="residual")  # noqa: E731
@@ -292,7 +297,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
     ], 2 * sz.gap), res("embed.out", "embed.out"))]
     for i in range(config.n_layer):
         p = f"h{i}"
-        out.append((f"{p}.ln_1", _layernorm_stack(f"{p}.ln_1", C, T, sz), None))
+        out.append((f"{p}.ln_1", _layernorm_stack(f"{p}.ln_1", C, T, sz, wide), None))
         heads = ("h", [_head_stack(i, h, config, T, sz) for h in range(config.n_head)], 12 * sz.gap)
         out.append((f"{p}.attn", ("h", [heads, _act(f"{p}.attn.y", "attn.y", C, T, "C")], 2 * sz.gap), None))
         out.append((f"{p}.attn.proj", ("h", [
@@ -300,7 +305,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
             _weight(f"{p}.attn.c_proj.bias", "attn.c_proj.bias", C, 1, "C", "1"),
             _act(f"{p}.attn.proj", "attn.proj", C, T, "C"),
         ], sz.gap), res(f"{p}.attn.resid", "attn.resid")))
-        out.append((f"{p}.ln_2", _layernorm_stack(f"{p}.ln_2", C, T, sz), None))
+        out.append((f"{p}.ln_2", _layernorm_stack(f"{p}.ln_2", C, T, sz, wide), None))
         out.append((f"{p}.mlp.fc", ("h", [
             _weight(f"{p}.mlp.c_fc.weight", "mlp.c_fc.weight", 4 * C, C, "4C", "C"),
             _weight(f"{p}.mlp.c_fc.bias", "mlp.c_fc.bias", 4 * C, 1, "4C", "1"),
@@ -313,7 +318,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes) -> list[tuple[str, tuple, tu
             _weight(f"{p}.mlp.c_proj.bias", "mlp.c_proj.bias", C, 1, "C", "1"),
             _act(f"{p}.mlp.proj", "mlp.proj", C, T, "C"),
         ], sz.gap), res(f"{p}.mlp.resid", "mlp.resid")))
-    out.append(("ln_f", _layernorm_stack("ln_f", C, T, sz), None))
+    out.append(("ln_f", _layernorm_stack("ln_f", C, T, sz, wide), None))
     output = ("h", [
         _weight("lm_head.weight", "lm_head.weight", V, C, "vocab", "C"),
         ("v", [_act("logits", "logits", V, T, "vocab"),
@@ -365,13 +370,13 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
-    sections_list = _sections(config, T, sz)
+    folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
+    sections_list = _sections(config, T, sz, wide=folded)
     layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections
     for name, content, _ in sections_list:
         if name.startswith("h"):
             key = name.split(".")[0]
             layer_h[key] = layer_h.get(key, 0.0) + _size(content, sz)[1] + sz.section_gap
-    folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
     rw = max(_size(r, sz)[0] for _, _, r in sections_list if r is not None)
     last = config.n_layer if fold >= WIDE_FRAME else config.n_layer - 1     # the output's column
     column = [_column(name, last) if folded else 0 for name, _, _ in sections_list]

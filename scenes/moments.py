@@ -144,7 +144,7 @@ class Moments:
     def value(self, beat: BeatPlan, fmt_text: str | dict[str, str], sources: list[tuple[str, tuple]],
               anchor: tuple[str, tuple], frames=None, small: bool | None = None, percent: bool = False,
               size: float | None = None, beside: bool = False, now: bool = False, chars: int | None = None,
-              hang: bool = False, prefer=()) -> ValueText | None:
+              hang: bool = False, prefer=(), across: bool = False) -> ValueText | None:
         """Text `fmt_text` (one format for every language, or language -> format where it has words) with {}
         filled by the sources' values, placed right of the anchor block where every language's text fits; `small`
         (captions.fmt) True: two significant digits under 0.1, probabilities too (None: not for those);
@@ -176,7 +176,8 @@ class Moments:
         fmts = languages(fmt_text)
         for (width, during), together in [(t, with_beat) for t in tries if with_beat] + [(t, None) for t in tries]:
             text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
-            loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang, first=prefer)
+            loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang, first=prefer,
+                             across=across)
             if loc is not None:
                 break
         else:
@@ -204,7 +205,7 @@ class Moments:
 
     def place(self, text: dict[str, str], size: float, b: Block, cell: tuple[int, int],
               frames: tuple[float, float] | None, fallback: bool = False, beside: bool = False,
-              first=(), together=None, hang: bool = False) -> tuple[float, float, float] | None:
+              first=(), together=None, hang: bool = False, across: bool = False) -> tuple[float, float, float] | None:
         """Where a value text (language -> text: the box around all of them must fit, so the frame holds in
         either language) about `cell` of block b goes: beside the block at the cell's height (right,
         then left), else under or over the block (clear of it, however many lines the text has), else right of
@@ -214,7 +215,8 @@ class Moments:
         those that show during some of `frames`, if given); None when none does (with `fallback`: the first spot).
         `first`: (x, z) spots to try before those; `together` (Moments.beat_numbers): only spots where the
         text and those boxes span at most that (width, height); `hang`: beside the block with the first line,
-        not the last, at the cell's height."""
+        not the last, at the cell's height; `across`: past the residual stream right after beside the block
+        (the numbers then stand beside the whole group the stream feeds, not over or under it)."""
         lo, hi = b.bounds()
         w = max(text_width(t, size) for t in text.values())
         gap = 1.0 * self.size
@@ -231,10 +233,11 @@ class Moments:
                  *((over, under) if z > (lo[2] + hi[2]) / 2 else (under, over))]
         if beside:                  # right of the block, as near the cell's height as is free
             spots[1:1] = [(spots[0][0], z + sign * k * 0.25 * size) for k in range(1, 17) for sign in (-1, 1)]
-        spots[:0] = first
         # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
-        spots += [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
-                  if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
+        past = [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
+                if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
+        spots[1 if across else len(spots):1 if across else len(spots)] = past
+        spots[:0] = first
         pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]
         obstacles += [value_text_box(v.text, v.size, v.location) for v in self.values

@@ -131,7 +131,8 @@ def _layer_of(slot_id: str) -> int | None:
 def test_a_few_layers_fold_side_by_side_and_the_stream_climbs_between_them():
     """Folded for a wide frame, nano's three layers stand side by side as columns in order, then the final
     layer norm and the output: the whole model about twice as wide as tall (one column: five times taller
-    than wide; a square frame's, with the output under the last layer, 1.5 times). The stream's route runs
+    than wide; a square frame's, with the output under the last layer, 1.2-2 times: its layer norms stand
+    as wide as tall). The stream's route runs
     along the wall's axes, down through every residual block's centre in compute order, and climbs between
     columns where no block or label stands; GPT-2's twelve layers keep one column."""
     flat, lay, square = layout(NANO, 11), layout(NANO, 11, fold=16 / 9), layout(NANO, 11, fold=1.0)
@@ -139,7 +140,7 @@ def test_a_few_layers_fold_side_by_side_and_the_stream_climbs_between_them():
         r = rects(l.slots)
         return r[:, 2].max() - r[:, 0].min(), r[:, 3].max() - r[:, 1].min()
     (fw, fh), (w, h), (sw, sh) = extent(flat), extent(lay), extent(square)
-    assert fh > 4 * fw and 1.8 < w / h < 3.0 and 1.2 < sw / sh < 1.8
+    assert fh > 4 * fw and 1.8 < w / h < 3.0 and 1.2 < sw / sh < 2.0
     cols = {}                                            # column -> x range of its blocks
     for s, r in zip(lay.slots, rects(lay.slots)):
         i = _layer_of(s.id)
@@ -168,6 +169,28 @@ def test_a_few_layers_fold_side_by_side_and_the_stream_climbs_between_them():
         tube = np.array([[a[0] - 1, a[1], a[0] + 1, b[1]]])
         assert overlapping_pairs(tube, rects(lay.slots)) == [] and overlapping_pairs(tube, labels) == []
     assert len(layout(get_config("gpt2"), 16, letters=False, fold=16 / 9).stream) == 2
+
+
+def test_a_wide_frames_layer_norm_stands_as_wide_as_tall():
+    """Folded for a wide or square frame, each layer norm's mean and 1 / spread rows stand beside its
+    normalised block, between it and the stream, level with its top, and its scale and shift columns level
+    with its rows: the group with its labels about as wide as tall, so one medium shot holds it whole and
+    legible. A tall frame's one column keeps the rows over the block (test_arrangement_follows_bycroft)."""
+    for fold in (16 / 9, 1.0):
+        lay = layout(NANO, 11, fold=fold)
+        by = {s.id: s for s in lay.slots}
+        for name in ("h0.ln_1", "h1.ln_2", "ln_f"):
+            out, mean, rstd = by[name], by[f"{name}.mean"], by[f"{name}.rstd"]
+            right = out.origin[0] + (out.cols - 1) * out.pitch
+            assert right < mean.origin[0] == pytest.approx(rstd.origin[0]), name
+            assert mean.origin[2] == pytest.approx(out.origin[2]) and rstd.origin[2] < mean.origin[2], name
+            for w in ("weight", "bias"):
+                # (within a line: the column tags "1" and "11 positions" differ in height)
+                assert by[f"{name}.{w}"].origin[2] == pytest.approx(out.origin[2], abs=0.5 * lay.sizes.title)
+            group = [by[i] for i in (name, f"{name}.mean", f"{name}.rstd", f"{name}.weight", f"{name}.bias")]
+            r = np.concatenate([rects(group), label_rects(group, lay.sizes)[0]])
+            w, h = r[:, 2].max() - r[:, 0].min(), r[:, 3].max() - r[:, 1].min()
+            assert 0.8 < w / h < 1.6, (name, fold, w, h)
 
 
 def test_labels_scale_with_their_blocks():

@@ -571,3 +571,26 @@ def test_a_caption_quotes_the_numbers_its_focus_moment_shows(letters):
                  for n in re.findall(number, v.text["en"])}
         quoted = set(re.findall(number, b.caption["en"]))
         assert not (shown and quoted) or shown & quoted, (b.id, shown, quoted)
+
+
+def test_the_layer_norms_numbers_stand_beside_it_past_the_stream(spec):
+    """In a wide frame the layer norm's numbers ('mean … 1/spread …', then the formula) stand right of the
+    residual stream, beside the whole group rather than over it, in short lines, and the camera holds the
+    numbers and every block of the group in one frame while they show."""
+    from llmreel.scenes.frame_check import in_frame
+    from llmreel.scenes.geometry import value_text_bounds
+    beat = next(b for b in spec.beats if b.id == "layer-norm.column")
+    values = [v for v in spec.value_texts if v.id.startswith(f"value:{beat.id}:")]
+    assert len(values) == 2
+    from llmreel.scenes.paths import tube_boxes
+    tubes = tube_boxes([p for p in spec.paths if p.role == "residual"])
+    group = [i for i in beat.focus if i.startswith("h0.ln_1")]
+    assert len(group) == 5
+    for v in values:
+        lo, hi = value_text_bounds(v)
+        beside = [t for t in tubes if t[0][2] <= lo[2] and hi[2] <= t[1][2]]     # the stream at its height
+        assert any(t[1][0] < lo[0] for t in beside), v.text["en"]                # past it
+        assert not any(t[0][0] < hi[0] and lo[0] < t[1][0] for t in beside), v.text["en"]     # not across it
+        assert all(len(line) <= 18 for line in v.text["en"].split("\n")), v.text["en"]
+        mid = (v.frames[0] + v.frames[1]) / 2
+        assert in_frame(spec, group, tuple(spec.meta.aspect), mid) == set(group), v.text["en"]
