@@ -1,7 +1,7 @@
 """Beats of chapters 1-3: introduction, embedding, layer norm (each beat whole: see storyboard.BeatDef)."""
 from __future__ import annotations
 
-from llmreel.scenes.moments import Moments
+from llmreel.scenes.moments import Moments, wide
 from llmreel.scenes.storyboard import BeatDef, BeatPlan, Ctx, Shot, Step, head0, layer_focus, ln_steps
 
 
@@ -62,15 +62,16 @@ def norm_column(m: Moments, beat: BeatPlan) -> None:
     # words in the film's language (the glossary's): "평균 0.0035   1/퍼짐 17.59" in Korean
     # over the layer norm's column (the stream runs down its right, its weights to its left), the formula
     # then in the same spot: the numbers and the blocks they come from in one frame, in any aspect
-    wide = m.aspect is not None and m.aspect[0] >= 1.3 * m.aspect[1]     # past the stream, in short lines
+    # in a wide frame past the stream, beside the layer norm's group; lines of 18 characters in any frame
+    across = m.aspect is not None and wide(m.aspect)
     first = m.value(beat, {"en": "mean {}   1/spread {}", "ko": "평균 {}   1/퍼짐 {}"},
                     [("h0.ln_1.mean", (t,)), ("h0.ln_1.rstd", (t,))], ("h0.ln_1.mean", (t,)),
-                    frames=m.window(beat, 0.2, 0.55), chars=18 if wide else None, across=wide)
+                    frames=m.window(beat, 0.2, 0.55), chars=18, across=across)
     m.value(beat, {"en": "({} − mean) × {} × γ {} + β {} = {}", "ko": "({} − 평균) × {} × γ {} + β {} = {}"},
             [("embed.out", (t, 0)), ("h0.ln_1.rstd", (t,)), ("h0.ln_1.weight", (0,)),
              ("h0.ln_1.bias", (0,)), ("h0.ln_1", (t, 0))], ("h0.ln_1", (t, 0)),
             frames=(first.frames[1] + 1, float(beat.last_frame)) if first is not None else m.window(beat, 0.58, 1.0),
-            now=True, chars=18 if wide else None, across=wide,
+            now=True, chars=18, across=across,
             prefer=[(first.location[0], first.location[2])] if first is not None else ())
 
 

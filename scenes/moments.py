@@ -25,11 +25,16 @@ TOGETHER = 0.75         # of a frame's width and height that a beat's numbers ma
                         # where they are MIN_VALUE_CAP tall (the rest: the safe margins, perspective, the blocks)
 
 
+def wide(aspect) -> bool:
+    """A frame at least 1.3 times wider than tall: its value texts hold lines of 34 characters."""
+    w, h = aspect
+    return w >= 1.3 * h
+
+
 def line_chars(aspect) -> int:
     """Characters a value text line may hold: its numbers must be 4% of the frame's short side, so a
     portrait or square frame holds about half of what a wide one does."""
-    w, h = aspect
-    return 34 if w >= 1.3 * h else 18
+    return 34 if wide(aspect) else 18
 
 
 def numbers_span(aspect, size: float) -> tuple[float, float]:
@@ -236,7 +241,8 @@ class Moments:
         # beside the block but past the residual stream it would cross (the stream runs down the wall's right)
         past = [(sh[0] + gap + w / 2, z) for sl, sh in self.streams
                 if sl[2] <= z <= sh[2] and sl[0] > hi[0] and sl[0] < hi[0] + gap + w]
-        spots[1 if across else len(spots):1 if across else len(spots)] = past
+        at = 1 if across else len(spots)
+        spots[at:at] = past
         spots[:0] = first
         pad = np.array([0.5 * self.size, 0.0, 1.2 * self.size])
         obstacles = [(bl - pad, bh + pad) for bl, bh in (o.bounds() for o in self.blocks.values())]

@@ -579,10 +579,10 @@ def test_the_layer_norms_numbers_stand_beside_it_past_the_stream(spec):
     numbers and every block of the group in one frame while they show."""
     from llmreel.scenes.frame_check import in_frame
     from llmreel.scenes.geometry import value_text_bounds
+    from llmreel.scenes.paths import tube_boxes
     beat = next(b for b in spec.beats if b.id == "layer-norm.column")
     values = [v for v in spec.value_texts if v.id.startswith(f"value:{beat.id}:")]
     assert len(values) == 2
-    from llmreel.scenes.paths import tube_boxes
     tubes = tube_boxes([p for p in spec.paths if p.role == "residual"])
     group = [i for i in beat.focus if i.startswith("h0.ln_1")]
     assert len(group) == 5
