@@ -51,7 +51,8 @@ def frame_files(out: Path) -> dict[int, Path]:
 def wait_for_frames(out: Path, n: int, proc: subprocess.Popen, timeout: float = 300) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if out.exists() and any(out.iterdir()) and len(frame_files(out)) >= n:
+        # the frames folder, not just anything in `out`: the render may write another file there first
+        if out.exists() and any(p.name.endswith("-frames") for p in out.iterdir()) and len(frame_files(out)) >= n:
             return
         assert proc.poll() is None, f"render ended early: {proc.returncode}"
         time.sleep(0.05)
