@@ -285,8 +285,10 @@ def _leaves(node) -> list[tuple]:
     return [leaf for child in node[1] for leaf in _leaves(child)] if node[0] in ("h", "v") else []
 
 
-def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False) -> list[tuple[str, tuple, tuple | None]]:
-    """(section name, left content, residual block or None), top to bottom."""
+def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
+              wide_output: bool = False) -> list[tuple[str, tuple, tuple | None]]:
+    """(section name, left content, residual block or None), top to bottom; `wide`: a folded layout (the
+    layer norms as wide as tall), `wide_output`: the output in a column of its own."""
     C, V, B = config.n_embd, config.vocab_size, config.block_size
     res = lambda name, key: _act(name, key, C, T, "C", role="residual")  # noqa: E731
     out = [("embedding", ("h", [
@@ -319,13 +321,17 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False) -> list[
             _act(f"{p}.mlp.proj", "mlp.proj", C, T, "C"),
         ], sz.gap), res(f"{p}.mlp.resid", "mlp.resid")))
     out.append(("ln_f", _layernorm_stack("ln_f", C, T, sz, wide), None))
-    output = ("h", [
-        _weight("lm_head.weight", "lm_head.weight", V, C, "vocab", "C"),
-        ("v", [_act("logits", "logits", V, T, "vocab"),
-               _act("logits.max", "logits.max", 1, T, "1", role="aggregate", transpose=False),
+    softmax = [_act("logits.max", "logits.max", 1, T, "1", role="aggregate", transpose=False),
                _act("logits.expsum", "logits.expsum", 1, T, "1", role="aggregate", transpose=False),
-               _act("probs", "probs", V, T, "vocab")], sz.gap),
-    ], sz.gap)
+               _act("probs", "probs", V, T, "vocab")]
+    logits = _act("logits", "logits", V, T, "vocab")
+    head = _weight("lm_head.weight", "lm_head.weight", V, C, "vocab", "C")
+    if wide_output and V <= SMALL_VOCAB:     # a column of its own (a wide frame), blocks a few rows tall:
+        # softmax's steps side by side under the weights and logits, the probabilities right under the
+        # logits: a group as wide as the frame, not a tall strip
+        output = ("v", [("h", [head, logits], sz.gap), ("h", softmax, sz.gap)], sz.gap)
+    else:
+        output = ("h", [head, ("v", [logits] + softmax, sz.gap)], sz.gap)
     if V <= SMALL_VOCAB:            # a few letters: the output's blocks a few rows tall, their cells drawn larger
         for leaf in _leaves(output):
             leaf[1].pitch = OUTPUT_PITCH
@@ -371,7 +377,7 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
     folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
-    sections_list = _sections(config, T, sz, wide=folded)
+    sections_list = _sections(config, T, sz, wide=folded, wide_output=folded and fold >= WIDE_FRAME)
     layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections
     for name, content, _ in sections_list:
         if name.startswith("h"):
@@ -429,13 +435,6 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     res_x = next(s.origin[0] for s in out.slots if s.tensor == "embed.out")
     return Layout(slots=out.slots, sections=sections, section_labels=out.labels, spaces=out.spaces, sizes=sz,
                   residual_x=res_x, T=T, stream=_straight(stream))
-
-
-def climbs(stream, index: bool = False) -> list:
-    """The x of each climb of a stream's (x, z) route between two columns (`index`: the index of its foot
-    in the route); none in one column."""
-    return [k if index else a[0] for k, (a, b) in enumerate(zip(stream[:-1], stream[1:]))
-            if a[0] == b[0] and b[1] > a[1]]
 
 
 def _straight(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

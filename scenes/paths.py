@@ -4,9 +4,16 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.model.functional import gelu
-from llmreel.scenes.layout import Layout, climbs
+from llmreel.scenes.layout import Layout
 from llmreel.scenes.spec import Block, FlowPath
 from llmreel.scenes.storyboard import FRAME_START
+
+
+def climbs(stream, index: bool = False) -> list:
+    """The x of each climb of a stream's (x, z) route between two columns (`index`: the index of its foot
+    in the route); none in one column."""
+    return [k if index else a[0] for k, (a, b) in enumerate(zip(stream[:-1], stream[1:]))
+            if a[0] == b[0] and b[1] > a[1]]
 
 
 def tube_boxes(paths: list[FlowPath]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -98,6 +105,29 @@ def side_lane(pts, src: Block, dst: Block, blocks, width: float, lanes: dict) ->
     return [(float(sh[0]), y, zs), (x, y, zs), (x, y, zd), (float(dh[0]), y, zd)]
 
 
+def bus_lane(pts, src: Block, dst: Block, blocks, width: float) -> list:
+    """A path from a block down to one of a row of blocks under it (softmax's steps under the logits, in a
+    wide frame) whose elbow would run along the row, across its other blocks, runs instead along a bus just
+    under the source (one per source, shared by its paths) and drops into the destination's top at its last
+    column, clear of the column tag over its middle."""
+    (sl, _), (dl, dh) = src.bounds(), dst.bounds()
+    if dh[2] >= sl[2] or not _crossed(pts, (src, dst), blocks, width):
+        return pts
+    y, z, x = float(pts[0][1]), float(sl[2] - 2.0 * width), float(dh[0] - dst.pitch / 2)
+    return [tuple(map(float, pts[0])), (float(pts[0][0]), y, z), (x, y, z), (x, y, float(dh[2]))]
+
+
+def clear_of_tag(pts, src: Block, dst: Block) -> list:
+    """A path straight down into a block's top runs down their shared last column instead of the middle,
+    where the destination's column tag stands."""
+    (sl, sh), (dl, dh) = src.bounds(), dst.bounds()
+    (x0, _, z0), (x1, _, z1) = pts[0], pts[-1]
+    if len(pts) != 2 or abs(x0 - x1) > 1e-6 or abs(z1 - dh[2]) > 1e-6 or z1 >= z0:
+        return pts
+    x = float(min(sh[0], dh[0]) - dst.pitch / 2)
+    return pts if x <= max(sl[0], dl[0]) else [(x, pts[0][1], z0), (x, pts[-1][1], z1)]
+
+
 def _tap(c: Block, b: Block, stream) -> np.ndarray | None:
     """Where block b takes the stream when its residual source c stands in an earlier column of a folded
     layout (layout.py): the point of b's own column's stream level with b (None in the same column; b's top
@@ -163,7 +193,8 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
                     pts.append((float(s[0]), float(s[1]), float(e[2])))
                 pts.append(tuple(map(float, e)))
-                pts = side_lane(pts, c, b, bounds, width, lanes)
+                pts = bus_lane(side_lane(pts, c, b, bounds, width, lanes), c, b, bounds, width)
+                pts = clear_of_tag(pts, c, b)
                 paths.append(FlowPath(id=f"path:{c.id}->{b.id}", role="op", points=pts, width=width, grow=grow))
     res = [b for b in blocks if b.role == "residual"]
     if res:

@@ -30,11 +30,11 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.inputs import Run, as_model, prepare
 from llmreel.scenes.labels import in_front_of_paths, plan_labels
 from llmreel.scenes.legibility import plan_lod
-from llmreel.scenes.layout import climbs, layout, merged_tensors
+from llmreel.scenes.layout import layout, merged_tensors
 from llmreel.scenes.look import plan_look
 from llmreel.scenes.moments import Moments, focus_moments, line_chars
 from llmreel.scenes.moments_text import text_moments
-from llmreel.scenes.paths import gelu_curves, plan_paths
+from llmreel.scenes.paths import climbs, gelu_curves, plan_paths
 from llmreel.scenes.reveal import Schedule
 from llmreel.scenes.scale import plan_exhibit
 from llmreel.scenes.scale import fields as scale_fields

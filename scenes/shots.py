@@ -74,7 +74,7 @@ def safe_ratio(aspect, safe) -> float:
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
                keep=None, begin=None, wide_start: bool = False,
-               max_tilt: float = MAX_TILT, parts=(), described=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               max_tilt: float = MAX_TILT, parts=(), described=(), shows=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
     (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
@@ -85,7 +85,8 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     the beat, with the blocks `described` where they fit); with
     `wide_start` only the end window is capped (the camera closes in on the numbers as it pans). Windows
     take the safe area's shape, so the subject fills the frame while the camera moves along it; each window
-    shifts to take in whole the blocks of `parts` (boxes with their labels) it cuts, where it can."""
+    shifts to take in whole the blocks of `parts` (boxes with their labels) it cuts, where it can: a closer
+    shot's end window without numbers the boxes `shows` (what the beat ends on lighting) first."""
     lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
     ra = safe_ratio(aspect, safe)
     width, height = max(hi[0] - lo[0], 1e-6), max(hi[2] - lo[2], 1e-6)
@@ -141,8 +142,10 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
         if parts:                                # whole blocks, titles included, rather than cut ones
             must = [centre] if centre is not None else []
-            # the block nearest what the window centres on (the numbers: the block they describe) first
-            near = (min(parts, key=lambda p: _gap(p, centre)),) if centre is not None else ()
+            # the block nearest what the window centres on (the numbers: the block they describe) first,
+            # else (closer than a wide shot) the last block the beat shows lighting, where it ends
+            near = ((min(parts, key=lambda p: _gap(p, centre)),) if centre is not None
+                    else () if wide_start else tuple(shows))
             cx += _settle(cx - w / 2, cx + w / 2, 0, parts, must, lo[0], hi[0], near)
             cz += _settle(cz - dz / 2, cz + dz / 2, 2, parts, must, lo[2], hi[2], near)
         return np.array([cx - w / 2, lo[1], cz - dz / 2]), np.array([cx + w / 2, hi[1], cz + dz / 2])
@@ -323,7 +326,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
                                max_tilt=0.0 if whole else MAX_TILT,
                                parts=[boxes[b] for b in beat.focus if b in boxes],      # the whole model: pan, no steeper
-                               described=described)
+                               described=described, shows=[boxes[b] for b in beat.shows if b in boxes][-1:])
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)

@@ -140,3 +140,26 @@ def test_a_pan_along_tall_blocks_keeps_their_names(tall, drop, short, aspect, ma
     (s0, s1), (e0, e1) = windows(stack)
     assert s1[2] == pytest.approx(0.0)
     assert e0[2] - 1e-6 <= -drop - short / 2 <= e1[2] + 1e-6                # the lowest one reached
+
+
+@settings(max_examples=60, deadline=None)
+@given(wide=st.floats(60, 140), short=st.floats(15, 40), gap=st.floats(2, 30), rise=st.floats(20, 60),
+       aspect=st.sampled_from([(16, 9), (1, 1)]), max_short=st.floats(45, 80))
+def test_a_pan_ends_holding_what_its_beat_shows(wide, short, gap, rise, aspect, max_short):
+    """A window too small for the whole subject ends (without numbers to land on) holding whole what the
+    beat shows lighting where it can, not the block nearest its corner: a long weight row with its output
+    right of it (the logits), the input above (the final layer norm), the output shown."""
+    from llmreel.scenes.shots import shot_boxes, shot_safe_area
+    from llmreel.scenes.spec import Beat
+
+    beat = Beat(id="b", first_frame=0, last_frame=100, caption={}, focus=[], shot="close-up", shows=[])
+    safe = shot_safe_area(beat, aspect)
+    weight = (np.array([0.0, -0.2, -8.0]), np.array([wide, 0.2, 0.0]))
+    out = (np.array([wide + gap, -0.2, -8.0]), np.array([wide + gap + short, 0.2, 0.0]))
+    above = (np.array([wide + gap, -0.2, rise]), np.array([wide + gap + 10, 0.2, rise + 40]))
+    parts = [above, weight, out]
+    lo, hi = np.min([p[0] for p in parts], 0), np.max([p[1] for p in parts], 0)
+    (_, _), (e0, e1) = shot_boxes(lo, hi, aspect, safe, max_short=max_short, parts=parts, shows=[out])[0]
+    if e1[0] - e0[0] >= out[1][0] - out[0][0] and e1[2] - e0[2] >= out[1][2] - out[0][2]:   # it fits
+        assert e0[0] - 1e-6 <= out[0][0] and out[1][0] <= e1[0] + 1e-6
+        assert e0[2] - 1e-6 <= out[0][2] and out[1][2] <= e1[2] + 1e-6

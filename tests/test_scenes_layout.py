@@ -193,6 +193,24 @@ def test_a_wide_frames_layer_norm_stands_as_wide_as_tall():
             assert 0.8 < w / h < 1.6, (name, fold, w, h)
 
 
+def test_a_wide_frames_softmax_steps_stand_side_by_side_under_the_logits():
+    """Where the output has a column of its own (a wide frame), its max, exp sum and probabilities stand in
+    one row under the weights and logits, in compute order, the probabilities right under the logits: a
+    group as wide as the frame, not a tall strip. A square or tall frame keeps them stacked under the
+    logits (test_arrangement_follows_bycroft)."""
+    by = {s.id: s for s in layout(NANO, 11, fold=16 / 9).slots}
+    logits, mx, es, probs = (by[i] for i in ("logits", "logits.max", "logits.expsum", "probs"))
+    assert probs.origin[0] == pytest.approx(logits.origin[0]) and probs.origin[2] < logits.origin[2]
+    assert mx.origin[2] == pytest.approx(es.origin[2]) == pytest.approx(probs.origin[2])
+    assert mx.origin[0] < es.origin[0] < probs.origin[0]
+    assert by["lm_head.weight"].origin[0] < logits.origin[0]
+    for fold in (1.0, 9 / 16):
+        by = {s.id: s for s in layout(NANO, 11, fold=fold).slots}
+        col = [by[i] for i in ("logits", "logits.max", "logits.expsum", "probs")]
+        assert len({round(s.origin[0], 6) for s in col}) == 1, fold
+        assert [s.origin[2] for s in col] == sorted((s.origin[2] for s in col), reverse=True), fold
+
+
 def test_labels_scale_with_their_blocks():
     lay = layout(NANO, 11)
     by = {s.id: s for s in lay.slots}

@@ -515,6 +515,31 @@ def test_a_path_within_one_column_of_blocks_goes_round_the_blocks_between(spec):
     assert checked >= 20
 
 
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_the_outputs_paths_run_across_no_block_and_enter_clear_of_column_tags(aspect):
+    """The output's softmax, stacked (a tall frame) or side by side under the logits (a wide one): no path
+    into or out of its blocks runs across another block (a bus under the logits carries their numbers to
+    the max and exp sum rows), and a path dropping straight into a block's top runs down a side column,
+    not the middle, where the block's column tag stands."""
+    from llmreel.scenes.paths import _crossed
+    spec = plan_scene(aspect=aspect)
+    by_id = {b.id: b for b in spec.blocks}
+    out = {"logits", "logits.max", "logits.expsum", "probs"}
+    checked = 0
+    for p in spec.paths:
+        if p.role != "op" or not p.id.startswith("path:"):
+            continue
+        src, dst = (by_id[i] for i in p.id[len("path:"):].split("->"))
+        if {src.id, dst.id} <= out | {"lm_head.weight", "ln_f"} and dst.id in out:
+            checked += 1
+            assert not _crossed(p.points, (src, dst), spec.blocks, p.width), p.id
+        (x0, _, z0), (x1, _, z1) = p.points[-2:]
+        lo, hi = dst.bounds()
+        if abs(x0 - x1) < 1e-9 and abs(z1 - hi[2]) < 1e-9 and z0 > z1 and dst.shape[1] > 2:
+            assert abs(x1 - (lo[0] + hi[0]) / 2) > dst.pitch, p.id
+    assert checked == 8
+
+
 def test_the_streams_tip_keeps_pace_with_the_first_pass(spec):
     """Folded, the stream is drawn a column at a time: each piece (the climb to a column and its run down it)
     has grown by the time the first pass's last number in that column's residual blocks lights, and starts
