@@ -87,7 +87,7 @@ def _key_scale(obj, keys_, factor: float, shots) -> None:
 
 
 BACKGROUND_GRID = 9             # vertices per side of the gradient's grid (Gouraud-interpolated colours)
-BACKGROUND_LIFT = 0.55          # dark themes: the centre is the background plus this share of `dim`
+BACKGROUND_LIFT = 0.25          # dark themes: the centre is the background plus this share of `dim`
 BACKGROUND_SINK = 0.10          # light themes: the corners are this share darker than the background
 
 

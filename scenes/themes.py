@@ -19,7 +19,7 @@ def _dark() -> Theme:
     return Theme(
         name="dark",
         background=(0.004, 0.005, 0.010),
-        dim=(0.018, 0.020, 0.028),
+        dim=(0.035, 0.039, 0.052),
         flash=(1.0, 0.92, 0.70),
         text=(0.90, 0.92, 0.95),
         text_dim=(0.35, 0.38, 0.45),
