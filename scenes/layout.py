@@ -313,7 +313,7 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
             _weight(f"{p}.mlp.c_fc.bias", "mlp.c_fc.bias", 4 * C, 1, "4C", "1"),
             _act(f"{p}.mlp.fc", "mlp.fc", 4 * C, T, "4C"),
             _act(f"{p}.mlp.gelu", "mlp.gelu", 4 * C, T, "4C"),
-            ("space", f"gelu_curve:{p}", max(8 * sz.title, C * PITCH), max(8 * sz.title, C * PITCH)),
+            ("space", f"gelu_curve:{p}", max(8 * sz.title, 0.9 * C * PITCH), max(8 * sz.title, 0.9 * C * PITCH)),
         ], sz.gap), None))
         out.append((f"{p}.mlp.proj", ("h", [
             _weight(f"{p}.mlp.c_proj.weight", "mlp.c_proj.weight", C, 4 * C, "C", "4C"),

@@ -26,7 +26,8 @@ MIN_CAP = 0.015                 # every text's cap height, fraction of the frame
 MIN_VALUE_CAP = 0.04            # focus-moment numbers (q·k / √A = −1.38)
 MAX_SECTION_CAP = 0.06          # a section heading larger than this would shout over a close-up: wide shots only
 LOD_FRAMES = 32                 # frames plan_lod measures at once (each measures the texts any of them may see)
-SUB_PIECES = 16                 # parts a long block's piece reaching past the frame is measured in again (on_cells)
+SUB_PIECES = 16                 # parts a long block's piece reaching past the frame is measured in again (on_cells),
+SUB_DEPTH = 2                   # ... and a part still past it and hit, again, so many times at most
 MIN_RUN = 0.4                   # seconds: a label shown for less than this is not shown at all (no flicker)
 PRIORITY = {"section": 0, "title": 1, "value": 2, "formal": 3, "dim": 4}
 # the labels of its subject's blocks a shot of each kind must show (the rest is detail, shown if it fits)
@@ -208,18 +209,32 @@ def rule_faults(texts: Texts, cap: np.ndarray, boxes: np.ndarray, blocks: list[B
 
 def on_cells(text_boxes: np.ndarray, parts: Parts, idx: np.ndarray, xy: np.ndarray, cam: Cameras, aspect) -> np.ndarray:
     """[n] whether each of `text_boxes` [n, 5] covers cells of the boxes `idx` of `parts` (screen boxes `xy`
-    [P, 5] in the one frame of `cam`). A piece of a long block reaching past the frame is measured again in
-    SUB_PIECES parts: its box, widened by the perspective of ends far outside the frame, covers much more
-    than its cells (a text beside a vocabulary-long column, clear of it by 3% of the frame, read as on it)."""
+    [P, 5] in the one frame of `cam`). A block (or a piece of a long one) reaching past the frame is measured
+    again in SUB_PIECES parts, and a part still past it, again: its box, widened by the perspective of ends
+    far outside the frame, covers much more than its cells (a text beside a vocabulary-long column, or
+    GPT-2's 3,072-row GELU, clear of it by 3% of the frame, read as on it)."""
     hit = overlaps(text_boxes, xy[idx])                                           # [n, b]
     box = xy[idx]
-    past = parts.cut[idx] & ((box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 2] < 0) | (box[:, 3] > 1))
+    past = (box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 2] < 0) | (box[:, 3] > 1)
     for j in np.flatnonzero(past & hit.any(0)):
         c = parts.corners[idx[j]]
-        sub = box_screen(np.array([box_corners(lo, hi) for lo, hi in split(c.min(0), c.max(0), SUB_PIECES)]),
-                         cam, aspect)[0]
-        sub = sub[sub[:, 4] > 0]
-        hit[:, j] = overlaps(text_boxes, sub).any(1) if len(sub) else False
+        pieces, hit_j = [(c.min(0), c.max(0))], np.zeros(len(text_boxes), bool)
+        for depth in range(SUB_DEPTH):      # a part still reaching past the frame and hit is measured again
+            pieces = [q for lo, hi in pieces for q in split(lo, hi, SUB_PIECES)]
+            sub = box_screen(np.array([box_corners(lo, hi) for lo, hi in pieces]), cam, aspect)[0]
+            front = sub[:, 4] > 0
+            pieces, sub = [q for q, f in zip(pieces, front) if f], sub[front]
+            if not len(sub):
+                break
+            got = overlaps(text_boxes, sub)                                       # [n, pieces]
+            again = got.any(0) & ((sub[:, 0] < 0) | (sub[:, 1] > 1) | (sub[:, 2] < 0) | (sub[:, 3] > 1))
+            if depth == SUB_DEPTH - 1:
+                again[:] = False
+            hit_j |= got[:, ~again].any(1)
+            pieces = [q for q, a in zip(pieces, again) if a]
+            if not pieces:
+                break
+        hit[:, j] = hit_j
     return hit.any(1)
 
 

@@ -196,7 +196,8 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     chapters, cards = plan_chapters(sbeats + ex.beats, beats, fps)
     opened = {c.frames[0]: c.frames[1] for c in cards}          # a card opens the beat starting with it
     camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps,
-                         {b.id: opened[b.first_frame] for b in sbeats if b.first_frame in opened}) + ex.camera
+                         {b.id: opened[b.first_frame] for b in sbeats if b.first_frame in opened},
+                         [p for p in paths if p.id.startswith("curve")]) + ex.camera
     after_cards(m.values, cards, camera, aspect)
     plan_sticky(labels, blocks, camera, aspect, FRAME_START, frame_end)      # titles ride along pans
     sbeats += ex.beats

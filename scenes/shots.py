@@ -8,9 +8,11 @@ import numpy as np
 
 from llmreel.core.errors import InputError
 from llmreel.scenes.hud import card_height
+from llmreel.scenes.cards import under_card
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
-from llmreel.scenes.frame_check import in_view             # the caption rule's own test
+from llmreel.scenes.frame_check import in_view, union_share       # the check's own measures
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
+from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, intervals_mask
 from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen, overlaps
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
@@ -233,14 +235,19 @@ def spec_beats(beats: list[BeatPlan], blocks: list[Block]) -> list[Beat]:
 
 
 def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_texts, aspect,
-                fps: int, cards: dict[str, float] | None = None) -> list[CameraKey]:
+                fps: int, cards: dict[str, float] | None = None, curves=()) -> list[CameraKey]:
     """Two keys per beat: on arrival (a little after the cut, for the camera to travel) and at its end; a
     pan that must show a focus moment's numbers ends on them when they appear and holds there (a third
     key). The numbers are measured through the keys that show them: a shot that leaves them under
     MIN_VALUE_CAP (perspective, a steep view) comes closer until they are not. `cards`: beat id -> the last
-    frame of the title card opening it; the shot frames its subject below the card while it shows."""
+    frame of the title card opening it; the shot frames its subject below the card while it shows.
+    `curves`: paths drawn for a block beside it (GELU's curve, "curve:<block>..."): its shots hold them."""
     keys: list[CameraKey] = []
     boxes = block_boxes(blocks, labels)
+    for p in curves:
+        bid = p.id.split(":")[1]
+        if bid in boxes:
+            boxes[bid] = union([boxes[bid], *tube_boxes([p])])
     corners = np.array([box_corners(*b.bounds()) for b in blocks])
     cards = cards or {}
     for i, (beat, shot) in enumerate(zip(beats, shots)):
@@ -366,29 +373,6 @@ def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
     return float(min([v.frames[0] for v in values] + lit, default=np.inf))
 
 
-CARD_EASE = 1.0        # seconds the camera takes to close in on the shot, ending as the title card goes
-CARD_AFTER = 2.0       # seconds the beat must hold its own shot after the card, or it keeps that shot throughout
-
-
-def under_card(plain: list[CameraKey], carded: list[CameraKey], card_end: float, last: int,
-               fps: int, fixed: float = np.inf) -> list[CameraKey]:
-    """A beat opened by a title card: the start of its shot framed below the card (`carded`) while the card
-    shows, easing into the beat's own shot (`plain`) over the card's last CARD_EASE. A beat too
-    short to hold its own shot CARD_AFTER after that keeps it throughout (the card then covers the top of
-    it): its subject framed smaller for the whole beat would cost legibility more than the card's 2.5 s."""
-    ease = card_end - CARD_EASE * fps
-    if card_end > last - CARD_AFTER * fps or ease <= carded[0].frame:
-        return plain
-    # the card holds the start of the shot below it; the shot's own moves (a pan) run once it has gone
-    # (until `fixed`: from then on the keys keep their frames, the camera is on the numbers as they show)
-    a, b = plain[0].frame, max(min(fixed, last), card_end)
-    later = [k if k.frame >= b else
-             replace(k, frame=float(round(card_end + (k.frame - a) * (b - card_end) / max(b - a, 1))))
-             for k in plain[1:]]
-    return ([carded[0], replace(carded[0], frame=float(ease)), replace(plain[0], frame=float(card_end))]
-            + [k for k in later if k.frame > card_end])
-
-
 FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box
 FOLLOW_MARGIN = 0.2    # a followed block's centre stays this share of the window inside its edges
 
@@ -434,16 +418,23 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
     return [(int(f), u) for f, u, _, _ in stops]
 
 
+DIP = 0.5              # a move whose blocks cover less than this share of what they cover at its ends, somewhere
+
+
 def slides_over_black(keys: list[CameraKey], blocks, corners: np.ndarray, aspect) -> bool:
-    """Whether the move from keys[0] to keys[1] passes a frame with no block in view (the empty wall
-    between two distant subjects): such a move is a cut. `corners`: the blocks' box corners."""
-    frames = np.arange(keys[0].frame + 1, keys[1].frame, dtype=np.float64)
+    """Whether the move from keys[0] to keys[1] passes a frame with no block in view, or one where the
+    blocks cover under DIP of what they cover at both ends (the empty wall between two distant subjects,
+    a corner of one in view): such a move is a cut. `corners`: the blocks' box corners."""
+    frames = np.arange(keys[0].frame, keys[1].frame + 1, dtype=np.float64)
     a, b = keys[0], keys[1]
     view = 2 * half_extents(a.lens, aspect)[1] * min(np.linalg.norm(np.subtract(a.location, a.target)),
                                                      np.linalg.norm(np.subtract(b.location, b.target)))
-    if not len(frames) or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
+    if len(frames) < 3 or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
         return False                    # a short move: the two views overlap, the subject stays in sight
     xy = box_screen(corners, Cameras(keys, frames), aspect)
     on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
     seen = on & (xy[..., 4] > 0) & overlaps(xy, FRAME_RECT)[..., 0]
-    return not bool(seen.any(1).all())
+    if not seen[1:-1].any(1).all():
+        return True
+    cover = [union_share(xy[k][seen[k]], FRAME_RECT[0]) for k in range(len(frames))]
+    return min(cover[1:-1]) < DIP * min(cover[0], cover[-1])

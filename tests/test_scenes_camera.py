@@ -92,7 +92,7 @@ def test_a_title_card_shows_its_chapter_s_subject_below_it(aspect):
     from llmreel.scenes.legibility import block_screen
     from llmreel.scenes.plan import plan_scene
     from llmreel.scenes.screen import Cameras
-    from llmreel.scenes.shots import CARD_AFTER
+    from llmreel.scenes.cards import CARD_AFTER
 
     a = tuple(int(x) for x in aspect.split(":"))
     whole = []
@@ -163,3 +163,34 @@ def test_a_pan_ends_holding_what_its_beat_shows(wide, short, gap, rise, aspect, 
     if e1[0] - e0[0] >= out[1][0] - out[0][0] and e1[2] - e0[2] >= out[1][2] - out[0][2]:   # it fits
         assert e0[0] - 1e-6 <= out[0][0] and out[1][0] <= e1[0] + 1e-6
         assert e0[2] - 1e-6 <= out[0][2] and out[1][2] <= e1[2] + 1e-6
+
+
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_no_move_between_beats_slides_over_empty_wall(aspect):
+    """The camera glides from one beat's shot to the next only where blocks stay in view all the way,
+    covering at least half of what they cover at its two ends (shots.DIP): a move whose frames would show
+    the empty wall between two distant subjects, a corner of one in view (the embedding to the first layer
+    norm, the second layer norm to the MLP), is a cut."""
+    from llmreel.scenes.frame_check import union_share
+    from llmreel.scenes.legibility import intervals_mask
+    from llmreel.scenes.plan import plan_scene
+    from llmreel.scenes.screen import Cameras, box_screen, overlaps
+    from llmreel.scenes.shots import DIP
+
+    spec = plan_scene(aspect=aspect)
+    a = tuple(int(v) for v in aspect.split(":"))
+    corners = np.array([box_corners(*b.bounds()) for b in spec.blocks])
+    starts = {b.first_frame for b in spec.beats[1:]}
+    keys = spec.camera
+    moves = 0
+    for k0, k1 in zip(keys[:-1], keys[1:]):
+        if k1.frame - k0.frame < 3 or not any(k0.frame < f <= k1.frame for f in starts):
+            continue                                    # a cut, or a key within a beat
+        frames = np.arange(k0.frame, k1.frame + 1, dtype=np.float64)
+        xy = box_screen(corners, Cameras(keys, frames), a)
+        on = np.stack([intervals_mask(b.visible, frames) for b in spec.blocks], 1)
+        seen = on & (xy[..., 4] > 0) & overlaps(xy, np.array([[0.0, 1.0, 0.0, 1.0]]))[..., 0]
+        cover = [union_share(xy[k][seen[k]], (0.0, 1.0, 0.0, 1.0)) for k in range(len(frames))]
+        assert min(cover) >= DIP * min(cover[0], cover[-1]) - 1e-9, (k0.frame, k1.frame, min(cover))
+        moves += 1
+    assert moves >= 20                                  # most beats still arrive by a move

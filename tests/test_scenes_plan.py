@@ -540,6 +540,25 @@ def test_the_outputs_paths_run_across_no_block_and_enter_clear_of_column_tags(as
     assert checked == 8
 
 
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_the_gelu_close_up_holds_its_curve(aspect):
+    """GELU's curve, drawn beside its block, is part of what the GELU beat's shot frames: whole inside the
+    frame once it has grown (the beat's last frame), in every aspect (before: cut by the right edge in
+    9:16 and 1:1, the shot framed on the blocks and the number alone)."""
+    from llmreel.scenes.geometry import union
+    from llmreel.scenes.paths import tube_boxes
+    from llmreel.scenes.screen import Cameras, box_screen
+    spec = plan_scene(aspect=aspect)
+    beat = next(b for b in spec.beats if b.id == "mlp.gelu")
+    curve = [p for p in spec.paths if p.id.startswith("curve") and ":h0.mlp.gelu" in p.id]
+    assert len(curve) == 3                              # the curve and its two axes
+    lo, hi = union(tube_boxes(curve))
+    f = float(beat.last_frame)
+    x0, x1, y0, y1, front = box_screen(np.array([box_corners(lo, hi)]), Cameras(spec.camera, [f]),
+                                       tuple(int(v) for v in aspect.split(":")))[0, 0, :5]
+    assert front > 0 and 0 <= x0 and x1 <= 1 and 0 <= y0 and y1 <= 1, (x0, x1, y0, y1)
+
+
 def test_the_streams_tip_keeps_pace_with_the_first_pass(spec):
     """Folded, the stream is drawn a column at a time: each piece (the climb to a column and its run down it)
     has grown by the time the first pass's last number in that column's residual blocks lights, and starts
