@@ -1,4 +1,5 @@
-"""Flow paths: op inputs -> outputs (elbowed), the residual stream down the right, and GELU's curve."""
+"""Flow paths: op inputs -> outputs (elbowed, behind the wall of blocks), the residual stream down the right
+(in front), and GELU's curve."""
 from __future__ import annotations
 
 import numpy as np
@@ -176,6 +177,9 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
     paths = []
     lanes: dict[float, int] = {}
     bounds = _Bounds(blocks)
+    # an op's path runs behind the blocks (and the plates behind them): where it passes a block on its way
+    # it goes behind it, not across its cells; the residual stream stays in front, the luminous spine
+    back = float(bounds.hi[:, 1].max() + 2.5 * width) if len(blocks) else 0.0
     for b in blocks:
         if b.role == "weight":
             continue
@@ -195,6 +199,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 pts.append(tuple(map(float, e)))
                 pts = bus_lane(side_lane(pts, c, b, bounds, width, lanes), c, b, bounds, width)
                 pts = clear_of_tag(pts, c, b)
+                pts = [(x, back, z) for x, _, z in pts]          # behind the wall: seen between blocks
                 paths.append(FlowPath(id=f"path:{c.id}->{b.id}", role="op", points=pts, width=width, grow=grow))
     res = [b for b in blocks if b.role == "residual"]
     if res:

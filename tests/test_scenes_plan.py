@@ -559,6 +559,21 @@ def test_the_gelu_close_up_holds_its_curve(aspect):
     assert front > 0 and 0 <= x0 and x1 <= 1 and 0 <= y0 and y1 <= 1, (x0, x1, y0, y1)
 
 
+def test_op_paths_run_behind_every_block_and_the_stream_in_front(spec):
+    """A path from one op to the next passes behind the wall of blocks (behind their cells and the plates
+    behind them), so where it passes a block on its way it goes behind it, not across its cells; the
+    residual stream, the film's luminous spine, runs in front of them (its centre line)."""
+    back = max(b.bounds()[1][1] + b.depth for b in spec.blocks)         # the plates stand a depth behind
+    front = min(b.bounds()[0][1] for b in spec.blocks)
+    ops = [p for p in spec.paths if p.role == "op" and p.id.startswith("path:")]
+    assert len(ops) > 50
+    for p in ops:
+        assert min(y for _, y, _ in p.points) - p.width / 2 > back, p.id
+    for p in spec.paths:
+        if p.role == "residual":
+            assert max(y for _, y, _ in p.points) < front, p.id
+
+
 def test_the_streams_tip_keeps_pace_with_the_first_pass(spec):
     """Folded, the stream is drawn a column at a time: each piece (the climb to a column and its run down it)
     has grown by the time the first pass's last number in that column's residual blocks lights, and starts
