@@ -157,7 +157,7 @@ SELF_ATTENTION = [
         "The results are positive and add up to 1.",
         "소프트맥스: 가장 큰 점수 {attn_max:을/를} 빼고, e의 거듭제곱을 취하고, 그 합 {attn_sum:으로/로} 나눕니다. "
         "결과는 양수이고 합이 1입니다."),
-        0.16, attention_softmax, focus=head0("scores", "max", "expsum", "probs"), steps=block0_followed("softmax"),
+        0.1, attention_softmax, focus=head0("scores", "max", "expsum", "probs"), steps=block0_followed("softmax"),
         shows=head0("max", "expsum", "probs")),       # "the largest score", "their sum", "the results"
     _block("mix", "mix", 7.0, (
         "Attention shares: position {t} gives {attn_pmax} to position {attn_argmax}, {attn_letter_en} Each head "

@@ -145,7 +145,7 @@ LAYER_NORM = [
         "every step one scale; without it, {acc_no_layer_norm}% sort right.",
         "왜 필요할까요: 스트림의 수는 여기서 {spread_first}, 마지막 블록에서는 {spread_last}만큼 퍼집니다. "
         "레이어 정규화는 모든 단계에 같은 크기의 열을 줍니다. 없으면 입력의 {acc_no_layer_norm}%만 맞습니다."),
-        focus=lambda ctx: layer_focus(0)["ln_1"][1:], shot=Shot(side=0.22)),   # the layer norm, the stream
+        focus=lambda ctx: layer_focus(0)["ln_1"][1:], shot=Shot(side=0.12)),   # the layer norm, the stream
     BeatDef("layer-norm", "column", 9.0, (                                        # passing beside it
         "Column {t}: subtract its mean {mean0} (the average), multiply by {rstd0} for spread 1, scale and shift "
         "by weights: {ln_x} becomes {ln_y}.",

@@ -61,7 +61,7 @@ def test_every_beat_is_defined_once_with_everything():
     cfg, _, _, _ = load_model(None, None)
     ids = [b.id for b in canonical_beats(cfg, 6, 6)]
     assert len(ids) == len(set(ids))
-    assert beat_def("self-attention", "softmax").shot.side == 0.16
+    assert beat_def("self-attention", "softmax").shot.side == 0.1
 
 
 def test_a_beats_shot_is_its_own(full):
@@ -108,7 +108,7 @@ def test_cutting_earlier_beats_keeps_the_softmax_angle(full, tmp_path):
         spec = plan_scene(_story(tmp_path, _cut(drop)))
         _check_unchanged(full, spec, {f"{s}.{n}" for s, n in drop})
         d, _ = shots_by_beat(spec)["self-attention.softmax"][0]
-        assert np.isclose(d[0] / -d[1], 0.16) and d[2] / -d[1] >= 0.1 - 1e-9   # its side; higher if tall
+        assert np.isclose(d[0] / -d[1], 0.1) and d[2] / -d[1] >= 0.1 - 1e-9   # its side; higher if tall
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
