@@ -112,7 +112,6 @@ class Parts:
         parts = [_pieces(lo, hi, LONG if pieces else np.inf) for (lo, hi), _ in self.signature]
         self.corners = np.array([box_corners(lo, hi) for p in parts for lo, hi in p]).reshape(-1, 8, 3)
         self.owner = np.array([i for i, p in enumerate(parts) for _ in p], dtype=np.intp)
-        self.cut = np.array([len(p) > 1 for p in parts for _ in p], dtype=bool)     # a piece of a long block
         self.blocks = len(blocks)
         self.always = np.array([not b.visible for b in blocks], dtype=bool)        # empty: always shown
         iv = [(i, a, b) for i, blk in enumerate(blocks) for a, b in blk.visible]

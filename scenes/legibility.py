@@ -214,9 +214,7 @@ def on_cells(text_boxes: np.ndarray, parts: Parts, idx: np.ndarray, xy: np.ndarr
     far outside the frame, covers much more than its cells (a text beside a vocabulary-long column, or
     GPT-2's 3,072-row GELU, clear of it by 3% of the frame, read as on it)."""
     hit = overlaps(text_boxes, xy[idx])                                           # [n, b]
-    box = xy[idx]
-    past = (box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 2] < 0) | (box[:, 3] > 1)
-    for j in np.flatnonzero(past & hit.any(0)):
+    for j in np.flatnonzero(_past(xy[idx]) & hit.any(0)):
         c = parts.corners[idx[j]]
         pieces, hit_j = [(c.min(0), c.max(0))], np.zeros(len(text_boxes), bool)
         for depth in range(SUB_DEPTH):      # a part still reaching past the frame and hit is measured again
@@ -224,18 +222,19 @@ def on_cells(text_boxes: np.ndarray, parts: Parts, idx: np.ndarray, xy: np.ndarr
             sub = box_screen(np.array([box_corners(lo, hi) for lo, hi in pieces]), cam, aspect)[0]
             front = sub[:, 4] > 0
             pieces, sub = [q for q, f in zip(pieces, front) if f], sub[front]
-            if not len(sub):
-                break
             got = overlaps(text_boxes, sub)                                       # [n, pieces]
-            again = got.any(0) & ((sub[:, 0] < 0) | (sub[:, 1] > 1) | (sub[:, 2] < 0) | (sub[:, 3] > 1))
-            if depth == SUB_DEPTH - 1:
-                again[:] = False
+            again = got.any(0) & _past(sub) & (depth < SUB_DEPTH - 1)
             hit_j |= got[:, ~again].any(1)
             pieces = [q for q, a in zip(pieces, again) if a]
             if not pieces:
                 break
         hit[:, j] = hit_j
     return hit.any(1)
+
+
+def _past(box: np.ndarray) -> np.ndarray:
+    """[P] whether each screen box [P, 4+] reaches past the frame on some side."""
+    return (box[:, 0] < 0) | (box[:, 1] > 1) | (box[:, 2] < 0) | (box[:, 3] > 1)
 
 
 def resolve(boxes: np.ndarray, candidate: np.ndarray, order: np.ndarray) -> np.ndarray:

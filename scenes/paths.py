@@ -111,7 +111,7 @@ def bus_lane(pts, src: Block, dst: Block, blocks, width: float) -> list:
     wide frame) whose elbow would run along the row, across its other blocks, runs instead along a bus just
     under the source (one per source, shared by its paths) and drops into the destination's top at its last
     column, clear of the column tag over its middle."""
-    (sl, _), (dl, dh) = src.bounds(), dst.bounds()
+    (sl, _), (_, dh) = src.bounds(), dst.bounds()
     if dh[2] >= sl[2] or not _crossed(pts, (src, dst), blocks, width):
         return pts
     y, z, x = float(pts[0][1]), float(sl[2] - 2.0 * width), float(dh[0] - dst.pitch / 2)

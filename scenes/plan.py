@@ -184,9 +184,10 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
         labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)
         paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in, stream=lay.stream)
         paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
+    curves = [p for p in paths if p.id.startswith("curve")]          # GELU's, beside its block
     m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,
                                     output, frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
-                                    token_text, [p for p in paths if p.id.startswith("curve")], aspect))
+                                    token_text, curves, aspect))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
     if wall:
@@ -197,7 +198,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     opened = {c.frames[0]: c.frames[1] for c in cards}          # a card opens the beat starting with it
     camera = plan_camera(sbeats, [b.shot for b in wall], blocks, labels, m.values, aspect, fps,
                          {b.id: opened[b.first_frame] for b in sbeats if b.first_frame in opened},
-                         [p for p in paths if p.id.startswith("curve")]) + ex.camera
+                         curves) + ex.camera
     after_cards(m.values, cards, camera, aspect)
     plan_sticky(labels, blocks, camera, aspect, FRAME_START, frame_end)      # titles ride along pans
     sbeats += ex.beats
