@@ -147,7 +147,8 @@ SELF_ATTENTION = [
     BeatDef("self-attention", "values", 5.5, (
         "And a value: what it hands on when a query finds its key.",
         "그리고 값도 만듭니다: 쿼리가 그 키를 찾을 때 넘겨주는 것."),
-        steps=qkv_steps(2), focus=head0("weight.v", "bias.v", "v"), shows=head0("v"), shot=Shot(side=0.16)),
+        steps=qkv_steps(2), focus=head0("weight.v", "bias.v", "v"), shows=head0("v"),
+        shot=Shot(side=0.16, wide_side=0.4)),               # in 16:9 a 6:1 row seen from its side: shorter
     _block("scores", "scores", 8.0, (
         "Position {t}'s query meets each earlier key: each match is a score. First: {score}.",
         "위치 {t}의 쿼리가 앞의 각 키와 만나 점수를 냅니다. 첫 점수: {score}."),

@@ -17,18 +17,12 @@ from llmreel.scenes.layout import text_width
 from llmreel.scenes.legibility import MIN_VALUE_CAP
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme
-from llmreel.scenes.storyboard import BeatPlan
+from llmreel.scenes.storyboard import BeatPlan, wide
 from llmreel.scenes.text_metrics import CAP
 
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
 TOGETHER = 0.75         # of a frame's width and height that a beat's numbers may span together, in the frame
                         # where they are MIN_VALUE_CAP tall (the rest: the safe margins, perspective, the blocks)
-
-
-def wide(aspect) -> bool:
-    """A frame at least 1.3 times wider than tall: its value texts hold lines of 34 characters."""
-    w, h = aspect
-    return w >= 1.3 * h
 
 
 def line_chars(aspect) -> int:

@@ -312,7 +312,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     safe = shot_safe_area(beat, aspect, shot.fill, card)
     arrive = beat.first_frame if opening else arrival(beat.first_frame, beat.last_frame, fps)
     whole = beat.shot == "establishing"
-    sides = shot.sides()
+    sides = shot.sides(aspect)
     if whole:                                       # three-quarter, on the side the shot names
         s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
         sides = (s0, s0 + sides[1] - sides[0])

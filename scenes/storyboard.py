@@ -47,6 +47,13 @@ LEAD_SECONDS = 1.0           # before a beat's first step: the camera's move to 
 Cols = tuple[int, int]
 
 
+def wide(aspect) -> bool:
+    """A frame at least 1.3 times wider than tall: its value texts hold lines of 34 characters, and a shot's
+    `wide_side` applies."""
+    w, h = aspect
+    return w >= 1.3 * h
+
+
 @dataclass
 class Step:
     tensors: tuple[str, ...]
@@ -65,8 +72,10 @@ class Shot:
     the safe area (clear of the frame's edges and of the caption band); `framing` "auto" pans down a
     subject much taller than the frame, "whole" always shows it whole. `kind` (SHOT_KINDS) says what the
     frame check expects to read in it; "auto": establishing for the whole model, close-up for three
-    blocks or fewer, else medium."""
+    blocks or fewer, else medium. `wide_side`: the side in a wide frame (16:9), where a row wider than
+    the frame seen more from its side is shortened towards the frame's own shape."""
     side: float = 0.0
+    wide_side: float | None = None
     rise: float = 0.10
     drift: float | None = None
     lens: float = 50.0
@@ -79,10 +88,11 @@ class Shot:
             return self.kind
         return "establishing" if whole else "close-up" if n_blocks <= 3 else "medium"
 
-    def sides(self) -> tuple[float, float]:
-        """The side component at the shot's first and last key."""
-        drift = self.drift if self.drift is not None else (0.07 if self.side < 0 else -0.07)
-        return self.side, self.side + drift
+    def sides(self, aspect=(16, 9)) -> tuple[float, float]:
+        """The side component at the shot's first and last key in a frame of `aspect`."""
+        side = self.wide_side if self.wide_side is not None and wide(aspect) else self.side
+        drift = self.drift if self.drift is not None else (0.07 if side < 0 else -0.07)
+        return side, side + drift
 
 
 SIDES = (0.22, -0.12, 0.16)        # the side angles beats take in turn (a beat names its own)

@@ -78,7 +78,7 @@ def test_a_beats_shot_is_its_own(full):
     landed = 0
     for bid, keys in shots_by_beat(full).items():
         shot = planned[bid]
-        sides, rises = shot.sides(), (shot.rise, shot.rise)
+        sides, rises = shot.sides(full.meta.aspect), (shot.rise, shot.rise)
         if kinds[bid] == "establishing":
             s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
             sides = (s0, s0 + sides[1] - sides[0])
