@@ -76,7 +76,7 @@ def _cell_block(members, spec, coll, shape: str):
     one mesh (each block's cells at its place relative to the first's origin), per-cell attributes on the
     POINT domain (looked)."""
     first = members[0]
-    centres = [geometry.cell_centres(*b.shape, b.pitch) for b in members]
+    centres = [geometry.cell_centres(*b.shape, b.col_pitch, b.row_pitch) for b in members]
     if len(members) > 1:
         origin = np.asarray(first.origin, np.float32)
         centres = [c + (np.asarray(b.origin, np.float32) - origin) for c, b in zip(centres, members)]
@@ -164,16 +164,16 @@ def _gap_stripes(block):
     cell depth behind a tile's face, at the back of a box): world centres [r + k + 2, 3] and sizes [.., 2].
     They leave open a square of HOLE * cell at every cell: r + k + 2 quads rather than a tile per cell."""
     r, k = block.shape
-    p, half, hole = block.pitch, block.cell / 2, block.cell * HOLE / 2
+    pc, pr, half, hole = block.col_pitch, block.row_pitch, block.cell / 2, block.cell * HOLE / 2
 
-    def bands(n):                   # [n + 1] gaps along an axis, from the first cell's centre: (start, stop)
+    def bands(n, p):                # [n + 1] gaps along an axis, from the first cell's centre: (start, stop)
         return (np.concatenate([[-half], np.arange(n) * p + hole]),
                 np.concatenate([np.arange(n) * p - hole, [(n - 1) * p + half]]))
 
-    (x0, x1), (d0, d1) = bands(k), bands(r)
-    width, height = (k - 1) * p + 2 * half, (r - 1) * p + 2 * half
-    cols = np.stack([(x0 + x1) / 2, np.full(k + 1, -(r - 1) * p / 2)], axis=1)          # (x, z) centres
-    rows = np.stack([np.full(r + 1, (k - 1) * p / 2), -(d0 + d1) / 2], axis=1)
+    (x0, x1), (d0, d1) = bands(k, pc), bands(r, pr)
+    width, height = (k - 1) * pc + 2 * half, (r - 1) * pr + 2 * half
+    cols = np.stack([(x0 + x1) / 2, np.full(k + 1, -(r - 1) * pr / 2)], axis=1)         # (x, z) centres
+    rows = np.stack([np.full(r + 1, (k - 1) * pc / 2), -(d0 + d1) / 2], axis=1)
     xz = np.concatenate([cols, rows])
     centres = np.stack([xz[:, 0], np.full(len(xz), block.depth / 2), xz[:, 1]], axis=1) + np.asarray(block.origin)
     sizes = np.concatenate([np.stack([x1 - x0, np.full(k + 1, height)], axis=1),
@@ -215,8 +215,8 @@ def _plates(blocks, hiding, spec, coll):
     centres, sizes, colours = [], [], []
     for b in blocks:
         r, k = b.shape
-        centres.append([np.asarray(b.origin) + ((k - 1) * b.pitch / 2, b.depth, -(r - 1) * b.pitch / 2)])
-        sizes.append([((k - 1) * b.pitch + b.cell, (r - 1) * b.pitch + b.cell)])
+        centres.append([np.asarray(b.origin) + ((k - 1) * b.col_pitch / 2, b.depth, -(r - 1) * b.row_pitch / 2)])
+        sizes.append([((k - 1) * b.col_pitch + b.cell, (r - 1) * b.row_pitch + b.cell)])
         if id(b) in hides:                                     # dim cells through the stripes' holes
             colours.append([spec.look.dim])
         elif not b.preview and np.all(b.t_on <= m.frame_start):                          # settled throughout
@@ -243,8 +243,8 @@ def _image_tiles(block, spec):
     pi = pooled_image(block, spec.theme)
     r, k = pi.t_on.shape
     half = block.cell / 2
-    x0, x1 = -half, (K - 1) * block.pitch + half                       # the block's extent, as its cells span
-    z0, z1 = -(R - 1) * block.pitch - half, half
+    x0, x1 = -half, (K - 1) * block.col_pitch + half                   # the block's extent, as its cells span
+    z0, z1 = -(R - 1) * block.row_pitch - half, half
     u = np.minimum(np.arange(k + 1) * pi.fc, K) / K                    # tile edges as texture coordinates
     v = 1 - np.minimum(np.arange(r + 1) * pi.fr, R) / R                # rows run down, v up
     uu, vv = np.meshgrid(u, v)                                         # [r+1, k+1]

@@ -17,13 +17,20 @@ from .paths import curve
 from .text import make_text
 
 
+def _span(a: float, b: float, least: float) -> tuple[float, float]:
+    """a..b widened about its middle to at least `least`: a row of a vocabulary drawn finer than a pixel
+    is framed a cell wide."""
+    pad = max(0.0, least - (b - a)) / 2
+    return a - pad, b + pad
+
+
 def add_highlights(spec, coll, vis) -> None:
     for hl in spec.highlights:
         b = spec.block(hl.block)
         ox, oy, oz = b.origin
         p = b.pitch
-        x0, x1 = ox + (hl.cols[0] - 0.5) * p, ox + (hl.cols[1] - 0.5) * p
-        z0, z1 = oz - (hl.rows[1] - 0.5) * p, oz - (hl.rows[0] - 0.5) * p
+        x0, x1 = _span(ox + (hl.cols[0] - 0.5) * b.col_pitch, ox + (hl.cols[1] - 0.5) * b.col_pitch, p)
+        z0, z1 = _span(oz - (hl.rows[1] - 0.5) * b.row_pitch, oz - (hl.rows[0] - 0.5) * b.row_pitch, p)
         y = oy - b.depth / 2 - 0.3 * p
         frame = [(x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1)]
         leader = [list(hl.leader)] if len(hl.leader) >= 2 else []           # a line to its number, if any

@@ -48,10 +48,11 @@ def vertex_shade(shape: str) -> np.ndarray:
     return np.repeat(np.asarray(SHADES[shape], np.float32), 4)
 
 
-def cell_centres(rows: int, cols: int, pitch: float) -> np.ndarray:
-    """float32 [R*K, 3] local centres, row-major."""
+def cell_centres(rows: int, cols: int, pitch: float, row_pitch: float | None = None) -> np.ndarray:
+    """float32 [R*K, 3] local centres, row-major; rows `row_pitch` apart where not `pitch`."""
     r, c = np.divmod(np.arange(rows * cols), cols)
-    return np.stack([c * pitch, np.zeros_like(c, dtype=float), -r * pitch], axis=1).astype(np.float32)
+    return np.stack([c * pitch, np.zeros_like(c, dtype=float), -r * (row_pitch or pitch)],
+                    axis=1).astype(np.float32)
 
 
 def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, depth: float,

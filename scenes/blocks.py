@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.geometry import view
-from llmreel.scenes.layout import CELL, DEPTH, PITCH, Layout
+from llmreel.scenes.layout import Layout
+from llmreel.scenes.packer import CELL, DEPTH, PITCH
 from llmreel.scenes.spec import Block
 from llmreel.scenes.storyboard import BeatPlan
 
@@ -50,6 +51,6 @@ def plan_blocks(lay: Layout, trace, times: dict[str, np.ndarray], beats: list[Be
             title=dict(s.title), formal=s.formal, row_axis=s.row_axis, col_axis=s.col_axis,
             origin=tuple(float(v) for v in s.origin), pitch=s.pitch, cell=CELL * s.pitch / PITCH, depth=DEPTH,
             scale=scales[s.tensor], values=values, t_on=t_on, chapter=chapter_of.get(s.tensor, ""),
-            axis_range=tuple(s.axis_range),
+            axis_range=tuple(s.axis_range), row_step=s.row_step, col_step=s.col_step,
         ))
     return blocks

@@ -40,7 +40,7 @@ def cell_point(block: Block, row: float, col: float, front: bool = True) -> tupl
     """World centre of cell (row, col) (fractional allowed); `front`: on the face towards the camera."""
     o = block.origin
     y = o[1] - block.depth / 2 if front else o[1]
-    return (o[0] + col * block.pitch, y, o[2] - row * block.pitch)
+    return (o[0] + col * block.col_pitch, y, o[2] - row * block.row_pitch)
 
 
 def text_box(text: str, size: float, location, align: str = "left",

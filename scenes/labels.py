@@ -7,7 +7,8 @@ import numpy as np
 from llmreel.model.config import GPTConfig
 from llmreel.scenes.captions_text import quoted
 from llmreel.scenes.inputs import text_of
-from llmreel.scenes.layout import PITCH, Layout
+from llmreel.scenes.layout import Layout
+from llmreel.scenes.packer import PITCH
 from llmreel.scenes.spec import Block, Label
 from llmreel.scenes.storyboard import FRAME_START
 
@@ -36,9 +37,9 @@ def plan_labels(lay: Layout, blocks: dict[str, Block], trace, cfg: GPTConfig, n_
                 continue                                                   # never reached in this cut
             text = token_name(tok).strip() or quoted(token_name(tok)) if token_name else text_of(cfg, [tok])
             s = min(size * b.pitch / PITCH, 0.9 * lay.sizes.title) / max(1, len(text))   # letters of larger cells larger
-            z = b.origin[2] - (R - 1) * b.pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
+            z = b.origin[2] - (R - 1) * b.row_pitch - 0.5 * b.pitch - 1.95 * lay.sizes.title
             labels.append(Label(id=f"token:{bid}:{j}", kind="value", text={"en": text, "ko": text},
-                                location=(b.origin[0] + j * b.pitch, b.origin[1] - b.depth / 2 - 0.02, z),
+                                location=(b.origin[0] + j * b.col_pitch, b.origin[1] - b.depth / 2 - 0.02, z),
                                 size=float(s), align="center", color="accent" if tensor == "probs" else "text",
                                 block=bid, visible=[] if when <= FRAME_START else [(when, float(frame_end))]))
     if cfg.vocab_size <= 16:                                                  # the vocabulary table

@@ -12,8 +12,8 @@ the top of the next; the final layer norm and the output stand under the last la
 column of their own (a wide one), so the whole model is about as wide as the frame; a deeper model, or a
 tall (9:16) frame, keeps one column.
 
-Placement is a tiny box packer (horizontal / vertical stacks with gaps): every block *and its labels*
-own a rectangle, and stacks never overlap rectangles, so no two blocks or name tags overlap for any
+Placement is a tiny box packer (packer.py: horizontal / vertical stacks with gaps): every block *and its
+labels* own a rectangle, and stacks never overlap rectangles, so no two blocks or name tags overlap for any
 config. Everything here is geometry from the config, T and the frame's shape alone: no values, no times.
 """
 from __future__ import annotations
@@ -21,10 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from llmreel.model.config import GPTConfig
-from llmreel.scenes.axis_tags import TURN, axis_words, col_tag_width, row_tag_width, thickness, turned
 from llmreel.scenes.block_titles import SECTION_TITLES, block_title as _title
+from llmreel.scenes.packer import PITCH, Placed, Sizes, Slot, node_size, place
 from llmreel.scenes.spec import Label
-from llmreel.scenes.text_metrics import advance_width
 
 # Contract tensors that get no block of their own, and the blocks that show their values instead.
 # (The one place this is listed; tests check that every other trace tensor is laid out.)
@@ -33,191 +32,19 @@ MERGED: dict[str, str] = {
                      "with c_attn.weight and c_attn.bias split the same way",
 }
 
-PITCH = 1.0        # world units between neighbouring cell centres
-FORMAL = 0.75      # a tensor name's size, of its block's title: legible wherever a close-up shows the title
-DIM = 0.7          # an axis tag's size, of its block's title
-CELL = 0.84        # cell edge
-DEPTH = 0.30       # cell thickness (Y)
-TALL = 8.0         # a block more than this many title sizes tall has its row tag at its top, not its middle
 SMALL_VOCAB = 16   # a vocabulary this small (letters) makes the output's blocks a few rows tall ...
 OUTPUT_PITCH = 2.0 # ... so their cells are drawn this far apart (the picked letter's row reads from afar)
 FOLD_MAX = 4       # a model of 2..FOLD_MAX layers stands its layers side by side (module doc), ...
 FOLD_GAP = 11.0    # ... section gaps apart, the stream climbing FOLD_CLIMB of the way across: the numbers
 FOLD_CLIMB = 0.9   # written right of a column's stream keep their room
 WIDE_FRAME = 1.5   # a frame this much wider than tall gives the output a column of its own
+VOCAB_SPAN = 2.0   # a vocabulary longer than this many MLP widths (4C) is drawn that long, its cells finer
+                   # than a pixel (an image): GPT-2's 50,257 tokens would stand 16 times the MLP's length
 
 
 def merged_tensors(config: GPTConfig) -> list[str]:
     """The MERGED entries expanded for a config's layers."""
     return [pat.format(i=i) for pat in MERGED for i in range(config.n_layer)]
-
-
-@dataclass
-class Slot:
-    """One block before it has values: what it shows and where it sits."""
-    id: str
-    tensor: str
-    index_prefix: tuple[int, ...]
-    axis_range: tuple[int, int]      # [start, stop) of the tensor's last axis; (0, 0) = all of it
-    transpose: bool
-    role: str
-    title: dict[str, str]
-    formal: str
-    row_axis: str
-    col_axis: str
-    rows: int
-    cols: int
-    section: str = ""
-    origin: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    labels: list[Label] = field(default_factory=list)   # name tag, formal name, axis tags (block = id)
-    pitch: float = PITCH                                 # between its cell centres (larger for a few small blocks)
-
-
-@dataclass
-class Sizes:
-    """Text sizes and gaps in world units, adapted to the config so labels stay legible."""
-    title: float
-    gap: float
-    section_gap: float
-    letters: bool = True        # the model's tokens are letters (axis tags count letters, else tokens)
-
-    @classmethod
-    def for_config(cls, config: GPTConfig, letters: bool = True) -> "Sizes":
-        title = max(4.0, config.n_embd / 16.0) * PITCH
-        return cls(title=title, gap=max(1.5 * PITCH, 0.6 * title), section_gap=2.5 * title, letters=letters)
-
-
-def text_width(text: str, size: float) -> float:
-    """Advance width of `text` drawn for a role of text size `size` (measured fonts, text_metrics.py)."""
-    return advance_width(text, size)
-
-
-# ---- box packer -----------------------------------------------------------------------------------
-# A node is ("leaf", Slot) | ("text", id, texts, size) | ("space", id, w, h) | ("h" | "v", [nodes], gap).
-# A "space" reserves an empty rectangle (e.g. where the GELU curve is drawn).
-# Stacks align children to the top (h) or to the right (v). Sizes are (width, height).
-
-def slot_title(slot: Slot, sz: Sizes) -> float:
-    """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
-    if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
-        return sz.title
-    return max(sz.title, 0.06 * max(slot.rows, slot.cols) * PITCH)     # by cell count: neighbours keep one size
-
-
-def _tags(slot: Slot, sz: Sizes) -> tuple[dict[str, str], dict[str, str]]:
-    """(row tag, column tag) of a slot, in words (axis_tags.py)."""
-    return (axis_words(slot.row_axis, slot.rows, sz.letters), axis_words(slot.col_axis, slot.cols, sz.letters))
-
-
-def _col_line(cols: dict[str, str], t: float) -> tuple[float, float]:
-    """(height the column tag's line adds over the block, its baseline above the block's top edge)."""
-    lo, hi = thickness(cols, DIM * t)
-    return 0.2 * t - lo + hi, 0.25 * t - lo
-
-
-def _leaf_size(slot: Slot, sz: Sizes) -> tuple[float, float, float, float]:
-    """(width, height, block left offset, block top offset) of a slot's rectangle incl. labels: the title
-    and tensor name lines, the column tag over the block, the row tag left of it (turned when it fits)."""
-    t = slot_title(slot, sz)
-    rows, cols = _tags(slot, sz)
-    left = 0.45 * t + row_tag_width(rows, DIM * t, slot.rows * slot.pitch)
-    w_text = max(text_width(s, t) for s in slot.title.values())
-    w_text = max(w_text, text_width(slot.formal, FORMAL * t))
-    width = max(left + slot.cols * slot.pitch, w_text, col_tag_width(cols, DIM * t)) + 0.3 * t
-    head = (1.45 + FORMAL) * t + _col_line(cols, t)[0]                  # title, formal and column tag lines
-    foot = max(0.3 * t, (0.4 + DIM) * t - _col_line(cols, t)[0])        # the rectangle as tall as with the tag under
-    return width, head + slot.rows * slot.pitch + foot, width - 0.3 * t - slot.cols * slot.pitch, head
-
-
-def _size(node, sz: Sizes) -> tuple[float, float]:
-    kind = node[0]
-    if kind == "leaf":
-        return _leaf_size(node[1], sz)[:2]
-    if kind == "text":
-        _, _, texts, size = node
-        return max(text_width(s, size) for s in texts.values()) + size, 1.6 * size
-    if kind == "space":
-        return node[2], node[3]
-    _, children, gap = node
-    sizes = [_size(c, sz) for c in children]
-    if kind == "h":
-        return sum(w for w, _ in sizes) + gap * (len(sizes) - 1), max(h for _, h in sizes)
-    return max(w for w, _ in sizes), sum(h for _, h in sizes) + gap * (len(sizes) - 1)
-
-
-@dataclass
-class _Placed:
-    slots: list[Slot] = field(default_factory=list)
-    labels: list[Label] = field(default_factory=list)                          # section headings
-    spaces: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
-
-
-def _place(node, right: float, top: float, sz: Sizes, out: _Placed) -> None:
-    """Place `node` with its rectangle's top-right corner at (right, top)."""
-    kind = node[0]
-    if kind == "leaf":
-        slot = node[1]
-        w, h, bx, by = _leaf_size(slot, sz)
-        x0, t = right - w, slot_title(slot, sz)
-        half = slot.pitch / 2
-        slot.origin = (x0 + bx + half, 0.0, top - by - half)
-        bl, bt = x0 + bx, top - by                                        # block left / top edge
-        br, bb = bl + slot.cols * slot.pitch, bt - slot.rows * slot.pitch
-        y = -DEPTH / 2 - 0.02
-        def tag(suffix, kind, text, location, size, align, color):
-            return Label(id=f"{slot.id}:{suffix}", kind=kind, text=text, location=_vec(location),
-                         size=float(size), align=align, color=color, block=slot.id)
-        rows, cols = _tags(slot, sz)
-        d = DIM * t
-        # the column tag over the block, centred, or ending at its right edge when wider than the block
-        narrow = col_tag_width(cols, d) <= slot.cols * slot.pitch
-        col_z = bt + _col_line(cols, t)[1]
-        if turned(rows, d, slot.rows * slot.pitch):       # up the left edge, its descenders towards the block:
-            # centred on the block, or ending at its top on a block taller than a close-up's frame holds
-            # (beside the name and the column tag that a shot of its head shows)
-            high = slot.rows * slot.pitch > TALL * t
-            # 0.4 of a title from the cells: a label stands in front of the wall, and a shot from the side
-            # moves it over the block's first column by a pixel or two at 0.3
-            row = tag("rows", "dim", rows, (bl - 0.4 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
-                      d, "right" if high else "center", "text_dim")
-            row.rotation = TURN
-        else:
-            row = tag("rows", "dim", rows, (bl - 0.3 * t, y, (bt + bb) / 2 - 0.35 * d), d, "right", "text_dim")
-        slot.labels = [
-            tag("title", "title", dict(slot.title), (x0, y, top - 0.95 * t), t, "left", "text"),
-            tag("formal", "formal", {"en": slot.formal, "ko": slot.formal},
-                (x0, y, top - (1.15 + FORMAL) * t), FORMAL * t, "left", "text_dim"),
-            tag("cols", "dim", cols, ((bl + br) / 2 if narrow else br, y, col_z), d,
-                "center" if narrow else "right", "text_dim"),
-            row,
-        ]
-        out.slots.append(slot)
-        return
-    if kind == "space":
-        _, sid, w, h = node
-        out.spaces[sid] = (right - w, top, right, top - h)
-        return
-    if kind == "text":
-        _, lid, texts, size = node
-        w, _ = _size(node, sz)
-        out.labels.append(Label(id=lid, kind="section", text=dict(texts), size=float(size),
-                                location=_vec((right - w, -DEPTH / 2 - 0.02, top - 1.1 * size))))
-        return
-    _, children, gap = node
-    if kind == "h":
-        x = right
-        for child in reversed(children):
-            _place(child, x, top, sz, out)
-            x -= _size(child, sz)[0] + gap
-    else:
-        z = top
-        for child in children:
-            _place(child, right, z, sz, out)
-            z -= _size(child, sz)[1] + gap
-
-
-def _vec(p) -> tuple[float, float, float]:
-    return tuple(float(v) for v in p)  # type: ignore[return-value]
 
 
 # ---- the model as stacks of slots ------------------------------------------------------------------
@@ -335,6 +162,14 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
     if V <= SMALL_VOCAB:            # a few letters: the output's blocks a few rows tall, their cells drawn larger
         for leaf in _leaves(output):
             leaf[1].pitch = OUTPUT_PITCH
+    step = VOCAB_SPAN * 4 * C * PITCH / V
+    if step < PITCH:                # a long vocabulary: its axis drawn VOCAB_SPAN MLP widths long
+        for leaf in _leaves(output) + _leaves(out[0][1]):
+            slot = leaf[1]
+            if slot.row_axis == "vocab":
+                slot.row_step = step
+            if slot.col_axis == "vocab":
+                slot.col_step = step
     out.append(("output", output, None))
     return out
 
@@ -372,7 +207,7 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     `fold`: the frame's width / height, at least 1 for a model of a few layers to stand them side by side
     (at least WIDE_FRAME for the output to take a column of its own)."""
     sz = Sizes.for_config(config, letters)
-    out = _Placed()
+    out = Placed()
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
@@ -382,13 +217,13 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     for name, content, _ in sections_list:
         if name.startswith("h"):
             key = name.split(".")[0]
-            layer_h[key] = layer_h.get(key, 0.0) + _size(content, sz)[1] + sz.section_gap
-    rw = max(_size(r, sz)[0] for _, _, r in sections_list if r is not None)
+            layer_h[key] = layer_h.get(key, 0.0) + node_size(content, sz)[1] + sz.section_gap
+    rw = max(node_size(r, sz)[0] for _, _, r in sections_list if r is not None)
     last = config.n_layer if fold >= WIDE_FRAME else config.n_layer - 1     # the output's column
     column = [_column(name, last) if folded else 0 for name, _, _ in sections_list]
     widths = {}                                          # column -> its widest section
     for c, (_, content, _) in zip(column, sections_list):
-        widths[c] = max(widths.get(c, 0.0), _size(content, sz)[0])
+        widths[c] = max(widths.get(c, 0.0), node_size(content, sz)[0])
     col, x_off, layers_top = 0, 0.0, None
     stream: list[tuple[float, float]] = []              # (x, z) of the stream's centre line
     for c, (name, content, resid) in zip(column, sections_list):
@@ -412,19 +247,19 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
             if name.endswith(".ln_1"):                 # legible when a shot frames the whole block
                 hsize = max(hsize, 0.022 * layer_h[name.split(".")[0]])
             node = ("text", f"section:{name}", {"en": heading[0], "ko": heading[1]}, hsize)
-            _place(node, x_off - gap_r, top, sz, out)
-            top -= _size(node, sz)[1] + sz.gap
-        h = _size(content, sz)[1]
+            place(node, x_off - gap_r, top, sz, out)
+            top -= node_size(node, sz)[1] + sz.gap
+        h = node_size(content, sz)[1]
         first_slot = len(out.slots)
-        _place(content, x_off - gap_r, top, sz, out)
+        place(content, x_off - gap_r, top, sz, out)
         if heading:                                     # the heading annotates its section's first block
             out.labels[-1].block = out.slots[first_slot].id
         if resid is not None:
-            rh = _size(resid, sz)[1]
-            _place(resid, x_off + _size(resid, sz)[0], top, sz, out)
+            rh = node_size(resid, sz)[1]
+            place(resid, x_off + node_size(resid, sz)[0], top, sz, out)
             slot = out.slots[-1]
             x = slot.origin[0] + (slot.cols - 1) * slot.pitch / 2
-            z0, z1 = slot.origin[2] + slot.pitch / 2, slot.origin[2] + slot.pitch / 2 - slot.rows * slot.pitch
+            z0, z1 = slot.origin[2] + slot.pitch / 2, slot.origin[2] + slot.pitch / 2 - slot.height
             stream += [(x, z0)] if not stream else []
             stream.append((x, z1))
             h = max(h, rh)

@@ -13,7 +13,7 @@ from llmreel.core.options import LANGUAGES
 from llmreel.model.findings_text import pct
 from llmreel.scenes.captions import fmt
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_box
-from llmreel.scenes.layout import text_width
+from llmreel.scenes.packer import text_width
 from llmreel.scenes.legibility import MIN_VALUE_CAP
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme

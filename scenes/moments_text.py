@@ -10,7 +10,7 @@ from llmreel.scenes.captions_text import quoted, top_tokens
 from llmreel.scenes.geometry import block_cell, value_text_box
 from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick, wrap_formula
 from llmreel.scenes.spec import ValueText
-from llmreel.scenes.storyboard import BeatPlan
+from llmreel.scenes.storyboard import BeatPlan, arrival
 
 NBSP = "\u00a0"
 TOP_SHOWN = 5               # predictions a value text lists with their token strings
@@ -86,7 +86,8 @@ def new_token(m: Moments, beat: BeatPlan) -> None:
     m.value(beat, next_pick(_name(m, best)), [("probs", (col, best))], ("probs", (col, best)),
             frames=frames, small=True, now=True)
     # the text so far from the start (the shot holds on it while the pass runs), then one token longer
-    text_so_far(m, beat, beat.pass_index - 1, (float(beat.first_frame), frames[0] - 1), "before")
+    arrive = float(arrival(beat.first_frame, beat.last_frame, m.fps))      # once the camera has arrived
+    text_so_far(m, beat, beat.pass_index - 1, (arrive, frames[0] - 1), "before")
     text_so_far(m, beat, beat.pass_index, frames)
 
 

@@ -114,7 +114,7 @@ def bus_lane(pts, src: Block, dst: Block, blocks, width: float) -> list:
     (sl, _), (_, dh) = src.bounds(), dst.bounds()
     if dh[2] >= sl[2] or not _crossed(pts, (src, dst), blocks, width):
         return pts
-    y, z, x = float(pts[0][1]), float(sl[2] - 2.0 * width), float(dh[0] - dst.pitch / 2)
+    y, z, x = float(pts[0][1]), float(sl[2] - 2.0 * width), float(dh[0] - dst.col_pitch / 2)
     return [tuple(map(float, pts[0])), (float(pts[0][0]), y, z), (x, y, z), (x, y, float(dh[2]))]
 
 
@@ -125,7 +125,7 @@ def clear_of_tag(pts, src: Block, dst: Block) -> list:
     (x0, _, z0), (x1, _, z1) = pts[0], pts[-1]
     if len(pts) != 2 or abs(x0 - x1) > 1e-6 or abs(z1 - dh[2]) > 1e-6 or z1 >= z0:
         return pts
-    x = float(min(sh[0], dh[0]) - dst.pitch / 2)
+    x = float(min(sh[0], dh[0]) - dst.col_pitch / 2)
     return pts if x <= max(sl[0], dl[0]) else [(x, pts[0][1], z0), (x, pts[-1][1], z1)]
 
 

@@ -7,8 +7,9 @@ Conventions (world units, Blender axes: Z up):
 - The layout is a vertical wall in the XZ plane, facing -Y; the camera looks from -Y towards +Y.
   Data flows from the top (high Z) downwards.
 - A block is a 2D grid of cells. Cell (r, c) has its centre at
-  x = origin[0] + c * pitch, y = origin[1], z = origin[2] - r * pitch; it is a box of `cell` x `cell`
-  (in X and Z) and `depth` (in Y).
+  x = origin[0] + c * col_pitch, y = origin[1], z = origin[2] - r * row_pitch (both `pitch`, except along
+  a vocabulary axis drawn shorter: `row_step`, `col_step`); it is a box of `cell` x `cell` (in X and Z)
+  and `depth` (in Y).
 - Times are frames at `meta.fps`, 1-based and inclusive. `t_on` is the (possibly fractional) frame at
   which a cell lights; `np.inf` means never in this story. Intervals are (first_frame, last_frame).
 - Colours are linear RGB floats in 0..1 (what Blender's colour attributes and shaders take).
@@ -72,8 +73,24 @@ class Theme:
         return (zero + np.abs(s)[..., None] * (target - zero)).astype(np.float32)
 
 
+class Pitches:
+    """A grid's distance between row centres and between column centres: `pitch`, unless `row_step` or
+    `col_step` (a vocabulary axis drawn shorter) says otherwise. Mixed into Block and layout's Slot."""
+    pitch: float
+    row_step: float
+    col_step: float
+
+    @property
+    def row_pitch(self) -> float:
+        return self.row_step or self.pitch
+
+    @property
+    def col_pitch(self) -> float:
+        return self.col_step or self.pitch
+
+
 @dataclass
-class Block:
+class Block(Pitches):
     id: str                          # unique, e.g. "h0.attn.q[1]" for head 1 of h0.attn.q
     tensor: str                      # trace tensor name (docs/ARCHITECTURE.md: the contracts)
     index_prefix: tuple[int, ...]    # leading tensor indices selecting this 2D slice (e.g. (head,))
@@ -95,6 +112,8 @@ class Block:
     visible: list[Interval] = field(default_factory=list)   # shown intervals; empty = always
     axis_range: tuple[int, int] = (0, 0)   # [start, stop) of the tensor's LAST axis shown; (0, 0) = all
                                            # (e.g. one head's query columns of h0.attn.c_attn.weight)
+    row_step: float = 0.0            # distance between row centres where not `pitch` (a 50,257-token
+    col_step: float = 0.0            # vocabulary drawn shorter: an image, its cells finer than a pixel)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -120,8 +139,8 @@ class Block:
         r, k = self.shape
         o = np.asarray(self.origin, dtype=np.float64)
         half = self.cell / 2
-        lo = np.array([o[0] - half, o[1] - self.depth / 2, o[2] - (r - 1) * self.pitch - half])
-        hi = np.array([o[0] + (k - 1) * self.pitch + half, o[1] + self.depth / 2, o[2] + half])
+        lo = np.array([o[0] - half, o[1] - self.depth / 2, o[2] - (r - 1) * self.row_pitch - half])
+        hi = np.array([o[0] + (k - 1) * self.col_pitch + half, o[1] + self.depth / 2, o[2] + half])
         return lo, hi
 
 

@@ -66,6 +66,11 @@ def test_tiny_gpt2_builds_with_image_blocks(bpy_factory, tmp_path):
             assert obj.get("llmreel_image") and len(obj.data.polygons) <= STANDIN_CELLS
             img = obj.active_material.node_tree.nodes["Image Texture"].image
             assert img.packed_file is not None and tuple(img.size) == (b.shape[1], b.shape[0])
+            # the tiles cover the block's box, a vocabulary axis drawn shorter (layout.VOCAB_SPAN) included
+            co = np.array([v.co for v in obj.data.vertices]) + np.array(obj.location)
+            lo, hi = b.bounds()
+            assert np.allclose(co[:, [0, 2]].min(0), lo[[0, 2]], atol=1e-3), b.id
+            assert np.allclose(co[:, [0, 2]].max(0), hi[[0, 2]], atol=1e-3), b.id
         else:
             assert not obj.get("llmreel_image") and len(obj.data.polygons) == b.values.size
     build.save_blend(tmp_path / "tiny.blend")

@@ -9,13 +9,14 @@ from hypothesis import strategies as st
 from llmreel.model.config import GPTConfig, get_config
 from llmreel.model.gpt import forward
 from llmreel.model.weights import init_params, param_spec
-from llmreel.scenes.layout import MERGED, OUTPUT_PITCH, PITCH, CELL, Slot, layout, merged_tensors, slot_title, text_width
+from llmreel.scenes.layout import MERGED, OUTPUT_PITCH, layout, merged_tensors
+from llmreel.scenes.packer import CELL, PITCH, Slot, slot_title, text_width
 
 
 def rects(slots: list[Slot]) -> np.ndarray:
     """[N, 4] (x0, z0, x1, z1) of each block's cells in the wall plane."""
-    out = [(s.origin[0] - h, s.origin[2] - (s.rows - 1) * s.pitch - h,
-            s.origin[0] + (s.cols - 1) * s.pitch + h, s.origin[2] + h) for s in slots for h in [CELL * s.pitch / 2]]
+    out = [(s.origin[0] - h, s.origin[2] - (s.rows - 1) * s.row_pitch - h,
+            s.origin[0] + (s.cols - 1) * s.col_pitch + h, s.origin[2] + h) for s in slots for h in [CELL * s.pitch / 2]]
     return np.asarray(out, dtype=np.float64)
 
 
@@ -271,3 +272,39 @@ def test_a_letter_models_output_blocks_have_larger_cells():
     spec = plan_scene()
     probs = spec.block("probs")
     assert probs.pitch == OUTPUT_PITCH and probs.cell == pytest.approx(CELL * OUTPUT_PITCH / PITCH)
+
+
+def test_a_long_vocabulary_is_drawn_vocab_span_mlp_widths_long():
+    """GPT-2's 50,257 tokens: the token table, head, logits and probabilities drawn VOCAB_SPAN MLP widths
+    along their vocabulary axis (cells finer than a pixel: images), every other axis and block at its
+    pitch; the token table's title no larger than a block as long (it stood 3,000 units tall, the layer norm
+    8,600 units under the embedding); a block's last cell inside its box; a letter model untouched."""
+    from llmreel.model.config import get_config
+    from llmreel.scenes.geometry import cell_point
+    from llmreel.scenes.layout import VOCAB_SPAN
+    from llmreel.scenes.packer import Sizes
+    from llmreel.scenes.spec import Block
+
+    cfg = get_config("gpt2")
+    lay = layout(cfg, 16, letters=False, fold=16 / 9)
+    span = VOCAB_SPAN * 4 * cfg.n_embd * PITCH
+    by = {s.id: s for s in lay.slots}
+    assert np.isclose(by["wte.weight"].width, span) and by["wte.weight"].height == cfg.n_embd * PITCH
+    for i in ("lm_head.weight", "logits", "probs"):
+        assert np.isclose(by[i].height, span), i
+    assert by["lm_head.weight"].width == cfg.n_embd * PITCH and by["logits"].width == 16 * PITCH
+    vocab = {s.id for s in lay.slots if "vocab" in (s.row_axis, s.col_axis)}
+    assert all(s.row_step == s.col_step == 0.0 for s in lay.slots if s.id not in vocab)
+    sz = Sizes.for_config(cfg, letters=False)
+    assert slot_title(by["wte.weight"], sz) == slot_title(by["h0.mlp.c_fc.weight"], sz) * VOCAB_SPAN
+    emb = [by[i] for i in ("wte.weight", "wpe.weight", "embed.tok")]
+    assert max(s.origin[2] for s in emb) - min(s.origin[2] for s in emb) < 0.2 * span     # one row, a title apart
+    s = by["logits"]
+    b = Block(id=s.id, tensor=s.tensor, index_prefix=(), transpose=False, role="activation", title={}, formal="",
+              row_axis=s.row_axis, col_axis=s.col_axis, origin=s.origin, pitch=s.pitch, cell=CELL, depth=0.3,
+              scale=1.0, values=np.zeros((s.rows, s.cols), np.float32), t_on=np.zeros((s.rows, s.cols), np.float32),
+              row_step=s.row_step, col_step=s.col_step)
+    lo, hi = b.bounds()
+    x, _, z = cell_point(b, s.rows - 1, s.cols - 1)
+    assert lo[0] < x < hi[0] and lo[2] < z < hi[2] and np.isclose(hi[2] - lo[2], span - s.row_step + CELL)
+    assert all(s.row_step == s.col_step == 0.0 for s in layout(NANO, 11).slots)
