@@ -22,9 +22,8 @@ from functools import partial
 from llmreel.model.findings import HOLD_SHARE, Evidence, Finding, Findings, evidence_at
 from llmreel.model.findings_text import FILM_CHECK, FILM_FINDING, FILM_HOW, film_fields, film_how_fields
 from llmreel.model.gpt import SORT_LENGTH
-from llmreel.scenes.geometry import block_cell, cell_point, value_text_bounds
+from llmreel.scenes.geometry import block_cell, leader
 from llmreel.scenes.moments import Moments
-from llmreel.scenes.spec import Block, ValueText
 from llmreel.scenes.storyboard import SIDES, BeatDef, BeatPlan, Ctx, Shot
 from llmreel.scenes.text_metrics import CAP
 
@@ -99,18 +98,6 @@ def attended(shown: Shown, m: Moments, beat: BeatPlan, start: float = 0.0) -> No
                 size=TEXT_CELLS * b.pitch / CAP, beside=True)
         m.highlight(beat, bid, (p, p + 1), (e.column, e.column + 1), frames=m.window(beat, 0.3, 1.0),
                     leader=leader(b, block_cell(b, cell[1]), m.values[-1], k))
-
-
-def leader(b: Block, cell: tuple[int, int], v: ValueText, k: int) -> list[tuple[float, float, float]]:
-    """A line from the right edge of `cell`'s frame to the left of its number, in front of the block: across,
-    down or up to the number's height (the k-th leader at its own x, so two never run along each other),
-    across."""
-    x, _, z = cell_point(b, *cell)
-    lo, hi = value_text_bounds(v)
-    x0, x1 = x + 0.5 * b.pitch, lo[0] - 0.3 * b.pitch
-    y, zt = b.origin[1] - b.depth / 2 - 0.3 * b.pitch, (lo[2] + hi[2]) / 2
-    xm = x0 + min(0.25 + 0.15 * k, 0.75) * (x1 - x0)
-    return [(x0, y, z), (xm, y, z), (xm, y, zt), (x1, y, zt)]
 
 
 def heads_framed(blocks: list[str], m: Moments, beat: BeatPlan) -> None:

@@ -86,3 +86,15 @@ def union(boxes) -> tuple[np.ndarray, np.ndarray]:
     for a, b in boxes[1:]:
         lo, hi = np.minimum(lo, a), np.maximum(hi, b)
     return lo, hi
+
+
+def leader(b: Block, cell: tuple[int, int], v: ValueText, k: int) -> list[tuple[float, float, float]]:
+    """A line from the right edge of `cell`'s frame to the left of its number, in front of the block: across,
+    down or up to the number's height (the k-th leader at its own x, so two never run along each other),
+    across."""
+    x, _, z = cell_point(b, *cell)
+    lo, hi = value_text_bounds(v)
+    x0, x1 = x + 0.5 * b.col_pitch, lo[0] - 0.3 * b.pitch
+    y, zt = b.origin[1] - b.depth / 2 - 0.3 * b.pitch, (lo[2] + hi[2]) / 2
+    xm = x0 + min(0.25 + 0.15 * k, 0.75) * (x1 - x0)
+    return [(x0, y, z), (xm, y, z), (xm, y, zt), (x1, y, zt)]

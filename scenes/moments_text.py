@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.scenes.captions_text import quoted, top_tokens
-from llmreel.scenes.geometry import block_cell, value_text_box
+from llmreel.scenes.geometry import block_cell, leader, value_text_box
 from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick, wrap_formula
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import BeatPlan, arrival
@@ -42,20 +42,31 @@ def top_logits(m: Moments, beat: BeatPlan) -> None:
     C = m.trace.config.n_embd
     for v in top:
         m.highlight(beat, "lm_head.weight", (v, v + 1), (0, C))
-        m.highlight(beat, "logits", (v, v + 1), (t, t + 1))
     m.fly(beat, ("lm_head.weight", (0, top[0])), "logits", (top[0], t))
-    m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("logits", (t, v)) for v in top],
-            ("logits", (t, top[0])), hang=True)         # the first (highest) by its row's cell, read down
+    top_list(m, beat, "logits", t, top, "   ".join(f"{_name(m, v)} {{}}" for v in top))
+
+
+def top_list(m: Moments, beat: BeatPlan, bid: str, t: int, top: list[int], text: str, **kw) -> None:
+    """The top tokens' numbers in column `t` of a vocabulary-long block, their rows framed: the list hangs
+    by the first's row, read down; where the vocabulary is drawn shorter (layout.VOCAB_SPAN: rows finer than
+    a pixel, the first's row anywhere along the column) at the column's top, beside its title, a leader line
+    from the first's row to the list (one: five ran side by side in the narrow gap), so that one close-up
+    holds the block's name and the numbers."""
+    b = m.blocks.get(bid)
+    if b is None:
+        return
+    short = b.row_step > 0
+    v = m.value(beat, text, [(bid, (t, k)) for k in top], (bid, (t, 0 if short else top[0])), hang=True, **kw)
+    for k, tok in enumerate(top):
+        lead = leader(b, (tok, t), v, 0) if short and v is not None and k == 0 else ()
+        m.highlight(beat, bid, (tok, tok + 1), (t, t + 1), frames=v.frames if lead else None, leader=lead)
 
 
 def top_probabilities(m: Moments, beat: BeatPlan) -> None:
     t = m.t
     top = top_tokens(m.trace["probs"][t], TOP_SHOWN)
     m.column(beat, "probs", t)
-    for v in top:
-        m.highlight(beat, "probs", (v, v + 1), (t, t + 1))
-    m.value(beat, "   ".join(f"{_name(m, v)} {{}}" for v in top), [("probs", (t, v)) for v in top],
-            ("probs", (t, top[0])), small=True, hang=True)
+    top_list(m, beat, "probs", t, top, "   ".join(f"{_name(m, v)} {{}}" for v in top), small=True)
 
 
 def picked(m: Moments, col: int) -> int:
