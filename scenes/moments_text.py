@@ -46,12 +46,13 @@ def top_logits(m: Moments, beat: BeatPlan) -> None:
     top_list(m, beat, "logits", t, top, "   ".join(f"{_name(m, v)} {{}}" for v in top))
 
 
-def top_list(m: Moments, beat: BeatPlan, bid: str, t: int, top: list[int], text: str, **kw) -> None:
-    """The top tokens' numbers in column `t` of a vocabulary-long block, their rows framed: the list hangs
-    by the first's row, read down; where the vocabulary is drawn shorter (layout.VOCAB_SPAN: rows finer than
-    a pixel, the first's row anywhere along the column) at the column's top, beside its title, a leader line
-    from the first's row to the list (one: five ran side by side in the narrow gap), so that one close-up
-    holds the block's name and the numbers."""
+def top_list(m: Moments, beat: BeatPlan, bid: str, t: int, top: list[int], text, frame_rows: bool = True,
+             **kw) -> None:
+    """The numbers of tokens `top` in column `t` of a vocabulary-long block (their rows framed unless not
+    `frame_rows`): the list hangs by the first's row, read down; where the vocabulary is drawn shorter
+    (layout.VOCAB_SPAN: rows finer than a pixel, the first's row anywhere along the column) at the column's
+    top, beside its title, a leader line from the first's row to the list (one: five ran side by side in the
+    narrow gap), so that one close-up holds the block's name and the numbers."""
     b = m.blocks.get(bid)
     if b is None:
         return
@@ -59,7 +60,8 @@ def top_list(m: Moments, beat: BeatPlan, bid: str, t: int, top: list[int], text:
     v = m.value(beat, text, [(bid, (t, k)) for k in top], (bid, (t, 0 if short else top[0])), hang=True, **kw)
     for k, tok in enumerate(top):
         lead = leader(b, (tok, t), v, 0) if short and v is not None and k == 0 else ()
-        m.highlight(beat, bid, (tok, tok + 1), (t, t + 1), frames=v.frames if lead else None, leader=lead)
+        if frame_rows or lead:
+            m.highlight(beat, bid, (tok, tok + 1), (t, t + 1), frames=v.frames if lead else None, leader=lead)
 
 
 def top_probabilities(m: Moments, beat: BeatPlan) -> None:
@@ -81,8 +83,7 @@ def pick_token(m: Moments, beat: BeatPlan) -> None:
     emb = m.blocks.get("embed.tok")
     if t + 1 < len(m.trace.tokens) and emb is not None:
         m.fly(beat, ("probs", (t, best)), "embed.tok", (emb.shape[0] - 1, t + 1))
-    m.value(beat, f"{_name(m, best)}   p = {{}}", [("probs", (t, best))], ("probs", (t, best)), small=True,
-            now=True)
+    top_list(m, beat, "probs", t, [best], f"{_name(m, best)}   p = {{}}", frame_rows=False, small=True, now=True)
     text_so_far(m, beat, 1, m.window(beat, 0.6, 1.0))        # after the number: it keeps the spot by its cell
 
 
@@ -94,8 +95,8 @@ def new_token(m: Moments, beat: BeatPlan) -> None:
         m.column(beat, bid, col)
     best = picked(m, col)
     frames = m.window(beat, 0.7, 1.0)
-    m.value(beat, next_pick(_name(m, best)), [("probs", (col, best))], ("probs", (col, best)),
-            frames=frames, small=True, now=True)
+    top_list(m, beat, "probs", col, [best], next_pick(_name(m, best)), frame_rows=False, frames=frames, small=True,
+             now=True)
     # the text so far from the start (the shot holds on it while the pass runs), then one token longer
     arrive = float(arrival(beat.first_frame, beat.last_frame, m.fps))      # once the camera has arrived
     text_so_far(m, beat, beat.pass_index - 1, (arrive, frames[0] - 1), "before")
