@@ -103,7 +103,7 @@ INTRODUCTION = [
     BeatDef("introduction", "weights", 7.0, (
         "Blue blocks are weights: {n_params} fixed numbers, the same for every input.",
         "파란 블록은 가중치입니다: 정해진 {n_params}개의 수로, 모든 입력에 똑같이 쓰입니다."),
-        focus=head0("weight.q", "q", "weight.k", "k"), shows=head0("weight.q", "q", "weight.k", "k"),  # blue by green
+        focus=head0("weight.q", "q", "weight.k", "k"), shows=head0("weight.q", "weight.k"),  # blue (by green)
         moments=activations_preview, shot=Shot(side=0.16)),
     BeatDef("introduction", "overview", 9.0, (
         "Green blocks are activations, computed from this input. They flow down through {n_layer} blocks to the "
