@@ -76,6 +76,22 @@ class _Bounds:
         self.hi = np.array([c[1] for c in corners]).reshape(-1, 3)
 
 
+def side_entry(s: np.ndarray, e: np.ndarray, src: Block, dst: Block, tag, width: float):
+    """A path level with its destination's row tag (turned up the block's left edge, over its middle) enters
+    the block at its first row instead, clear of the tag, and leaves its source at that height too where the
+    source reaches it (a straight path): the green line ran through '16 numbers'."""
+    (sl, sh), (dl, dh) = src.bounds(), dst.bounds()
+    if tag is None or abs(e[0] - dl[0]) > 1e-6 or not tag[0] - 2 * width <= e[2] <= tag[1] + 2 * width:
+        return s, e
+    z = float(dst.origin[2])                                          # the first row's centre
+    if tag[0] - 2 * width <= z <= tag[1] + 2 * width:
+        return s, e                                                   # a tag as tall as the block: no room
+    e = np.array([e[0], e[1], z])
+    if abs(s[0] - sh[0]) < 1e-6 and sl[2] <= z <= sh[2]:
+        s = np.array([s[0], s[1], z])
+    return s, e
+
+
 def _crossed(pts, skip: tuple[Block, ...], blocks, width: float) -> list[Block]:
     """The blocks (other than `skip`) that the tube through `pts` runs across; `blocks`: a list or _Bounds."""
     bb = blocks if isinstance(blocks, _Bounds) else _Bounds(blocks)
@@ -147,9 +163,10 @@ def _tap(c: Block, b: Block, stream) -> np.ndarray | None:
 
 
 def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: float, n_in: int,
-               stream=()) -> list[FlowPath]:
+               stream=(), tags: dict | None = None) -> list[FlowPath]:
     """Every op's input -> output paths and the residual stream along `stream` (layout.Layout.stream, the
-    (x, z) route; by default straight down from the first residual block to the last)."""
+    (x, z) route; by default straight down from the first residual block to the last). `tags`: block id ->
+    (z0, z1) of its row tag left of it, which a path into its left side passes clear of (side_entry)."""
     by_tensor: dict[str, list[Block]] = {}
     for b in blocks:
         by_tensor.setdefault(b.tensor, []).append(b)
@@ -193,6 +210,8 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 tap = _tap(c, b, stream)
                 s = _edge(c, (lo + hi) / 2) if tap is None else tap
                 e = _edge(b, s)
+                if tap is None:
+                    s, e = side_entry(s, e, c, b, (tags or {}).get(b.id), width)
                 pts = [tuple(map(float, s))]
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
                     pts.append((float(s[0]), float(s[1]), float(e[2])))

@@ -25,6 +25,7 @@ from llmreel.scenes.blocks import plan_blocks
 from llmreel.scenes.captions import caption_context
 from llmreel.scenes.captions_text import text_fields
 from llmreel.scenes.cards import after_cards, plan_chapters
+from llmreel.scenes.geometry import label_bounds
 from llmreel.scenes.hud import plan_hud
 from llmreel.core.errors import InputError
 from llmreel.scenes.inputs import Run, as_model, prepare
@@ -182,7 +183,9 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
         blocks = plan_blocks(lay, trace, sched.times, wall)
         focus_one_column(wall, blocks, lay.stream)
         labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)
-        paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in, stream=lay.stream)
+        tags = {l.block: (lo[2], hi[2]) for l in labels if l.id.endswith(":rows") and l.rotation
+                for lo, hi in [label_bounds(l)]}                      # turned row tags, left of their blocks
+        paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in, stream=lay.stream, tags=tags)
         paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
     curves = [p for p in paths if p.id.startswith("curve")]          # GELU's, beside its block
     m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,

@@ -574,6 +574,35 @@ def test_op_paths_run_behind_every_block_and_the_stream_in_front(spec):
             assert max(y for _, y, _ in p.points) < front, p.id
 
 
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_a_path_into_a_blocks_side_passes_clear_of_its_row_tag(aspect):
+    """A path entering a block's left side runs clear of the block's row tag turned up that edge (the green
+    line ran through '16 numbers' of the value and its bias): it enters at the first row instead where the
+    tag stands over the middle (where the tag is as tall as the block, there is no room); and a path whose two
+    ends are level stays straight."""
+    from llmreel.scenes.geometry import label_bounds
+
+    spec = plan_scene(aspect=aspect)
+    by_id = {b.id: b for b in spec.blocks}
+    tags = {l.block: label_bounds(l) for l in spec.labels if l.id.endswith(":rows") and l.rotation}
+    checked = 0
+    for p in spec.paths:
+        if p.role != "op" or not p.id.startswith("path:"):
+            continue
+        dst = by_id[p.id.split("->")[1]]
+        (x0, _, z0), (x1, _, z1) = p.points[-2:]
+        if dst.id not in tags or abs(z0 - z1) > 1e-9 or x0 >= x1 or abs(x1 - dst.bounds()[0][0]) > 1e-6:
+            continue                                   # not a run into the block's left side
+        lo, hi = tags[dst.id]
+        if lo[2] - 2 * p.width <= dst.origin[2] <= hi[2] + 2 * p.width:
+            continue                                   # a tag as tall as the block (an 11 x 11 score grid)
+        checked += 1
+        assert not (lo[2] - p.width < z1 < hi[2] + p.width and x0 < hi[0]), p.id
+    assert checked >= 10
+    level = [p for p in spec.paths if p.id == "path:h0.attn.c_attn.weight.v[0]->h0.attn.v[0]"]
+    assert level and len({round(z, 6) for _, _, z in level[0].points}) == 1      # weights -> value: straight
+
+
 def test_the_streams_tip_keeps_pace_with_the_first_pass(spec):
     """Folded, the stream is drawn a column at a time: each piece (the climb to a column and its run down it)
     has grown by the time the first pass's last number in that column's residual blocks lights, and starts
