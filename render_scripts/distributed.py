@@ -17,6 +17,7 @@ from llmreel.core.files import write_bytes_atomic
 
 
 MIN_CHUNK = 24          # frames: one animation job (see blender_addon.render.render_sequence)
+NO_WORKER_TIMEOUT = 180.0   # seconds a cluster may have no worker before the run gives up (frames are kept)
 
 
 def make_chunks(frames: list[int], n_workers: int, per_worker: int = 16) -> list[list[int]]:
@@ -70,14 +71,35 @@ def send_file(client, source) -> None:
         client.upload_file(link, load=False)
 
 
+class WorkerWatch:
+    """Gives up on a cluster left without workers: Dask keeps a lost worker's chunk queued until another
+    worker joins, which on a cluster whose workers are all gone (or never came) is forever."""
+
+    def __init__(self, client, timeout: float):
+        self.client, self.timeout = client, timeout
+        self.every = min(5.0, timeout / 4)              # seconds between questions to the scheduler
+        self.last_seen = self.last_asked = time.monotonic()
+
+    def check(self, frames_left: int) -> None:
+        now = time.monotonic()
+        if now - self.last_asked < self.every:
+            return
+        self.last_asked = now
+        if self.client.nthreads():
+            self.last_seen = now
+        elif now - self.last_seen > self.timeout:
+            raise RuntimeError(f"the Dask cluster at {self.client.scheduler.address} has had no worker for "
+                               f"{now - self.last_seen:.0f} s, with {frames_left} frames still to render")
+
+
 def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], frames_dir: str, token: str,
              on_frame: Callable[[int], None], *, workers: int = 2, scheduler: str | None = None,
-             poll: float = 0.5) -> None:
+             poll: float = 0.5, no_worker_timeout: float = NO_WORKER_TIMEOUT) -> None:
     """Render chunks on Dask: an existing cluster at `scheduler`, else a local cluster of `workers`
     single-threaded processes. `spec_blob`: a blend_source.SpecSource or BlendSource (a small record: the
     file itself is read from a shared disk or sent once, see send_file), or the bytes of a SceneSpec's .npz
     (small scenes only: every chunk's task carries a copy). Frames returned as bytes (no shared disk) are
-    written here."""
+    written here. Fails (RuntimeError) when the cluster has had no worker for `no_worker_timeout` seconds."""
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -109,9 +131,12 @@ def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], f
                                      pure=False, retries=2)
                        for chunk in chunks]
         cursors = [0] * len(chunks)                    # per chunk: frames seen so far (they land in order)
-        while futures:
-            for fut in [f for f in futures if f.done()]:
-                futures.remove(fut)
+        pending = dict(zip(futures, range(len(chunks))))
+        size = (int(settings.width), int(settings.height))
+        watch = WorkerWatch(client, no_worker_timeout)
+        while pending:
+            for fut in [f for f in pending if f.done()]:
+                del pending[fut]
                 for f, data in fut.result():          # re-raises a chunk's error here
                     if data is not None:
                         write_bytes_atomic(fr.frame_path(frames_dir, f), data)
@@ -120,7 +145,15 @@ def run_dask(spec_blob, settings: RenderSettings, key: str, frames: list[int], f
                 while cursors[i] < len(chunk) and fr.frame_path(frames_dir, chunk[cursors[i]]).exists():
                     on_frame(chunk[cursors[i]])
                     cursors[i] += 1
-            if futures:
+            # A chunk whose frames have all landed, valid, is done whatever becomes of its task: the worker
+            # may yet die before its (empty) result reaches the scheduler, and the task would then wait,
+            # queued, for a worker that has nothing left to do.
+            for fut, i in list(pending.items()):
+                if cursors[i] == len(chunks[i]) and not fr.missing_frames(frames_dir, chunks[i], key, size):
+                    del pending[fut]
+                    fut.cancel()
+            if pending:
+                watch.check(sum(len(chunks[i]) - cursors[i] for i in pending.values()))
                 time.sleep(poll)
         for i, chunk in enumerate(chunks):             # frames returned as bytes, or missed between polls
             for f in chunk[cursors[i]:]:
