@@ -3,6 +3,7 @@ bad input, SIGKILL + resume, stale frames, two local workers, a Dask worker lost
 contact sheet in Korean. Tiny pictures (160x90, Workbench) keep each render to its scene build."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -51,9 +52,11 @@ def frame_files(out: Path) -> dict[int, Path]:
 def wait_for_frames(out: Path, n: int, proc: subprocess.Popen, timeout: float = 300) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        # the frames folder, not just anything in `out`: the render may write another file there first
-        if out.exists() and any(p.name.endswith("-frames") for p in out.iterdir()) and len(frame_files(out)) >= n:
-            return
+        # the frames folder, not just anything in `out`: the render may write another file there first; and
+        # `out` may come and go before that (the render's check that it can write there leaves nothing behind)
+        with contextlib.suppress(FileNotFoundError):
+            if any(p.name.endswith("-frames") for p in out.iterdir()) and len(frame_files(out)) >= n:
+                return
         assert proc.poll() is None, f"render ended early: {proc.returncode}"
         time.sleep(0.05)
     raise AssertionError("no frame landed in time")
