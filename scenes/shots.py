@@ -280,8 +280,14 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
         if keys and mine[0].frame > beat.first_frame and (
                 lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
                 or slides_over_black(keys[-1:] + mine, blocks, corners, aspect)):
-            # a cut, not a slide over black nor one that arrives after the data
-            mine[0] = replace(mine[0], frame=float(beat.first_frame))
+            # a cut, not a slide over black nor one that arrives after the data; where the numbers the
+            # first key frames appear only later, the cut opens on the blocks and closes on the numbers then
+            shown = min((v.frames[0] for v in values), default=beat.first_frame)
+            if shown - beat.first_frame >= fps and mine[0].frame - beat.first_frame >= fps // 2:
+                bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most)[0]
+                mine.insert(0, replace(bare, frame=float(beat.first_frame)))
+            else:
+                mine[0] = replace(mine[0], frame=float(beat.first_frame))
         keys += mine
     return keys
 

@@ -194,3 +194,29 @@ def test_no_move_between_beats_slides_over_empty_wall(aspect):
         assert min(cover) >= DIP * min(cover[0], cover[-1]) - 1e-9, (k0.frame, k1.frame, min(cover))
         moves += 1
     assert moves >= 20                                  # most beats still arrive by a move
+
+
+@pytest.mark.parametrize("story", [None, "attention_only"])
+@pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
+def test_a_cut_opens_on_blocks_not_on_where_numbers_will_be(story, aspect):
+    """A beat the camera cuts into shows its subject's blocks from its first frame: where its numbers
+    appear a second or more later, the cut opens on the blocks that light first (then closes on the
+    numbers), not on the empty place the numbers will take (1:1's queries: 26% of the frame, now 79%)."""
+    from llmreel.scenes.frame_check import FILL_AREA, subject_fill
+    from llmreel.scenes.plan import plan_scene
+
+    spec = plan_scene(story, aspect=aspect)
+    a = tuple(int(v) for v in aspect.split(":"))
+    fps = spec.meta.fps
+    checked = 0
+    for beat in spec.beats[1:]:
+        keys = spec.camera_keys(beat)
+        values = [v for v in spec.value_texts if beat.first_frame <= v.frames[0] <= beat.last_frame]
+        if not keys or keys[0].frame != beat.first_frame or not values or beat.shot == "establishing":
+            continue
+        if min(v.frames[0] for v in values) - beat.first_frame < fps:
+            continue
+        area = subject_fill(spec, beat, a, np.array([float(beat.first_frame)]))[0, 0]
+        assert area >= FILL_AREA, (beat.id, round(float(area), 2))
+        checked += 1
+    assert checked or aspect == "16:9"
