@@ -281,14 +281,18 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
                 or slides_over_black(keys[-1:] + mine, blocks, corners, aspect)):
             # a cut, not a slide over black nor one that arrives after the data; where the numbers the
-            # first key frames appear only later, the cut opens on the blocks lighting before them and closes
-            # on the numbers then
+            # first key frames appear only later, the cut opens on the blocks lighting before them, holds
+            # there and cuts in on the numbers as they appear (a push would frame their empty place)
             shown = min((v.frames[0] for v in values), default=beat.first_frame)
             if (shown - beat.first_frame >= fps and mine[0].frame - beat.first_frame >= fps // 2
                     and any(b.lights_between(beat.first_frame, shown).size for b in blocks if b.id in focus)):
                 bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most,
                                  card=beat.id in cards)[0]
-                mine.insert(0, replace(bare, frame=float(beat.first_frame)))
+                early = [k for k in mine[:-1] if k.frame < shown]
+                mine = mine[len(early):]
+                if early and mine[0].frame > shown:          # the framing the numbers were waited for, from then
+                    mine.insert(0, replace(early[-1], frame=float(shown)))
+                mine[:0] = [replace(bare, frame=float(beat.first_frame)), replace(bare, frame=mine[0].frame - 1)]
             else:
                 mine[0] = replace(mine[0], frame=float(beat.first_frame))
         keys += mine

@@ -51,14 +51,14 @@ def test_plan_bad_input_is_one_line(tmp_path):
 
 
 def test_plan_check_reports_the_frame_check_and_fails_on_faults():
-    p = run_cli("plan", "attention_only", "--check", "--aspect", "1:1")    # where a fill fault remains
+    p = run_cli("plan", "attention_only", "--check", "--aspect", "1:1")    # where an essential fault remains
     assert p.returncode == 1, p.stderr                       # what is not yet right is reported, as a linter
     line = next(l for l in p.stdout.splitlines() if l.startswith("frame check:"))
-    assert "fill" in line and "small" not in line            # every text obeys the text rules
+    assert "essential" in line and "small" not in line       # every text obeys the text rules
     assert any(l.startswith("cover (") for l in p.stdout.splitlines())     # what blocks cover of the picture
     p = run_cli("plan", "attention_only", "--check", "--aspect", "1:1", "--json")
     doc = json.loads(p.stdout)
-    assert p.returncode == 1 and doc["frame_check"]["fill"] >= 1 and "edge" not in doc["frame_check"]
+    assert p.returncode == 1 and doc["frame_check"]["essential"] >= 1 and "edge" not in doc["frame_check"]
     # what blocks cover of the picture, per beat (one per caption), each a share
     assert len(doc["cover"]) == sum(len(c["captions"]) for c in doc["chapters"])
     assert all(0 <= v <= 1 for v in doc["cover"].values())

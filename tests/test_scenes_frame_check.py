@@ -89,12 +89,14 @@ CEILING = {
     # "Blue blocks are weights" declares the weights it shows, not the green blocks the shot holds beside them
     # (the next caption's): 9:16 holds the query and key weights, framed whole in height, where it panned
     # to the query and key across 99 units (caption 2 -> 0 in both stories). 18 -> 14.
+    # A cut into a beat whose numbers come later holds the blocks lighting first and cuts in on the numbers
+    # as they appear, where it pushed towards their empty place (the queries, 1:1: fill 1 -> 0 in both). 14 -> 12.
     (None, "16:9"): {"essential": 2, "fill": 0, "caption": 0},
     (None, "9:16"): {"essential": 4, "fill": 0, "caption": 0},
-    (None, "1:1"): {"essential": 3, "fill": 1, "caption": 2},
+    (None, "1:1"): {"essential": 3, "fill": 0, "caption": 2},
     ("attention_only", "16:9"): {"essential": 0, "fill": 0, "caption": 0},
     ("attention_only", "9:16"): {"essential": 0, "fill": 0, "caption": 0},
-    ("attention_only", "1:1"): {"essential": 1, "fill": 1, "caption": 0},
+    ("attention_only", "1:1"): {"essential": 1, "fill": 0, "caption": 0},
 }
 
 _SPECS: dict = {}
