@@ -13,7 +13,7 @@ from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_ex
 from llmreel.scenes.frame_check import in_view, union_share       # the check's own measures
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.paths import tube_boxes
-from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, intervals_mask
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, SAFE, intervals_mask
 from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen, overlaps
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
@@ -277,26 +277,102 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
                                               card=True), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
-        if keys and mine[0].frame > beat.first_frame and (
-                lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
-                or slides_over_black(keys[-1:] + mine, blocks, corners, aspect)):
-            # a cut, not a slide over black nor one that arrives after the data; where the numbers the
-            # first key frames appear only later, the cut opens on the blocks lighting before them, holds
-            # there and cuts in on the numbers as they appear (a push would frame their empty place)
-            shown = min((v.frames[0] for v in values), default=beat.first_frame)
-            if (shown - beat.first_frame >= fps and mine[0].frame - beat.first_frame >= fps // 2
-                    and any(b.lights_between(beat.first_frame, shown).size for b in blocks if b.id in focus)):
-                bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most,
-                                 card=beat.id in cards)[0]
+        mine = mine_clear(mine, beat, blocks, aspect)
+        # a cut, not a slide over black nor one that arrives after the data
+        cut = bool(keys) and mine[0].frame > beat.first_frame and (
+            lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
+            or slides_over_black(keys[-1:] + mine, blocks, corners, aspect))
+        shown = min((v.frames[0] for v in values), default=np.inf)
+        if (values and shown - beat.first_frame >= fps and (mine[0].frame - beat.first_frame >= fps // 2 if cut
+                                                 else shown > mine[0].frame)
+                and any(b.lights_between(beat.first_frame, shown).size for b in blocks if b.id in focus)):
+            # numbers that appear a second or more later: the camera opens on the blocks lighting before
+            # them, holds there and cuts in on the numbers as they appear, where waiting on their place
+            # would leave the frame emptier (a cut opens so whenever it can)
+            bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most, card=beat.id in cards)[0]
+            start = float(beat.first_frame) if cut else mine[0].frame
+            bare = replace(bare, frame=start)
+            if cut or _cover(bare, beat, blocks, aspect) > max(_cover(mine[0], beat, blocks, aspect),
+                                                                 HOLD_COVER):
                 early = [k for k in mine[:-1] if k.frame < shown]
                 mine = mine[len(early):]
                 if early and mine[0].frame > shown:          # the framing the numbers were waited for, from then
                     mine.insert(0, replace(early[-1], frame=float(shown)))
-                mine[:0] = [replace(bare, frame=float(beat.first_frame)), replace(bare, frame=mine[0].frame - 1)]
-            else:
-                mine[0] = replace(mine[0], frame=float(beat.first_frame))
+                mine[:0] = mine_clear([bare, replace(bare, frame=mine[0].frame - 1)], beat, blocks, aspect)
+                cut = False
+        if cut:
+            mine[0] = replace(mine[0], frame=float(beat.first_frame))
         keys += mine
     return keys
+
+
+HOLD_COVER = 0.2       # a beat waiting for its numbers holds its blocks instead where their place covers less
+
+
+def _cover(key: CameraKey, beat: Beat, blocks, aspect) -> float:
+    """The share of the title-safe area the beat's focus blocks cover through `key`."""
+    focus = [b for b in blocks if b.id in set(beat.focus)]
+    if not focus:
+        return 0.0
+    xy = box_screen(np.array([box_corners(*b.bounds()) for b in focus]), Cameras([key], [key.frame]), aspect)[0]
+    return union_share(xy[xy[:, 4] > 0], np.array(SAFE))
+
+
+
+EDGE_SHIFT = 0.12      # share of the frame's width a key may move sideways to clear a block off an edge
+
+
+def mine_clear(keys: list[CameraKey], beat: Beat, blocks, aspect) -> list[CameraKey]:
+    """The keys, each moved sideways (location and target alike) where a block of the beat's subject
+    stands across the frame's left or right edge with its centre inside the title-safe area (a block seen
+    without its name and axes): a short move (EDGE_SHIFT at most) leaves it under half in view, where one
+    does so without cutting another block of the subject that the key shows whole or bringing one in cut,
+    nor showing less of a block the caption shows."""
+    focus = [b for b in blocks if b.id in set(beat.focus)]
+    if not focus:
+        return keys
+    corners = np.array([box_corners(*b.bounds()) for b in focus])
+    shown = np.array([b.id in set(beat.shows) for b in focus])       # what the caption shows stays
+    x0s, x1s = SAFE[0], SAFE[1]
+
+    def measure(k, cams=None):
+        xy = box_screen(corners, cams or Cameras([k], [k.frame]), aspect)[0]
+        front = xy[:, 4] > 0
+        cx = (xy[:, 0] + xy[:, 1]) / 2
+        whole = front & (xy[:, 0] >= 0) & (xy[:, 1] <= 1)
+        cut = front & ~whole & (cx > x0s) & (cx < x1s) & (xy[:, 2] < 1) & (xy[:, 3] > 0)
+        seen = np.clip(np.minimum(xy[:, 1], 1) - np.maximum(xy[:, 0], 0), 0, None) / np.maximum(xy[:, 1] - xy[:, 0], 1e-9)
+        return xy, cx, whole, cut, np.where(front, seen, 0.0)
+
+    out = []
+    for k in keys:
+        xy, cx, whole, cut, seen = measure(k)
+        for i in np.flatnonzero(cut & ~shown):
+            dx = cx[i] - x0s + 0.01 if xy[i, 0] < 0 else cx[i] - x1s - 0.01     # screen units to move the view
+            width = xy[i, 1] - xy[i, 0]
+            if abs(dx) > EDGE_SHIFT or width <= 0:
+                continue
+            lo, hi = focus[i].bounds()
+            step = dx * (hi[0] - lo[0]) / width                                  # world units on the wall
+            moved = replace(k, location=(k.location[0] + step, *k.location[1:]),
+                            target=(k.target[0] + step, *k.target[1:]))
+            _, mcx, mwhole, mcut, mseen = measure(moved)
+            if (not (whole & ~mwhole).any() and not (mcut & ~cut).any() and not (x0s < mcx[i] < x1s)
+                    and not (mseen[shown] < seen[shown] - 1e-3).any()):
+                k = moved
+                break
+        out.append(k)
+    for j in range(len(out)):               # nor cut one in on the way to or from the key moved
+        if out[j] is keys[j]:
+            continue
+        for n in (j - 1, j + 1):
+            if 0 <= n < len(out) and abs(keys[n].frame - keys[j].frame) > 2:
+                mid = (keys[n].frame + keys[j].frame) / 2
+                before = measure(None, Cameras(keys, [mid]))[3]
+                if (measure(None, Cameras(out, [mid]))[3] & ~before).any():
+                    out[j] = keys[j]
+                    break
+    return out
 
 
 def shown_starts(beat: Beat, blocks, first: float, last: float) -> list[tuple[float, Block]]:

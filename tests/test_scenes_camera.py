@@ -199,10 +199,10 @@ def test_no_move_between_beats_slides_over_empty_wall(aspect):
 @pytest.mark.parametrize("story", [None, "attention_only"])
 @pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
 def test_a_cut_opens_on_blocks_not_on_where_numbers_will_be(story, aspect):
-    """A beat the camera cuts into shows its subject's blocks from its first frame: where its numbers
-    appear a second or more later, the cut opens on the blocks that light first, holds them and cuts in
-    on the numbers as they appear, never framing the empty place the numbers will take (1:1's queries:
-    26% of the frame at the cut, then 26% again at the end of a push towards the numbers; now 79% held)."""
+    """A beat whose numbers appear a second or more after it starts shows its subject's blocks from the
+    cut or the camera's arrival: it opens on the blocks that light first, holds them and cuts in on the
+    numbers as they appear, never framing the empty place the numbers will take (1:1's queries: 26% of
+    the frame at the cut, then 26% again at the end of a push towards the numbers; now 79% held)."""
     from llmreel.scenes.frame_check import FILL_AREA, subject_fill
     from llmreel.scenes.plan import plan_scene
 
@@ -213,12 +213,12 @@ def test_a_cut_opens_on_blocks_not_on_where_numbers_will_be(story, aspect):
     for beat in spec.beats[1:]:
         keys = spec.camera_keys(beat)
         values = [v for v in spec.value_texts if beat.first_frame <= v.frames[0] <= beat.last_frame]
-        if not keys or keys[0].frame != beat.first_frame or not values or beat.shot == "establishing":
-            continue
-        if min(v.frames[0] for v in values) - beat.first_frame < fps:
+        if not keys or not values or beat.shot == "establishing":
             continue
         shown = min(v.frames[0] for v in values)
-        frames = np.arange(float(beat.first_frame), shown, 2.0)       # every other frame until the numbers
+        if shown - beat.first_frame < fps or keys[0].frame >= shown:
+            continue
+        frames = np.arange(keys[0].frame, shown, 2.0)      # from the cut or the arrival until the numbers
         area = subject_fill(spec, beat, a, frames)[:, 0]
         assert area.min() >= FILL_AREA, (beat.id, frames[int(np.argmin(area))], round(float(area.min()), 2))
         checked += 1
