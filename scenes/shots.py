@@ -9,12 +9,12 @@ import numpy as np
 from llmreel.core.errors import InputError
 from llmreel.scenes.hud import card_height
 from llmreel.scenes.cards import under_card
-from llmreel.scenes.camera import box_corners, caption_lines, frame_box, half_extents, safe_area
-from llmreel.scenes.frame_check import in_view, union_share       # the check's own measures
+from llmreel.scenes.camera import box_corners, caption_lines, frame_box, safe_area
+from llmreel.scenes.cuts import HOLD_COVER, clear_edges, cover, lit_unseen, shown_starts, slides_over_black
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.paths import tube_boxes
-from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP, SAFE, intervals_mask
-from llmreel.scenes.screen import CAP, Cameras, box_screen, heights, on_screen, overlaps
+from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
+from llmreel.scenes.screen import CAP, Cameras, heights, on_screen
 from llmreel.scenes.spec import Beat, Block, CameraKey, Label
 from llmreel.scenes.storyboard import BeatPlan, Shot, arrival
 
@@ -277,7 +277,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
                                               card=True), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
-        mine = mine_clear(mine, beat, blocks, aspect)
+        mine = clear_edges(mine, beat, blocks, aspect)
         # a cut, not a slide over black nor one that arrives after the data
         cut = bool(keys) and mine[0].frame > beat.first_frame and (
             lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
@@ -292,105 +292,19 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most, card=beat.id in cards)[0]
             start = float(beat.first_frame) if cut else mine[0].frame
             bare = replace(bare, frame=start)
-            if cut or _cover(bare, beat, blocks, aspect) > max(_cover(mine[0], beat, blocks, aspect),
-                                                                 HOLD_COVER):
+            mask = [b.id in focus for b in blocks]
+            if cut or cover(bare, corners[mask], aspect) > max(cover(mine[0], corners[mask], aspect), HOLD_COVER):
                 early = [k for k in mine[:-1] if k.frame < shown]
                 mine = mine[len(early):]
                 if early and mine[0].frame > shown:          # the framing the numbers were waited for, from then
                     mine.insert(0, replace(early[-1], frame=float(shown)))
-                mine[:0] = mine_clear([bare, replace(bare, frame=mine[0].frame - 1)], beat, blocks, aspect)
+                bare = clear_edges([bare], beat, blocks, aspect)[0]
+                mine[:0] = [bare, replace(bare, frame=mine[0].frame - 1)]
                 cut = False
         if cut:
             mine[0] = replace(mine[0], frame=float(beat.first_frame))
         keys += mine
     return keys
-
-
-HOLD_COVER = 0.2       # a beat waiting for its numbers holds its blocks instead where their place covers less
-
-
-def _cover(key: CameraKey, beat: Beat, blocks, aspect) -> float:
-    """The share of the title-safe area the beat's focus blocks cover through `key`."""
-    focus = [b for b in blocks if b.id in set(beat.focus)]
-    if not focus:
-        return 0.0
-    xy = box_screen(np.array([box_corners(*b.bounds()) for b in focus]), Cameras([key], [key.frame]), aspect)[0]
-    return union_share(xy[xy[:, 4] > 0], np.array(SAFE))
-
-
-
-EDGE_SHIFT = 0.12      # share of the frame's width a key may move sideways to clear a block off an edge
-
-
-def mine_clear(keys: list[CameraKey], beat: Beat, blocks, aspect) -> list[CameraKey]:
-    """The keys, each moved sideways (location and target alike) where a block of the beat's subject
-    stands across the frame's left or right edge with its centre inside the title-safe area (a block seen
-    without its name and axes): a short move (EDGE_SHIFT at most) leaves it under half in view, where one
-    does so without cutting another block of the subject that the key shows whole or bringing one in cut,
-    nor showing less of a block the caption shows."""
-    focus = [b for b in blocks if b.id in set(beat.focus)]
-    if not focus:
-        return keys
-    corners = np.array([box_corners(*b.bounds()) for b in focus])
-    shown = np.array([b.id in set(beat.shows) for b in focus])       # what the caption shows stays
-    x0s, x1s = SAFE[0], SAFE[1]
-
-    def measure(k, cams=None):
-        xy = box_screen(corners, cams or Cameras([k], [k.frame]), aspect)[0]
-        front = xy[:, 4] > 0
-        cx = (xy[:, 0] + xy[:, 1]) / 2
-        whole = front & (xy[:, 0] >= 0) & (xy[:, 1] <= 1)
-        cut = front & ~whole & (cx > x0s) & (cx < x1s) & (xy[:, 2] < 1) & (xy[:, 3] > 0)
-        seen = np.clip(np.minimum(xy[:, 1], 1) - np.maximum(xy[:, 0], 0), 0, None) / np.maximum(xy[:, 1] - xy[:, 0], 1e-9)
-        return xy, cx, whole, cut, np.where(front, seen, 0.0)
-
-    out = []
-    for k in keys:
-        xy, cx, whole, cut, seen = measure(k)
-        for i in np.flatnonzero(cut & ~shown):
-            dx = cx[i] - x0s + 0.01 if xy[i, 0] < 0 else cx[i] - x1s - 0.01     # screen units to move the view
-            width = xy[i, 1] - xy[i, 0]
-            if abs(dx) > EDGE_SHIFT or width <= 0:
-                continue
-            lo, hi = focus[i].bounds()
-            step = dx * (hi[0] - lo[0]) / width                                  # world units on the wall
-            moved = replace(k, location=(k.location[0] + step, *k.location[1:]),
-                            target=(k.target[0] + step, *k.target[1:]))
-            _, mcx, mwhole, mcut, mseen = measure(moved)
-            if (not (whole & ~mwhole).any() and not (mcut & ~cut).any() and not (x0s < mcx[i] < x1s)
-                    and not (mseen[shown] < seen[shown] - 1e-3).any()):
-                k = moved
-                break
-        out.append(k)
-    for j in range(len(out)):               # nor cut one in on the way to or from the key moved
-        if out[j] is keys[j]:
-            continue
-        for n in (j - 1, j + 1):
-            if 0 <= n < len(out) and abs(keys[n].frame - keys[j].frame) > 2:
-                mid = (keys[n].frame + keys[j].frame) / 2
-                before = measure(None, Cameras(keys, [mid]))[3]
-                if (measure(None, Cameras(out, [mid]))[3] & ~before).any():
-                    out[j] = keys[j]
-                    break
-    return out
-
-
-def shown_starts(beat: Beat, blocks, first: float, last: float) -> list[tuple[float, Block]]:
-    """(the frame it starts lighting, block) of each block the beat's caption shows that lights within
-    [first, last]."""
-    shows = set(beat.shows)
-    return [(float(t[0]), b) for b in blocks if b.id in shows for t in [b.lights_between(first, last)] if t.size]
-
-
-def lit_unseen(beat: Beat, blocks, keys: list[CameraKey], aspect) -> bool:
-    """Whether a block the beat's caption shows starts lighting during the move from keys[0] to keys[1]
-    out of the frame there (frame_check.in_view: the camera would arrive after the data)."""
-    starts = shown_starts(beat, blocks, beat.first_frame, keys[1].frame - 1)
-    if not starts:
-        return False
-    frames = np.array([f for f, _ in starts])
-    xy = box_screen(np.array([box_corners(*b.bounds()) for _, b in starts]), Cameras(keys, frames), aspect)
-    return any(xy[k, k, 4] <= 0 or not in_view(xy[k, k], FRAME_RECT[0]) for k in range(len(starts)))
 
 
 def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
@@ -462,7 +376,6 @@ def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
     return float(min([v.frames[0] for v in values] + lit, default=np.inf))
 
 
-FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box
 FOLLOW_MARGIN = 0.2    # a followed block's centre stays this share of the window inside its edges
 
 
@@ -505,25 +418,3 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
         u = max(u, lo_u)
         stops.append([f, u, lo_u, hi_u])
     return [(int(f), u) for f, u, _, _ in stops]
-
-
-DIP = 0.5              # a move whose blocks cover less than this share of what they cover at its ends, somewhere
-
-
-def slides_over_black(keys: list[CameraKey], blocks, corners: np.ndarray, aspect) -> bool:
-    """Whether the move from keys[0] to keys[1] passes a frame with no block in view, or one where the
-    blocks cover under DIP of what they cover at both ends (the empty wall between two distant subjects,
-    a corner of one in view): such a move is a cut. `corners`: the blocks' box corners."""
-    frames = np.arange(keys[0].frame, keys[1].frame + 1, dtype=np.float64)
-    a, b = keys[0], keys[1]
-    view = 2 * half_extents(a.lens, aspect)[1] * min(np.linalg.norm(np.subtract(a.location, a.target)),
-                                                     np.linalg.norm(np.subtract(b.location, b.target)))
-    if len(frames) < 3 or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
-        return False                    # a short move: the two views overlap, the subject stays in sight
-    xy = box_screen(corners, Cameras(keys, frames), aspect)
-    on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
-    seen = on & (xy[..., 4] > 0) & overlaps(xy, FRAME_RECT)[..., 0]
-    if not seen[1:-1].any(1).all():
-        return True
-    cover = [union_share(xy[k][seen[k]], FRAME_RECT[0]) for k in range(len(frames))]
-    return min(cover[1:-1]) < DIP * min(cover[0], cover[-1])

@@ -168,14 +168,14 @@ def test_a_pan_ends_holding_what_its_beat_shows(wide, short, gap, rise, aspect, 
 @pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
 def test_no_move_between_beats_slides_over_empty_wall(aspect):
     """The camera glides from one beat's shot to the next only where blocks stay in view all the way,
-    covering at least half of what they cover at its two ends (shots.DIP): a move whose frames would show
+    covering at least half of what they cover at its two ends (cuts.DIP): a move whose frames would show
     the empty wall between two distant subjects, a corner of one in view (the embedding to the first layer
     norm, the second layer norm to the MLP), is a cut."""
     from llmreel.scenes.frame_check import union_share
     from llmreel.scenes.legibility import intervals_mask
     from llmreel.scenes.plan import plan_scene
     from llmreel.scenes.screen import Cameras, box_screen, overlaps
-    from llmreel.scenes.shots import DIP
+    from llmreel.scenes.cuts import DIP
 
     spec = plan_scene(aspect=aspect)
     a = tuple(int(v) for v in aspect.split(":"))

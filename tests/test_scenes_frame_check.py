@@ -46,7 +46,7 @@ CEILING = {
     # (embedding.width: the tables and columns; self-attention.heads: block 0's three heads, whole where
     # they fill WIDE_FILL; keys, values: head 0's key and value with their weights; projection.keep: the
     # addition), and a camera that would arrive after a block its caption shows starts lighting cuts
-    # instead (shots.lit_unseen): embedding.token's caption faults 3 -> 0, 1:1 qkv fill and 9:16 scores
+    # instead (cuts.lit_unseen): embedding.token's caption faults 3 -> 0, 1:1 qkv fill and 9:16 scores
     # fill gone; the values close-up (a 6:1 row) fills 29% of 16:9 (fill +1 in both stories).
     # A turned row tag stands 0.4 of a title from its block's cells, not 0.3 (seen from the side, a label in
     # front of the wall moved over the first column by a pixel or two): 16:9 essential 8 -> 6 (the MLP's
@@ -92,7 +92,7 @@ CEILING = {
     # A cut into a beat whose numbers come later holds the blocks lighting first and cuts in on the numbers
     # as they appear, where it pushed towards their empty place (the queries, 1:1: fill 1 -> 0 in both). 14 -> 12.
     # A key whose frame edge cuts a block of the subject through, its centre inside (seen without its name
-    # and axes), moves sideways up to EDGE_SHIFT to leave it under half in view (shots.mine_clear): the MLP's
+    # and axes), moves sideways up to EDGE_SHIFT to leave it under half in view (cuts.clear_edges): the MLP's
     # hidden block beside GELU, 9:16 (essential 4 -> 0; a one-unit move: the picture barely changes). 12 -> 8.
     (None, "16:9"): {"essential": 2, "fill": 0, "caption": 0},
     (None, "9:16"): {"essential": 0, "fill": 0, "caption": 0},

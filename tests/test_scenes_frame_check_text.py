@@ -38,7 +38,7 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 # top_list), and so does the picked token's probability (output.pick, each pass): tiny 15 -> 14, 39 -> 28,
 # 29 -> 27. "Blue blocks are weights" declaring the weights alone (tests/test_scenes_frame_check.py): 9:16 28 -> 25.
 # A cut that holds the blocks lighting first and cuts in on the numbers as they appear (the queries): fill
-# 9:16 9 -> 8, 1:1 5 -> 4. A key moved sideways off a block its frame edge cuts through (shots.mine_clear):
+# 9:16 9 -> 8, 1:1 5 -> 4. A key moved sideways off a block its frame edge cuts through (cuts.clear_edges):
 # GPT-2 small 1:1 essential 14 -> 11.
 CEILING = {
     ("tiny", "16:9"): {"fill": 4, "essential": 6, "caption": 4},

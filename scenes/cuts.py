@@ -1,0 +1,122 @@
+"""Where a beat's camera cuts, and what its keys keep in frame (shots.plan_camera).
+
+A move into a beat is a cut where it would slide over the empty wall (`slides_over_black`) or arrive after
+a block its caption shows starts lighting (`lit_unseen`); a beat waiting for its numbers holds its blocks
+where their place would cover less (`cover`, HOLD_COVER); a key whose frame edge cuts a block of its
+subject through moves sideways a little (`clear_edges`).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from llmreel.scenes.camera import box_corners, half_extents
+from llmreel.scenes.frame_check import in_view, union_share       # the check's own measures
+from llmreel.scenes.legibility import SAFE, intervals_mask
+from llmreel.scenes.screen import Cameras, box_screen, overlaps
+from llmreel.scenes.spec import Beat, Block, CameraKey
+
+FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen box
+DIP = 0.5              # a move whose blocks cover less than this share of what they cover at its ends, somewhere
+HOLD_COVER = 0.2       # a beat waiting for its numbers holds its blocks instead where their place covers less
+EDGE_SHIFT = 0.12      # share of the frame's width a key may move sideways to clear a block off an edge
+
+
+def shown_starts(beat: Beat, blocks, first: float, last: float) -> list[tuple[float, Block]]:
+    """(the frame it starts lighting, block) of each block the beat's caption shows that lights within
+    [first, last]."""
+    shows = set(beat.shows)
+    return [(float(t[0]), b) for b in blocks if b.id in shows for t in [b.lights_between(first, last)] if t.size]
+
+
+def lit_unseen(beat: Beat, blocks, keys: list[CameraKey], aspect) -> bool:
+    """Whether a block the beat's caption shows starts lighting during the move from keys[0] to keys[1]
+    out of the frame there (frame_check.in_view: the camera would arrive after the data)."""
+    starts = shown_starts(beat, blocks, beat.first_frame, keys[1].frame - 1)
+    if not starts:
+        return False
+    frames = np.array([f for f, _ in starts])
+    xy = box_screen(np.array([box_corners(*b.bounds()) for _, b in starts]), Cameras(keys, frames), aspect)
+    return any(xy[k, k, 4] <= 0 or not in_view(xy[k, k], FRAME_RECT[0]) for k in range(len(starts)))
+
+
+def slides_over_black(keys: list[CameraKey], blocks, corners: np.ndarray, aspect) -> bool:
+    """Whether the move from keys[0] to keys[1] passes a frame with no block in view, or one where the
+    blocks cover under DIP of what they cover at both ends (the empty wall between two distant subjects,
+    a corner of one in view): such a move is a cut. `corners`: the blocks' box corners."""
+    frames = np.arange(keys[0].frame, keys[1].frame + 1, dtype=np.float64)
+    a, b = keys[0], keys[1]
+    view = 2 * half_extents(a.lens, aspect)[1] * min(np.linalg.norm(np.subtract(a.location, a.target)),
+                                                     np.linalg.norm(np.subtract(b.location, b.target)))
+    if len(frames) < 3 or np.linalg.norm(np.subtract(a.target, b.target)) < 0.5 * view:
+        return False                    # a short move: the two views overlap, the subject stays in sight
+    xy = box_screen(corners, Cameras(keys, frames), aspect)
+    on = np.stack([intervals_mask(b.visible, frames) for b in blocks], 1)
+    seen = on & (xy[..., 4] > 0) & overlaps(xy, FRAME_RECT)[..., 0]
+    if not seen[1:-1].any(1).all():
+        return True
+    cover = [union_share(xy[k][seen[k]], FRAME_RECT[0]) for k in range(len(frames))]
+    return min(cover[1:-1]) < DIP * min(cover[0], cover[-1])
+
+
+def cover(key: CameraKey, corners: np.ndarray, aspect) -> float:
+    """The share of the title-safe area the boxes `corners` (a beat's focus blocks) cover through `key`."""
+    if not len(corners):
+        return 0.0
+    xy = box_screen(corners, Cameras([key], [key.frame]), aspect)[0]
+    return union_share(xy[xy[:, 4] > 0], np.array(SAFE))
+
+
+def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect) -> list[CameraKey]:
+    """The keys, each moved sideways (location and target alike) where a block of the beat's subject
+    stands across the frame's left or right edge with its centre inside the title-safe area (a block seen
+    without its name and axes): a short move (EDGE_SHIFT at most) leaves it under half in view, where one
+    does so without cutting another block of the subject that the key shows whole or bringing one in cut,
+    nor showing less of a block the caption shows."""
+    focus_ids, shows = set(beat.focus), set(beat.shows)
+    focus = [b for b in blocks if b.id in focus_ids]
+    if not focus:
+        return keys
+    corners = np.array([box_corners(*b.bounds()) for b in focus])
+    shown = np.array([b.id in shows for b in focus])                # what the caption shows stays
+    x0s, x1s = SAFE[0], SAFE[1]
+
+    def measure(cams):
+        xy = box_screen(corners, cams, aspect)[0]
+        front = xy[:, 4] > 0
+        cx = (xy[:, 0] + xy[:, 1]) / 2
+        whole = front & (xy[:, 0] >= 0) & (xy[:, 1] <= 1)
+        cut = front & ~whole & (cx > x0s) & (cx < x1s) & (xy[:, 2] < 1) & (xy[:, 3] > 0)
+        seen = np.clip(np.minimum(xy[:, 1], 1) - np.maximum(xy[:, 0], 0), 0, None) / np.maximum(xy[:, 1] - xy[:, 0], 1e-9)
+        return xy, cx, whole, cut, np.where(front, seen, 0.0)
+
+    out = []
+    for k in keys:
+        xy, cx, whole, cut, seen = measure(Cameras([k], [k.frame]))
+        for i in np.flatnonzero(cut & ~shown):
+            dx = cx[i] - x0s + 0.01 if xy[i, 0] < 0 else cx[i] - x1s - 0.01     # screen units to move the view
+            width = xy[i, 1] - xy[i, 0]
+            if abs(dx) > EDGE_SHIFT or width <= 0:
+                continue
+            lo, hi = focus[i].bounds()
+            step = dx * (hi[0] - lo[0]) / width                                  # world units on the wall
+            moved = replace(k, location=(k.location[0] + step, *k.location[1:]),
+                            target=(k.target[0] + step, *k.target[1:]))
+            _, mcx, mwhole, mcut, mseen = measure(Cameras([moved], [moved.frame]))
+            if (not (whole & ~mwhole).any() and not (mcut & ~cut).any() and not (x0s < mcx[i] < x1s)
+                    and not (mseen[shown] < seen[shown] - 1e-3).any()):
+                k = moved
+                break
+        out.append(k)
+    for j in range(len(out)):               # nor cut one in on the way to or from the key moved
+        if out[j] is keys[j]:
+            continue
+        for n in (j - 1, j + 1):
+            if 0 <= n < len(out) and abs(keys[n].frame - keys[j].frame) > 2:
+                mid = (keys[n].frame + keys[j].frame) / 2
+                before = measure(Cameras(keys, [mid]))[3]
+                if (measure(Cameras(out, [mid]))[3] & ~before).any():
+                    out[j] = keys[j]
+                    break
+    return out
