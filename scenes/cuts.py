@@ -3,7 +3,7 @@
 A move into a beat is a cut where it would slide over the empty wall (`slides_over_black`) or arrive after
 a block its caption shows starts lighting (`lit_unseen`); a beat waiting for its numbers holds its blocks
 where their place would cover less (`cover`, HOLD_COVER); a key whose frame edge cuts a block of its
-subject through moves sideways a little (`clear_edges`).
+subject or the block's labels moves sideways a little (`clear_edges`).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 
 from llmreel.scenes.camera import box_corners, half_extents
 from llmreel.scenes.frame_check import in_view, union_share       # the check's own measures
+from llmreel.scenes.geometry import value_text_bounds
 from llmreel.scenes.legibility import SAFE, intervals_mask
 from llmreel.scenes.screen import Cameras, box_screen, overlaps
 from llmreel.scenes.spec import Beat, Block, CameraKey
@@ -21,6 +22,7 @@ FRAME_RECT = np.array([[0.0, 1.0, 0.0, 1.0]])    # the whole frame, as a screen 
 DIP = 0.5              # a move whose blocks cover less than this share of what they cover at its ends, somewhere
 HOLD_COVER = 0.2       # a beat waiting for its numbers holds its blocks instead where their place covers less
 EDGE_SHIFT = 0.12      # share of the frame's width a key may move sideways to clear a block off an edge
+EDGE_OUT = 0.01        # ... past which a block it leaves under half in view has its centre
 
 
 def shown_starts(beat: Beat, blocks, first: float, last: float) -> list[tuple[float, Block]]:
@@ -68,46 +70,48 @@ def cover(key: CameraKey, corners: np.ndarray, aspect) -> float:
     return union_share(xy[xy[:, 4] > 0], np.array(SAFE))
 
 
-def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect) -> list[CameraKey]:
+def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect, boxes=None, values=()) -> list[CameraKey]:
     """The keys, each moved sideways (location and target alike) where a block of the beat's subject
-    stands across the frame's left or right edge with its centre inside the title-safe area (a block seen
-    without its name and axes): a short move (EDGE_SHIFT at most) leaves it under half in view, where one
+    stands across the title-safe area's left or right edge, its labels with it (`boxes`: block id -> its
+    world box with its labels), its centre inside (a block seen without its name and axes): a short move
+    (EDGE_SHIFT at most) takes it in whole or leaves it under half in view, whichever is shorter, where one
     does so without cutting another block of the subject that the key shows whole or bringing one in cut,
-    nor showing less of a block the caption shows."""
+    nor showing less of a block the caption shows, nor moving a number of `values` (focus-moment texts)
+    out of the title-safe area."""
     focus_ids, shows = set(beat.focus), set(beat.shows)
     focus = [b for b in blocks if b.id in focus_ids]
     if not focus:
         return keys
-    corners = np.array([box_corners(*b.bounds()) for b in focus])
+    boxes = boxes or {}
+    nf = len(focus)
+    corners = np.array([box_corners(*b.bounds()) for b in focus]
+                       + [box_corners(*boxes.get(b.id, b.bounds())) for b in focus]
+                       + [box_corners(*value_text_bounds(v)) for v in values])
     shown = np.array([b.id in shows for b in focus])                # what the caption shows stays
     x0s, x1s = SAFE[0], SAFE[1]
 
     def measure(cams):
-        xy = box_screen(corners, cams, aspect)[0]
-        front = xy[:, 4] > 0
+        allxy = box_screen(corners, cams, aspect)[0]
+        xy, lxy, nums = allxy[:nf], allxy[nf:2 * nf], allxy[2 * nf:]
+        held = (nums[:, 4] > 0) & (nums[:, 0] >= x0s) & (nums[:, 1] <= x1s)       # the numbers inside
+        front = (xy[:, 4] > 0) & (lxy[:, 4] > 0)
         cx = (xy[:, 0] + xy[:, 1]) / 2
-        whole = front & (xy[:, 0] >= 0) & (xy[:, 1] <= 1)
+        whole = front & (lxy[:, 0] >= x0s) & (lxy[:, 1] <= x1s)
         cut = front & ~whole & (cx > x0s) & (cx < x1s) & (xy[:, 2] < 1) & (xy[:, 3] > 0)
         seen = np.clip(np.minimum(xy[:, 1], 1) - np.maximum(xy[:, 0], 0), 0, None) / np.maximum(xy[:, 1] - xy[:, 0], 1e-9)
-        return xy, cx, whole, cut, np.where(front, seen, 0.0)
+        return xy, lxy, cx, whole, cut, np.where(front, seen, 0.0), held
 
     out = []
     for k in keys:
-        xy, cx, whole, cut, seen = measure(Cameras([k], [k.frame]))
-        for i in np.flatnonzero(cut & ~shown):
-            dx = cx[i] - x0s + 0.01 if xy[i, 0] < 0 else cx[i] - x1s - 0.01     # screen units to move the view
-            width = xy[i, 1] - xy[i, 0]
-            if abs(dx) > EDGE_SHIFT or width <= 0:
-                continue
-            lo, hi = focus[i].bounds()
-            step = dx * (hi[0] - lo[0]) / width                                  # world units on the wall
-            moved = replace(k, location=(k.location[0] + step, *k.location[1:]),
-                            target=(k.target[0] + step, *k.target[1:]))
-            _, mcx, mwhole, mcut, mseen = measure(Cameras([moved], [moved.frame]))
-            if (not (whole & ~mwhole).any() and not (mcut & ~cut).any() and not (x0s < mcx[i] < x1s)
-                    and not (mseen[shown] < seen[shown] - 1e-3).any()):
-                k = moved
+        used = 0.0                              # screen units moved so far: each move clears one block more
+        while True:
+            xy, lxy, cx, whole, cut, seen, held = measure(Cameras([k], [k.frame]))
+            moved = next((m for i in np.flatnonzero(cut) for m in _moves(k, i, focus[i], xy, lxy, cx, shown[i],
+                                                                            EDGE_SHIFT - used, measure)
+                          if _keeps(measure(Cameras([m[0]], [m[0].frame])), i, whole, cut, seen, held, shown)), None)
+            if moved is None:
                 break
+            k, used = moved[0], used + abs(moved[1])
         out.append(k)
     for j in range(len(out)):               # nor cut one in on the way to or from the key moved
         if out[j] is keys[j]:
@@ -115,8 +119,40 @@ def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect) -> list[Camer
         for n in (j - 1, j + 1):
             if 0 <= n < len(out) and abs(keys[n].frame - keys[j].frame) > 2:
                 mid = (keys[n].frame + keys[j].frame) / 2
-                before = measure(Cameras(keys, [mid]))[3]
-                if (measure(Cameras(out, [mid]))[3] & ~before).any():
+                before = measure(Cameras(keys, [mid]))[4]
+                if (measure(Cameras(out, [mid]))[4] & ~before).any():
                     out[j] = keys[j]
                     break
     return out
+
+
+def _slid(k: CameraKey, dx: float) -> CameraKey:
+    """The key moved `dx` world units along x, location and target alike."""
+    return replace(k, location=(k.location[0] + dx, *k.location[1:]), target=(k.target[0] + dx, *k.target[1:]))
+
+
+def _moves(k: CameraKey, i: int, block, xy, lxy, cx, shown: bool, most: float, measure):
+    """(moved key, screen units) that take the cut block i in whole with its labels or, unless the caption
+    shows it, leave it under half in view: the shorter first, none longer than `most`."""
+    left = lxy[i, 0] < SAFE[0]
+    moves = [lxy[i, 0] - SAFE[0] - 0.005 if left else lxy[i, 1] - SAFE[1] + 0.005]
+    if not shown:
+        moves.append(cx[i] - SAFE[0] + EDGE_OUT if left else cx[i] - SAFE[1] - EDGE_OUT)
+    width = xy[i, 1] - xy[i, 0]
+    lo, hi = block.bounds()
+    for dx in sorted(moves, key=abs):
+        if abs(dx) > most or width <= 0:
+            continue
+        step = dx * (hi[0] - lo[0]) / width              # world units on the wall, then corrected once
+        moved = _slid(k, step)                           # for what the block's depth adds to its width
+        got = cx[i] - measure(Cameras([moved], [moved.frame]))[2][i]
+        yield (_slid(k, step * dx / got) if abs(got) > 1e-9 else moved), dx
+
+
+def _keeps(after, i: int, whole, cut, seen, held, shown) -> bool:
+    """Whether a move that measures `after` clears block i without cutting another block shown whole or
+    bringing one in cut, moving a number out of the title-safe area or showing less of what the caption
+    shows."""
+    _, _, _, mwhole, mcut, mseen, mheld = after
+    return not ((whole & ~mwhole).any() or (mcut & ~cut).any() or mcut[i] or (held & ~mheld).any()
+                or (mseen[shown] < seen[shown] - 1e-3).any())

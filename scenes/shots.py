@@ -253,31 +253,20 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     for i, (beat, shot) in enumerate(zip(beats, shots)):
         values = [v for v in value_texts if v.frames[0] <= beat.last_frame and v.frames[1] >= beat.first_frame]
         focus, kinds = set(beat.focus), ESSENTIAL[beat.shot]
-        most = legible_short_side(labels, values, focus, kinds)
         need = [l for l in labels if l.block in focus and l.kind in kinds]
-        for _ in range(5):
-            mine = beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most)
-            held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
-            short = 1.0                 # how far the numbers and the essential labels framed are from short
-            if values:
-                cap = heights([v.location for v in values], [CAP * v.size for v in values],
-                              Cameras(held, [k.frame for k in held]), aspect).min()
-                short = min(short, cap / (MIN_VALUE_CAP * 1.02))
-            if need:
-                cams = Cameras(mine, [k.frame for k in mine])
-                cap = heights([l.location for l in need], [CAP * l.size for l in need], cams, aspect,
-                              [l.rotation for l in need])
-                near = on_screen([l.location for l in need], cams, aspect)
-                if near.any():
-                    short = min(short, cap[near].min() / (MIN_CAP * 1.08))
-            if most is None or short >= 1.0:
-                break
-            most *= short / 1.03
+        first = legible_short_side(labels, values, focus, kinds)
+        mine, most = _legible_keys(beat, shot, i == 0, blocks, labels, values, need, boxes, aspect, fps, first)
+        flat = 1.0
+        if beat.shot == "close-up" and not shot.fixed_angle and most is not None and most < first:
+            # perspective shrinks the far labels: a squarer view may keep the subject larger
+            other = _legible_keys(beat, shot, i == 0, blocks, labels, values, need, boxes, aspect, fps, first, FLAT)
+            if other[1] > most * 1.001:
+                (mine, most), flat = other, FLAT
         if beat.id in cards:
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
-                                              card=True), cards[beat.id], beat.last_frame, fps,
+                                              card=True, flat=flat), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
-        mine = clear_edges(mine, beat, blocks, aspect)
+        mine = clear_edges(mine, beat, blocks, aspect, boxes, values)
         # a cut, not a slide over black nor one that arrives after the data
         cut = bool(keys) and mine[0].frame > beat.first_frame and (
             lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
@@ -289,7 +278,8 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             # numbers that appear a second or more later: the camera opens on the blocks lighting before
             # them, holds there and cuts in on the numbers as they appear, where waiting on their place
             # would leave the frame emptier (a cut opens so whenever it can)
-            bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most, card=beat.id in cards)[0]
+            bare = beat_keys(beat, shot, True, blocks, labels, [], boxes, aspect, fps, most, card=beat.id in cards,
+                             flat=flat)[0]
             start = float(beat.first_frame) if cut else mine[0].frame
             bare = replace(bare, frame=start)
             mask = [b.id in focus for b in blocks]
@@ -298,7 +288,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 mine = mine[len(early):]
                 if early and mine[0].frame > shown:          # the framing the numbers were waited for, from then
                     mine.insert(0, replace(early[-1], frame=float(shown)))
-                bare = clear_edges([bare], beat, blocks, aspect)[0]
+                bare = clear_edges([bare], beat, blocks, aspect, boxes)[0]
                 mine[:0] = [bare, replace(bare, frame=mine[0].frame - 1)]
                 cut = False
         if cut:
@@ -307,15 +297,43 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     return keys
 
 
+FLAT = 0.5    # a close-up whose far labels perspective makes too small looks this much more squarely
+
+
+def _legible_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, need, boxes, aspect, fps: int,
+                  most: float | None, flat: float = 1.0) -> tuple[list[CameraKey], float | None]:
+    """(keys, the frame's short side at the subject they keep): the beat's keys, closer until the numbers
+    and the essential labels `need` they frame are legible through them."""
+    for _ in range(5):
+        mine = beat_keys(beat, shot, opening, blocks, labels, values, boxes, aspect, fps, most, flat=flat)
+        held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
+        short = 1.0                 # how far the numbers and the essential labels framed are from short
+        if values:
+            cap = heights([v.location for v in values], [CAP * v.size for v in values],
+                          Cameras(held, [k.frame for k in held]), aspect).min()
+            short = min(short, cap / (MIN_VALUE_CAP * 1.02))
+        if need:
+            cams = Cameras(mine, [k.frame for k in mine])
+            cap = heights([l.location for l in need], [CAP * l.size for l in need], cams, aspect,
+                          [l.rotation for l in need])
+            near = on_screen([l.location for l in need], cams, aspect)
+            if near.any():
+                short = min(short, cap[near].min() / (MIN_CAP * 1.08))
+        if most is None or short >= 1.0:
+            break
+        most *= short / 1.03
+    return mine, most
+
+
 def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
-              most: float | None, card: bool = False) -> list[CameraKey]:
+              most: float | None, card: bool = False, flat: float = 1.0) -> list[CameraKey]:
     """A beat's camera keys with the frame's short side at the subject at most `most` world units (below
     the title card's band when a `card` opens the beat)."""
     lo, hi = focus_bounds(blocks, labels, values, beat.focus, (beat.first_frame, beat.last_frame), boxes)
     safe = shot_safe_area(beat, aspect, shot.fill, card)
     arrive = beat.first_frame if opening else arrival(beat.first_frame, beat.last_frame, fps)
     whole = beat.shot == "establishing"
-    sides = shot.sides(aspect)
+    sides = tuple(flat * s for s in shot.sides(aspect))
     if whole:                                       # three-quarter, on the side the shot names
         s0 = WHOLE_SIDE if shot.side >= 0 else -WHOLE_SIDE
         sides = (s0, s0 + sides[1] - sides[0])

@@ -73,7 +73,8 @@ class Shot:
     subject much taller than the frame, "whole" always shows it whole. `kind` (SHOT_KINDS) says what the
     frame check expects to read in it; "auto": establishing for the whole model, close-up for three
     blocks or fewer, else medium. `wide_side`: the side in a wide frame (16:9), where a row wider than
-    the frame seen more from its side is shortened towards the frame's own shape."""
+    the frame seen more from its side is shortened towards the frame's own shape. `fixed_angle`: the
+    story set the angle (yaw, orbit), which the camera keeps (else a close-up may look more squarely)."""
     side: float = 0.0
     wide_side: float | None = None
     rise: float = 0.10
@@ -82,6 +83,7 @@ class Shot:
     fill: float = 1.0
     framing: str = "auto"
     kind: str = "auto"
+    fixed_angle: bool = False
 
     def kind_for(self, n_blocks: int, whole: bool) -> str:
         if self.kind != "auto":

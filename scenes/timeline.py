@@ -19,7 +19,7 @@ def override_shot(shot: Shot, over: dict) -> Shot:
     to the right when > 0), `pitch` (degrees above the subject), `orbit` (degrees the yaw turns over the
     beat), `lens` (mm), `fill` (of the safe area), `framing`."""
     side = math.tan(math.radians(over["yaw"])) if "yaw" in over else shot.side
-    kw: dict = {"side": side}
+    kw: dict = {"side": side, "fixed_angle": shot.fixed_angle or "yaw" in over or "orbit" in over}
     if "pitch" in over:
         kw["rise"] = math.tan(math.radians(over["pitch"])) * math.hypot(side, 1.0)
     if "orbit" in over:

