@@ -15,7 +15,8 @@ from llmreel.scenes.text_metrics import wrapped_lines
 
 CAPTION_SIZE = 0.03             # caption text size, times the frame's short side / 0.5625 (~32 px at 1080p)
 CAPTION_BASE = 0.045            # first baseline above the frame's bottom, fraction of the frame height
-CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width
+CAPTION_WRAP = 0.8              # wrap width, fraction of the frame width: a wide frame's comfortable measure,
+CAPTION_WRAP_NARROW = 0.9       # ... and a square or tall one's, out to the title-safe margins (its lines are short)
 LINE_HEIGHT = 1.3               # caption line advance, times the text size
 CARD_BAND = 0.10                # title-card band at the frame's top: its height, times the frame's short side / 0.5625
 BAND_DEPTH = 0.002              # bands sit this far behind their text, x the HUD's unit (hud_unit)
@@ -52,8 +53,14 @@ def text_lines(text: str, size: float, wrap: float) -> int:
     return wrapped_lines(text, size, wrap)
 
 
+def caption_wrap(fw: float, fh: float) -> float:
+    """The caption's wrap width: a square or tall frame's text, as large as a wide one's on its short side,
+    spans out to the title-safe margins so that it takes fewer lines of the picture."""
+    return (CAPTION_WRAP if fw > fh else CAPTION_WRAP_NARROW) * fw
+
+
 def caption_lines(text: str, fw: float, fh: float) -> int:
-    return text_lines(text, caption_size(fw, fh), CAPTION_WRAP * fw)
+    return text_lines(text, caption_size(fw, fh), caption_wrap(fw, fh))
 
 
 def caption_top(fw: float, fh: float, lines: int) -> float:
@@ -76,7 +83,7 @@ def caption_hud(text: str, fw: float, fh: float) -> CaptionHud:
     return CaptionHud(
         lines=lines,
         text=HudText(location=(0.0, caption_base(fh), 0.0), size=size, align="center", align_y="BOTTOM",
-                     wrap=CAPTION_WRAP * fw, color="text"),
+                     wrap=caption_wrap(fw, fh), color="text"),
         band=HudBand(location=(0.0, (top - fh / 2 - 0.02 * fh) / 2, -BAND_DEPTH * hud_unit(fw, fh)),
                      size=(fw * 1.05, top + fh / 2 + 0.02 * fh), color="background"))
 

@@ -101,7 +101,10 @@ CEILING = {
     # addition's output as the keep beat pans to it (1:1). 8 -> 4.
     (None, "16:9"): {"essential": 1, "fill": 0, "caption": 0},
     (None, "9:16"): {"essential": 0, "fill": 0, "caption": 0},
-    (None, "1:1"): {"essential": 1, "fill": 0, "caption": 1},
+    # A square or tall frame's caption wraps out to the title-safe margins (hud.caption_wrap: 90% of the
+    # width, not 80%), one line fewer where it ran to four: the layer norm's column in view as it lights
+    # (1:1 caption 1 -> 0). 4 -> 3.
+    (None, "1:1"): {"essential": 1, "fill": 0, "caption": 0},
     ("attention_only", "16:9"): {"essential": 0, "fill": 0, "caption": 0},
     ("attention_only", "9:16"): {"essential": 0, "fill": 0, "caption": 0},
     ("attention_only", "1:1"): {"essential": 1, "fill": 0, "caption": 0},

@@ -45,7 +45,7 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 CEILING = {
     ("tiny", "16:9"): {"fill": 4, "essential": 6, "caption": 4},
     ("tiny", "9:16"): {"fill": 8, "essential": 6, "caption": 6},
-    ("tiny", "1:1"): {"fill": 4, "essential": 16, "caption": 2},
+    ("tiny", "1:1"): {"fill": 3, "essential": 15, "caption": 2},         # captions to the title-safe margins: -2
     ("gpt2", "1:1"): {"fill": 6, "essential": 8, "caption": 9},
 }
 

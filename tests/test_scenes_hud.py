@@ -54,10 +54,11 @@ def check_hud_as_build_did(spec: SceneSpec) -> None:
         assert set(per_lang) == set(LANGUAGES)
         for language, h in per_lang.items():
             body = _pick(cap.text, language)
-            lines = _old_text_lines(body, size, 0.8 * fw)
+            wrap = (0.8 if fw > fh else 0.9) * fw          # a square or tall frame's out to the title-safe margins
+            lines = _old_text_lines(body, size, wrap)
             top = base + lines * size * 1.3 + 0.5 * size
             assert h.lines == lines
-            assert (h.text.size, h.text.location, h.text.wrap) == (size, (0, base, 0), 0.8 * fw)
+            assert (h.text.size, h.text.location, h.text.wrap) == (size, (0, base, 0), wrap)
             assert (h.text.align, h.text.align_y, h.text.color) == ("center", "BOTTOM", "text")
             assert h.band.size == (fw * 1.05, top + fh / 2 + 0.02 * fh)
             assert h.band.location == pytest.approx((0, (top - fh / 2 - 0.02 * fh) / 2, -0.002 * min(fw, fh) / 0.5625))
