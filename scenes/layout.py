@@ -162,6 +162,8 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
     if V <= SMALL_VOCAB:            # a few letters: the output's blocks a few rows tall, their cells drawn larger
         for leaf in _leaves(output):
             leaf[1].pitch = OUTPUT_PITCH
+        if wide_output:             # the weights' rows level with the logits', their columns no wider than
+            head[1].pitch, head[1].row_step = PITCH, OUTPUT_PITCH     # the model's: one shot reads the row
     step = VOCAB_SPAN * 4 * C * PITCH / V
     if step < PITCH:                # a long vocabulary: its axis drawn VOCAB_SPAN MLP widths long
         for leaf in _leaves(output) + _leaves(out[0][1]):

@@ -50,15 +50,31 @@ def test_plan_bad_input_is_one_line(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_plan_check_reports_the_frame_check_and_fails_on_faults():
-    p = run_cli("plan", "attention_only", "--check", "--aspect", "1:1")    # where an essential fault remains
+# A story whose softmax shot is told to frame its subject at a quarter of the frame, whole: too small to
+# fill the frame or read its titles (the frame check's fill and essential rules), whatever the camera does
+FAR = """name = "far"
+
+[[chapter]]
+slug = "self-attention"
+beats = ["scores", "softmax"]
+
+[chapter.beat.softmax]
+shot = { fill = 0.25, framing = "whole" }
+"""
+
+
+def test_plan_check_reports_the_frame_check_and_fails_on_faults(tmp_path):
+    story = tmp_path / "far.toml"
+    story.write_text(FAR, encoding="utf-8")
+    p = run_cli("plan", str(story), "--check")
     assert p.returncode == 1, p.stderr                       # what is not yet right is reported, as a linter
     line = next(l for l in p.stdout.splitlines() if l.startswith("frame check:"))
-    assert "essential" in line and "small" not in line       # every text obeys the text rules
+    assert "essential" in line and "fill" in line and "small" in line     # its numbers drawn too small, too
+    assert any("self-attention.softmax" in l and "fill" in l for l in p.stdout.splitlines())
     assert any(l.startswith("cover (") for l in p.stdout.splitlines())     # what blocks cover of the picture
-    p = run_cli("plan", "attention_only", "--check", "--aspect", "1:1", "--json")
+    p = run_cli("plan", str(story), "--check", "--json")
     doc = json.loads(p.stdout)
-    assert p.returncode == 1 and doc["frame_check"]["essential"] >= 1 and "edge" not in doc["frame_check"]
+    assert p.returncode == 1 and doc["frame_check"]["essential"] >= 1 and doc["frame_check"]["fill"] >= 1
     # what blocks cover of the picture, per beat (one per caption), each a share
     assert len(doc["cover"]) == sum(len(c["captions"]) for c in doc["chapters"])
     assert all(0 <= v <= 1 for v in doc["cover"].values())
@@ -70,10 +86,13 @@ def test_a_fault_s_time_shows_the_same_frame_in_a_still(tmp_path):
     a still is planned at the story's fps, not the video's) renders that very frame."""
     import re
 
-    p = run_cli("plan", "--check")
+    story = tmp_path / "far.toml"
+    story.write_text(FAR, encoding="utf-8")
+    p = run_cli("plan", str(story), "--check")
     moments = [(int(m[1]), m[2]) for m in re.finditer(r"frame +(\d+) .*\[--time ([\d.]+)\]", p.stdout)]
     assert moments, p.stdout[-800:]
     frame, t = moments[len(moments) // 2]
-    q = run_cli("still", "--quality", "draft", "--resolution", "64x36", "--time", t, "--out", str(tmp_path / "s.png"))
+    q = run_cli("still", str(story), "--quality", "draft", "--resolution", "64x36", "--time", t,
+                "--out", str(tmp_path / "s.png"))
     assert q.returncode == 0, q.stderr
     assert f"frame {frame} " in q.stdout and (tmp_path / "s.png").is_file(), q.stdout

@@ -99,7 +99,10 @@ CEILING = {
     # the edge cuts), moves as often as each move clears one more block, and never moves a number out: the
     # logits close-up's '48 numbers', the position table's row tag and the position columns' title (1:1), the
     # addition's output as the keep beat pans to it (1:1). 8 -> 4.
-    (None, "16:9"): {"essential": 1, "fill": 0, "caption": 0},
+    # In a wide frame the output weights' 48 columns stand one unit apart, their 3 rows two (level with the
+    # logits' rows; layout.py): the row of weights and logits 142 units wide is 94, and the logits close-up
+    # reads it whole with its axis tags (16:9 essential 1 -> 0). 3 -> 2.
+    (None, "16:9"): {"essential": 0, "fill": 0, "caption": 0},
     (None, "9:16"): {"essential": 0, "fill": 0, "caption": 0},
     # A square or tall frame's caption wraps out to the title-safe margins (hud.caption_wrap: 90% of the
     # width, not 80%), one line fewer where it ran to four: the layer norm's column in view as it lights
