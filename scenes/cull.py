@@ -16,8 +16,9 @@ from llmreel.scenes.screen import Cameras, project
 
 GROUP = 48                      # boxes a group holds at most
 SUB = 32                        # frames tested at once (each tests the boxes of the groups any of them sees)
-LONG = 300.0         # a block longer than this many widths is measured in pieces (Parts): a
-                     # vocabulary-long column; nano-gpt's longest (a 192-row bias, 228 widths) stays whole
+LONG = 40.0          # a block longer than this many widths is measured in pieces (Parts): a vocabulary-long
+                     # column; GPT-2's 768-row columns of 16 positions (48 widths: seen from above at an angle,
+                     # one box's slanted edge reached over the row tag beside the block's top); nano's biases
 PIECE = 16.0         # widths a piece is long
 MAX_PIECES = 256
 
