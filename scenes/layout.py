@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from llmreel.model.config import GPTConfig
 from llmreel.scenes.block_titles import SECTION_TITLES, block_title as _title
-from llmreel.scenes.packer import PITCH, Placed, Sizes, Slot, node_size, place
+from llmreel.scenes.packer import PITCH, Placed, Sizes, Slot, mark_tags_right, node_size, place
 from llmreel.scenes.spec import Label
 
 # Contract tensors that get no block of their own, and the blocks that show their values instead.
@@ -215,6 +215,8 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
     folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
     sections_list = _sections(config, T, sz, wide=folded, wide_output=folded and fold >= WIDE_FRAME)
+    for _, content, _ in sections_list:
+        mark_tags_right(content)
     layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections
     for name, content, _ in sections_list:
         if name.startswith("h"):

@@ -44,6 +44,7 @@ class Slot(Pitches):
     pitch: float = PITCH                                 # between its cell centres (larger for a few small blocks)
     row_step: float = 0.0                                # between its rows / columns where not `pitch`: a
     col_step: float = 0.0                                # vocabulary axis drawn shorter (VOCAB_SPAN)
+    tag_right: bool = False                              # its turned row tag right of it (mark_tags_right)
 
     @property
     def height(self) -> float:
@@ -123,6 +124,23 @@ def node_size(node, sz: Sizes) -> tuple[float, float]:
     return max(w for w, _ in sizes), sum(h for _, h in sizes) + gap * (len(sizes) - 1)
 
 
+def mark_tags_right(node) -> None:
+    """Stand the turned row tag of a weight matrix followed by its bias right of it, between the two
+    (in place): the weights' rows are the bias's and the output's, and a shot that cannot hold the whole
+    row of blocks legibly (the projection's 93 units in a square frame) and cuts the weights' left side
+    still reads it. The tag takes the gap and the bias's rectangle under its title (a bias's title is
+    wider than its column), so no rectangle changes."""
+    if node[0] not in ("h", "v"):
+        return
+    children = node[1]
+    for a, b in zip(children, children[1:]):
+        if (node[0] == "h" and a[0] == b[0] == "leaf" and a[1].role == b[1].role == "weight"
+                and a[1].cols > 1 and b[1].cols == 1):
+            a[1].tag_right = True
+    for c in children:
+        mark_tags_right(c)
+
+
 @dataclass
 class Placed:
     slots: list[Slot] = field(default_factory=list)
@@ -155,7 +173,8 @@ def place(node, right: float, top: float, sz: Sizes, out: Placed) -> None:
             high = slot.height > TALL * t
             # 0.4 of a title from the cells: a label stands in front of the wall, and a shot from the side
             # moves it over the block's first column by a pixel or two at 0.3
-            row = tag("rows", "dim", rows, (bl - 0.4 * t + thickness(rows, d)[0], y, bt if high else (bt + bb) / 2),
+            x = br + 0.4 * t + thickness(rows, d)[1] if slot.tag_right else bl - 0.4 * t + thickness(rows, d)[0]
+            row = tag("rows", "dim", rows, (x, y, bt if high else (bt + bb) / 2),
                       d, "right" if high else "center", "text_dim")
             row.rotation = TURN
         else:

@@ -227,12 +227,27 @@ def test_labels_scale_with_their_blocks():
 
 def test_axis_tags_fit_beside_their_blocks():
     """Row tags are turned up the block's left edge where the block is tall enough (else level, left of
-    it), column tags stand over the block, under its tensor name: no tag under a block (where the caption
+    it; a weight matrix's beside its bias: right of it, between the two, clear of every other text and
+    block), column tags stand over the block, under its tensor name: no tag under a block (where the caption
     band sits), none wider than its slot, none over another text of its block."""
     from llmreel.scenes.geometry import label_bounds
     lay = layout(NANO, 11)
     turned = 0
-    for s in lay.slots:
+    others = [(l.id, label_bounds(l)) for s in lay.slots for l in s.labels]
+    boxes = [(s.id, (s.origin[0] - s.pitch / 2, s.origin[2] - s.rows * s.row_pitch + s.pitch / 2),
+              (s.origin[0] + s.cols * s.col_pitch - s.pitch / 2, s.origin[2] + s.pitch / 2)) for s in lay.slots]
+    right = [s for s in lay.slots if s.tag_right]
+    assert {s.id for s in right} >= {"h0.attn.c_proj.weight", "h0.mlp.c_fc.weight", "h0.mlp.c_proj.weight"}
+    for s in right:
+        tag = next(l for l in s.labels if l.id.endswith(":rows"))
+        lo, hi = label_bounds(tag)
+        assert tag.rotation == 90.0 and lo[0] > s.origin[0] + (s.cols - 0.5) * s.col_pitch, s.id
+        for oid, (olo, ohi) in others:
+            if oid != tag.id:
+                assert not (lo[0] < ohi[0] and olo[0] < hi[0] and lo[2] < ohi[2] and olo[2] < hi[2]), (tag.id, oid)
+        for bid, blo, bhi in boxes:
+            assert not (lo[0] < bhi[0] and blo[0] < hi[0] and lo[2] < bhi[1] and blo[1] < hi[2]), (tag.id, bid)
+    for s in (s for s in lay.slots if not s.tag_right):
         tags = {l.id.rsplit(":", 1)[1]: l for l in s.labels}
         top = s.origin[2] + s.pitch / 2
         bottom = top - s.rows * s.pitch
@@ -246,7 +261,7 @@ def test_axis_tags_fit_beside_their_blocks():
             turned += 1
             assert tags["rows"].rotation == 90.0 and rlo[2] >= bottom - 1e-9 and rhi[2] <= top + 1e-9, s.id
             assert rhi[2] - rlo[2] > rhi[0] - rlo[0]                                   # reads upwards
-    assert turned >= len(lay.slots) // 2
+    assert turned + len(right) >= len(lay.slots) // 2
     # the words cost almost no width: the model's span of blocks was 475.9 with letters (C, T) beside them
     xs = [s.origin[0] for s in lay.slots]
     assert max(xs) - min(xs) < 475.9 * 1.005
