@@ -37,21 +37,29 @@ def srgb(c: float) -> float:
     return 12.92 * c if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055
 
 
+def label_size(width: int, height: int) -> int:
+    """A tile label's font size in pixels: from the tile's short side, so a tall tile's label is as large as
+    a wide one's and its one line fits across the tile (by its height, a 480x854 tile's ran over its
+    picture in two lines)."""
+    return max(12, min(width, height) // 22)
+
+
 def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -> int:
     """A story's contact sheet: its scene built for the job's settings, one tile per chapter; -> count."""
     from llmreel.blender_addon.render import prepare_scene
 
     return contact_sheet(prepare_scene(job.spec, job.settings), job.spec.chapters, job.settings.language,
-                         job.spec.theme.background, job.settings.height, out, columns=columns, at=at)
+                         job.spec.theme.background, label_size(job.settings.width, job.settings.height), out,
+                         columns=columns, at=at)
 
 
-def contact_sheet(scene, chapters, lang: str, background, height: int, out: Path, *, columns: int = 3,
+def contact_sheet(scene, chapters, lang: str, background, font_size: int, out: Path, *, columns: int = 3,
                   at: float = 0.6) -> int:
-    """Render each chapter's frame at `at` of its length, label it 'N  Title', compose on the linear
-    `background` colour, save; -> count."""
+    """Render each chapter's frame at `at` of its length, label it 'N  Title' at `font_size` pixels
+    (label_size), compose on the linear `background` colour, save; -> count."""
     from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
 
-    label_with_stamp(scene, "", font_size=max(12, height // 22))
+    label_with_stamp(scene, "", font_size=font_size)
     tiles = []
     with tempfile.TemporaryDirectory(prefix="llmreel-sheet-") as d:
         for i, ch in enumerate(chapters, 1):

@@ -236,3 +236,13 @@ def test_render_workers_get_a_record_of_the_spec_file_not_its_bytes(tmp_path):
     with pytest.raises(RuntimeError, match="same content"):
         local_path(src)
     assert spec_source(spec, tmp_path, "tcp://cluster:8786").upload.endswith(".npz")
+
+
+@given(w=st.integers(64, 4096), h=st.integers(64, 4096))
+def test_a_contact_sheet_label_follows_the_tiles_short_side(w, h):
+    """A tile's label is as large in a tall tile as in the wide one turned (it once followed the height,
+    and a 480x854 tile's label ran in two lines over its picture), and at most a 22nd of the short side."""
+    from llmreel.render_scripts.contact import label_size
+
+    assert label_size(w, h) == label_size(h, w)
+    assert label_size(w, h) == 12 or label_size(w, h) <= min(w, h) / 22
