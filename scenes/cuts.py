@@ -74,10 +74,10 @@ def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect, boxes=None, v
     """The keys, each moved sideways (location and target alike) where a block of the beat's subject
     stands across the title-safe area's left or right edge, its labels with it (`boxes`: block id -> its
     world box with its labels), its centre inside (a block seen without its name and axes): a short move
-    (EDGE_SHIFT at most) takes it in whole or leaves it under half in view, whichever is shorter, where one
-    does so without cutting another block of the subject that the key shows whole or bringing one in cut,
-    nor showing less of a block the caption shows, nor moving a number of `values` (focus-moment texts)
-    out of the title-safe area."""
+    (EDGE_SHIFT at most, all moves together) takes it in whole or leaves it under half in view, whichever
+    is shorter, where one does so without cutting another block of the subject that the key shows whole or
+    bringing one in cut, nor showing less of a block the caption shows, nor moving a number of `values`
+    (focus-moment texts) out of the title-safe area; then the next cut block, while a move clears one."""
     focus_ids, shows = set(beat.focus), set(beat.shows)
     focus = [b for b in blocks if b.id in focus_ids]
     if not focus:
@@ -116,9 +116,9 @@ def clear_edges(keys: list[CameraKey], beat: Beat, blocks, aspect, boxes=None, v
     for j in range(len(out)):               # nor cut one in on the way to or from the key moved
         if out[j] is keys[j]:
             continue
-        for n in (j - 1, j + 1):
-            if 0 <= n < len(out) and abs(keys[n].frame - keys[j].frame) > 2:
-                mid = (keys[n].frame + keys[j].frame) / 2
+        for o in (j - 1, j + 1):
+            if 0 <= o < len(out) and abs(keys[o].frame - keys[j].frame) > 2:
+                mid = (keys[o].frame + keys[j].frame) / 2
                 before = measure(Cameras(keys, [mid]))[4]
                 if (measure(Cameras(out, [mid]))[4] & ~before).any():
                     out[j] = keys[j]
