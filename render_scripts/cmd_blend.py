@@ -182,7 +182,7 @@ def still_blend(args) -> int:
 
 def contact_sheet_blend(args) -> int:
     from llmreel.blender_addon.render import prepare_scene
-    from llmreel.render_scripts.contact import contact_sheet, label_size
+    from llmreel.render_scripts.contact import contact_sheet
 
     t0 = time.monotonic()
     out = check_output_file(args.out, "--out", (".png",))
@@ -196,8 +196,7 @@ def contact_sheet_blend(args) -> int:
     world = job.scene.world
     background = tuple(world.color) if world is not None else (0.0, 0.0, 0.0)
     scene = prepare_scene(job.source, job.settings)
-    n = contact_sheet(scene, job.story.chapters, job.story.language, background,
-                      label_size(job.settings.width, job.settings.height), out,
-                      columns=args.columns, at=0.6 if args.at is None else args.at)
+    n = contact_sheet(scene, job.story.chapters, job.story.language, background, out, columns=args.columns,
+                      at=0.6 if args.at is None else args.at)
     print(f"llmreel contact-sheet: {n} chapters of {job.path.name} in {time.monotonic() - t0:.1f} s -> {out}")
     return 0

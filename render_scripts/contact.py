@@ -49,17 +49,16 @@ def render_contact_sheet(job, out: Path, *, columns: int = 3, at: float = 0.6) -
     from llmreel.blender_addon.render import prepare_scene
 
     return contact_sheet(prepare_scene(job.spec, job.settings), job.spec.chapters, job.settings.language,
-                         job.spec.theme.background, label_size(job.settings.width, job.settings.height), out,
-                         columns=columns, at=at)
+                         job.spec.theme.background, out, columns=columns, at=at)
 
 
-def contact_sheet(scene, chapters, lang: str, background, font_size: int, out: Path, *, columns: int = 3,
+def contact_sheet(scene, chapters, lang: str, background, out: Path, *, columns: int = 3,
                   at: float = 0.6) -> int:
-    """Render each chapter's frame at `at` of its length, label it 'N  Title' at `font_size` pixels
-    (label_size), compose on the linear `background` colour, save; -> count."""
+    """Render each chapter's frame at `at` of its length, label it 'N  Title' (label_size of the scene's
+    resolution), compose on the linear `background` colour, save; -> count."""
     from llmreel.blender_addon.render import label_with_stamp, load_pixels, quiet, render_frame, save_pixels
 
-    label_with_stamp(scene, "", font_size=font_size)
+    label_with_stamp(scene, "", font_size=label_size(scene.render.resolution_x, scene.render.resolution_y))
     tiles = []
     with tempfile.TemporaryDirectory(prefix="llmreel-sheet-") as d:
         for i, ch in enumerate(chapters, 1):

@@ -131,17 +131,19 @@ def _slid(k: CameraKey, dx: float) -> CameraKey:
     return replace(k, location=(k.location[0] + dx, *k.location[1:]), target=(k.target[0] + dx, *k.target[1:]))
 
 
-def _moves(k: CameraKey, i: int, block, xy, lxy, cx, shown: bool, most: float, measure):
+def _moves(k: CameraKey, i: int, block, xy, lxy, cx, shown: bool, limit: float, measure):
     """(moved key, screen units) that take the cut block i in whole with its labels or, unless the caption
-    shows it, leave it under half in view: the shorter first, none longer than `most`."""
+    shows it, leave it under half in view: the shorter first, none longer than `limit`."""
+    width = xy[i, 1] - xy[i, 0]
+    if width <= 0:
+        return
     left = lxy[i, 0] < SAFE[0]
     moves = [lxy[i, 0] - SAFE[0] - 0.005 if left else lxy[i, 1] - SAFE[1] + 0.005]
     if not shown:
         moves.append(cx[i] - SAFE[0] + EDGE_OUT if left else cx[i] - SAFE[1] - EDGE_OUT)
-    width = xy[i, 1] - xy[i, 0]
     lo, hi = block.bounds()
     for dx in sorted(moves, key=abs):
-        if abs(dx) > most or width <= 0:
+        if abs(dx) > limit:
             continue
         step = dx * (hi[0] - lo[0]) / width              # world units on the wall, then corrected once
         moved = _slid(k, step)                           # for what the block's depth adds to its width
