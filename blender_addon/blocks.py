@@ -81,7 +81,8 @@ def _cell_block(members, spec, coll, shape: str):
         origin = np.asarray(first.origin, np.float32)
         centres = [c + (np.asarray(b.origin, np.float32) - origin) for c, b in zip(centres, members)]
     name = first.id if len(members) == 1 else f"{first.id} +{len(members) - 1}"
-    mesh = tag(geometry.build_cells_mesh(name, np.concatenate(centres), first.cell, first.depth, shape))
+    mesh = tag(geometry.build_cells_mesh(name, np.concatenate(centres), (first.cell_x, first.cell_z), first.depth,
+                                         shape))
     mesh[keys.PITCH] = float(first.pitch)
     values = np.concatenate([np.asarray(b.values, dtype=np.float32).reshape(-1) for b in members])    # [N]
     t_on = np.concatenate([np.asarray(b.t_on, dtype=np.float32).reshape(-1) for b in members])        # [N]
@@ -164,14 +165,15 @@ def _gap_stripes(block):
     cell depth behind a tile's face, at the back of a box): world centres [r + k + 2, 3] and sizes [.., 2].
     They leave open a square of HOLE * cell at every cell: r + k + 2 quads rather than a tile per cell."""
     r, k = block.shape
-    pc, pr, half, hole = block.col_pitch, block.row_pitch, block.cell / 2, block.cell * HOLE / 2
+    pc, pr = block.col_pitch, block.row_pitch
 
-    def bands(n, p):                # [n + 1] gaps along an axis, from the first cell's centre: (start, stop)
+    def bands(n, p, cell):          # [n + 1] gaps along an axis, from the first cell's centre: (start, stop)
+        half, hole = cell / 2, cell * HOLE / 2
         return (np.concatenate([[-half], np.arange(n) * p + hole]),
                 np.concatenate([np.arange(n) * p - hole, [(n - 1) * p + half]]))
 
-    (x0, x1), (d0, d1) = bands(k, pc), bands(r, pr)
-    width, height = (k - 1) * pc + 2 * half, (r - 1) * pr + 2 * half
+    (x0, x1), (d0, d1) = bands(k, pc, block.cell_x), bands(r, pr, block.cell_z)
+    width, height = (k - 1) * pc + block.cell_x, (r - 1) * pr + block.cell_z
     cols = np.stack([(x0 + x1) / 2, np.full(k + 1, -(r - 1) * pr / 2)], axis=1)         # (x, z) centres
     rows = np.stack([np.full(r + 1, (k - 1) * pc / 2), -(d0 + d1) / 2], axis=1)
     xz = np.concatenate([cols, rows])
@@ -216,7 +218,7 @@ def _plates(blocks, hiding, spec, coll):
     for b in blocks:
         r, k = b.shape
         centres.append([np.asarray(b.origin) + ((k - 1) * b.col_pitch / 2, b.depth, -(r - 1) * b.row_pitch / 2)])
-        sizes.append([((k - 1) * b.col_pitch + b.cell, (r - 1) * b.row_pitch + b.cell)])
+        sizes.append([((k - 1) * b.col_pitch + b.cell_x, (r - 1) * b.row_pitch + b.cell_z)])
         if id(b) in hides:                                     # dim cells through the stripes' holes
             colours.append([spec.look.dim])
         elif not b.preview and np.all(b.t_on <= m.frame_start):                          # settled throughout
@@ -242,9 +244,9 @@ def _image_tiles(block, spec):
     R, K = block.shape
     pi = pooled_image(block, spec.theme)
     r, k = pi.t_on.shape
-    half = block.cell / 2
-    x0, x1 = -half, (K - 1) * block.col_pitch + half                   # the block's extent, as its cells span
-    z0, z1 = -(R - 1) * block.row_pitch - half, half
+    hx, hz = block.cell_x / 2, block.cell_z / 2
+    x0, x1 = -hx, (K - 1) * block.col_pitch + hx                       # the block's extent, as its cells span
+    z0, z1 = -(R - 1) * block.row_pitch - hz, hz
     u = np.minimum(np.arange(k + 1) * pi.fc, K) / K                    # tile edges as texture coordinates
     v = 1 - np.minimum(np.arange(r + 1) * pi.fr, R) / R                # rows run down, v up
     uu, vv = np.meshgrid(u, v)                                         # [r+1, k+1]

@@ -61,14 +61,16 @@ def build_cell_mesh(name: str, rows: int, cols: int, pitch: float, cell: float, 
     return build_cells_mesh(name, cell_centres(rows, cols, pitch), cell, depth, shape)
 
 
-def build_cells_mesh(name: str, centres: np.ndarray, cell: float, depth: float, shape: str = "tile"):
-    """A new mesh with a cell of `shape` centred at each of `centres` ([N, 3]), in that order."""
+def build_cells_mesh(name: str, centres: np.ndarray, cell, depth: float, shape: str = "tile"):
+    """A new mesh with a cell of `shape` centred at each of `centres` ([N, 3]), in that order; `cell`: its
+    edge, or its (width, height)."""
     if shape not in SHAPES:
         raise ValueError(f"unknown cell shape {shape!r}: choose one of {', '.join(SHAPES)}")
     corners, faces = SHAPES[shape]
     nv, nf_cell = len(corners), len(faces)
     n = len(centres)
-    size = np.array([cell, depth, cell], dtype=np.float32)
+    w, h = (cell, cell) if np.isscalar(cell) else cell
+    size = np.array([w, depth, h], dtype=np.float32)
     verts = np.asarray(centres, np.float32)[:, None, :] + corners[None] * size        # [N, nv, 3]
     loops = np.arange(n, dtype=np.int32)[:, None, None] * nv + faces[None]            # [N, nf_cell, 4]
     return quads_mesh(name, verts.reshape(-1, 3), loops.reshape(-1, 4))

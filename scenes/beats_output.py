@@ -75,8 +75,8 @@ def answer(m: Moments, beat: BeatPlan) -> None:
         return
     m.highlight(beat, "probs", (0, b.shape[0]), (m.n_in - 1, b.shape[1]))
     size = VALUE_SIZE * m.size
-    z = b.origin[2] - (b.shape[0] - 1) * b.row_pitch - 0.5 * b.pitch - 2.2 * m.size - size
-    x = b.origin[0] + (b.shape[1] - 1) * b.pitch / 2
+    z = b.origin[2] - (b.shape[0] - 1) * b.row_pitch - 0.5 * b.row_pitch - 2.2 * m.size - size
+    x = b.origin[0] + (b.shape[1] - 1) * b.col_pitch / 2
     m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, len(m.output))),
                               location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
                               frames=m.window(beat, 0.2, 1.0), block=b.id))

@@ -164,7 +164,7 @@ def merge_groups(blocks, image_cells: int = IMAGE_CELLS, limit: int = MERGE_BLOC
     for i in cells:
         b = blocks[i]
         key = (b.tensor, b.role, tuple(map(tuple, b.preview)), tuple(map(tuple, b.visible)),
-               float(b.row_pitch), float(b.col_pitch), float(b.cell), float(b.depth))
+               float(b.row_pitch), float(b.col_pitch), float(b.cell_x), float(b.cell_z), float(b.depth))
         groups.setdefault(key, []).append(i)
     return list(groups.values())
 

@@ -40,6 +40,9 @@ FOLD_CLIMB = 0.9   # written right of a column's stream keep their room
 WIDE_FRAME = 1.5   # a frame this much wider than tall gives the output a column of its own
 VOCAB_SPAN = 2.0   # a vocabulary longer than this many MLP widths (4C) is drawn that long, its cells finer
                    # than a pixel (an image): GPT-2's 50,257 tokens would stand 16 times the MLP's length
+TOKEN_STEP = 0.25  # a text model's positions stand this many title sizes apart where that is more than PITCH
+                   # (GPT-2 small: 12): a 768-tall column of 16 tokens is 192 wide, not a hairline 16 under
+                   # its 48-unit title, and a head's 16x16 scores as wide as its title
 
 
 def merged_tensors(config: GPTConfig) -> list[str]:
@@ -173,7 +176,23 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
             if slot.col_axis == "vocab":
                 slot.col_step = step
     out.append(("output", output, None))
+    _token_step(out, sz)
     return out
+
+
+def _token_step(sections, sz: Sizes) -> None:
+    """Stand a text model's positions TOKEN_STEP title sizes apart (in place), and the rows of what is one
+    number per position (a layer norm's mean, softmax's max) as tall: their cells as wide as tall; a bias or
+    a layer norm's scale (one column) as wide as a position, not a hairline beside a 768-tall block."""
+    step = TOKEN_STEP * sz.title
+    if sz.letters or step <= PITCH:
+        return
+    for _, content, resid in sections:
+        for _, slot in _leaves(content) + (_leaves(resid) if resid else []):
+            if slot.col_axis in ("T", "Tk", "1"):
+                slot.col_step = step
+            if slot.row_axis in ("T", "Tk") or slot.row_axis == "1" and slot.col_axis == "T":
+                slot.row_step = step
 
 
 @dataclass
@@ -262,8 +281,8 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
             rh = node_size(resid, sz)[1]
             place(resid, x_off + node_size(resid, sz)[0], top, sz, out)
             slot = out.slots[-1]
-            x = slot.origin[0] + (slot.cols - 1) * slot.pitch / 2
-            z0, z1 = slot.origin[2] + slot.pitch / 2, slot.origin[2] + slot.pitch / 2 - slot.height
+            x = slot.origin[0] + (slot.cols - 1) * slot.col_pitch / 2
+            z0, z1 = slot.origin[2] + slot.row_pitch / 2, slot.origin[2] + slot.row_pitch / 2 - slot.height
             stream += [(x, z0)] if not stream else []
             stream.append((x, z1))
             h = max(h, rh)

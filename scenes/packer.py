@@ -79,8 +79,11 @@ def slot_title(slot: Slot, sz: Sizes) -> float:
     """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
     if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
         return sz.title
-    long = max(slot.rows * (slot.row_step or PITCH), slot.cols * (slot.col_step or PITCH))   # cells (a vocabulary:
-    return max(sz.title, 0.06 * long)      # as drawn) by count: neighbours keep one size
+    # by its cells as drawn, not counting a vocabulary's axis (drawn shorter): the logits' column of 50,257
+    # tokens is read at its top, where the five most likely hang, and keeps its neighbours' title size
+    long = max([n * (step or PITCH) for n, step in ((slot.rows, slot.row_step), (slot.cols, slot.col_step))
+                if not 0 < step < PITCH], default=PITCH)
+    return max(sz.title, 0.06 * long)
 
 
 def _tags(slot: Slot, sz: Sizes) -> tuple[dict[str, str], dict[str, str]]:

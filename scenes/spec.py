@@ -119,6 +119,17 @@ class Block(Pitches):
     def shape(self) -> tuple[int, int]:
         return tuple(self.values.shape)  # type: ignore[return-value]
 
+    @property
+    def cell_x(self) -> float:
+        """A cell's width: `cell` of `pitch`, as much of its column step (a text model's positions drawn
+        wider apart have wider cells, a vocabulary drawn shorter finer ones)."""
+        return self.cell * self.col_pitch / self.pitch
+
+    @property
+    def cell_z(self) -> float:
+        """A cell's height: `cell` of `pitch`, as much of its row step."""
+        return self.cell * self.row_pitch / self.pitch
+
     @functools.cached_property
     def reveal_frames(self) -> np.ndarray:
         """The distinct finite frames at which its cells light, sorted (a weight block's one value is read
@@ -138,9 +149,9 @@ class Block(Pitches):
         """Axis-aligned (min, max) corners of the block's cells in world space."""
         r, k = self.shape
         o = np.asarray(self.origin, dtype=np.float64)
-        half = self.cell / 2
-        lo = np.array([o[0] - half, o[1] - self.depth / 2, o[2] - (r - 1) * self.row_pitch - half])
-        hi = np.array([o[0] + (k - 1) * self.col_pitch + half, o[1] + self.depth / 2, o[2] + half])
+        hx, hz = self.cell_x / 2, self.cell_z / 2
+        lo = np.array([o[0] - hx, o[1] - self.depth / 2, o[2] - (r - 1) * self.row_pitch - hz])
+        hi = np.array([o[0] + (k - 1) * self.col_pitch + hx, o[1] + self.depth / 2, o[2] + hz])
         return lo, hi
 
 

@@ -75,3 +75,26 @@ def test_tiny_gpt2_builds_with_image_blocks(bpy_factory, tmp_path):
             assert not obj.get("llmreel_image") and len(obj.data.polygons) == b.values.size
     build.save_blend(tmp_path / "tiny.blend")
     assert (tmp_path / "tiny.blend").stat().st_size < 20 * 2**20
+
+
+def test_a_text_models_wide_position_cells_cover_their_blocks(bpy_factory, tmp_path):
+    """A 128-wide model (a quarter title over PITCH: layout.TOKEN_STEP) stands its positions 2 units apart:
+    its cells are as wide as their step allows (not square), in meshes and images alike, every block's
+    geometry exactly its box."""
+    bpy = bpy_factory
+    from llmreel.blender_addon import build
+    from llmreel.scenes.plan import plan_scene
+
+    spec = plan_scene(weights=str(write_tiny_gpt2(tmp_path / "wide", n_layer=1, n_embd=128)),
+                      text="The cat sat on the")
+    build.build_scene(spec)
+    objs = {o.get("llmreel_block"): o for o in bpy.data.objects if o.get("llmreel_block")}
+    wide = [b for b in spec.blocks if b.col_pitch > b.pitch]
+    assert {"embed.out", "h0.ln_1.weight", "h0.attn.scores[0]", "logits"} <= {b.id for b in wide}
+    for b in wide:
+        assert np.isclose(b.cell_x, b.cell * b.col_pitch / b.pitch) and b.cell_x > b.cell
+        obj = objs[b.id]
+        co = np.array([v.co for v in obj.data.vertices]) + np.array(obj.location)
+        lo, hi = b.bounds()
+        assert np.allclose(co[:, [0, 2]].min(0), lo[[0, 2]], atol=1e-3), b.id
+        assert np.allclose(co[:, [0, 2]].max(0), hi[[0, 2]], atol=1e-3), b.id

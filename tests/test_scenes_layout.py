@@ -292,11 +292,12 @@ def test_a_letter_models_output_blocks_have_larger_cells():
 def test_a_long_vocabulary_is_drawn_vocab_span_mlp_widths_long():
     """GPT-2's 50,257 tokens: the token table, head, logits and probabilities drawn VOCAB_SPAN MLP widths
     along their vocabulary axis (cells finer than a pixel: images), every other axis and block at its
-    pitch; the token table's title no larger than a block as long (it stood 3,000 units tall, the layer norm
-    8,600 units under the embedding); a block's last cell inside its box; a letter model untouched."""
+    pitch but a text model's positions (TOKEN_STEP); the token table's title its neighbours' (it stood 3,000
+    units tall, the layer norm 8,600 units under the embedding; then 368 over the logits' 192-wide column);
+    a block's last cell inside its box, its cells as fine as its rows; a letter model untouched."""
     from llmreel.model.config import get_config
     from llmreel.scenes.geometry import cell_point
-    from llmreel.scenes.layout import VOCAB_SPAN
+    from llmreel.scenes.layout import TOKEN_STEP, VOCAB_SPAN
     from llmreel.scenes.packer import Sizes
     from llmreel.scenes.spec import Block
 
@@ -307,11 +308,13 @@ def test_a_long_vocabulary_is_drawn_vocab_span_mlp_widths_long():
     assert np.isclose(by["wte.weight"].width, span) and by["wte.weight"].height == cfg.n_embd * PITCH
     for i in ("lm_head.weight", "logits", "probs"):
         assert np.isclose(by[i].height, span), i
-    assert by["lm_head.weight"].width == cfg.n_embd * PITCH and by["logits"].width == 16 * PITCH
-    vocab = {s.id for s in lay.slots if "vocab" in (s.row_axis, s.col_axis)}
-    assert all(s.row_step == s.col_step == 0.0 for s in lay.slots if s.id not in vocab)
     sz = Sizes.for_config(cfg, letters=False)
-    assert slot_title(by["wte.weight"], sz) == slot_title(by["h0.mlp.c_fc.weight"], sz) * VOCAB_SPAN
+    assert by["lm_head.weight"].width == cfg.n_embd * PITCH and by["logits"].width == 16 * TOKEN_STEP * sz.title
+    vocab = {s.id for s in lay.slots if "vocab" in (s.row_axis, s.col_axis)}
+    tokens = {s.id for s in lay.slots if {s.row_axis, s.col_axis} & {"T", "Tk", "1"}}
+    assert all(s.row_step == s.col_step == 0.0 for s in lay.slots if s.id not in vocab | tokens)
+    # its title as its neighbours': the vocabulary's axis, drawn shorter, does not count
+    assert slot_title(by["wte.weight"], sz) == slot_title(by["lm_head.weight"], sz) == sz.title
     emb = [by[i] for i in ("wte.weight", "wpe.weight", "embed.tok")]
     assert max(s.origin[2] for s in emb) - min(s.origin[2] for s in emb) < 0.2 * span     # one row, a title apart
     s = by["logits"]
@@ -321,5 +324,33 @@ def test_a_long_vocabulary_is_drawn_vocab_span_mlp_widths_long():
               row_step=s.row_step, col_step=s.col_step)
     lo, hi = b.bounds()
     x, _, z = cell_point(b, s.rows - 1, s.cols - 1)
-    assert lo[0] < x < hi[0] and lo[2] < z < hi[2] and np.isclose(hi[2] - lo[2], span - s.row_step + CELL)
+    assert lo[0] < x < hi[0] and lo[2] < z < hi[2] and np.isclose(hi[2] - lo[2], span - s.row_step + b.cell_z)
+    assert np.isclose(b.cell_z, CELL * s.row_step / PITCH) and np.isclose(b.cell_x, CELL * s.col_step / PITCH)
     assert all(s.row_step == s.col_step == 0.0 for s in layout(NANO, 11).slots)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "gpt2-medium"])
+def test_a_text_models_positions_stand_a_quarter_title_apart(name):
+    """GPT-2's 16 positions under a 48-unit title: every token axis drawn TOKEN_STEP titles a step (a 768-tall
+    column 192 wide, not a hairline 16 wide), a head's scores square, one number per position (a mean, a max)
+    a row as tall as a step, a bias or a layer norm's scale a column as wide; every block's rectangle still
+    its own (no two overlap); where a quarter title is under PITCH (a 16-wide model, letters) nothing moves."""
+    from llmreel.scenes.layout import TOKEN_STEP
+    from llmreel.scenes.packer import Sizes
+
+    cfg = get_config(name)
+    lay = layout(cfg, 16, letters=False)
+    step = TOKEN_STEP * Sizes.for_config(cfg, letters=False).title
+    assert step > 4 * PITCH
+    by = {s.id: s for s in lay.slots}
+    for s in lay.slots:
+        assert (s.col_pitch == step) == (s.col_axis in ("T", "Tk", "1")), s.id
+        assert (s.row_pitch == step) == (s.row_axis in ("T", "Tk") or (s.row_axis, s.col_axis) == ("1", "T")), s.id
+    assert by["h0.attn.scores[0]"].width == by["h0.attn.scores[0]"].height == 16 * step
+    assert by["h0.ln_1.mean"].height == by["h0.ln_1.weight"].width == step
+    rects = [(s.origin[0], s.origin[0] + s.width, s.origin[2] - s.height, s.origin[2]) for s in lay.slots]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert min(a[1], b[1]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[2], b[2])
+    tiny = GPTConfig(n_layer=2, n_head=2, n_embd=16, vocab_size=50257, block_size=64)
+    assert all(s.col_step == 0.0 for s in layout(tiny, 5, letters=False).slots if s.col_axis == "T")
