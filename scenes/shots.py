@@ -116,6 +116,8 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
                                                     (box[1][0] - box[0][0]) / ra) <= limit_h
         if fits(union(pairs)):
             first = keep = union(pairs)
+        elif fits(union(keep)):         # the numbers together, without every block they describe whole:
+            first = keep = union(keep)  # a number still shown is never left cut at the frame's edge
         elif fits(pairs[-1]):           # too many to read at once: the camera goes from the first to the last
             n = next(n for n in range(1, len(pairs) + 1) if not fits(union(pairs[-n - 1:])) or n == len(pairs))
             keep = union(pairs[-n:])
