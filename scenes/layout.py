@@ -6,7 +6,7 @@ the left of it, weights to the left of the op that uses them, aggregates as thin
 summarise (in a frame that is not tall, a layer norm's mean and 1 / spread rows beside its block instead,
 so the group is as wide as tall), attention heads side by side.
 
-For a frame that is not tall, a model of a few layers folds like a newspaper: its layers stand side by side
+For a frame that is not tall, a letter model of a few layers folds like a newspaper: its layers stand side by side
 as columns (layer 0's under the embedding), the stream running down each column and climbing beside it to
 the top of the next; the final layer norm and the output stand under the last layer (a square frame) or in a
 column of their own (a wide one), so the whole model is about as wide as the frame; a deeper model, or a
@@ -117,8 +117,9 @@ def _leaves(node) -> list[tuple]:
 
 def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
               wide_output: bool = False) -> list[tuple[str, tuple, tuple | None]]:
-    """(section name, left content, residual block or None), top to bottom; `wide`: a folded layout (the
-    layer norms as wide as tall), `wide_output`: the output in a column of its own."""
+    """(section name, left content, residual block or None), top to bottom; `wide`: the layer norms' mean
+    and 1 / spread beside their block (a folded layout: as wide as tall), `wide_output`: the output in a
+    column of its own."""
     C, V, B = config.n_embd, config.vocab_size, config.block_size
     res = lambda name, key: _act(name, key, C, T, "C", role="residual")  # noqa: E731
     out = [("embedding", ("h", [
@@ -225,15 +226,19 @@ def _layer(name: str) -> int | None:
 
 def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -> Layout:
     """Place every block of a T-token trace of `config` (see module doc); `letters`: its tokens are letters;
-    `fold`: the frame's width / height, at least 1 for a model of a few layers to stand them side by side
-    (at least WIDE_FRAME for the output to take a column of its own)."""
+    `fold`: the frame's width / height, at least 1 for a letter model of a few layers to stand them side by
+    side (at least WIDE_FRAME for the output to take a column of its own, and a text model's layer norms
+    their mean and 1 / spread beside their block)."""
     sz = Sizes.for_config(config, letters)
     out = Placed()
     sections: dict[str, tuple[float, float]] = {}
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
-    folded = fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX
-    sections_list = _sections(config, T, sz, wide=folded, wide_output=folded and fold >= WIDE_FRAME)
+    folded = letters and fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX     # a text model passes its layers
+    # a text model's layer norm in a wide frame (768 rows tall): its block beside its scales from the top, so
+    # a shot of the group's top (where it is named) shows the block under its title, not two rows over it
+    norms = folded or (not letters and fold >= WIDE_FRAME)
+    sections_list = _sections(config, T, sz, wide=norms, wide_output=folded and fold >= WIDE_FRAME)
     for _, content, _ in sections_list:
         mark_tags_right(content)
     layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections

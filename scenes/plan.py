@@ -177,7 +177,7 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     token_text = None if model.is_letters else model.token_text
     if wall:
         # the sorting model folds for a wide frame; a text model's story passes its (many) layers by quickly
-        fold = aspect[0] / aspect[1] if model.is_letters else 0.0
+        fold = aspect[0] / aspect[1]
         lay = layout(cfg, len(trace.tokens), letters=model.is_letters, fold=fold)
         size = lay.sizes.title
         blocks = plan_blocks(lay, trace, sched.times, wall)
