@@ -163,7 +163,7 @@ HOLE = 0.999            # a hidden block's dim cell: this share of its cell's ed
 def _gap_stripes(block):
     """The stripes that cover every gap between a block's cells and its rim, on the cells' back plane (a
     cell depth behind a tile's face, at the back of a box): world centres [r + k + 2, 3] and sizes [.., 2].
-    They leave open a square of HOLE * cell at every cell: r + k + 2 quads rather than a tile per cell."""
+    They leave open HOLE of a cell's width and height at every cell: r + k + 2 quads rather than a tile per cell."""
     r, k = block.shape
     pc, pr = block.col_pitch, block.row_pitch
 

@@ -176,7 +176,8 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     blocks, labels, paths, sbeats, size = [], [], [], [], 1.0
     token_text = None if model.is_letters else model.token_text
     if wall:
-        # the sorting model folds for a wide frame; a text model's story passes its (many) layers by quickly
+        # layout folds the sorting model for a wide frame; a text model's story passes its (many) layers by
+        # quickly, its layer norms laid out for the frame's shape
         fold = aspect[0] / aspect[1]
         lay = layout(cfg, len(trace.tokens), letters=model.is_letters, fold=fold)
         size = lay.sizes.title
