@@ -55,8 +55,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The README's pictures: one 1080p final still per chapter (at a moment that shows its numbers), a 9:16 one
-# and a Korean one, the end of the scale film, and a contact sheet of the whole story (docs/). A few minutes on two cores; rerun after
-# a deliberate picture change.
+# and a Korean one, the end of the scale film, GPT-2 small's logits (seeded random weights), and a contact
+# sheet of the whole story (docs/). A few minutes on two cores; rerun after a deliberate picture change.
 FRAMES := introduction:0.78 embedding:0.95 layer-norm:0.68 self-attention:0.65 projection:0.53 mlp:0.65 \
           transformer:0.15 softmax:0.93 output:0.58
 frames: $(STAMP)
@@ -65,6 +65,8 @@ frames: $(STAMP)
 	$(BIN)/llmreel still --chapter self-attention --at 0.65 --aspect 9:16 --captions --out docs/frames/self-attention-9x16.png
 	$(BIN)/llmreel still --chapter layer-norm --at 0.68 --lang ko --captions --out docs/frames/layer-norm-ko.png
 	$(BIN)/llmreel still scale --chapter scale --at 0.97 --captions --out docs/frames/scale.png
+	$(BIN)/llmreel still --config gpt2 --text "The cat sat on the mat and looked at the dog in the garden all day" \
+	  --chapter softmax --at 0.45 --captions --out docs/frames/gpt2-softmax.png
 	$(BIN)/llmreel contact-sheet --quality preview --resolution 960x540 --at 0.6 --out docs/contact-sheet.png
 
 bench: $(STAMP)
