@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from llmreel.scenes.geometry import cell_point
 from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import (SIDES, BeatDef, BeatPlan, Ctx, Shot, Step, all_steps_for, ln_focus,
@@ -75,8 +76,8 @@ def answer(m: Moments, beat: BeatPlan) -> None:
         return
     m.highlight(beat, "probs", (0, b.shape[0]), (m.n_in - 1, b.shape[1]))
     size = VALUE_SIZE * m.size
-    z = b.origin[2] - (b.shape[0] - 1) * b.row_pitch - 0.5 * b.row_pitch - 2.2 * m.size - size
-    x = b.origin[0] + (b.shape[1] - 1) * b.col_pitch / 2
+    x, _, z = cell_point(b, b.shape[0] - 0.5, (b.shape[1] - 1) / 2)     # under the middle of its last row
+    z = z - 2.2 * m.size - size
     m.values.append(ValueText(id=f"value:{beat.id}:", text=languages(answer_text(m, len(m.output))),
                               location=(x, b.origin[1] - b.depth / 2 - 0.05, z), size=float(size),
                               frames=m.window(beat, 0.2, 1.0), block=b.id))

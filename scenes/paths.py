@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmreel.model.functional import gelu
+from llmreel.scenes.geometry import cell_point
 from llmreel.scenes.layout import Layout
 from llmreel.scenes.spec import Block, FlowPath
 from llmreel.scenes.storyboard import FRAME_START
@@ -223,7 +224,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
     res = [b for b in blocks if b.role == "residual"]
     if res:
         top, bottom = res[0], res[-1]
-        x = top.origin[0] + (top.shape[1] - 1) * top.col_pitch / 2
+        x = cell_point(top, 0, (top.shape[1] - 1) / 2)[0]                # the column's middle
         y = top.origin[1] - top.depth / 2 - 0.05
         route = ([(x, top.bounds()[1][2]), (x, bottom.bounds()[0][2])] if len(stream) < 3
                  else [(float(u), float(v)) for u, v in stream])
@@ -249,7 +250,7 @@ def stream_paths(route, res: list[Block], y: float, width: float, n_in: int, fps
     out = []
     for k, piece in enumerate(pieces):
         run_x = piece[-1][0]
-        mine = [b for b in res if abs(b.origin[0] + (b.shape[1] - 1) * b.col_pitch / 2 - run_x) < 1e-3]
+        mine = [b for b in res if abs(cell_point(b, 0, (b.shape[1] - 1) / 2)[0] - run_x) < 1e-3]
         end = _lit(mine[-1], n_in, False) if mine else None
         end = t + 0.5 * fps if end is None else max(end, t)           # the output's column: a short run
         out.append(FlowPath(id="path:residual" + (f":{k}" if k else ""), role="residual", width=width,
