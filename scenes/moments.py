@@ -21,6 +21,9 @@ from llmreel.scenes.storyboard import BeatPlan, wide
 from llmreel.scenes.text_metrics import CAP
 
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
+OF_TITLE = 2 / 3        # ... at least this share of the title of the block they are about: beside GPT-2's
+                        # 3,072-tall MLP blocks (titled 184 units) a number a shot must keep legible at 96
+                        # units held the camera to their top, labels and all (nano's never reach it)
 TOGETHER = 0.75         # of a frame's width and height that a beat's numbers may span together, in the frame
                         # where they are MIN_VALUE_CAP tall (the rest: the safe margins, perspective, the blocks)
 
@@ -93,8 +96,9 @@ class Moments:
 
     def __init__(self, trace, blocks: dict[str, Block], theme: Theme, size: float, fps: int, n_in: int,
                  input_text: str = "", output: str = "", frame_end: int = 0, line_chars: int = 10_000,
-                 streams=(), token_name=None, drawings=(), aspect=None):
+                 streams=(), token_name=None, drawings=(), aspect=None, titles=None):
         self.trace, self.blocks, self.theme, self.size, self.fps = trace, blocks, theme, size, fps
+        self.titles = titles or {}          # block id -> its title's size
         self.aspect = aspect                # the frame's (w, h): a beat's numbers must fit one frame together
         # the residual stream's tube, segment by segment: numbers are not written across it
         self.streams = tube_boxes(streams)
@@ -159,7 +163,7 @@ class Moments:
         raw = [self.trace[name][tuple(idx)] for name, idx in sources]
         vals = [f"{pct(v)}%" if percent else fmt(v, small="probs" not in name if small is None else small)
                 for v, (name, _) in zip(raw, sources)]
-        size = size or VALUE_SIZE * self.size
+        size = size or self.number_size(b.id)
         cell = block_cell(b, anchor[1])
         f0, f1 = frames or self.window(beat, 0.25, 1.0)
         lit = float(b.t_on[cell])                    # a number shows once the cell it reports has lit
@@ -185,6 +189,10 @@ class Moments:
         self.values.append(ValueText(id=f"value:{beat.id}:" + ";".join(_src(n, i) for n, i in sources),
                                      text=text, location=loc, size=float(size), frames=(f0, f1), block=b.id))
         return self.values[-1]
+
+    def number_size(self, block_id: str) -> float:
+        """A number's text size about a cell of `block_id`."""
+        return max(VALUE_SIZE * self.size, OF_TITLE * self.titles.get(block_id, 0.0))
 
     def beat_numbers(self, beat: BeatPlan, size: float):
         """(the boxes of the numbers placed so far that show during `beat`, the (width, height) all of the

@@ -20,6 +20,9 @@ FORMAL = 0.75      # a tensor name's size, of its block's title: legible whereve
 DIM = 0.7          # an axis tag's size, of its block's title
 CELL = 0.84        # cell edge
 DEPTH = 0.30       # cell thickness (Y)
+THIN = 0.03       # a text model's thin block's title per unit of its length (a full block's: 0.06): GPT-2's
+                  # MLP bias, beside 3,072-tall neighbours titled 184 units, reads at 92, not 48, so a shot
+                  # of the three need not come as close as the base size asks (letter models: base size)
 TALL = 8.0         # a block more than this many title sizes tall has its row tag at its top, not its middle
 
 
@@ -77,12 +80,12 @@ def text_width(text: str, size: float) -> float:
 # ---- box packer -----------------------------------------------------------------------------------
 def slot_title(slot: Slot, sz: Sizes) -> float:
     """Title size of a block: big blocks get bigger tags, so a shot framing them can still read them."""
-    if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
-        return sz.title
     # by its cells as drawn, not counting a vocabulary's axis (drawn shorter): the logits' column of 50,257
     # tokens is read at its top, where the five most likely hang, and keeps its neighbours' title size
     long = max([n * (step or PITCH) for n, step in ((slot.rows, slot.row_step), (slot.cols, slot.col_step))
                 if not 0 < step < PITCH], default=PITCH)
+    if min(slot.rows, slot.cols) == 1:                  # biases, LN scales, aggregates: thin, base size
+        return sz.title if sz.letters else max(sz.title, THIN * long)
     return max(sz.title, 0.06 * long)
 
 

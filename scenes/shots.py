@@ -101,7 +101,10 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     if width / seen_h < FILL * ra * (1 - 1e-6):                 # still too tall (past MAX_TILT)
         win_h = width / ra
     elif width / seen_h > ra / (WIDE_FILL if wide_start else FILL):     # too wide (a wide shot keeps more whole)
-        win_w = seen_h * ra
+        # ... though never narrower than what the beat ends on lighting (GPT-2's 190-wide key block, 64 rows
+        # tall, in a tall frame: a window as tall as the row of blocks held only its title)
+        win_w = max(seen_h * ra, max((p[1][0] - p[0][0] for p in shows), default=0.0))
+        win_h = max(win_h, win_w / ra)
     start = (win_w, win_h)
     if max_short is not None:
         max_short *= cos                                         # texts on the wall foreshorten as it tilts
