@@ -415,18 +415,20 @@ def follow(w0, w1, lit: dict, boxes: dict, start: float, end: float, fps: int) -
         if not t.size or bid not in boxes:
             continue
         c = (np.asarray(boxes[bid][0]) + np.asarray(boxes[bid][1])) / 2
-        lo_u, hi_u = 0.0, 1.0
-        for ax in (0, 2):                           # a0 + u (a1 - a0) + m <= c <= b0 + u (b1 - b0) - m
-            m, d = FOLLOW_MARGIN * size[ax], a1[ax] - a0[ax]
-            if abs(d) < 1e-9:                       # the pan does not move this way: nothing to choose
-                continue
-            for bound, sign in ((c[ax] - m - a0[ax], 1), (c[ax] + m - b0[ax], -1)):
-                if (d > 0) == (sign > 0):
-                    hi_u = min(hi_u, bound / d)
-                else:
-                    lo_u = max(lo_u, bound / d)
-        if lo_u <= hi_u:
-            events.append((float(t.min()), lo_u, hi_u))
+        for share in (FOLLOW_MARGIN, 0.0):          # its centre inside by the margin, else at least inside (a
+            lo_u, hi_u = 0.0, 1.0                   # block at the end window's edge: the pan's last stop)
+            for ax in (0, 2):                       # a0 + u (a1 - a0) + m <= c <= b0 + u (b1 - b0) - m
+                m, d = share * size[ax], a1[ax] - a0[ax]
+                if abs(d) < 1e-9:                   # the pan does not move this way: nothing to choose
+                    continue
+                for bound, sign in ((c[ax] - m - a0[ax], 1), (c[ax] + m - b0[ax], -1)):
+                    if (d > 0) == (sign > 0):
+                        hi_u = min(hi_u, bound / d)
+                    else:
+                        lo_u = max(lo_u, bound / d)
+            if lo_u <= hi_u:
+                events.append((float(t.min()), lo_u, hi_u))
+                break
     stops, u, gap = [], 0.0, 0.5 * fps              # [frame, u, lowest u, highest u] per key
     for f, lo_u, hi_u in sorted(events):
         if f - start < gap or end - f < gap or u > hi_u:  # at either end, or passed already

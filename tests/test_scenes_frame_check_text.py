@@ -56,17 +56,19 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 # the labels: GPT-2 small captions 16:9 6 -> 4, 1:1 9 -> 8. A window too wide for the frame no narrower than
 # the block the beat ends on (shots.shot_boxes: GPT-2's keys and values in 9:16 had framed only the title
 # "Key"): GPT-2 9:16 12 -> 9 (fill 0% -> 12%: a 64-row block 190 wide stays a strip in a tall frame), 1:1 11
-# -> 11 (captions 8 -> 6, fill 1 -> 3); tiny 9:16 21 -> 19.
+# -> 11 (captions 8 -> 6, fill 1 -> 3); tiny 9:16 21 -> 19. A pan's follow key for a block the end window
+# holds only near its edge (shots.follow: the last layer of "blocks 1 to 11" had lit after the camera had
+# stopped following): GPT-2 16:9 and 1:1 captions -1, tiny 16:9 5 -> 3.
 CEILING = {
-    ("tiny", "16:9"): {"fill": 4, "essential": 0, "caption": 5},
+    ("tiny", "16:9"): {"fill": 4, "essential": 0, "caption": 3},
     ("tiny", "9:16"): {"fill": 11, "essential": 6, "caption": 2},
     ("tiny", "1:1"): {"fill": 3, "essential": 15, "caption": 2},   # captions to the title-safe margins: -2; tags right: -1
     # GPT-2's 768-row columns measured in pieces (cull.LONG 300 -> 40 widths): seen from above at an angle,
     # one box's slanted edge had covered the row tag beside a column's top (the projection's and MLP's
     # output and residual): essential 8 -> 5
-    ("gpt2", "16:9"): {"fill": 2, "essential": 5, "caption": 4},
+    ("gpt2", "16:9"): {"fill": 2, "essential": 5, "caption": 3},
     ("gpt2", "9:16"): {"fill": 4, "essential": 2, "caption": 3},
-    ("gpt2", "1:1"): {"fill": 3, "essential": 2, "caption": 6},
+    ("gpt2", "1:1"): {"fill": 3, "essential": 2, "caption": 5},
 }
 
 _SPECS: dict = {}
