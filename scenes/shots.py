@@ -167,7 +167,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     # shorter one with its centre inside (a pan follows a block's centre as it lights)
     dz = win_h / cos
     need = [(p[1][2], p[1][2] - p[0][2]) for p in parts]
-    bottom = min([hi[2] - dz / 2] + [top - (0.6 * dz if h > dz else min(h, h / 2 + FOLLOW_MARGIN * dz)) + dz / 2
+    bottom = min([hi[2] - dz / 2] + [top - (TALL_SHOWN * dz if h > dz else min(h, h / 2 + FOLLOW_MARGIN * dz)) + dz / 2
                                      for top, h in need]) if parts else lo[2]
     return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], bottom), win_w, win_h)], rise
 
@@ -399,6 +399,8 @@ def moves_fixed(beat: Beat, blocks, values, card_end: float) -> float:
     return float(min([v.frames[0] for v in values] + lit, default=np.inf))
 
 
+TALL_SHOWN = 0.8      # a block taller than the window ends its pan this share of the window under its top
+                      # (labels included: under them the block itself must fill over half the window)
 FOLLOW_MARGIN = 0.2    # a followed block's centre stays this share of the window inside its edges
 
 
