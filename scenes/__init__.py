@@ -15,6 +15,7 @@
 - moments.py     the focus-moments toolkit (highlights, flying cells, value texts with real trace values)
 - captions.py    caption fields from the input and the trace; value formatting
 - shots.py       each beat's camera keys from its Shot
+- follow.py      a pan's keys that follow what lights, and where a pan along tall blocks ends
 - camera.py      numpy camera (same projection as Blender) and closed-form shot framing
 - cards.py       chapters and title cards; labels kept off a card's band
 - hud.py         captions' and title cards' bands, text sizes and places on the camera's HUD plane
