@@ -8,7 +8,7 @@ import numpy as np
 
 from llmreel.scenes.captions_text import quoted, top_tokens
 from llmreel.scenes.geometry import block_cell, leader, value_text_box
-from llmreel.scenes.moments import VALUE_SIZE, Moments, languages, next_pick, wrap_formula
+from llmreel.scenes.moments import Moments, languages, next_pick, wrap_formula
 from llmreel.scenes.spec import ValueText
 from llmreel.scenes.storyboard import BeatPlan, arrival
 
@@ -123,7 +123,7 @@ def text_so_far(m: Moments, beat: BeatPlan, n_new: int, frames, tag: str = "") -
     # lines break between the prompt's words or before a new token, never inside one's brackets
     keep = "".join(f"[{m.token_name(v)}]".replace(" ", NBSP) for v in new)
     text = languages(wrap_formula(so_far(m.input_text, keep, m.line_chars), m.line_chars).replace(NBSP, " "))
-    size = VALUE_SIZE * m.size
+    size = m.number_size(b.id)
     cell = block_cell(b, (m.t + n_new - 1, new[-1]))
     # first under the pick's number (one place to read), else where a number would go
     pick = [v for v in m.values if v.id.startswith(f"value:{beat.id}:probs")]

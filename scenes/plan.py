@@ -191,7 +191,8 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
     curves = [p for p in paths if p.id.startswith("curve")]          # GELU's, beside its block
     m = focus_moments(wall, Moments(trace, {b.id: b for b in blocks}, theme_obj, size, fps, n_in, input_text,
                                     output, frame_end, line_chars(aspect), [p for p in paths if p.role == "residual"],
-                                    token_text, curves, aspect, {l.block: l.size for l in labels if l.kind == "title"}))
+                                    token_text, curves, aspect,
+                                    titles={l.block: l.size for l in labels if l.kind == "title"}))
     labels += m.labels
     in_front_of_paths(labels, m.values, paths)
     if wall:

@@ -352,9 +352,9 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     first = sorted((float(t.min()), bid) for bid, t in lit.items() if t.size)
     # what lights first, in order; else from the top what the caption shows, else what the numbers describe
     # (GPT-2's pick: the probabilities, not the logits 6,000 units above them), else the whole subject
-    told = ([bid for bid in lit if bid in boxes and bid in set(beat.shows)]
-            or [bid for bid in lit if bid in boxes and bid in {v.block for v in values}]
-            or [bid for bid in lit if bid in boxes])
+    drawn = [bid for bid in lit if bid in boxes]
+    said, about = set(beat.shows), {v.block for v in values}
+    told = [b for b in drawn if b in said] or [b for b in drawn if b in about] or drawn
     begin = [boxes[bid] for _, bid in first] or sorted((boxes[bid] for bid in told), key=lambda bx: -bx[1][2]) or None
     shown = min((v.frames[0] for v in values), default=beat.last_frame)
     if values and shown <= arrive + fps:            # numbers from the start: no time to pan to them,
