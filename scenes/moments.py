@@ -17,7 +17,7 @@ from llmreel.scenes.packer import text_width
 from llmreel.scenes.legibility import MIN_VALUE_CAP
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.spec import Block, FlyingCell, Highlight, Label, ValueText, Theme
-from llmreel.scenes.storyboard import BeatPlan, wide
+from llmreel.scenes.storyboard import BeatPlan, arrival, wide
 from llmreel.scenes.text_metrics import CAP
 
 VALUE_SIZE = 2.0        # value texts, times the base tag size: >= 18 px cap height at 1080p (16:9) in their shots
@@ -120,6 +120,11 @@ class Moments:
     def window(self, beat: BeatPlan, a: float = 0.15, b: float = 0.98) -> tuple[float, float]:
         n = beat.last_frame - beat.first_frame
         return float(beat.first_frame + round(a * n)), float(beat.first_frame + round(b * n))
+
+    def settled(self, beat: BeatPlan, b: float = 1.0) -> tuple[float, float]:
+        """From the camera's arrival at the beat's shot to `b` of the beat: a number the shot is framed for
+        shows as soon as the shot does (a close-up of a thin column held empty had waited for it)."""
+        return float(arrival(beat.first_frame, beat.last_frame, self.fps)), self.window(beat, 0, b)[1]
 
     def lit(self, tensor: str, index) -> float | None:
         """The frame the cell showing tensor[index] lights, None when no block shows it."""

@@ -83,7 +83,8 @@ def pick_token(m: Moments, beat: BeatPlan) -> None:
     emb = m.blocks.get("embed.tok")
     if t + 1 < len(m.trace.tokens) and emb is not None:
         m.fly(beat, ("probs", (t, best)), "embed.tok", (emb.shape[0] - 1, t + 1))
-    top_list(m, beat, "probs", t, [best], f"{_name(m, best)}   p = {{}}", frame_rows=False, small=True, now=True)
+    top_list(m, beat, "probs", t, [best], f"{_name(m, best)}   p = {{}}", frame_rows=False, small=True, now=True,
+             frames=m.settled(beat))
     text_so_far(m, beat, 1, m.window(beat, 0.6, 1.0))        # after the number: it keeps the spot by its cell
 
 

@@ -77,7 +77,7 @@ def safe_ratio(aspect, safe) -> float:
 
 def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None = None,
                keep=None, begin=None, wide_start: bool = False,
-               max_tilt: float = MAX_TILT, parts=(), described=(), shows=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
+               max_tilt: float = MAX_TILT, parts=(), described=(), shows=(), named=()) -> tuple[list[tuple[np.ndarray, np.ndarray]], float]:
     """What a beat's two camera keys frame, and the rise it looks from. A subject whose shape is far from
     the safe area's would fill it poorly (a thin strip): one much taller is first seen from higher up
     (up to `max_tilt` degrees, foreshortening it), then, if still too tall, panned from a top window to a bottom one
@@ -170,7 +170,40 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     need = [(p[1][2], p[1][2] - p[0][2]) for p in parts]
     bottom = min([hi[2] - dz / 2] + [top - (TALL_SHOWN * dz if h > dz else min(h, h / 2 + FOLLOW_MARGIN * dz)) + dz / 2
                                      for top, h in need]) if parts else lo[2]
-    return [window(begin, (lo[0], hi[2]), *start), window(keep, (hi[0], bottom), win_w, win_h)], rise
+    end = window(keep, (hi[0], bottom), win_w, win_h)
+    if keep is not None and max_short is not None:
+        end = _grow(end, keep, named, ra, cos, limit_h)
+    return [window(begin, (lo[0], hi[2]), *start), end], rise
+
+
+def _grow(win, keep, boxes, ra: float, cos: float, limit: float):
+    """The end window moved and grown, its shape kept and no taller than `limit` as seen, to hold whole with
+    the numbers `keep` each of `boxes` (block with labels, block) it can, nearest first (the caption's blocks
+    beside the numbers), keeping over more than half its height each block taller than it that it shows so
+    (as the caption rule sees it: GPT-2's probabilities under the sum of exponentials they divide by)."""
+    size = max((win[1][2] - win[0][2]) * cos, (win[1][0] - win[0][0]) / ra)
+    over = lambda b, w: min(b[1][2], w[1][2]) - max(b[0][2], w[0][2])          # noqa: E731
+    tall = [b for _, b in boxes if b[1][2] - b[0][2] > win[1][2] - win[0][2] and over(b, win) >= 0.5 * (win[1][2] - win[0][2])]
+    whole = [keep]
+    for p, _ in sorted(boxes, key=lambda p: _gap(p[0], keep)):
+        if all(win[0][a] <= p[0][a] and p[1][a] <= win[1][a] for a in (0, 2)) or (p[1][2] - p[0][2]) * cos > limit:
+            continue
+        u = union(whole + [p])
+        top, bottom = u[1][2], u[0][2]
+        for q in tall:                      # more than half the window: reach on along it
+            if (q[0][2] + q[1][2]) / 2 < (top + bottom) / 2:
+                bottom = min(bottom, (min(q[1][2], top) - 0.55 * top) / 0.45)
+            else:
+                top = max(top, (max(q[0][2], bottom) - 0.55 * bottom) / 0.45)
+        h = max((top - bottom) * cos, (u[1][0] - u[0][0]) / ra)
+        if h > limit * (1 + 1e-9):
+            continue
+        whole.append(p)
+        w, dz = max(h, size) * ra / 2, max(h, size) / cos / 2            # half sizes; moved the least
+        cx = float(np.clip((win[0][0] + win[1][0]) / 2, u[1][0] - w, u[0][0] + w))
+        cz = float(np.clip((win[0][2] + win[1][2]) / 2, top - dz, bottom + dz))
+        win = (np.array([cx - w, win[0][1], cz - dz]), np.array([cx + w, win[1][1], cz + dz]))
+    return win
 
 
 def _gap(a, b) -> float:
@@ -363,7 +396,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
     framed, rise = (shot_boxes(lo, hi, aspect, safe, rise, most, keep, begin, wide_start=whole,
                                max_tilt=0.0 if whole else MAX_TILT,
                                parts=[boxes[b] for b in beat.focus if b in boxes],      # the whole model: pan, no steeper
-                               described=described, shows=[boxes[b] for b in beat.shows if b in boxes][-1:])
+                               described=described, shows=[boxes[b] for b in beat.shows if b in boxes][-1:],
+                               named=[(boxes[b.id], b.bounds()) for b in blocks if b.id in set(beat.shows) and b.id in boxes])
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)
