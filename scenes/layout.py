@@ -4,7 +4,8 @@ Tokens are COLUMNS, as in Bycroft's LLM Visualization: a [T, C] tensor is a bloc
 columns. The residual stream runs down the right edge (x >= 0); each section's other blocks grow to
 the left of it, weights to the left of the op that uses them, aggregates as thin rows above what they
 summarise (in a frame that is not tall, a layer norm's mean and 1 / spread rows beside its block instead,
-so the group is as wide as tall), attention heads side by side.
+so the group is as wide as tall), attention heads side by side (in a tall frame a text model's head stands in
+one column: each weight over its result, drawn as wide, the scores under the keys, the values last).
 
 For a frame that is not tall, a letter model of a few layers folds like a newspaper: its layers stand side by side
 as columns (layer 0's under the embedding), the stream running down each column and climbing beside it to
@@ -40,6 +41,8 @@ FOLD_CLIMB = 0.9   # written right of a column's stream keep their room
 WIDE_FRAME = 1.5   # a frame this much wider than tall gives the output a column of its own
 VOCAB_SPAN = 2.0   # a vocabulary longer than this many MLP widths (4C) is drawn that long, its cells finer
                    # than a pixel (an image): GPT-2's 50,257 tokens would stand 16 times the MLP's length
+HEADS_APART = 12   # gaps between heads side by side; a head in one column (_head_stack) keeps this many
+STACKED_APART = 12 # more right of its query, key and value: their numbers stand there
 TOKEN_STEP = 0.25  # a text model's positions stand this many title sizes apart where that is more than PITCH
                    # (GPT-2 small: 12): a 768-tall column of 16 tokens is 192 wide, not a hairline 16 under
                    # its 48-unit title, and a head's 16x16 scores as wide as its title
@@ -81,20 +84,29 @@ def _layernorm_stack(name: str, C: int, T: int, sz: Sizes, wide: bool = False) -
     return ("h", [w, b, ("v", aggs + [out], sz.gap)], sz.gap)
 
 
-def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
+def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes, stacked: bool = False) -> tuple:
+    """Head h's query, key and value (weights, bias, result) beside its scores and probabilities; `stacked`
+    (a text model in a tall frame): each weight over its bias and result, its C columns drawn as
+    wide as the result's T (a 768-wide weight beside a 64-row result had made a strip no tall frame fills),
+    and the scores and probabilities in the same column."""
     C, A = config.n_embd, config.head_dim
+    step = TOKEN_STEP * sz.title
     rows = []
     for j, part in enumerate("qkv"):
         rng = (j * C + h * A, j * C + (h + 1) * A)
         wname, bname = f"h{i}.attn.c_attn.weight", f"h{i}.attn.c_attn.bias"
-        rows.append(("h", [
-            _weight(wname, f"{part}.weight", A, C, "A", "C", rng, sid=f"{wname}.{part}[{h}]",
-                    formal=f"{wname}[:, {rng[0]}:{rng[1]}]"),
-            _weight(bname, f"{part}.bias", A, 1, "A", "1", rng, sid=f"{bname}.{part}[{h}]",
-                    formal=f"{bname}[{rng[0]}:{rng[1]}]"),
-            _act(f"h{i}.attn.{part}", f"attn.{part}", A, T, "A", "T" if part == "q" else "Tk", prefix=(h,),
-                 sid=f"h{i}.attn.{part}[{h}]", formal=f"h{i}.attn.{part}[{h}]"),
-        ], sz.gap))
+        w = _weight(wname, f"{part}.weight", A, C, "A", "C", rng, sid=f"{wname}.{part}[{h}]",
+                    formal=f"{wname}[:, {rng[0]}:{rng[1]}]")
+        b = _weight(bname, f"{part}.bias", A, 1, "A", "1", rng, sid=f"{bname}.{part}[{h}]",
+                    formal=f"{bname}[{rng[0]}:{rng[1]}]")
+        r = _act(f"h{i}.attn.{part}", f"attn.{part}", A, T, "A", "T" if part == "q" else "Tk", prefix=(h,),
+                 sid=f"h{i}.attn.{part}[{h}]", formal=f"h{i}.attn.{part}[{h}]")
+        if not stacked:
+            rows.append(("h", [w, b, r], sz.gap))
+            continue
+        if step > PITCH and T * step < C * PITCH:
+            w[1].col_step = T * step / C
+        rows.append(("v", [w, ("h", [b, r], sz.gap)], sz.gap))
     # scores/probs [T, Tk] per head shown transposed: key positions down the rows, queries as columns; the
     # attention column stands right of q, k and v (as in llm-viz), so a shot holds the query, the keys and
     # the scores they make together.
@@ -105,6 +117,8 @@ def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes) -> tuple:
                         transpose=False, sid=f"h{i}.attn.{agg}[{h}]", formal=f"h{i}.attn.{agg}[{h}]"))
     att.append(_act(f"h{i}.attn.probs", "attn.probs", T, T, "Tk", prefix=(h,), sid=f"h{i}.attn.probs[{h}]",
                     formal=f"h{i}.attn.probs[{h}]"))
+    if stacked:                 # one column, in the order of use: the scores right under the keys they
+        return ("v", rows[:2] + att + rows[2:], sz.gap)          # take, the probabilities over the values
     return ("h", [("v", rows, sz.gap), ("v", att, sz.gap)], sz.gap)
 
 
@@ -115,11 +129,11 @@ def _leaves(node) -> list[tuple]:
     return [leaf for child in node[1] for leaf in _leaves(child)] if node[0] in ("h", "v") else []
 
 
-def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
+def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False, tall: bool = False,
               wide_output: bool = False) -> list[tuple[str, tuple, tuple | None]]:
     """(section name, left content, residual block or None), top to bottom; `wide`: the layer norms' mean
-    and 1 / spread beside their block (a folded layout: as wide as tall), `wide_output`: the output in a
-    column of its own."""
+    and 1 / spread beside their block (a folded layout: as wide as tall), `tall`: a text model's heads each
+    in one column (_head_stack), `wide_output`: the output in a column of its own."""
     C, V, B = config.n_embd, config.vocab_size, config.block_size
     res = lambda name, key: _act(name, key, C, T, "C", role="residual")  # noqa: E731
     out = [("embedding", ("h", [
@@ -131,7 +145,9 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False,
     for i in range(config.n_layer):
         p = f"h{i}"
         out.append((f"{p}.ln_1", _layernorm_stack(f"{p}.ln_1", C, T, sz, wide), None))
-        heads = ("h", [_head_stack(i, h, config, T, sz) for h in range(config.n_head)], 12 * sz.gap)
+        stacked = tall and not sz.letters           # a text model's heads in a tall frame
+        heads = ("h", [_head_stack(i, h, config, T, sz, stacked) for h in range(config.n_head)],
+                 (HEADS_APART + stacked * STACKED_APART) * sz.gap)
         out.append((f"{p}.attn", ("h", [heads, _act(f"{p}.attn.y", "attn.y", C, T, "C")], 2 * sz.gap), None))
         out.append((f"{p}.attn.proj", ("h", [
             _weight(f"{p}.attn.c_proj.weight", "attn.c_proj.weight", C, C, "C", "C"),
@@ -238,7 +254,8 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     # a text model's layer norm in a wide frame (768 rows tall): its block beside its scales from the top, so
     # a shot of the group's top (where it is named) shows the block under its title, not two rows over it
     norms = folded or (not letters and fold >= WIDE_FRAME)
-    sections_list = _sections(config, T, sz, wide=norms, wide_output=folded and fold >= WIDE_FRAME)
+    sections_list = _sections(config, T, sz, wide=norms, tall=0 < fold < 1,
+                              wide_output=folded and fold >= WIDE_FRAME)
     for _, content, _ in sections_list:
         mark_tags_right(content)
     layer_h: dict[str, float] = {}                     # "h{i}" -> height of its sections
