@@ -354,3 +354,32 @@ def test_a_text_models_positions_stand_a_quarter_title_apart(name):
             assert min(a[1], b[1]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[2], b[2])
     tiny = GPTConfig(n_layer=2, n_head=2, n_embd=16, vocab_size=50257, block_size=64)
     assert all(s.col_step == 0.0 for s in layout(tiny, 5, letters=False).slots if s.col_axis == "T")
+
+
+@pytest.mark.parametrize("name", ["gpt2", "gpt2-medium"])
+def test_a_tall_frames_head_stands_in_one_column(name):
+    """In a 9:16 frame each of a text model's heads is one column, in the order of use: each weight over its
+    bias and result, drawn as wide as the result (768 columns in 16 positions' width), the scores under the
+    keys, the probabilities over the values; no two blocks overlap. A wide frame keeps the rows side by side."""
+    cfg = get_config(name)
+    tall, wide = layout(cfg, 16, letters=False, fold=9 / 16), layout(cfg, 16, letters=False, fold=16 / 9)
+    assert overlapping_pairs(rects(tall.slots)) == []
+    for h in (0, cfg.n_head - 1):
+        by = {s.id: s for s in tall.slots}
+        box = lambda sid: (by[sid].origin[0] - by[sid].col_pitch / 2, by[sid].origin[0] - by[sid].col_pitch / 2  # noqa: E731
+                           + by[sid].width, by[sid].origin[2] + by[sid].row_pitch / 2)
+        order = [f"h0.attn.c_attn.weight.q[{h}]", f"h0.attn.q[{h}]", f"h0.attn.c_attn.weight.k[{h}]",
+                 f"h0.attn.k[{h}]", f"h0.attn.scores[{h}]", f"h0.attn.probs[{h}]", f"h0.attn.c_attn.weight.v[{h}]",
+                 f"h0.attn.v[{h}]"]
+        tops = [box(sid)[2] for sid in order]
+        assert tops == sorted(tops, reverse=True), h                          # top down, in that order
+        for part in "qkv":
+            w, r = by[f"h0.attn.c_attn.weight.{part}[{h}]"], by[f"h0.attn.{part}[{h}]"]
+            assert np.isclose(w.width, r.width) and np.isclose(box(w.id)[1], box(r.id)[1])   # as wide, aligned
+            bias = by[f"h0.attn.c_attn.bias.{part}[{h}]"]
+            assert abs(box(bias.id)[2] - box(r.id)[2]) < r.height and box(bias.id)[1] < box(r.id)[0]   # left
+        right = max(box(sid)[1] for sid in order)
+        assert all(box(sid)[0] >= right - 1.5 * by[order[4]].width for sid in order)          # one column
+    wb = {s.id: s for s in wide.slots}
+    q, w = wb["h0.attn.q[0]"], wb["h0.attn.c_attn.weight.q[0]"]
+    assert w.col_step == 0.0 and abs(q.origin[2] - w.origin[2]) < q.height and w.origin[0] < q.origin[0]   # a row
