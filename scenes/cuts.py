@@ -158,3 +158,25 @@ def _keeps(after, i: int, whole, cut, seen, held, shown) -> bool:
     _, _, _, mwhole, mcut, mseen, mheld = after
     return not ((whole & ~mwhole).any() or (mcut & ~cut).any() or mcut[i] or (held & ~mheld).any()
                 or (mseen[shown] < seen[shown] - 1e-3).any())
+
+
+def pin_paths(keys: list[CameraKey], spans, tol: float = 0.005) -> list[CameraKey]:
+    """The keys with, between two keys of each span (a beat's keys that clear_edges moved: [first, last)
+    indices), a key at a quarter, half or three quarters of the way wherever the camera eased through all
+    the keys strays from the one eased through the beat's own by more than `tol` of its distance: a
+    neighbouring beat's key shapes the curve between (a block moved just out of the frame at both keys
+    had come back in, cut, halfway)."""
+    pins = []
+    for i0, i1 in spans:
+        own = keys[i0:i1]
+        for a, b in zip(own, own[1:]):
+            if b.frame - a.frame < 8:
+                continue
+            at = [a.frame + u * (b.frame - a.frame) for u in (0.25, 0.5, 0.75)]
+            full, mine = Cameras(keys, at), Cameras(own, at)
+            reach = np.linalg.norm(mine.location - mine.target, axis=1)
+            off = np.maximum(np.abs(full.location - mine.location).max(1), np.abs(full.target - mine.target).max(1))
+            pins += [replace(a, frame=float(round(f)), location=tuple(map(float, mine.location[k])),
+                             target=tuple(map(float, mine.target[k])), lens=float(mine.lens[k]))
+                     for k, f in enumerate(at) if off[k] > tol * reach[k]]
+    return sorted(keys + pins, key=lambda k: k.frame)

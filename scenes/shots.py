@@ -10,7 +10,8 @@ from llmreel.core.errors import InputError
 from llmreel.scenes.hud import card_height
 from llmreel.scenes.cards import under_card
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, safe_area
-from llmreel.scenes.cuts import HOLD_COVER, clear_edges, cover, lit_unseen, shown_starts, slides_over_black
+from llmreel.scenes.cuts import (HOLD_COVER, clear_edges, cover, lit_unseen, pin_paths, shown_starts,
+                                 slides_over_black)
 from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.follow import FOLLOW_MARGIN, TALL_SHOWN, follow
@@ -282,6 +283,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     frame of the title card opening it; the shot frames its subject below the card while it shows.
     `curves`: paths drawn for a block beside it (GELU's curve, "curve:<block>..."): its shots hold them."""
     keys: list[CameraKey] = []
+    moved, spans = [], []                       # beats whose keys clear_edges moved, and their keys' span
     boxes = block_boxes(blocks, labels)
     for p in curves:
         bid = p.id.split(":")[1]
@@ -305,7 +307,10 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
                                               card=True, flat=flat), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
-        mine = clear_edges(mine, beat, blocks, aspect, boxes, values)
+        cleared = clear_edges(mine, beat, blocks, aspect, boxes, values)
+        if any(c is not k for c, k in zip(cleared, mine)):
+            moved.append(beat.id)
+        mine = cleared
         # a cut, not a slide over black nor one that arrives after the data
         cut = bool(keys) and mine[0].frame > beat.first_frame and (
             lit_unseen(beat, blocks, keys[-1:] + mine[:1], aspect)
@@ -332,8 +337,10 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 cut = False
         if cut:
             mine[0] = replace(mine[0], frame=float(beat.first_frame))
+        if beat.id in moved:
+            spans.append((len(keys), len(keys) + len(mine)))
         keys += mine
-    return keys
+    return pin_paths(keys, spans)
 
 
 FLAT = 0.5    # a close-up whose far labels perspective makes too small looks this much more squarely

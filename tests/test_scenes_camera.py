@@ -223,3 +223,24 @@ def test_a_cut_opens_on_blocks_not_on_where_numbers_will_be(story, aspect):
         assert area.min() >= FILL_AREA, (beat.id, frames[int(np.argmin(area))], round(float(area.min()), 2))
         checked += 1
     assert checked or aspect == "16:9"
+
+
+def test_a_moved_beats_path_is_pinned_to_the_one_it_planned():
+    """cuts.pin_paths: a beat's two keys 40 units apart, the next beat's key far off to the side bending the
+    eased curve between them; pinned, the camera through all the keys stays within `tol` of the path the
+    beat's own keys ease along at every frame between them (without, it strays), and no key moves."""
+    from llmreel.scenes.cuts import pin_paths
+    from llmreel.scenes.screen import Cameras
+
+    def key(frame, x):
+        return CameraKey(frame=float(frame), location=(x, -100.0, 0.0), target=(x, 0.0, 0.0), lens=50.0)
+
+    keys = [key(0, 0.0), key(30, 40.0), key(130, 0.0), key(160, -400.0)]
+    frames = np.arange(30, 131, 5)
+    own = Cameras(keys[1:3], frames).location[:, 0]
+    stray = np.abs(Cameras(keys, frames).location[:, 0] - own).max()
+    pinned = pin_paths(keys, [(1, 3)])
+    assert all(k in pinned for k in keys) and len(pinned) > len(keys)
+    held = np.abs(Cameras(pinned, frames).location[:, 0] - own).max()
+    assert stray > 0.05 * 100 and held < stray / 4, (stray, held)
+    assert pin_paths(keys, []) == keys
