@@ -78,9 +78,10 @@ class _Bounds:
 
 
 def side_entry(s: np.ndarray, e: np.ndarray, src: Block, dst: Block, tag, width: float):
-    """A path level with its destination's row tag (turned up the block's left edge, over its middle) enters
-    the block at its first row instead, clear of the tag, and leaves its source at that height too where the
-    source reaches it (a straight path): the green line ran through '16 numbers'."""
+    """A path level with its destination's row tag (left of the block, over its middle: turned up its edge,
+    or level beside a block too short for that) enters the block at its first row instead, clear of the
+    tag, and leaves its source at that height too where the source reaches it (a straight path): the green
+    line ran through '16 numbers' (and GPT-2's '64 numbers' beside a head's key)."""
     (sl, sh), (dl, dh) = src.bounds(), dst.bounds()
     if tag is None or abs(e[0] - dl[0]) > 1e-6 or not tag[0] - 2 * width <= e[2] <= tag[1] + 2 * width:
         return s, e
@@ -167,7 +168,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                stream=(), tags: dict | None = None) -> list[FlowPath]:
     """Every op's input -> output paths and the residual stream along `stream` (layout.Layout.stream, the
     (x, z) route; by default straight down from the first residual block to the last). `tags`: block id ->
-    (z0, z1) of its row tag left of it, which a path into its left side passes clear of (side_entry)."""
+    (z0, z1, turned) of its row tag left of it, which a path into its left side passes clear of (side_entry)."""
     by_tensor: dict[str, list[Block]] = {}
     for b in blocks:
         by_tensor.setdefault(b.tensor, []).append(b)
@@ -211,8 +212,13 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 tap = _tap(c, b, stream)
                 s = _edge(c, (lo + hi) / 2) if tap is None else tap
                 e = _edge(b, s)
-                if tap is None:
-                    s, e = side_entry(s, e, c, b, (tags or {}).get(b.id), width)
+                tag = (tags or {}).get(b.id)
+                if tap is None and tag is not None:     # clear of the row tag; of a level one only where
+                    s2, e2 = side_entry(s, e, c, b, tag[:2], width)     # that crosses no block more
+                    crossed = [{id(o) for o in _crossed([p, (p[0], p[1], q[2]), q], (c, b), bounds, width)}
+                               for p, q in ((s, e), (s2, e2))]
+                    if tag[2] or crossed[1] <= crossed[0]:
+                        s, e = s2, e2
                 pts = [tuple(map(float, s))]
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:
                     pts.append((float(s[0]), float(s[1]), float(e[2])))

@@ -184,8 +184,8 @@ def plan_run(story=None, *, input=None, text=None, generate=None, fps=None, aspe
         blocks = plan_blocks(lay, trace, sched.times, wall)
         focus_one_column(wall, blocks, lay.stream)
         labels = plan_labels(lay, {b.id: b for b in blocks}, trace, cfg, n_in, frame_end, token_text)
-        tags = {l.block: (lo[2], hi[2]) for l in labels if l.id.endswith(":rows") and l.rotation
-                for lo, hi in [label_bounds(l)]}                      # turned row tags, left of their blocks
+        tags = {l.block: (lo[2], hi[2], bool(l.rotation)) for l in labels if l.id.endswith(":rows")
+                for lo, hi in [label_bounds(l)]}                      # row tags (left of their blocks)
         paths = plan_paths(blocks, trace, merged, fps, width=0.12 * size, n_in=n_in, stream=lay.stream, tags=tags)
         paths += gelu_curves(lay, {b.id: b for b in blocks}, width=0.2 * size, n_in=n_in)
     curves = [p for p in paths if p.id.startswith("curve")]          # GELU's, beside its block
