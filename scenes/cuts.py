@@ -166,17 +166,18 @@ def pin_paths(keys: list[CameraKey], spans, tol: float = 0.005) -> list[CameraKe
     the keys strays from the one eased through the beat's own by more than `tol` of its distance: a
     neighbouring beat's key shapes the curve between (a block moved just out of the frame at both keys
     had come back in, cut, halfway)."""
+    pairs = [(a, keys[i0:i1], [a.frame + u * (b.frame - a.frame) for u in (0.25, 0.5, 0.75)])
+             for i0, i1 in spans for a, b in zip(keys[i0:i1], keys[i0 + 1:i1]) if b.frame - a.frame >= 8]
+    if not pairs:
+        return keys
+    full = Cameras(keys, [f for _, _, at in pairs for f in at])     # the whole curve, evaluated once
     pins = []
-    for i0, i1 in spans:
-        own = keys[i0:i1]
-        for a, b in zip(own, own[1:]):
-            if b.frame - a.frame < 8:
-                continue
-            at = [a.frame + u * (b.frame - a.frame) for u in (0.25, 0.5, 0.75)]
-            full, mine = Cameras(keys, at), Cameras(own, at)
-            reach = np.linalg.norm(mine.location - mine.target, axis=1)
-            off = np.maximum(np.abs(full.location - mine.location).max(1), np.abs(full.target - mine.target).max(1))
-            pins += [replace(a, frame=float(round(f)), location=tuple(map(float, mine.location[k])),
-                             target=tuple(map(float, mine.target[k])), lens=float(mine.lens[k]))
-                     for k, f in enumerate(at) if off[k] > tol * reach[k]]
+    for n, (a, own, at) in enumerate(pairs):
+        mine, rows = Cameras(own, at), slice(3 * n, 3 * n + 3)
+        reach = np.linalg.norm(mine.location - mine.target, axis=1)
+        off = np.maximum(np.abs(full.location[rows] - mine.location).max(1),
+                         np.abs(full.target[rows] - mine.target).max(1))
+        pins += [replace(a, frame=float(round(f)), location=tuple(map(float, mine.location[k])),
+                         target=tuple(map(float, mine.target[k])), lens=float(mine.lens[k]))
+                 for k, f in enumerate(at) if off[k] > tol * reach[k]]
     return sorted(keys + pins, key=lambda k: k.frame)

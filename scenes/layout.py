@@ -90,7 +90,7 @@ def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes, stacked: b
     wide as the result's T (a 768-wide weight beside a 64-row result had made a strip no tall frame fills),
     and the scores and probabilities in the same column."""
     C, A = config.n_embd, config.head_dim
-    step = TOKEN_STEP * sz.title
+    step = _step(sz)
     rows = []
     for j, part in enumerate("qkv"):
         rng = (j * C + h * A, j * C + (h + 1) * A)
@@ -104,7 +104,7 @@ def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes, stacked: b
         if not stacked:
             rows.append(("h", [w, b, r], sz.gap))
             continue
-        if step > PITCH and T * step < C * PITCH:
+        if step and T * step < C * PITCH:
             w[1].col_step = T * step / C
         rows.append(("v", [w, ("h", [b, r], sz.gap)], sz.gap))
     # scores/probs [T, Tk] per head shown transposed: key positions down the rows, queries as columns; the
@@ -197,12 +197,19 @@ def _sections(config: GPTConfig, T: int, sz: Sizes, wide: bool = False, tall: bo
     return out
 
 
+def _step(sz: Sizes) -> float:
+    """A text model's distance between positions (TOKEN_STEP title sizes), 0 where that is not over PITCH
+    (letters, a 16-wide model: positions at the cells' pitch)."""
+    step = TOKEN_STEP * sz.title
+    return 0.0 if sz.letters or step <= PITCH else step
+
+
 def _token_step(sections, sz: Sizes) -> None:
     """Stand a text model's positions TOKEN_STEP title sizes apart (in place), and the rows of what is one
     number per position (a layer norm's mean, softmax's max) as tall: their cells as wide as tall; a bias or
     a layer norm's scale (one column) as wide as a position, not a hairline beside a 768-tall block."""
-    step = TOKEN_STEP * sz.title
-    if sz.letters or step <= PITCH:
+    step = _step(sz)
+    if not step:
         return
     for _, content, resid in sections:
         for _, slot in _leaves(content) + (_leaves(resid) if resid else []):

@@ -94,6 +94,13 @@ def side_entry(s: np.ndarray, e: np.ndarray, src: Block, dst: Block, tag, width:
     return s, e
 
 
+def _crosses_no_more(old, new, skip: tuple[Block, ...], bounds, width: float) -> bool:
+    """Whether the path from new[0] to new[1] (down, then across) runs across no block that the path
+    from old[0] to old[1] does not."""
+    ids = [{id(o) for o in _crossed([s, (s[0], s[1], e[2]), e], skip, bounds, width)} for s, e in (old, new)]
+    return ids[1] <= ids[0]
+
+
 def _crossed(pts, skip: tuple[Block, ...], blocks, width: float) -> list[Block]:
     """The blocks (other than `skip`) that the tube through `pts` runs across; `blocks`: a list or _Bounds."""
     bb = blocks if isinstance(blocks, _Bounds) else _Bounds(blocks)
@@ -215,9 +222,7 @@ def plan_paths(blocks: list[Block], trace, merged: set[str], fps: int, width: fl
                 tag = (tags or {}).get(b.id)
                 if tap is None and tag is not None:     # clear of the row tag; of a level one only where
                     s2, e2 = side_entry(s, e, c, b, tag[:2], width)     # that crosses no block more
-                    crossed = [{id(o) for o in _crossed([p, (p[0], p[1], q[2]), q], (c, b), bounds, width)}
-                               for p, q in ((s, e), (s2, e2))]
-                    if tag[2] or crossed[1] <= crossed[0]:
+                    if tag[2] or (s2 is s and e2 is e) or _crosses_no_more((s, e), (s2, e2), (c, b), bounds, width):
                         s, e = s2, e2
                 pts = [tuple(map(float, s))]
                 if abs(s[0] - e[0]) > 1e-6 and abs(s[2] - e[2]) > 1e-6:

@@ -177,6 +177,9 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
     return [window(begin, (lo[0], hi[2]), *start), end], rise
 
 
+HELD = 0.55   # _grow keeps a block taller than the end window over this share of it (the caption rule: half)
+
+
 def _grow(win, keep, boxes, ra: float, cos: float, limit: float):
     """The end window moved and grown, its shape kept and no taller than `limit` as seen, to hold whole with
     the numbers `keep` each of `boxes` (block with labels, block) it can, nearest first (the caption's blocks
@@ -193,9 +196,9 @@ def _grow(win, keep, boxes, ra: float, cos: float, limit: float):
         top, bottom = u[1][2], u[0][2]
         for q in tall:                      # more than half the window: reach on along it
             if (q[0][2] + q[1][2]) / 2 < (top + bottom) / 2:
-                bottom = min(bottom, (min(q[1][2], top) - 0.55 * top) / 0.45)
+                bottom = min(bottom, (min(q[1][2], top) - HELD * top) / (1 - HELD))
             else:
-                top = max(top, (max(q[0][2], bottom) - 0.55 * bottom) / 0.45)
+                top = max(top, (max(q[0][2], bottom) - HELD * bottom) / (1 - HELD))
         h = max((top - bottom) * cos, (u[1][0] - u[0][0]) / ra)
         if h > limit * (1 + 1e-9):
             continue
@@ -283,7 +286,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
     frame of the title card opening it; the shot frames its subject below the card while it shows.
     `curves`: paths drawn for a block beside it (GELU's curve, "curve:<block>..."): its shots hold them."""
     keys: list[CameraKey] = []
-    moved, spans = [], []                       # beats whose keys clear_edges moved, and their keys' span
+    spans = []                                  # the keys' span of each beat whose keys clear_edges moved
     boxes = block_boxes(blocks, labels)
     for p in curves:
         bid = p.id.split(":")[1]
@@ -308,8 +311,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                                               card=True, flat=flat), cards[beat.id], beat.last_frame, fps,
                               moves_fixed(beat, blocks, values, cards[beat.id]))
         cleared = clear_edges(mine, beat, blocks, aspect, boxes, values)
-        if any(c is not k for c, k in zip(cleared, mine)):
-            moved.append(beat.id)
+        moved = any(c is not k for c, k in zip(cleared, mine))
         mine = cleared
         # a cut, not a slide over black nor one that arrives after the data
         cut = bool(keys) and mine[0].frame > beat.first_frame and (
@@ -337,7 +339,7 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
                 cut = False
         if cut:
             mine[0] = replace(mine[0], frame=float(beat.first_frame))
-        if beat.id in moved:
+        if moved:
             spans.append((len(keys), len(keys) + len(mine)))
         keys += mine
     return pin_paths(keys, spans)
@@ -404,7 +406,7 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
                                max_tilt=0.0 if whole else MAX_TILT,
                                parts=[boxes[b] for b in beat.focus if b in boxes],      # the whole model: pan, no steeper
                                described=described, shows=[boxes[b] for b in beat.shows if b in boxes][-1:],
-                               named=[(boxes[b.id], b.bounds()) for b in blocks if b.id in set(beat.shows) and b.id in boxes])
+                               named=[(boxes[b.id], b.bounds()) for b in blocks if b.id in said and b.id in boxes])
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)
