@@ -299,17 +299,17 @@ def plan_camera(beats: list[Beat], shots: list[Shot], blocks, labels, value_text
         focus, kinds = set(beat.focus), ESSENTIAL[beat.shot]
         need = [l for l in labels if l.block in focus and l.kind in kinds]
         first = legible_short_side(labels, values, focus, kinds)
-        mine, most = _legible_keys(beat, shot, i == 0, blocks, labels, values, need, boxes, aspect, fps, first)
+        mine, most, grow = _legible_keys(beat, shot, i == 0, blocks, labels, values, need, boxes, aspect, fps, first)
         flat = 1.0
         if beat.shot == "close-up" and not shot.fixed_angle and most is not None and most < first:
             # perspective shrinks the far labels: a squarer view may keep the subject larger
             other = _legible_keys(beat, shot, i == 0, blocks, labels, values, need, boxes, aspect, fps, first, FLAT)
             if other[1] > most * 1.001:
-                (mine, most), flat = other, FLAT
+                (mine, most, grow), flat = other, FLAT
         if beat.id in cards:
             mine = under_card(mine, beat_keys(beat, shot, i == 0, blocks, labels, values, boxes, aspect, fps, most,
-                                              card=True, flat=flat), cards[beat.id], beat.last_frame, fps,
-                              moves_fixed(beat, blocks, values, cards[beat.id]))
+                                              card=True, flat=flat, grow=grow), cards[beat.id], beat.last_frame,
+                              fps, moves_fixed(beat, blocks, values, cards[beat.id]))
         cleared = clear_edges(mine, beat, blocks, aspect, boxes, values)
         moved = any(c is not k for c, k in zip(cleared, mine))
         mine = cleared
@@ -349,11 +349,14 @@ FLAT = 0.5    # a close-up whose far labels perspective makes too small looks th
 
 
 def _legible_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, need, boxes, aspect, fps: int,
-                  most: float | None, flat: float = 1.0) -> tuple[list[CameraKey], float | None]:
-    """(keys, the frame's short side at the subject they keep): the beat's keys, closer until the numbers
-    and the essential labels `need` they frame are legible through them."""
-    for _ in range(5):
-        mine = beat_keys(beat, shot, opening, blocks, labels, values, boxes, aspect, fps, most, flat=flat)
+                  most: float | None, flat: float = 1.0) -> tuple[list[CameraKey], float | None, bool]:
+    """(keys, the frame's short side at the subject they keep, whether the end window grew: `_grow`): the
+    beat's keys, closer until the numbers and the essential labels `need` they frame are legible through them;
+    a grown window too far for that is first ungrown (it depends on where other beats' numbers stand, so it
+    must decide neither how close nor from which side the shot looks)."""
+    grow = True
+    for _ in range(6):
+        mine = beat_keys(beat, shot, opening, blocks, labels, values, boxes, aspect, fps, most, flat=flat, grow=grow)
         held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
         short = 1.0                 # how far the numbers and the essential labels framed are from short
         if values:
@@ -369,12 +372,12 @@ def _legible_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values,
                 short = min(short, cap[near].min() / (MIN_CAP * 1.08))
         if most is None or short >= 1.0:
             break
-        most *= short / 1.03
-    return mine, most
+        most, grow = (most if grow else most * short / 1.03), False     # ungrown first, then closer
+    return mine, most, grow
 
 
 def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, boxes, aspect, fps: int,
-              most: float | None, card: bool = False, flat: float = 1.0) -> list[CameraKey]:
+              most: float | None, card: bool = False, flat: float = 1.0, grow: bool = True) -> list[CameraKey]:
     """A beat's camera keys with the frame's short side at the subject at most `most` world units (below
     the title card's band when a `card` opens the beat)."""
     lo, hi = focus_bounds(blocks, labels, values, beat.focus, (beat.first_frame, beat.last_frame), boxes)
@@ -406,7 +409,8 @@ def beat_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, box
                                max_tilt=0.0 if whole else MAX_TILT,
                                parts=[boxes[b] for b in beat.focus if b in boxes],      # the whole model: pan, no steeper
                                described=described, shows=[boxes[b] for b in beat.shows if b in boxes][-1:],
-                               named=[(boxes[b.id], b.bounds()) for b in blocks if b.id in said and b.id in boxes])
+                               named=[(boxes[b.id], b.bounds()) for b in blocks if b.id in said and b.id in boxes]
+                               if grow else ())
                     if shot.framing == "auto"
                     else ([(lo, hi), (lo, hi)], rise))
     frames, sides = [arrive, beat.last_frame], list(sides)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from llmreel.core.errors import InputError
@@ -119,6 +119,7 @@ def test_cutting_earlier_beats_keeps_the_softmax_angle(full, tmp_path):
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(drop=st.sets(st.sampled_from(ALL), min_size=1, max_size=4).filter(lambda d: len(d) < len(ALL)))
+@example(drop={("self-attention", "qkv")})    # moved the scores' number: its end window grew, and turned
 def test_cutting_any_beat_changes_no_other_beats_shot(full, tmp_path, drop):
     spec = plan_scene(_story(tmp_path, _cut(drop)))
     _check_unchanged(full, spec, {f"{s}.{n}" for s, n in drop})
