@@ -28,6 +28,9 @@ TOGETHER = 0.75         # of a frame's width and height that a beat's numbers ma
                         # where they are MIN_VALUE_CAP tall (the rest: the safe margins, perspective, the blocks)
 
 
+PORTRAIT_LINE = 12      # characters a portrait frame's one-line number breaks at, in two (Moments.value)
+
+
 def line_chars(aspect) -> int:
     """Characters a value text line may hold: its numbers must be 4% of the frame's short side, so a
     portrait or square frame holds about half of what a wide one does."""
@@ -177,11 +180,16 @@ class Moments:
         # narrower lines where a line has no room; then clear only of the numbers on screen at the same time
         # (each number keeps its own spot where it can, so the shots of successive beats agree)
         first = min(self.line_chars, chars or self.line_chars)      # `chars`: lines at most this long
+        fmts = languages(fmt_text)
+        longest = max(len(f.format(*vals)) for f in fmts.values())
+        if self.aspect and self.aspect[0] < self.aspect[1] and longest <= first:
+            # a portrait frame's width is its short side: one line, legible, spans most of it and leaves the
+            # blocks it describes cut; two lines (the result under its formula) leave them room
+            first = max(PORTRAIT_LINE, -(-longest // 2))
         tries = [(c, None) for c in (first, *(c for c in (24, 18, 12) if c < first))]
         tries = ([] if now else tries) + [(c, (f0, f1)) for c, _ in tries]
         # first where the beat's numbers, with those placed before, still fit one frame at their legible size
         with_beat = self.beat_numbers(beat, size)
-        fmts = languages(fmt_text)
         for (width, during), together in [(t, with_beat) for t in tries if with_beat] + [(t, None) for t in tries]:
             text = {lang: wrap_formula(f.format(*vals), width) for lang, f in fmts.items()}
             loc = self.place(text, size, b, cell, during, beside=beside, together=together, hang=hang, first=prefer,

@@ -12,7 +12,7 @@ from tiny_gpt2 import tiny_model
 
 from llmreel.scenes.frame_check import TEXT_RULES, check_frames, summary
 from llmreel.scenes.geometry import block_cell, cell_point, value_text_bounds, value_text_box
-from llmreel.scenes.moments import numbers_span, wrap_formula
+from llmreel.scenes.moments import PORTRAIT_LINE, numbers_span, wrap_formula
 from llmreel.scenes.moments_text import MAX_LINES, so_far
 from llmreel.scenes.plan import plan_scene
 
@@ -74,16 +74,19 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 # biases' titles too small, the scores' close-up the row tags), tiny 9:16 18 -> 15. The path between the
 # keys of a beat that clear_edges moved pinned to the one it planned (cuts.pin_paths: the next beat's key
 # had bent it, bringing the value bias moved just out of the frame back in, cut, halfway): GPT-2 16:9
-# essential 5 -> 1; tiny 1:1 +1 (the dims of a probabilities block in "why", the path now held).
+# essential 5 -> 1; tiny 1:1 +1 (the dims of a probabilities block in "why", the path now held). In a
+# portrait frame a one-line number breaks in two, the result under its formula (moments.PORTRAIT_LINE: the
+# scores' "q·k / √64 = −0.24", legible, spanned 60% of the width and cut the query's and key's row tags):
+# GPT-2 9:16 essential 6 -> 4; tiny 9:16 fill +1 (the scores' beat now opens close on the blocks lighting).
 CEILING = {
     ("tiny", "16:9"): {"fill": 3, "essential": 0, "caption": 2},
-    ("tiny", "9:16"): {"fill": 10, "essential": 5, "caption": 0},
+    ("tiny", "9:16"): {"fill": 11, "essential": 5, "caption": 0},
     ("tiny", "1:1"): {"fill": 2, "essential": 16, "caption": 2},   # captions to the title-safe margins: -2; tags right: -1
     # GPT-2's 768-row columns measured in pieces (cull.LONG 300 -> 40 widths): seen from above at an angle,
     # one box's slanted edge had covered the row tag beside a column's top (the projection's and MLP's
     # output and residual): essential 8 -> 5
     ("gpt2", "16:9"): {"fill": 1, "essential": 1, "caption": 0},
-    ("gpt2", "9:16"): {"fill": 1, "essential": 6, "caption": 0},
+    ("gpt2", "9:16"): {"fill": 1, "essential": 4, "caption": 0},
     ("gpt2", "1:1"): {"fill": 2, "essential": 2, "caption": 5},
 }
 
@@ -118,6 +121,18 @@ def test_tiny_text_story_keeps_the_text_rules(aspect):
 def test_gpt2_small_text_story_keeps_the_text_rules(aspect):
     """GPT-2 small's shapes (12 layers, 768 wide, the 50,257-token vocabulary), seeded random weights."""
     check("gpt2", aspect)
+
+
+def test_a_portrait_frames_one_line_number_stands_in_two():
+    """A portrait frame's width is its short side: a number that a wide frame shows on one line stands in two
+    there, its result under its formula, and leaves room beside it for the blocks it describes."""
+    portrait, _ = spec_for("tiny", "9:16")
+    wide = {v.id: v for v in spec_for("tiny", "16:9")[0].value_texts}
+    v = next(v for v in portrait.value_texts if v.id.startswith("value:self-attention.scores:"))
+    one = wide[v.id].text["en"]
+    assert "\n" not in one and v.text["en"].replace("\n", " ") == one
+    formula, result = v.text["en"].split("\n")
+    assert result.startswith("= ") and len(formula) <= PORTRAIT_LINE
 
 
 @pytest.mark.parametrize("aspect", ASPECTS)
