@@ -19,6 +19,7 @@ config. Everything here is geometry from the config, T and the frame's shape alo
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from llmreel.model.config import GPTConfig
@@ -82,6 +83,15 @@ def _layernorm_stack(name: str, C: int, T: int, sz: Sizes, wide: bool = False) -
     if wide:
         return ("h", [w, b, out, ("v", aggs, sz.gap)], sz.gap)
     return ("h", [w, b, ("v", aggs + [out], sz.gap)], sz.gap)
+
+
+def _norms_beside(C: int, T: int, sz: Sizes, fold: float) -> bool:
+    """Whether a text model's layer norm, as wide as its frame is per tall (`fold`), stands its mean and
+    1 / spread beside its block rather than over it: whichever group (labels and all) is nearer the frame's
+    shape. GPT-2's 768-row block under the rows made a group 0.45 as wide as tall; a square frame's shot of
+    its top showed the rows and titles over a sliver of the block the caption is about."""
+    (bw, bh), (ow, oh) = (node_size(_layernorm_stack("h0.ln_1", C, T, sz, w), sz) for w in (True, False))
+    return abs(math.log(bw / bh / fold)) < abs(math.log(ow / oh / fold))
 
 
 def _head_stack(i: int, h: int, config: GPTConfig, T: int, sz: Sizes, stacked: bool = False) -> tuple:
@@ -258,9 +268,10 @@ def layout(config: GPTConfig, T: int, letters: bool = True, fold: float = 0.0) -
     top = 0.0
     gap_r = 3 * sz.gap                                  # between a section's content and the stream
     folded = letters and fold >= 1.0 and 2 <= config.n_layer <= FOLD_MAX     # a text model passes its layers
-    # a text model's layer norm in a wide frame (768 rows tall): its block beside its scales from the top, so
-    # a shot of the group's top (where it is named) shows the block under its title, not two rows over it
-    norms = folded or (not letters and fold >= WIDE_FRAME)
+    # a text model's layer norm in a frame of its shape (GPT-2's 768 rows tall, in a wide or square frame):
+    # its block beside its scales from the top, so a shot of the group's top (where it is named) shows the
+    # block under its title, not two rows over it
+    norms = folded or (not letters and fold > 0 and _norms_beside(config.n_embd, T, sz, fold))
     sections_list = _sections(config, T, sz, wide=norms, tall=0 < fold < 1,
                               wide_output=folded and fold >= WIDE_FRAME)
     for _, content, _ in sections_list:

@@ -194,6 +194,21 @@ def test_a_wide_frames_layer_norm_stands_as_wide_as_tall():
             assert 0.8 < w / h < 1.6, (name, fold, w, h)
 
 
+@pytest.mark.parametrize("fold, gpt2, tiny", [(16 / 9, True, True), (1.0, True, False), (9 / 16, False, False)])
+def test_a_text_models_layer_norm_takes_the_shape_nearer_its_frames(fold, gpt2, tiny):
+    """A text model's layer norm stands its mean and 1 / spread beside its block (True) or over it, whichever
+    group is nearer the frame's shape: GPT-2's 768-row block under the rows (0.4 as wide as tall) had left a
+    square frame's shot of the group showing the rows and titles over the block's first sliver."""
+    small = GPTConfig(n_layer=2, n_head=2, n_embd=16, vocab_size=50257, block_size=64)   # tests/tiny_gpt2
+    for config, T, beside in ((get_config("gpt2"), 16, gpt2), (small, 5, tiny)):
+        lay = layout(config, T, letters=False, fold=fold)
+        by = {s.id: s for s in lay.slots}
+        for name in ("h0.ln_1", "h1.ln_2", "ln_f"):
+            (o, m), title = rects([by[name], by[f"{name}.mean"]]), lay.sizes.title
+            assert (m[0] > o[2] and abs(m[3] - o[3]) < title) == beside, (config.n_embd, name)   # level, right
+            assert (m[1] > o[3] and abs(m[0] - o[0]) < title) == (not beside), (config.n_embd, name)    # over
+
+
 def test_a_wide_frames_softmax_steps_stand_side_by_side_under_the_logits():
     """Where the output has a column of its own (a wide frame), its max, exp sum and probabilities stand in
     one row under the weights and logits, in compute order, the probabilities right under the logits: a
