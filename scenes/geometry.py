@@ -88,6 +88,12 @@ def union(boxes) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
+def wall_gap(a, b) -> float:
+    """Distance between two boxes on the wall, along x and z (0 when they overlap)."""
+    d = np.maximum(0.0, np.maximum(np.asarray(a[0]) - b[1], np.asarray(b[0]) - a[1]))
+    return float(np.hypot(d[0], d[2]))
+
+
 def leader(b: Block, cell: tuple[int, int], v: ValueText, k: int) -> list[tuple[float, float, float]]:
     """A line from the right edge of `cell`'s frame to the left of its number, in front of the block: across,
     down or up to the number's height (the k-th leader at its own x, so two never run along each other),

@@ -12,7 +12,7 @@ from llmreel.scenes.cards import under_card
 from llmreel.scenes.camera import box_corners, caption_lines, frame_box, safe_area
 from llmreel.scenes.cuts import (HOLD_COVER, clear_edges, cover, lit_unseen, pin_paths, shown_starts,
                                  slides_over_black)
-from llmreel.scenes.geometry import label_bounds, union, value_text_bounds
+from llmreel.scenes.geometry import label_bounds, union, value_text_bounds, wall_gap
 from llmreel.scenes.paths import tube_boxes
 from llmreel.scenes.follow import FOLLOW_MARGIN, TALL_SHOWN, follow
 from llmreel.scenes.legibility import ESSENTIAL, MIN_CAP, MIN_VALUE_CAP
@@ -99,13 +99,15 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         cos = max(min(cos, np.cos(np.radians(max_tilt))), min(cos, width / (height * FILL * ra)))
         rise = max(rise, float(np.tan(np.arccos(cos))))
     seen_h = height * cos
-    win_w, win_h = width, seen_h                                # the window, as seen (heights foreshortened)
+    win_w, win_h, mid = width, seen_h, False                    # the window, as seen (heights foreshortened)
     if width / seen_h < FILL * ra * (1 - 1e-6):                 # still too tall (past MAX_TILT)
         win_h = width / ra
     elif width / seen_h > ra / (WIDE_FILL if wide_start else FILL):     # too wide (a wide shot keeps more whole)
         # ... though never narrower than what the beat ends on lighting (GPT-2's 190-wide key block, 64 rows
-        # tall, in a tall frame: a window as tall as the row of blocks held only its title)
-        win_w = max(seen_h * ra, max((p[1][0] - p[0][0] for p in shows), default=0.0))
+        # tall, in a tall frame: a window as tall as the row of blocks held only its title), else than any block
+        # (its three heads' attention shares had been framed 200 wide), the row then in the window's middle
+        mid, ends = not shows, [p[1][0] - p[0][0] for p in shows]
+        win_w = max(seen_h * ra, max(ends) if ends else min((p[1][0] - p[0][0] for p in parts), default=0.0))
         win_h = max(win_h, win_w / ra)
     start = (win_w, win_h)
     if max_short is not None:
@@ -115,7 +117,7 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
         if max(win_h, win_w / ra) > limit_h:
             win_w, win_h = min(width, ra * limit_h), min(seen_h, limit_h)
     if keep is not None:                # each number with the block it describes (else the nearest)
-        pairs = [union([k, d]) if d is not None else union([k, min(parts, key=lambda p: _gap(p, k))]) if parts
+        pairs = [union([k, d]) if d is not None else union([k, min(parts, key=lambda p: wall_gap(p, k))]) if parts
                  else k for k, d in zip(keep, list(described) + [None] * (len(keep) - len(described)))]
         fits = lambda box: max_short is None or max((box[1][2] - box[0][2]) * cos,     # noqa: E731
                                                     (box[1][0] - box[0][0]) / ra) <= limit_h
@@ -148,12 +150,12 @@ def shot_boxes(lo, hi, aspect, safe, rise: float = 0.10, max_short: float | None
             centre = (c0, c1)
         cx, cz = corner if centre is None else ((centre[0][0] + centre[1][0]) / 2, (centre[0][2] + centre[1][2]) / 2)
         cx = float(np.clip(cx, lo[0] + w / 2, hi[0] - w / 2))
-        cz = float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
+        cz = (lo[2] + hi[2]) / 2 if mid and dz > hi[2] - lo[2] else float(np.clip(cz, lo[2] + dz / 2, hi[2] - dz / 2))
         if parts:                                # whole blocks, titles included, rather than cut ones
             must = [centre] if centre is not None else []
             # the block nearest what the window centres on (the numbers: the block they describe) first,
             # else (closer than a wide shot) the last block the beat shows lighting, where it ends
-            near = ((min(parts, key=lambda p: _gap(p, centre)),) if centre is not None
+            near = ((min(parts, key=lambda p: wall_gap(p, centre)),) if centre is not None
                     else () if wide_start else tuple(shows))
             cx += _settle(cx - w / 2, cx + w / 2, 0, parts, must, lo[0], hi[0], near)
             cz += _settle(cz - dz / 2, cz + dz / 2, 2, parts, must, lo[2], hi[2], near)
@@ -189,7 +191,7 @@ def _grow(win, keep, boxes, ra: float, cos: float, limit: float):
     over = lambda b, w: min(b[1][2], w[1][2]) - max(b[0][2], w[0][2])          # noqa: E731
     tall = [b for _, b in boxes if b[1][2] - b[0][2] > win[1][2] - win[0][2] and over(b, win) >= 0.5 * (win[1][2] - win[0][2])]
     whole = [keep]
-    for p, _ in sorted(boxes, key=lambda p: _gap(p[0], keep)):
+    for p, _ in sorted(boxes, key=lambda p: wall_gap(p[0], keep)):
         if all(win[0][a] <= p[0][a] and p[1][a] <= win[1][a] for a in (0, 2)) or (p[1][2] - p[0][2]) * cos > limit:
             continue
         u = union(whole + [p])
@@ -208,12 +210,6 @@ def _grow(win, keep, boxes, ra: float, cos: float, limit: float):
         cz = float(np.clip((win[0][2] + win[1][2]) / 2, top - dz, bottom + dz))
         win = (np.array([cx - w, win[0][1], cz - dz]), np.array([cx + w, win[1][1], cz + dz]))
     return win
-
-
-def _gap(a, b) -> float:
-    """Distance between two boxes on the wall (0 when they overlap)."""
-    d = np.maximum(0.0, np.maximum(np.asarray(a[0]) - b[1], np.asarray(b[0]) - a[1]))
-    return float(np.hypot(d[0], d[2]))
 
 
 def _settle(w0: float, w1: float, ax: int, parts, must, lo: float, hi: float, near=()) -> float:
@@ -351,9 +347,8 @@ FLAT = 0.5    # a close-up whose far labels perspective makes too small looks th
 def _legible_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values, need, boxes, aspect, fps: int,
                   most: float | None, flat: float = 1.0) -> tuple[list[CameraKey], float | None, bool]:
     """(keys, the frame's short side at the subject they keep, whether the end window grew: `_grow`): the
-    beat's keys, closer until the numbers and the essential labels `need` they frame are legible through them;
-    a grown window too far for that is first ungrown (it depends on where other beats' numbers stand, so it
-    must decide neither how close nor from which side the shot looks)."""
+    beat's keys, closer until the numbers and the essential labels `need` they frame are legible through them,
+    a grown window ungrown first (it depends on other beats' numbers: it must not bring the camera closer)."""
     grow = True
     for _ in range(6):
         mine = beat_keys(beat, shot, opening, blocks, labels, values, boxes, aspect, fps, most, flat=flat, grow=grow)

@@ -165,6 +165,28 @@ def test_a_pan_ends_holding_what_its_beat_shows(wide, short, gap, rise, aspect, 
         assert e0[2] - 1e-6 <= out[0][2] and out[1][2] <= e1[2] + 1e-6
 
 
+@settings(max_examples=40, deadline=None)
+@given(width=st.floats(100, 300), height=st.floats(100, 350), apart=st.floats(1.5, 8), n=st.integers(2, 4),
+       aspect=st.sampled_from([(9, 16), (1, 1)]))
+def test_a_row_too_wide_for_its_frame_is_seen_a_block_at_a_time_in_its_middle(width, height, apart, n, aspect):
+    """A row of blocks far apart (GPT-2's three heads' attention shares, 300 tall and 3,000 wide) in a frame
+    too narrow for it, in a beat that shows none: each window holds at least one block's width, never a slice
+    of one (a window as tall as the row had framed 200 units of a 264-wide block in 9:16), and the row stands
+    in the middle of the taller window, not at its top."""
+    from llmreel.scenes.shots import shot_boxes, shot_safe_area
+    from llmreel.scenes.spec import Beat
+
+    beat = Beat(id="b", first_frame=0, last_frame=100, caption={}, focus=[], shot="close-up", shows=[])
+    safe = shot_safe_area(beat, aspect)
+    parts = [(np.array([i * apart * width, -0.2, -height]), np.array([i * apart * width + width, 0.2, 0.0]))
+             for i in range(n)]
+    lo, hi = np.min([p[0] for p in parts], 0), np.max([p[1] for p in parts], 0)
+    for w0, w1 in shot_boxes(lo, hi, aspect, safe, parts=parts)[0]:
+        assert w1[0] - w0[0] >= width - 1e-6
+        if w1[2] - w0[2] > height:
+            assert (w0[2] + w1[2]) / 2 == pytest.approx(-height / 2)
+
+
 @pytest.mark.parametrize("aspect", ["16:9", "9:16", "1:1"])
 def test_no_move_between_beats_slides_over_empty_wall(aspect):
     """The camera glides from one beat's shot to the next only where blocks stay in view all the way,

@@ -80,15 +80,18 @@ GPT2_TEXT = "The cat sat on the mat and looked at the dog in the garden all day"
 # GPT-2 9:16 essential 6 -> 4; tiny 9:16 fill +1 (the scores' beat now opens close on the blocks lighting).
 # A text model's layer norm stands its mean and 1 / spread beside its block wherever that group is nearer
 # the frame's shape (layout._norms_beside: GPT-2 in a square frame too): GPT-2 1:1 captions 5 -> 4 (ln_f).
+# A row too wide for a tall frame, in a beat that shows none, seen a whole block at a time in the middle of
+# the window (shots.shot_boxes: the "why" beat had framed a 200-unit slice of one head's attention shares):
+# GPT-2 9:16 essential 4 -> 3; tiny 1:1 essential 16 -> 15, fill 2 -> 3 (its whole block fills 29.9%).
 CEILING = {
     ("tiny", "16:9"): {"fill": 3, "essential": 0, "caption": 2},
     ("tiny", "9:16"): {"fill": 11, "essential": 5, "caption": 0},
-    ("tiny", "1:1"): {"fill": 2, "essential": 16, "caption": 2},   # captions to the title-safe margins: -2; tags right: -1
+    ("tiny", "1:1"): {"fill": 3, "essential": 15, "caption": 2},   # captions to the title-safe margins: -2; tags right: -1
     # GPT-2's 768-row columns measured in pieces (cull.LONG 300 -> 40 widths): seen from above at an angle,
     # one box's slanted edge had covered the row tag beside a column's top (the projection's and MLP's
     # output and residual): essential 8 -> 5
     ("gpt2", "16:9"): {"fill": 1, "essential": 1, "caption": 0},
-    ("gpt2", "9:16"): {"fill": 1, "essential": 4, "caption": 0},
+    ("gpt2", "9:16"): {"fill": 1, "essential": 3, "caption": 0},
     ("gpt2", "1:1"): {"fill": 2, "essential": 2, "caption": 4},
 }
 
