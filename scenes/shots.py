@@ -349,8 +349,8 @@ def _legible_keys(beat: Beat, shot: Shot, opening: bool, blocks, labels, values,
     """(keys, the frame's short side at the subject they keep, whether the end window grew: `_grow`): the
     beat's keys, closer until the numbers and the essential labels `need` they frame are legible through them,
     a grown window ungrown first (it depends on other beats' numbers: it must not bring the camera closer)."""
-    grow = True
-    for _ in range(6):
+    grow = bool(values) and any(b in boxes for b in beat.shows)      # else _grow has nothing to move the window to
+    for _ in range(5 + grow):
         mine = beat_keys(beat, shot, opening, blocks, labels, values, boxes, aspect, fps, most, flat=flat, grow=grow)
         held = [k for k in mine if any(v.frames[0] <= k.frame <= v.frames[1] for v in values)] or mine[-1:]
         short = 1.0                 # how far the numbers and the essential labels framed are from short
